@@ -1,0 +1,48 @@
+"""Parsl: parallel scripting in Python.
+
+The kernel distribution (``parsl-kernel``) owns this package and keeps the
+namespace open, so that other distributions (``parsl-executors``,
+``parsl-providers`` ...) installed separately, or as editable installs of
+separate folders, add their subpackages beneath it.
+"""
+
+from __future__ import annotations
+
+import pkgutil
+
+__path__ = pkgutil.extend_path(__path__, __name__)
+
+from parsl.app.app import AUTO_LOGNAME, bash_app, join_app, python_app  # noqa: E402
+from parsl.config import Config  # noqa: E402
+from parsl.data_provider.files import File  # noqa: E402
+from parsl.dataflow.dflow import DataFlowKernel, DataFlowKernelLoader  # noqa: E402
+from parsl.errors import ParslError  # noqa: E402
+from parsl.executors import ThreadPoolExecutor  # noqa: E402
+from parsl.log_utils import set_file_logger, set_stream_logger  # noqa: E402
+from parsl.version import VERSION  # noqa: E402
+
+__version__ = VERSION
+
+load = DataFlowKernelLoader.load
+clear = DataFlowKernelLoader.clear
+dfk = DataFlowKernelLoader.dfk
+wait_for_current_tasks = DataFlowKernelLoader.wait_for_current_tasks
+
+__all__ = [
+    "AUTO_LOGNAME",
+    "Config",
+    "DataFlowKernel",
+    "File",
+    "ParslError",
+    "ThreadPoolExecutor",
+    "__version__",
+    "bash_app",
+    "clear",
+    "dfk",
+    "join_app",
+    "load",
+    "python_app",
+    "set_file_logger",
+    "set_stream_logger",
+    "wait_for_current_tasks",
+]

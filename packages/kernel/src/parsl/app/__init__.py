@@ -1,0 +1,1 @@
+"""Apps: Python functions and bash command lines that run as tasks."""

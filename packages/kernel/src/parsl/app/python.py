@@ -1,0 +1,93 @@
+"""Python and join apps, and the walltime limit for Python code."""
+
+from __future__ import annotations
+
+import ctypes
+import signal
+import threading
+from collections.abc import Callable
+from functools import partial
+from typing import Any
+
+from parsl.app.app import RESERVED_KWARGS, AppBase
+from parsl.app.errors import AppTimeout
+
+
+class PythonApp(AppBase):
+    """An app whose body is the Python function itself."""
+
+    kind = "python"
+
+    def prepare(self, kwargs: dict[str, Any]) -> tuple[Callable[..., Any], dict[str, Any]]:
+        """The callable an executor runs, and the keyword arguments to give it."""
+        call_kwargs = {k: v for k, v in kwargs.items() if k not in RESERVED_KWARGS or self.accepts(k)}
+        walltime = kwargs.get("walltime")
+        if walltime is None:
+            return self.func, call_kwargs
+        return partial(run_with_walltime, self.func, float(walltime)), call_kwargs
+
+
+class JoinApp(PythonApp):
+    """An app that returns futures; its own future completes with their results."""
+
+    kind = "join"
+
+
+def run_with_walltime(func: Callable[..., Any], walltime: float, *args: Any, **kwargs: Any) -> Any:
+    """Run ``func``; raise :class:`AppTimeout` once ``walltime`` seconds pass.
+
+    In a process's main thread (a worker process) a SIGALRM timer interrupts
+    the function, even inside ``time.sleep``. Elsewhere (a thread pool) the
+    function runs on a helper thread: the caller gets :class:`AppTimeout` on
+    time and the helper receives an asynchronous AppTimeout, which stops
+    Python code at its next bytecode (code blocked inside C keeps running
+    until it returns to Python, and its result is discarded).
+    """
+    if threading.current_thread() is threading.main_thread():
+        return _run_with_alarm(func, walltime, args, kwargs)
+    return _run_on_helper_thread(func, walltime, args, kwargs)
+
+
+def _timeout_message(func: Callable[..., Any], walltime: float) -> str:
+    return f"app {getattr(func, '__name__', func)!r} exceeded walltime {walltime:g} s"
+
+
+def _run_with_alarm(
+    func: Callable[..., Any], walltime: float, args: tuple[Any, ...], kwargs: dict[str, Any]
+) -> Any:
+    def on_alarm(signum: int, frame: object) -> None:
+        raise AppTimeout(_timeout_message(func, walltime))
+
+    previous = signal.signal(signal.SIGALRM, on_alarm)
+    signal.setitimer(signal.ITIMER_REAL, max(walltime, 1e-3))
+    try:
+        return func(*args, **kwargs)
+    finally:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        signal.signal(signal.SIGALRM, previous)
+
+
+def _run_on_helper_thread(
+    func: Callable[..., Any], walltime: float, args: tuple[Any, ...], kwargs: dict[str, Any]
+) -> Any:
+    outcome: list[Any] = []
+
+    def body() -> None:
+        try:
+            outcome.append((True, func(*args, **kwargs)))
+        except BaseException as e:
+            outcome.append((False, e))
+
+    helper = threading.Thread(target=body, name="parsl-walltime", daemon=True)
+    helper.start()
+    helper.join(walltime)
+    if helper.is_alive():
+        assert helper.ident is not None
+        ctypes.pythonapi.PyThreadState_SetAsyncExc(
+            ctypes.c_ulong(helper.ident), ctypes.py_object(AppTimeout)
+        )
+        raise AppTimeout(_timeout_message(func, walltime))
+    ok, value = outcome[0]
+    if ok:
+        return value
+    raise value

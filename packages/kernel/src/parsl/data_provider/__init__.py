@@ -1,0 +1,1 @@
+"""Files and the staging plugin point."""

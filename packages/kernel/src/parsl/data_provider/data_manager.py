@@ -1,0 +1,64 @@
+"""DataManager: applies the executor's staging providers to one task's files."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
+
+from parsl.app.futures import DataFuture
+from parsl.data_provider.files import File
+from parsl.data_provider.staging import Staging, storage_access_of
+from parsl.errors import ParslError
+
+if TYPE_CHECKING:
+    from parsl.dataflow.dflow import DataFlowKernel
+    from parsl.dataflow.taskrecord import TaskRecord
+
+
+class NoStagingProvider(ParslError):
+    """No staging provider of the executor accepts a file's URL scheme."""
+
+
+class DataManager:
+    """Finds File arguments, starts stage-ins, and records in-task wrappers for launch time."""
+
+    def __init__(self, dfk: DataFlowKernel) -> None:
+        self.dfk = dfk
+
+    def _provider(self, executor: str, file: File, direction: str) -> Staging:
+        for p in storage_access_of(self.dfk.executors[executor]):
+            if (p.can_stage_in(file) if direction == "in" else p.can_stage_out(file)):
+                return p
+        raise NoStagingProvider(
+            f"executor {executor!r} has no staging provider that can stage {direction} {file.url!r}; "
+            "add one to the executor's storage_access list"
+        )
+
+    def stage_in(self, task: TaskRecord, file: File) -> Any:
+        """Return what the task should receive in place of ``file`` (the File or a DataFuture)."""
+        provider = self._provider(task.executor, file, "in")
+        fut = provider.stage_in(self, task.executor, file, None)
+        if fut is not None:
+            return fut
+        task.staging.append((provider, file, "in"))
+        return file
+
+    def stage_out(self, task: TaskRecord, file: File, app_fut: Any) -> DataFuture:
+        """Return the DataFuture for an output file, staging it out where needed."""
+        provider = self._provider(task.executor, file, "out")
+        fut = provider.stage_out(self, task.executor, file, app_fut)
+        if fut is not None:
+            return DataFuture(fut, file, tid=task.id)
+        task.staging.append((provider, file, "out"))
+        return DataFuture(app_fut, file, tid=task.id)
+
+    def wrap(self, task: TaskRecord, func: Callable[..., Any]) -> Callable[..., Any]:
+        """Apply the in-task staging wrappers recorded for ``task``."""
+        for provider, file, direction in task.staging:
+            if direction == "in":
+                new = provider.replace_task(self, task.executor, file, func)
+            else:
+                new = provider.replace_task_stage_out(self, task.executor, file, func)
+            if new is not None:
+                func = new
+        return func

@@ -1,0 +1,522 @@
+"""The DataFlowKernel: runs each task when its inputs are ready, and settles its future."""
+
+from __future__ import annotations
+
+import atexit
+import itertools
+import logging
+import os
+import random
+import sys
+import threading
+import time
+import uuid
+from collections import deque
+from collections.abc import Callable, Sequence
+from concurrent.futures import Future
+from concurrent.futures import wait as wait_futures
+from functools import partial
+from types import TracebackType
+from typing import TYPE_CHECKING, Any
+
+from parsl.app import children
+from parsl.app.errors import RemoteExceptionWrapper
+from parsl.config import Config
+from parsl.data_provider.data_manager import DataManager
+from parsl.data_provider.files import File
+from parsl.dataflow.dependency_resolvers import SHALLOW_DEPENDENCY_RESOLVER
+from parsl.dataflow.errors import DependencyError, JoinError
+from parsl.dataflow.futures import AppFuture
+from parsl.dataflow.lifecycle import Event, next_state
+from parsl.dataflow.rundir import make_rundir
+from parsl.dataflow.states import FINAL_STATES, States
+from parsl.dataflow.taskrecord import TaskRecord
+from parsl.errors import ConfigurationError, NoDataFlowKernelError, ParslError, bad_value
+from parsl.executors.base import ParslExecutor
+from parsl.executors.threads import ThreadPoolExecutor
+from parsl.monitoring.sink import TaskTransition
+
+if TYPE_CHECKING:
+    from parsl.app.app import AppBase
+
+logger = logging.getLogger(__name__)
+_local = threading.local()
+INTERNAL = "_parsl_internal"
+
+
+class CleanedUp(ParslError):
+    """The DataFlowKernel was cleaned up before the task could finish."""
+
+
+class DataFlowKernel:
+    """Owns the executors and the task table of one ``parsl.load()``."""
+
+    def __init__(self, config: Config | None = None) -> None:
+        if config is None:
+            config = Config()
+        if not isinstance(config, Config):
+            raise bad_value("config", config, "a parsl.config.Config")
+        self.config = config
+        self.run_id = str(uuid.uuid4())
+        self.run_dir = make_rundir(config.run_dir)
+        self._log_handler = _start_logging(self.run_dir) if config.initialize_logging else None
+        logger.info("Parsl run %s in %s", self.run_id, self.run_dir)
+        self.tasks: dict[int, TaskRecord] = {}
+        self._ids = itertools.count()
+        self._cleanup_lock = threading.Lock()
+        self.cleanup_called = False
+        self.tasks_completed = 0
+        self.tasks_failed = 0
+        self.resolver = config.dependency_resolver or SHALLOW_DEPENDENCY_RESOLVER
+        self.data_manager = DataManager(self)
+        self.monitoring = config.monitoring
+        if self.monitoring is not None:
+            self.monitoring.start(self.run_id, self.run_dir)
+        if config.memoizer is not None:
+            self.memoizer = config.memoizer
+        else:
+            from parsl.dataflow.memoization import BasicMemoizer
+
+            self.memoizer = BasicMemoizer(
+                checkpoint_files=config.checkpoint_files,
+                checkpoint_mode=config.checkpoint_mode,
+                checkpoint_period=config.checkpoint_period,
+            )
+        self.memoizer.start(run_dir=self.run_dir, app_cache=config.app_cache)
+        self.executors: dict[str, ParslExecutor] = {}
+        internal = ThreadPoolExecutor(label=INTERNAL, max_threads=config.internal_tasks_max_threads)
+        try:
+            for ex in [*config.executors, internal]:
+                ex.run_dir = self.run_dir
+                ex.run_id = self.run_id
+                self.executors[ex.label] = ex
+                ex.start()
+        except BaseException:
+            self.cleanup(wait=False)
+            raise
+        self._user_labels = [ex.label for ex in config.executors]
+        atexit.register(self.atexit_cleanup)
+
+    # ----------------------------------------------------------------- submit
+
+    def submit(self, app: AppBase, args: Sequence[Any], kwargs: dict[str, Any]) -> AppFuture:
+        """Create a task for one call of ``app`` and return its future."""
+        if self.cleanup_called:
+            raise ParslError(f"cannot run {app.__name__}: this DataFlowKernel has been cleaned up")
+        inhibit = kwargs.pop("_parsl_staging_inhibit", False)
+        spec = kwargs.get("parsl_resource_specification") or {}
+        if not isinstance(spec, dict):
+            raise bad_value("parsl_resource_specification", spec, "a dict")
+        walltime = kwargs.get("walltime")
+        if walltime is not None and (
+            isinstance(walltime, bool) or not isinstance(walltime, int | float) or walltime <= 0
+        ):
+            raise bad_value("walltime", walltime, "seconds > 0 or None")
+        task = TaskRecord(
+            id=next(self._ids),
+            func=app,
+            func_name=app.__name__,
+            args=args,
+            kwargs=kwargs,
+            executor=self._choose_executor(app),
+            kind=app.kind,
+            memoize=app.cache,
+            ignore_for_cache=app.ignore_for_cache,
+            resource_specification=spec,
+            time_invoked=time.time(),
+        )
+        fu = AppFuture(task)
+        task.app_fu = fu
+        for kw in ("stdout", "stderr"):
+            if kw in kwargs:
+                kwargs[kw] = self._std_path(task, kw, kwargs[kw])
+        fu._stdout, fu._stderr = kwargs.get("stdout"), kwargs.get("stderr")
+        if not inhibit:
+            self._plan_staging(task, fu)
+        else:
+            fu._outputs = [self._output_future(task, f, fu, stage=False) for f in _files(kwargs.get("outputs"))]
+        self.tasks[task.id] = task
+        deps = self._gather(task)
+        self._transition(task, Event.submitted)
+        if deps:
+            task.depends = deps
+            remaining = [len(deps)]
+
+            def on_dep_done(_: Future[Any]) -> None:
+                with task.lock:
+                    remaining[0] -= 1
+                    ready = remaining[0] == 0
+                if ready:
+                    self._schedule(task)
+
+            for d in deps:
+                d.add_done_callback(on_dep_done)
+        else:
+            self._schedule(task)
+        return fu
+
+    def _choose_executor(self, app: AppBase) -> str:
+        if app.executors == "all":
+            labels = self._user_labels
+            return labels[0] if len(labels) == 1 else random.choice(labels)
+        for label in app.executors:
+            if label not in self.executors:
+                raise ConfigurationError(
+                    f"app {app.__name__}: executor {label!r} is not in the config "
+                    f"(configured: {self._user_labels})",
+                    field="executors",
+                    value=app.executors,
+                )
+        return random.choice(list(app.executors))
+
+    def _std_path(self, task: TaskRecord, kw: str, value: Any) -> Any:
+        from parsl.app.app import AUTO_LOGNAME
+
+        if value is not AUTO_LOGNAME:
+            return value
+        if self.config.std_autopath is not None:
+            return self.config.std_autopath(task, kw)
+        folder = os.path.join(self.run_dir, "task_logs", f"{task.id // 10000:04d}")
+        return os.path.join(folder, f"task_{task.id:04d}_{task.func_name}.{kw}")
+
+    def _plan_staging(self, task: TaskRecord, fu: AppFuture) -> None:
+        kwargs = task.kwargs
+        if any(isinstance(a, File) for a in task.args):
+            task.args = tuple(self._stage_in(task, a) for a in task.args)
+        for k, v in kwargs.items():
+            if k == "inputs" and isinstance(v, list | tuple):
+                if any(isinstance(f, File) for f in v):
+                    kwargs[k] = [self._stage_in(task, f) for f in v]
+            elif k != "outputs" and isinstance(v, File):
+                kwargs[k] = self._stage_in(task, v)
+        fu._outputs = [self._output_future(task, f, fu, stage=True) for f in _files(kwargs.get("outputs"))]
+
+    def _stage_in(self, task: TaskRecord, value: Any) -> Any:
+        return self.data_manager.stage_in(task, value) if isinstance(value, File) else value
+
+    def _output_future(self, task: TaskRecord, f: File, fu: AppFuture, stage: bool) -> Any:
+        from parsl.app.futures import DataFuture
+
+        if stage:
+            return self.data_manager.stage_out(task, f, fu)
+        return DataFuture(fu, f, tid=task.id)
+
+    def _gather(self, task: TaskRecord) -> list[Future[Any]]:
+        gather = self.resolver.traverse_to_gather
+        deps = [f for a in task.args for f in gather(a)]
+        for k, v in task.kwargs.items():
+            if k == "inputs" and isinstance(v, list | tuple):
+                deps.extend(f for e in v for f in gather(e))
+            else:
+                deps.extend(gather(v))
+        return deps
+
+    # ----------------------------------------------------------------- launch
+
+    def _schedule(self, task: TaskRecord) -> None:
+        """Launch ``task`` now, or after the launch this thread is already doing (no deep recursion)."""
+        queue: deque[TaskRecord] | None = getattr(_local, "queue", None)
+        if queue is not None:
+            queue.append(task)
+            return
+        queue = _local.queue = deque([task])
+        try:
+            while queue:
+                t = queue.popleft()
+                try:
+                    self._launch(t)
+                except BaseException as e:  # never lose a task to a bug or bad input
+                    logger.exception("task %s failed while launching", t.id)
+                    self._fail(t, e)
+        finally:
+            _local.queue = None
+
+    def _launch(self, task: TaskRecord) -> None:
+        failed = [(f.exception(), getattr(f, "tid", None)) for f in task.depends if f.exception()]
+        if failed:
+            self._complete(task, Event.deps_failed, exc=DependencyError(failed, task.id))  # type: ignore[arg-type]
+            return
+        if task.depends:
+            unwrap = self.resolver.traverse_to_unwrap
+            task.args = tuple(unwrap(a) for a in task.args)
+            task.kwargs = {
+                k: [unwrap(e) for e in v] if k == "inputs" and isinstance(v, list | tuple) else unwrap(v)
+                for k, v in task.kwargs.items()
+            }
+            task.depends = []
+        if task.memoize:
+            memo = self.memoizer.check_memo(task)
+            if memo is not None:
+                task.from_memo = True
+                self._complete(task, Event.memo_hit, result=memo.result())
+                return
+        if self.cleanup_called:
+            self._fail(task, CleanedUp("the DataFlowKernel was cleaned up before this task launched"))
+            return
+        executor = self.executors[task.executor]
+        if executor.bad_state_is_set:
+            self._fail(task, executor.executor_exception or CleanedUp("executor is in a bad state"))
+            return
+        func, call_kwargs = task.func.prepare(task.kwargs)  # type: ignore[attr-defined]
+        if task.staging:
+            func = self.data_manager.wrap(task, func)
+        exec_fu = executor.submit(func, task.resource_specification, *task.args, **call_kwargs)
+        task.exec_fu = exec_fu
+        self._transition(task, Event.launched)
+        exec_fu.add_done_callback(partial(self._exec_done, task))
+
+    def _exec_done(self, task: TaskRecord, fut: Future[Any]) -> None:
+        try:
+            result = fut.result()
+        except BaseException as e:
+            self._fail(task, e)
+            return
+        if isinstance(result, RemoteExceptionWrapper):
+            self._fail(task, result.get_exception())
+        elif task.kind == "join":
+            self._join(task, result)
+        else:
+            self._complete(task, Event.succeeded, result=result)
+
+    def _join(self, task: TaskRecord, result: Any) -> None:
+        inner = [result] if isinstance(result, Future) else result
+        if not isinstance(inner, list) or not all(isinstance(f, Future) for f in inner):
+            self._fail(
+                task,
+                TypeError(f"join_app {task.func_name} must return a Future or a list of Futures, "
+                          f"not {type(result).__name__}"),
+            )
+            return
+        if not self._transition(task, Event.join_started):
+            return
+        task.joins = result
+        remaining = [len(inner)]
+
+        def on_inner_done(_: Future[Any]) -> None:
+            with task.lock:
+                remaining[0] -= 1
+                if remaining[0]:
+                    return
+            failed = [(f.exception(), getattr(f, "tid", None)) for f in inner if f.exception()]
+            if failed:
+                self._fail(task, JoinError(failed, task.id))  # type: ignore[arg-type]
+            else:
+                value = result.result() if isinstance(result, Future) else [f.result() for f in inner]
+                self._complete(task, Event.succeeded, result=value)
+
+        if not inner:
+            self._complete(task, Event.succeeded, result=[])
+        for f in inner:
+            f.add_done_callback(on_inner_done)
+
+    # ----------------------------------------------------------------- settle
+
+    def _transition(self, task: TaskRecord, event: Event) -> bool:
+        """Move ``task`` on ``event``; False if it already reached a final state."""
+        with task.lock:
+            if task.status in FINAL_STATES:
+                return False
+            task.status = next_state(task.status, event)
+        if self.monitoring is not None:
+            self._emit(task)
+        return True
+
+    def _emit(self, task: TaskRecord, reason: str | None = None) -> None:
+        assert self.monitoring is not None
+        try:
+            self.monitoring.task_transition(
+                TaskTransition(self.run_id, task.id, task.try_id, task.status, time.time(),
+                               task.func_name, task.executor, reason)
+            )
+        except Exception:
+            logger.exception("monitoring sink failed on task %s", task.id)
+
+    def _fail(self, task: TaskRecord, exc: BaseException) -> None:
+        """A try failed: retry if the retry budget allows, else fail the task."""
+        task.fail_history.append(exc)
+        task.fail_count += 1
+        cost = 1.0
+        if self.config.retry_handler is not None:
+            try:
+                cost = float(self.config.retry_handler(exc, task))
+            except Exception as e:
+                logger.exception("retry_handler raised; not retrying task %s", task.id)
+                exc.add_note(f"retry_handler raised {e!r}; the task was not retried")
+                cost = float("inf")
+        task.fail_cost += cost
+        retry = (
+            task.fail_cost <= self.config.retries
+            and not self.cleanup_called
+            and not isinstance(exc, DependencyError | CleanedUp)
+        )
+        if retry and self._transition(task, Event.failed_retryable):
+            logger.info("task %s failed (try %s), retrying: %r", task.id, task.try_id, exc)
+            task.try_id += 1
+            self._transition(task, Event.retry)
+            self._schedule(task)
+            return
+        self._complete(task, Event.failed, exc=exc)
+
+    def _complete(
+        self, task: TaskRecord, event: Event, result: Any = None, exc: BaseException | None = None
+    ) -> None:
+        if not self._transition(task, event):
+            return
+        task.time_returned = time.time()
+        fu = task.app_fu
+        assert fu is not None
+        if exc is None:
+            self.tasks_completed += 1
+            if task.memoize and not task.from_memo:
+                try:
+                    self.memoizer.update_memo(task, result)
+                except Exception:
+                    logger.exception("memoizer could not record task %s", task.id)
+            fu.set_result(result)
+        else:
+            self.tasks_failed += 1
+            logger.debug("task %s failed: %r", task.id, exc)
+            fu.set_exception(exc)
+        if self.config.garbage_collect:
+            self.tasks.pop(task.id, None)
+            task.args, task.kwargs, task.exec_fu, task.joins, task.staging = (), {}, None, None, []
+            task.app_fu = None
+
+    # ----------------------------------------------------------------- control
+
+    def wait_for_current_tasks(self) -> None:
+        """Block until every task submitted so far (and any they start) has finished."""
+        while True:
+            pending = [t.app_fu for t in list(self.tasks.values())
+                       if t.status not in FINAL_STATES and t.app_fu is not None]
+            if not pending:
+                return
+            wait_futures(pending)
+
+    def checkpoint(self) -> str | None:
+        """Write a checkpoint of the finished cached tasks now; return its directory."""
+        return self.memoizer.checkpoint()
+
+    def cleanup(self, wait: bool = True) -> None:
+        """Shut everything down; idempotent and bounded in time.
+
+        With ``wait``, executors get their shutdown grace for running tasks.
+        Every task that has not finished afterwards fails with
+        :class:`CleanedUp`, so no future is left waiting forever.
+        """
+        with self._cleanup_lock:
+            if self.cleanup_called:
+                return
+            self.cleanup_called = True
+        atexit.unregister(self.atexit_cleanup)
+        logger.info("cleaning up run %s (wait=%s)", self.run_id, wait)
+        for ex in self.executors.values():
+            try:
+                if isinstance(ex, ThreadPoolExecutor):
+                    ex.shutdown(block=wait)
+                else:
+                    ex.shutdown()
+            except Exception:
+                logger.exception("executor %s failed to shut down", ex.label)
+        children.kill_all()
+        for task in list(self.tasks.values()):
+            if task.status not in FINAL_STATES and task.app_fu is not None:
+                self._complete(task, Event.failed,
+                               exc=CleanedUp(f"task {task.id} ({task.func_name}) had not finished "
+                                             "when the DataFlowKernel was cleaned up"))
+        try:
+            self.memoizer.close()
+        except Exception:
+            logger.exception("memoizer failed to close")
+        if self.monitoring is not None:
+            try:
+                self.monitoring.workflow_end(self.run_id, self.tasks_completed, self.tasks_failed)
+                self.monitoring.close()
+            except Exception:
+                logger.exception("monitoring failed to close")
+        DataFlowKernelLoader._forget(self)
+        logger.info("run %s cleaned up", self.run_id)
+        if self._log_handler is not None:
+            logging.getLogger("parsl").removeHandler(self._log_handler)
+            self._log_handler.close()
+
+    def atexit_cleanup(self) -> None:
+        """Cleanup at interpreter exit; no waiting if the program is dying of an exception."""
+        self.cleanup(wait=getattr(sys, "last_value", None) is None)
+
+    def __enter__(self) -> DataFlowKernel:
+        return self
+
+    def __exit__(
+        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        mode = self.config.exit_mode
+        if mode == "skip":
+            return
+        try:
+            if mode == "wait" and exc_type is None:
+                self.wait_for_current_tasks()
+        except BaseException:
+            self.cleanup(wait=False)
+            raise
+        self.cleanup(wait=exc_type is None)
+
+
+def _files(outputs: Any) -> list[File]:
+    return [f for f in outputs if isinstance(f, File)] if isinstance(outputs, list | tuple) else []
+
+
+def _start_logging(run_dir: str) -> logging.Handler:
+    handler = logging.FileHandler(os.path.join(run_dir, "parsl.log"))
+    handler.setFormatter(
+        logging.Formatter("%(asctime)s %(name)s:%(lineno)d %(threadName)s %(levelname)s %(message)s")
+    )
+    level = os.environ.get("PARSL_LOG_LEVEL", "INFO").upper()
+    handler.setLevel(level)
+    root = logging.getLogger("parsl")
+    root.addHandler(handler)
+    if root.level == logging.NOTSET or root.level > handler.level:
+        root.setLevel(handler.level)
+    return handler
+
+
+class DataFlowKernelLoader:
+    """The process-wide current DataFlowKernel behind ``parsl.load()``/``parsl.dfk()``."""
+
+    _dfk: DataFlowKernel | None = None
+    _lock = threading.Lock()
+
+    @classmethod
+    def load(cls, config: Config | None = None) -> DataFlowKernel:
+        with cls._lock:
+            if cls._dfk is not None:
+                raise ConfigurationError(
+                    "a Config has already been loaded; call parsl.clear() (or dfk.cleanup()) first"
+                )
+            cls._dfk = DataFlowKernel(config)
+            return cls._dfk
+
+    @classmethod
+    def dfk(cls) -> DataFlowKernel:
+        dfk = cls._dfk
+        if dfk is None:
+            raise NoDataFlowKernelError("no DataFlowKernel is loaded: call parsl.load(config) first")
+        return dfk
+
+    @classmethod
+    def clear(cls) -> None:
+        """Clean up and forget the current DataFlowKernel, if any."""
+        dfk = cls._dfk
+        if dfk is not None:
+            dfk.cleanup()
+        cls._dfk = None
+
+    @classmethod
+    def wait_for_current_tasks(cls) -> None:
+        cls.dfk().wait_for_current_tasks()
+
+    @classmethod
+    def _forget(cls, dfk: DataFlowKernel) -> None:
+        if cls._dfk is dfk:
+            cls._dfk = None
+

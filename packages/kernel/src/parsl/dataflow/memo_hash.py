@@ -1,0 +1,341 @@
+"""Stable identities for app arguments, and the task hash built from them.
+
+:func:`id_for_memo` turns a value into bytes that are the same in every
+process and every Python run for equal values: no ``hash()``, no ``id()``,
+no pickling of built-in types. Users teach it their own types with
+``id_for_memo.register``::
+
+    @id_for_memo.register(MyRecord)
+    def _(rec: MyRecord) -> bytes:
+        return rec.key.encode()
+
+Every encoding is a tag plus a length-prefixed payload, so that values of
+different types, or differently nested containers, never encode alike.
+Inside a container (and in the task hash) a value whose type is not one of
+the built-ins below also carries its type's qualified name, so a user
+encoding cannot collide with a built-in one, nor a subclass (a namedtuple,
+an IntEnum) with its base.
+"""
+
+from __future__ import annotations
+
+import datetime
+import decimal
+import fractions
+import functools
+import hashlib
+import inspect
+import pathlib
+import threading
+import types
+import uuid
+import weakref
+from collections.abc import Callable, Iterable
+from typing import Any
+
+from parsl.data_provider.files import File
+from parsl.dataflow.errors import DataFlowException
+from parsl.dataflow.taskrecord import TaskRecord
+
+__all__ = ["HASH_VERSION", "UnmemoizableArgument", "id_for_memo", "task_hash"]
+
+HASH_VERSION = b"parsl-memo-v1"
+"""Mixed into every task hash; bump it when an encoding changes so old checkpoints miss."""
+
+
+class UnmemoizableArgument(DataFlowException, TypeError):
+    """An argument of a cached app has a type that id_for_memo cannot identify."""
+
+
+def _frame(tag: bytes, payload: bytes) -> bytes:
+    return tag + str(len(payload)).encode() + b":" + payload
+
+
+def _type_name(tp: type) -> str:
+    return f"{tp.__module__}.{tp.__qualname__}"
+
+
+@functools.singledispatch
+def id_for_memo(obj: object) -> bytes:
+    """Stable bytes identifying ``obj`` for memoization; extend with ``id_for_memo.register``."""
+    raise UnmemoizableArgument(
+        f"cannot compute a memoization key for a value of type {_type_name(type(obj))}: "
+        "pass a supported type (None, bool, int, float, str, bytes, list, tuple, dict, set, "
+        "File, ...), list the argument in ignore_for_cache, or teach Parsl the type with "
+        "parsl.dataflow.memo_hash.id_for_memo.register"
+    )
+
+
+_BUILTIN_TYPES: frozenset[type] = frozenset(
+    {
+        type(None),
+        bool,
+        int,
+        float,
+        complex,
+        str,
+        bytes,
+        bytearray,
+        list,
+        tuple,
+        dict,
+        set,
+        frozenset,
+        range,
+        type(Ellipsis),
+    }
+)
+
+
+def _element(obj: object) -> bytes:
+    """Encode a value as a self-delimiting element, with its type name where not built-in."""
+    body = id_for_memo(obj)
+    if not isinstance(body, bytes):
+        raise UnmemoizableArgument(
+            f"id_for_memo for {_type_name(type(obj))} returned {type(body).__name__}, not bytes"
+        )
+    tp = type(obj)
+    if tp not in _BUILTIN_TYPES:
+        body = _frame(b"U", _type_name(tp).encode()) + body
+    return _frame(b"", body)
+
+
+def _sequence(tag: bytes, items: Iterable[object]) -> bytes:
+    return _frame(tag, b"".join(_element(x) for x in items))
+
+
+def _unordered(tag: bytes, items: Iterable[object]) -> bytes:
+    return _frame(tag, b"".join(sorted(_element(x) for x in items)))
+
+
+@id_for_memo.register(type(None))
+def _none(obj: None) -> bytes:
+    return b"N0:"
+
+
+@id_for_memo.register(type(Ellipsis))
+def _ellipsis(obj: object) -> bytes:
+    return b"E0:"
+
+
+@id_for_memo.register(bool)
+def _bool(obj: bool) -> bytes:
+    return _frame(b"B", b"1" if obj else b"0")
+
+
+@id_for_memo.register(int)
+def _int(obj: int) -> bytes:
+    return _frame(b"I", int(obj).to_bytes((obj.bit_length() + 8) // 8, "big", signed=True))
+
+
+@id_for_memo.register(float)
+def _float(obj: float) -> bytes:
+    return _frame(b"F", float(obj).hex().encode())
+
+
+@id_for_memo.register(complex)
+def _complex(obj: complex) -> bytes:
+    return _frame(b"C", obj.real.hex().encode() + b"," + obj.imag.hex().encode())
+
+
+@id_for_memo.register(str)
+def _str(obj: str) -> bytes:
+    return _frame(b"S", obj.encode("utf-8", "surrogatepass"))
+
+
+@id_for_memo.register(bytes)
+@id_for_memo.register(bytearray)
+@id_for_memo.register(memoryview)
+def _bytes(obj: bytes | bytearray | memoryview) -> bytes:
+    return _frame(b"Y", bytes(obj))
+
+
+@id_for_memo.register(list)
+def _list(obj: list[Any]) -> bytes:
+    return _sequence(b"L", obj)
+
+
+@id_for_memo.register(tuple)
+def _tuple(obj: tuple[Any, ...]) -> bytes:
+    return _sequence(b"T", obj)
+
+
+@id_for_memo.register(range)
+def _range(obj: range) -> bytes:
+    return _sequence(b"R", (obj.start, obj.stop, obj.step))
+
+
+@id_for_memo.register(dict)
+def _dict(obj: dict[Any, Any]) -> bytes:
+    pairs = sorted((_element(k), _element(v)) for k, v in obj.items())
+    return _frame(b"D", b"".join(k + v for k, v in pairs))
+
+
+@id_for_memo.register(set)
+def _set(obj: set[Any]) -> bytes:
+    return _unordered(b"Z", obj)
+
+
+@id_for_memo.register(frozenset)
+def _frozenset(obj: frozenset[Any]) -> bytes:
+    return _unordered(b"z", obj)
+
+
+@id_for_memo.register(File)
+def _file(obj: File) -> bytes:
+    return _frame(b"P", obj.url.encode("utf-8", "surrogatepass"))
+
+
+@id_for_memo.register(pathlib.PurePath)
+def _path(obj: pathlib.PurePath) -> bytes:
+    return _frame(b"p", str(obj).encode("utf-8", "surrogatepass"))
+
+
+@id_for_memo.register(decimal.Decimal)
+@id_for_memo.register(fractions.Fraction)
+def _exact_number(obj: decimal.Decimal | fractions.Fraction) -> bytes:
+    return _frame(b"Q", str(obj).encode())
+
+
+@id_for_memo.register(datetime.date)
+@id_for_memo.register(datetime.time)
+def _datetime(obj: datetime.date | datetime.time) -> bytes:
+    return _frame(b"d", obj.isoformat().encode())
+
+
+@id_for_memo.register(datetime.timedelta)
+def _timedelta(obj: datetime.timedelta) -> bytes:
+    return _sequence(b"t", (obj.days, obj.seconds, obj.microseconds))
+
+
+@id_for_memo.register(uuid.UUID)
+def _uuid(obj: uuid.UUID) -> bytes:
+    return _frame(b"u", obj.bytes)
+
+
+# ----- functions: identified by name and body, so an edited function misses the cache
+
+
+@id_for_memo.register(types.CodeType)
+def _code(obj: types.CodeType) -> bytes:
+    parts = (obj.co_qualname, obj.co_code, obj.co_names, obj.co_varnames, obj.co_consts)
+    return _sequence(b"K", parts)
+
+
+def _cell_identity(cell: types.CellType) -> bytes:
+    try:
+        value = cell.cell_contents
+    except ValueError:  # an empty cell
+        return b"<empty>"
+    if callable(value):  # by name only: a recursive closure would never end
+        return _frame(b"n", _qualified_name(value).encode())
+    try:
+        return _element(value)
+    except (UnmemoizableArgument, RecursionError):
+        return _frame(b"n", _type_name(type(value)).encode())
+
+
+def _qualified_name(func: object) -> str:
+    module = getattr(func, "__module__", None) or "?"
+    name = getattr(func, "__qualname__", None) or getattr(func, "__name__", None) or repr(func)
+    return f"{module}.{name}"
+
+
+_bodies: weakref.WeakKeyDictionary[Callable[..., Any], bytes] = weakref.WeakKeyDictionary()
+_bodies_lock = threading.Lock()
+
+
+def _body_identity(func: Callable[..., Any]) -> bytes:
+    """The function's source, or its bytecode where no source file exists; cached per function."""
+    with _bodies_lock:
+        known = _bodies.get(func)
+    if known is not None:
+        return known
+    try:
+        body = _frame(b"s", inspect.getsource(func).encode("utf-8", "surrogatepass"))
+    except (OSError, TypeError):  # no source file (exec, REPL): fall back to the bytecode
+        code = getattr(func, "__code__", None)
+        body = _code(code) if isinstance(code, types.CodeType) else b""
+    with _bodies_lock:
+        _bodies[func] = body
+    return body
+
+
+@id_for_memo.register(types.FunctionType)
+def _function(obj: types.FunctionType) -> bytes:
+    func = inspect.unwrap(obj)
+    cells = getattr(func, "__closure__", None)
+    closure = b"".join(_cell_identity(c) for c in cells or ())
+    return _frame(
+        b"f",
+        _str(_qualified_name(func)) + _frame(b"", _body_identity(func)) + _frame(b"c", closure),
+    )
+
+
+@id_for_memo.register(types.BuiltinFunctionType)
+def _builtin_function(obj: types.BuiltinFunctionType) -> bytes:
+    return _frame(b"b", _qualified_name(obj).encode())
+
+
+@id_for_memo.register(types.MethodType)
+def _method(obj: types.MethodType) -> bytes:
+    return _frame(b"m", _element(obj.__func__) + _element(obj.__self__))
+
+
+@id_for_memo.register(functools.partial)
+def _partial(obj: functools.partial[Any]) -> bytes:
+    return _frame(b"x", _element(obj.func) + _element(obj.args) + _element(obj.keywords))
+
+
+# ----- the task hash
+
+
+def _call_identity(task: TaskRecord) -> bytes:
+    """The task's arguments without those named in ``ignore_for_cache``.
+
+    Where the call binds to the function's signature, arguments are named,
+    so ``f(1, 2)`` and ``f(1, y=2)`` share a key and ``ignore_for_cache``
+    also drops an argument passed by position. Otherwise the positional
+    arguments and the remaining keyword arguments are used as given.
+    """
+    ignore = set(task.ignore_for_cache)
+    func = inspect.unwrap(task.func)
+    try:
+        signature = inspect.signature(func)
+        bound = signature.bind(*task.args, **task.kwargs)
+    except (TypeError, ValueError):
+        kwargs = {k: v for k, v in task.kwargs.items() if k not in ignore}
+        return _frame(b"r", _element(tuple(task.args)) + _element(kwargs))
+    named: dict[str, Any] = {}
+    for name, value in bound.arguments.items():
+        if name in ignore:
+            continue
+        if signature.parameters[name].kind is inspect.Parameter.VAR_KEYWORD:
+            named[name] = {k: v for k, v in value.items() if k not in ignore}
+        else:
+            named[name] = value
+    return _frame(b"a", _element(named))
+
+
+def _function_identity(func: Callable[..., Any]) -> bytes:
+    try:
+        return _element(func)
+    except UnmemoizableArgument:  # a callable object: its class's name and source stand in
+        return _frame(b"o", _str(_type_name(type(func))) + _body_identity(type(func)))
+
+
+def task_hash(task: TaskRecord) -> str:
+    """The sha256 hex digest identifying a task's function and arguments."""
+    digest = hashlib.sha256(HASH_VERSION)
+    try:
+        digest.update(_function_identity(task.func))
+        digest.update(_element((task.func_name, task.kind)))
+        digest.update(_call_identity(task))
+    except RecursionError:
+        raise UnmemoizableArgument(
+            f"the arguments of task {task.id} ({task.func_name}) nest too deeply or contain "
+            "themselves; list the argument in ignore_for_cache"
+        ) from None
+    except UnmemoizableArgument as e:
+        raise UnmemoizableArgument(f"task {task.id} ({task.func_name}): {e}") from None
+    return digest.hexdigest()

@@ -1,0 +1,90 @@
+"""Everything the DataFlowKernel knows about one task."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable, Sequence
+from concurrent.futures import Future
+from typing import TYPE_CHECKING, Any
+
+from parsl.dataflow.states import States
+
+if TYPE_CHECKING:
+    from parsl.dataflow.futures import AppFuture
+
+
+class TaskRecord:
+    """One task: its call, its state and its history. Slotted to keep finished tasks small."""
+
+    __slots__ = (
+        "__weakref__",
+        "app_fu",
+        "args",
+        "depends",
+        "exec_fu",
+        "executor",
+        "fail_cost",
+        "fail_count",
+        "fail_history",
+        "from_memo",
+        "func",
+        "func_name",
+        "hashsum",
+        "id",
+        "ignore_for_cache",
+        "joins",
+        "kind",
+        "kwargs",
+        "lock",
+        "memoize",
+        "resource_specification",
+        "staging",
+        "status",
+        "time_invoked",
+        "time_returned",
+        "try_id",
+    )
+
+    def __init__(
+        self,
+        *,
+        id: int,
+        func: Callable[..., Any],
+        func_name: str,
+        args: Sequence[Any],
+        kwargs: dict[str, Any],
+        executor: str,
+        kind: str,
+        memoize: bool,
+        ignore_for_cache: Sequence[str],
+        resource_specification: dict[str, Any],
+        time_invoked: float,
+    ) -> None:
+        self.id = id
+        self.func = func
+        self.func_name = func_name
+        self.args: tuple[Any, ...] = tuple(args)
+        self.kwargs = kwargs
+        self.executor = executor
+        self.kind = kind  # "python", "bash" or "join"
+        self.memoize = memoize
+        self.ignore_for_cache = list(ignore_for_cache)
+        self.resource_specification = resource_specification
+        self.time_invoked = time_invoked
+        self.time_returned: float | None = None
+        self.status = States.unsched
+        self.depends: list[Future[Any]] = []
+        self.app_fu: AppFuture | None = None
+        self.exec_fu: Future[Any] | None = None
+        self.fail_count = 0
+        self.fail_cost = 0.0
+        self.fail_history: list[BaseException] = []
+        self.from_memo = False
+        self.hashsum: str | None = None
+        self.joins: Future[Any] | list[Future[Any]] | None = None
+        self.try_id = 0
+        self.staging: list[tuple[Any, Any, str]] = []  # (provider, File, "in"|"out")
+        self.lock = threading.Lock()
+
+    def __repr__(self) -> str:
+        return f"<TaskRecord {self.id} {self.func_name} {self.status.name}>"

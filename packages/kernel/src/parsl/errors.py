@@ -1,0 +1,50 @@
+"""The root of every exception this project raises, and the kernel-wide ones.
+
+Every package hangs its own subtree under :class:`ParslError`, so a user can
+catch everything Parsl raises with one ``except ParslError``.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+
+class ParslError(Exception):
+    """Base class of every exception raised by Parsl itself."""
+
+
+class ConfigurationError(ParslError):
+    """A configuration value is wrong; the message names the field, the value and the fix."""
+
+    def __init__(self, message: str, *, field: str | None = None, value: Any = None) -> None:
+        super().__init__(message)
+        self.field = field
+        self.value = value
+
+
+def bad_value(field: str, value: Any, expected: str) -> ConfigurationError:
+    """Build the standard 'field=value: expected ...' configuration error."""
+    return ConfigurationError(
+        f"{field}={value!r} is not valid: expected {expected}", field=field, value=value
+    )
+
+
+class NoDataFlowKernelError(ParslError):
+    """An app was called, or ``parsl.dfk()`` asked for, before ``parsl.load()``."""
+
+
+class InternalConsistencyError(ParslError):
+    """Parsl found itself in a state it should never reach: please report it."""
+
+
+class OptionalModuleMissing(ParslError):
+    """A feature needs a module that is not installed."""
+
+    def __init__(self, module_names: list[str], reason: str) -> None:
+        super().__init__(f"The functionality requested requires missing modules {module_names}: {reason}")
+        self.module_names = module_names
+        self.reason = reason
+
+
+class PluginNotFound(ParslError, ImportError):
+    """A public name resolves through an entry-point group, and no installed package provides it."""

@@ -1,0 +1,77 @@
+"""The executor plugin interface.
+
+An executor takes a Python callable with its arguments and returns a
+:class:`concurrent.futures.Future` for its result. The DataFlowKernel does
+everything else (dependencies, retries, memoization). Out-of-tree executors
+subclass :class:`ParslExecutor` and register in the ``parsl.executors``
+entry-point group.
+"""
+
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+from collections.abc import Callable
+from concurrent.futures import Future
+from typing import Any
+
+
+class ParslExecutor(ABC):
+    """Runs callables somewhere and returns futures for their results.
+
+    Lifecycle: the DataFlowKernel sets :attr:`run_dir` and :attr:`run_id`,
+    calls :meth:`start` once, :meth:`submit` any number of times, and
+    :meth:`shutdown` once. ``shutdown`` must finish in bounded time and must
+    leave every outstanding future completed (with a result or an exception).
+    """
+
+    label: str = "executor"
+    run_dir: str = "."
+    run_id: str | None = None
+
+    def __enter__(self) -> ParslExecutor:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.shutdown()
+
+    @abstractmethod
+    def start(self) -> None:
+        """Acquire whatever the executor needs (threads, processes, blocks)."""
+
+    @abstractmethod
+    def submit(
+        self, func: Callable[..., Any], resource_specification: dict[str, Any], *args: Any, **kwargs: Any
+    ) -> Future[Any]:
+        """Run ``func(*args, **kwargs)`` and return a future for its result."""
+
+    @abstractmethod
+    def shutdown(self) -> None:
+        """Release everything; outstanding futures end with an exception."""
+
+    @property
+    def bad_state_is_set(self) -> bool:
+        """True once the executor can no longer run tasks."""
+        return False
+
+    @property
+    def executor_exception(self) -> BaseException | None:
+        """The error that put the executor in a bad state, if any."""
+        return None
+
+    @property
+    def outstanding(self) -> int:
+        """Tasks submitted and not yet finished (used by scaling strategies)."""
+        return 0
+
+    def validate_resource_specification(self, spec: dict[str, Any]) -> None:
+        """Raise :class:`~parsl.executors.errors.InvalidResourceSpecification` for keys it cannot honour.
+
+        The default accepts only an empty specification (or just ``priority``).
+        """
+        from parsl.executors.errors import InvalidResourceSpecification
+
+        unknown = set(spec) - {"priority"}
+        if unknown:
+            raise InvalidResourceSpecification(
+                unknown, f"executor {self.label!r} does not support resource specifications"
+            )

@@ -1,0 +1,1 @@
+"""Batch-job states shared by providers and executors."""

@@ -1,0 +1,290 @@
+"""LocalProvider: each block is a bash script run as its own process group on this machine."""
+
+from __future__ import annotations
+
+import itertools
+import logging
+import os
+import re
+import shlex
+import shutil
+import signal
+import subprocess
+import tempfile
+import threading
+import time
+from dataclasses import dataclass
+from typing import Any
+
+from parsl.errors import bad_value
+from parsl.jobs.states import JobState, JobStatus
+from parsl.launchers.base import Launcher
+from parsl.launchers.simple import SingleNodeLauncher
+from parsl.providers.base import ExecutionProvider
+from parsl.providers.errors import SubmitException
+
+logger = logging.getLogger(__name__)
+
+_POLL_STEP_S = 0.02
+
+
+@dataclass
+class _LocalBlock:
+    """What the provider remembers about one submitted block."""
+
+    job_id: str
+    job_name: str
+    process: subprocess.Popen[bytes]
+    script_path: str
+    stdout_path: str
+    stderr_path: str
+    cancelled: bool = False
+
+
+def _check_int(field: str, value: Any, minimum: int) -> int:
+    if isinstance(value, bool) or not isinstance(value, int) or value < minimum:
+        raise bad_value(field, value, f"an int >= {minimum}")
+    return value
+
+
+def _signal_group(pgid: int, sig: int) -> bool:
+    """Send ``sig`` to a process group; False when the group no longer exists."""
+    try:
+        os.killpg(pgid, sig)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        # The id now names a group that is not ours: ours is gone.
+        return False
+    return True
+
+
+class LocalProvider(ExecutionProvider):
+    """Runs each block on this machine as a bash script in a new session.
+
+    ``submit`` writes ``worker_init`` followed by the launcher-wrapped
+    command into a script under ``script_dir`` (set by the executor, or a
+    fresh temporary directory), starts it with stdout and stderr in files
+    next to the script, and returns the script's pid, as a string, as the
+    job id. ``cancel`` stops the block's whole process group, children and
+    grandchildren included: SIGTERM first, SIGKILL after
+    ``cancel_grace_s`` seconds.
+
+    Args:
+        nodes_per_block: nodes per block, passed to the launcher (default 1).
+        launcher: the launcher that wraps the command; default
+            ``SingleNodeLauncher()``.
+        init_blocks: blocks to start when the executor starts.
+        min_blocks: the fewest blocks to keep.
+        max_blocks: the most blocks to run at once.
+        worker_init: shell lines run before the command in each block.
+        cmd_timeout: seconds any wait on a block's process may take.
+        parallelism: ratio of provisioned task slots to active tasks, 0 to 1.
+        move_files: accepted for Parsl compatibility; files never move locally.
+    """
+
+    label = "local"
+    cancel_grace_s: float = 2.0
+
+    def __init__(
+        self,
+        nodes_per_block: int = 1,
+        launcher: Launcher | None = None,
+        init_blocks: int = 1,
+        min_blocks: int = 0,
+        max_blocks: int = 1,
+        worker_init: str = "",
+        cmd_timeout: int = 30,
+        parallelism: float = 1,
+        move_files: bool | None = None,
+    ) -> None:
+        self.nodes_per_block = _check_int("nodes_per_block", nodes_per_block, 1)
+        if launcher is None:
+            launcher = SingleNodeLauncher()
+        if not isinstance(launcher, Launcher):
+            raise bad_value(
+                "launcher", launcher, "a parsl.launchers.base.Launcher such as SingleNodeLauncher()"
+            )
+        self.launcher = launcher
+        self.init_blocks = _check_int("init_blocks", init_blocks, 0)
+        self.min_blocks = _check_int("min_blocks", min_blocks, 0)
+        self.max_blocks = _check_int("max_blocks", max_blocks, 0)
+        if self.min_blocks > self.max_blocks:
+            raise bad_value("min_blocks", min_blocks, f"at most max_blocks={max_blocks}")
+        if not isinstance(worker_init, str):
+            raise bad_value("worker_init", worker_init, "a string of shell commands")
+        self.worker_init = worker_init
+        if isinstance(cmd_timeout, bool) or not isinstance(cmd_timeout, int | float):
+            raise bad_value("cmd_timeout", cmd_timeout, "a number of seconds > 0")
+        if not cmd_timeout > 0:
+            raise bad_value("cmd_timeout", cmd_timeout, "a number of seconds > 0")
+        self.cmd_timeout = cmd_timeout  # type: ignore[assignment]
+        if isinstance(parallelism, bool) or not isinstance(parallelism, int | float):
+            raise bad_value("parallelism", parallelism, "a number from 0 to 1")
+        if not 0 <= parallelism <= 1:
+            raise bad_value("parallelism", parallelism, "a number from 0 to 1")
+        self.parallelism = float(parallelism)
+        if move_files is not None and not isinstance(move_files, bool):
+            raise bad_value("move_files", move_files, "None, True or False")
+        self.move_files = move_files
+        self.script_dir: str | None = None
+        self.resources: dict[Any, dict[str, Any]] = {}
+        self._blocks: dict[str, _LocalBlock] = {}
+        self._lock = threading.Lock()
+        self._counter = itertools.count()
+
+    @property
+    def status_polling_interval(self) -> float:
+        """Polling a local process is cheap, so poll every second."""
+        return 1.0
+
+    def submit(
+        self, command: str, tasks_per_node: int, job_name: str = "parsl.localprovider"
+    ) -> str:
+        """Start a block running ``command``; return its pid as the job id."""
+        wrapped = self.launcher(command, tasks_per_node, self.nodes_per_block)
+        if not isinstance(job_name, str):
+            raise bad_value("job_name", job_name, "a string")
+        bash = shutil.which("bash") or "/bin/bash"
+        script_dir = self._ensure_script_dir()
+        safe_name = re.sub(r"[^A-Za-z0-9._-]", "_", job_name) or "block"
+        base = os.path.join(script_dir, f"{safe_name}.{time.time_ns()}.{next(self._counter)}")
+        script_path, stdout_path, stderr_path = base + ".sh", base + ".stdout", base + ".stderr"
+        script = (
+            "#!/bin/bash\n"
+            f"# Parsl LocalProvider block {job_name!r}\n"
+            f"export JOBNAME={shlex.quote(job_name)}\n"
+            f"{self.worker_init}\n"
+            f"{wrapped}\n"
+        )
+        try:
+            with open(script_path, "w") as f:
+                f.write(script)
+            os.chmod(script_path, 0o755)
+            with open(stdout_path, "wb") as out, open(stderr_path, "wb") as err:
+                process = subprocess.Popen(
+                    [bash, script_path],
+                    stdin=subprocess.DEVNULL,
+                    stdout=out,
+                    stderr=err,
+                    start_new_session=True,
+                )
+        except OSError as e:
+            raise SubmitException(self.label, f"could not start block script {script_path}: {e}") from e
+        job_id = str(process.pid)
+        block = _LocalBlock(job_id, job_name, process, script_path, stdout_path, stderr_path)
+        with self._lock:
+            self._blocks[job_id] = block
+            self.resources[job_id] = {
+                "job_id": job_id,
+                "job_name": job_name,
+                "script_path": script_path,
+                "status": JobStatus(
+                    JobState.RUNNING, stdout_path=stdout_path, stderr_path=stderr_path
+                ),
+            }
+        logger.debug("LocalProvider started block %s (%s) as pid %s", job_name, script_path, job_id)
+        return job_id
+
+    def status(self, job_ids: list[Any]) -> list[JobStatus]:
+        """Return RUNNING, COMPLETED, FAILED, CANCELLED or (unknown id) MISSING for each job."""
+        return [self._status_of(str(job_id)) for job_id in job_ids]
+
+    def cancel(self, job_ids: list[Any]) -> list[bool]:
+        """Stop each running block's process group; True where a running block was stopped."""
+        results: list[bool] = []
+        stopping: list[_LocalBlock] = []
+        for job_id in (str(j) for j in job_ids):
+            with self._lock:
+                block = self._blocks.get(job_id)
+            if block is None:
+                results.append(False)
+                continue
+            pgid = block.process.pid
+            if block.process.poll() is not None:
+                # Already over: clear out anything the block left behind in its group.
+                _signal_group(pgid, signal.SIGKILL)
+                results.append(False)
+                continue
+            block.cancelled = True
+            _signal_group(pgid, signal.SIGTERM)
+            stopping.append(block)
+            results.append(True)
+        self._wait_for_groups(stopping)
+        for block in stopping:
+            self._status_of(block.job_id)
+        return results
+
+    def _wait_for_groups(self, blocks: list[_LocalBlock]) -> None:
+        """Give SIGTERM ``cancel_grace_s`` seconds, then SIGKILL what is left and reap."""
+        deadline = time.monotonic() + self.cancel_grace_s
+        remaining = list(blocks)
+        while remaining and time.monotonic() < deadline:
+            remaining = [
+                b for b in remaining if b.process.poll() is None or _signal_group(b.process.pid, 0)
+            ]
+            if remaining:
+                time.sleep(_POLL_STEP_S)
+        for block in remaining:
+            logger.info("LocalProvider: block %s ignored SIGTERM; sending SIGKILL", block.job_id)
+            _signal_group(block.process.pid, signal.SIGKILL)
+        for block in remaining:
+            try:
+                block.process.wait(timeout=self.cmd_timeout)
+            except subprocess.TimeoutExpired:
+                logger.error(
+                    "LocalProvider: block %s did not exit %ss after SIGKILL",
+                    block.job_id,
+                    self.cmd_timeout,
+                )
+
+    def _status_of(self, job_id: str) -> JobStatus:
+        with self._lock:
+            block = self._blocks.get(job_id)
+        if block is None:
+            return JobStatus(
+                JobState.MISSING, message=f"no block with job id {job_id!r} was started here"
+            )
+        code = block.process.poll()
+        paths = {"stdout_path": block.stdout_path, "stderr_path": block.stderr_path}
+        if code is None:
+            status = JobStatus(JobState.RUNNING, **paths)
+        elif block.cancelled:
+            status = JobStatus(JobState.CANCELLED, "cancelled by the provider", code, **paths)
+        elif code == 0:
+            status = JobStatus(JobState.COMPLETED, exit_code=0, **paths)
+        else:
+            status = JobStatus(JobState.FAILED, _exit_message(code), code, **paths)
+        with self._lock:
+            self.resources[job_id]["status"] = status
+        return status
+
+    def _ensure_script_dir(self) -> str:
+        try:
+            if self.script_dir is None:
+                self.script_dir = tempfile.mkdtemp(prefix="parsl-local-")
+            else:
+                os.makedirs(self.script_dir, exist_ok=True)
+        except OSError as e:
+            raise SubmitException(
+                self.label, f"cannot use script_dir={self.script_dir!r}: {e}"
+            ) from e
+        return self.script_dir
+
+    def __repr__(self) -> str:
+        return (
+            f"LocalProvider(nodes_per_block={self.nodes_per_block}, launcher={self.launcher!r}, "
+            f"init_blocks={self.init_blocks}, min_blocks={self.min_blocks}, "
+            f"max_blocks={self.max_blocks}, worker_init={self.worker_init!r}, "
+            f"cmd_timeout={self.cmd_timeout}, parallelism={self.parallelism})"
+        )
+
+
+def _exit_message(code: int) -> str:
+    if code < 0:
+        try:
+            name = signal.Signals(-code).name
+        except ValueError:
+            name = f"signal {-code}"
+        return f"block script was killed by {name}"
+    return f"block script exited with code {code}"
