@@ -12,14 +12,15 @@ import pkgutil
 
 __path__ = pkgutil.extend_path(__path__, __name__)
 
-from parsl.app.app import AUTO_LOGNAME, bash_app, join_app, python_app  # noqa: E402
-from parsl.config import Config  # noqa: E402
-from parsl.data_provider.files import File  # noqa: E402
-from parsl.dataflow.dflow import DataFlowKernel, DataFlowKernelLoader  # noqa: E402
-from parsl.errors import ParslError  # noqa: E402
-from parsl.executors import ThreadPoolExecutor  # noqa: E402
-from parsl.log_utils import set_file_logger, set_stream_logger  # noqa: E402
-from parsl.version import VERSION  # noqa: E402
+from parsl.app.app import AUTO_LOGNAME, bash_app, join_app, python_app
+from parsl.config import Config
+from parsl.data_provider.files import File
+from parsl.dataflow.dflow import DataFlowKernel
+from parsl.dataflow.loader import DataFlowKernelLoader
+from parsl.errors import ParslError
+from parsl.executors import ThreadPoolExecutor
+from parsl.log_utils import set_file_logger, set_stream_logger
+from parsl.version import VERSION
 
 __version__ = VERSION
 

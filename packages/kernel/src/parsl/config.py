@@ -66,7 +66,9 @@ class Config:
 
             executors = [ThreadPoolExecutor()]
         if isinstance(executors, ParslExecutor) or not isinstance(executors, list | tuple):
-            raise bad_value("executors", executors, "a list of executors, e.g. [ThreadPoolExecutor()]")
+            raise bad_value(
+                "executors", executors, "a list of executors, e.g. [ThreadPoolExecutor()]"
+            )
         for i, ex in enumerate(executors):
             if not isinstance(ex, ParslExecutor):
                 raise bad_value(f"executors[{i}]", ex, "a ParslExecutor instance")
@@ -95,7 +97,9 @@ class Config:
             isinstance(checkpoint_files, str)
             or not all(isinstance(f, str) for f in checkpoint_files)
         ):
-            raise bad_value("checkpoint_files", checkpoint_files, "a list of checkpoint directories")
+            raise bad_value(
+                "checkpoint_files", checkpoint_files, "a list of checkpoint directories"
+            )
         if memoizer is not None and not isinstance(memoizer, Memoizer):
             raise bad_value("memoizer", memoizer, "a parsl Memoizer instance or None")
         if memoizer is not None and (checkpoint_files or checkpoint_mode or checkpoint_period):
@@ -105,8 +109,12 @@ class Config:
                 field="memoizer",
                 value=memoizer,
             )
-        if dependency_resolver is not None and not isinstance(dependency_resolver, DependencyResolver):
-            raise bad_value("dependency_resolver", dependency_resolver, "a DependencyResolver or None")
+        if dependency_resolver is not None and not isinstance(
+            dependency_resolver, DependencyResolver
+        ):
+            raise bad_value(
+                "dependency_resolver", dependency_resolver, "a DependencyResolver or None"
+            )
         if exit_mode not in EXIT_MODES:
             raise bad_value("exit_mode", exit_mode, f"one of {EXIT_MODES}")
         if not isinstance(internal_tasks_max_threads, int) or internal_tasks_max_threads < 1:
@@ -114,7 +122,9 @@ class Config:
         if not isinstance(retries, int) or isinstance(retries, bool) or retries < 0:
             raise bad_value("retries", retries, "an int >= 0")
         if retry_handler is not None and not callable(retry_handler):
-            raise bad_value("retry_handler", retry_handler, "a callable(exception, task_record) -> float")
+            raise bad_value(
+                "retry_handler", retry_handler, "a callable(exception, task_record) -> float"
+            )
         if not isinstance(run_dir, str) or not run_dir:
             raise bad_value("run_dir", run_dir, "a non-empty path string")
         if std_autopath is not None and not callable(std_autopath):
@@ -126,8 +136,13 @@ class Config:
         if not _is_number(max_idletime) or max_idletime < 0:
             raise bad_value("max_idletime", max_idletime, "seconds >= 0")
         if monitoring is not None and not isinstance(monitoring, MonitoringSink):
-            raise bad_value("monitoring", monitoring, "a MonitoringSink such as MonitoringHub, or None")
-        if not (_is_bool(usage_tracking) or (isinstance(usage_tracking, int) and 0 <= usage_tracking <= 3)):
+            raise bad_value(
+                "monitoring", monitoring, "a MonitoringSink such as MonitoringHub, or None"
+            )
+        if not (
+            _is_bool(usage_tracking)
+            or (isinstance(usage_tracking, int) and 0 <= usage_tracking <= 3)
+        ):
             raise bad_value("usage_tracking", usage_tracking, "a bool or an int 0-3")
         if project_name is not None and not isinstance(project_name, str):
             raise bad_value("project_name", project_name, "a string or None")

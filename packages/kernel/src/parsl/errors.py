@@ -41,7 +41,9 @@ class OptionalModuleMissing(ParslError):
     """A feature needs a module that is not installed."""
 
     def __init__(self, module_names: list[str], reason: str) -> None:
-        super().__init__(f"The functionality requested requires missing modules {module_names}: {reason}")
+        super().__init__(
+            f"The functionality requested requires missing modules {module_names}: {reason}"
+        )
         self.module_names = module_names
         self.reason = reason
 

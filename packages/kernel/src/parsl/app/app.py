@@ -54,9 +54,12 @@ class AppBase:
         if not isinstance(cache, bool):
             raise bad_value("cache", cache, "True or False")
         if ignore_for_cache is not None and (
-            isinstance(ignore_for_cache, str) or not all(isinstance(k, str) for k in ignore_for_cache)
+            isinstance(ignore_for_cache, str)
+            or not all(isinstance(k, str) for k in ignore_for_cache)
         ):
-            raise bad_value("ignore_for_cache", ignore_for_cache, "a list of keyword-argument names")
+            raise bad_value(
+                "ignore_for_cache", ignore_for_cache, "a list of keyword-argument names"
+            )
         self.func = func
         self.__name__ = getattr(func, "__name__", type(func).__name__)
         self.__doc__ = func.__doc__
@@ -64,7 +67,7 @@ class AppBase:
         self.data_flow_kernel = data_flow_kernel
         self.executors = executors
         self.cache = cache
-        self.ignore_for_cache = list(ignore_for_cache or [])
+        self.ignore_for_cache = tuple(ignore_for_cache or ())
         try:
             params = inspect.signature(func).parameters
         except (TypeError, ValueError):

@@ -49,13 +49,15 @@ def _open_stream(spec: Any, name: str) -> IO[bytes] | int:
         parent = os.path.dirname(path)
         if parent:
             os.makedirs(parent, exist_ok=True)
-        return open(path, mode + ("b" if "b" not in mode else ""))  # noqa: SIM115
+        return open(path, mode + ("b" if "b" not in mode else ""))
     except (OSError, ValueError) as e:
-        raise BadStdStreamFile(f"{name}={path!r} could not be opened with mode {mode!r}: {e}") from e
+        raise BadStdStreamFile(
+            f"{name}={path!r} could not be opened with mode {mode!r}: {e}"
+        ) from e
 
 
 def run_bash_app(
-    func: Callable[..., Any], app_name: str, keep: frozenset[str], *args: Any, **kwargs: Any
+    func: Callable[..., Any], app_name: str, keep: frozenset[str], /, *args: Any, **kwargs: Any
 ) -> int:
     """Build the command with ``func``, run it under bash, and check its outputs."""
     call_kwargs = {k: v for k, v in kwargs.items() if k not in RESERVED_KWARGS or k in keep}
@@ -91,7 +93,11 @@ def run_bash_app(
 
 def _run(command: str, out: IO[bytes] | int, err: IO[bytes] | int, walltime: Any) -> int:
     proc = subprocess.Popen(
-        [BASH, "-c", command], stdout=out, stderr=err, stdin=subprocess.DEVNULL, start_new_session=True
+        [BASH, "-c", command],
+        stdout=out,
+        stderr=err,
+        stdin=subprocess.DEVNULL,
+        start_new_session=True,
     )
     children.register(proc)
     try:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import signal
 import subprocess
@@ -26,17 +27,13 @@ def unregister(proc: subprocess.Popen[bytes]) -> None:
 def kill_group(proc: subprocess.Popen[bytes], grace: float = 2.0) -> None:
     """SIGTERM the child's process group, SIGKILL it after ``grace`` seconds, and reap the child."""
     for sig in (signal.SIGTERM, signal.SIGKILL):
-        try:
+        with contextlib.suppress(ProcessLookupError, PermissionError):
             os.killpg(proc.pid, sig)
-        except (ProcessLookupError, PermissionError):
-            pass
         try:
             proc.wait(timeout=grace)
             # The leader is gone; make sure nothing else of its group survives.
-            try:
+            with contextlib.suppress(ProcessLookupError, PermissionError):
                 os.killpg(proc.pid, signal.SIGKILL)
-            except (ProcessLookupError, PermissionError):
-                pass
             return
         except subprocess.TimeoutExpired:
             continue

@@ -63,7 +63,10 @@ class RemoteExceptionWrapper:
     """Carries an exception and its traceback text across a process boundary."""
 
     def __init__(
-        self, e_type: type[BaseException], e_value: BaseException, traceback_obj: TracebackType | None
+        self,
+        e_type: type[BaseException],
+        e_value: BaseException,
+        traceback_obj: TracebackType | None,
     ) -> None:
         self.e_type = e_type
         self.e_value = e_value

@@ -20,7 +20,9 @@ class PythonApp(AppBase):
 
     def prepare(self, kwargs: dict[str, Any]) -> tuple[Callable[..., Any], dict[str, Any]]:
         """The callable an executor runs, and the keyword arguments to give it."""
-        call_kwargs = {k: v for k, v in kwargs.items() if k not in RESERVED_KWARGS or self.accepts(k)}
+        call_kwargs = {
+            k: v for k, v in kwargs.items() if k not in RESERVED_KWARGS or self.accepts(k)
+        }
         walltime = kwargs.get("walltime")
         if walltime is None:
             return self.func, call_kwargs
@@ -33,7 +35,9 @@ class JoinApp(PythonApp):
     kind = "join"
 
 
-def run_with_walltime(func: Callable[..., Any], walltime: float, *args: Any, **kwargs: Any) -> Any:
+def run_with_walltime(
+    func: Callable[..., Any], walltime: float, /, *args: Any, **kwargs: Any
+) -> Any:
     """Run ``func``; raise :class:`AppTimeout` once ``walltime`` seconds pass.
 
     In a process's main thread (a worker process) a SIGALRM timer interrupts

@@ -27,12 +27,33 @@ class DataManager:
 
     def _provider(self, executor: str, file: File, direction: str) -> Staging:
         for p in storage_access_of(self.dfk.executors[executor]):
-            if (p.can_stage_in(file) if direction == "in" else p.can_stage_out(file)):
+            if p.can_stage_in(file) if direction == "in" else p.can_stage_out(file):
                 return p
         raise NoStagingProvider(
             f"executor {executor!r} has no staging provider that can stage {direction} {file.url!r}; "
             "add one to the executor's storage_access list"
         )
+
+    def plan(self, task: TaskRecord, fu: Any, stage: bool = True) -> None:
+        """Replace File arguments by what stage-in provides, and make the output DataFutures."""
+        outputs = task.kwargs.get("outputs")
+        files = (
+            [f for f in outputs if isinstance(f, File)] if isinstance(outputs, list | tuple) else []
+        )
+        if stage:
+            if any(isinstance(a, File) for a in task.args):
+                task.args = tuple(self._in(task, a) for a in task.args)
+            for k, v in task.kwargs.items():
+                if k == "inputs" and isinstance(v, list | tuple):
+                    if any(isinstance(f, File) for f in v):
+                        task.kwargs[k] = [self._in(task, f) for f in v]
+                elif k != "outputs" and isinstance(v, File):
+                    task.kwargs[k] = self._in(task, v)
+            if files:
+                fu._outputs = [self.stage_out(task, f, fu) for f in files]
+
+    def _in(self, task: TaskRecord, value: Any) -> Any:
+        return self.stage_in(task, value) if isinstance(value, File) else value
 
     def stage_in(self, task: TaskRecord, file: File) -> Any:
         """Return what the task should receive in place of ``file`` (the File or a DataFuture)."""
@@ -40,7 +61,7 @@ class DataManager:
         fut = provider.stage_in(self, task.executor, file, None)
         if fut is not None:
             return fut
-        task.staging.append((provider, file, "in"))
+        task.staging = [*task.staging, (provider, file, "in")]
         return file
 
     def stage_out(self, task: TaskRecord, file: File, app_fut: Any) -> DataFuture:
@@ -49,7 +70,7 @@ class DataManager:
         fut = provider.stage_out(self, task.executor, file, app_fut)
         if fut is not None:
             return DataFuture(fut, file, tid=task.id)
-        task.staging.append((provider, file, "out"))
+        task.staging = [*task.staging, (provider, file, "out")]
         return DataFuture(app_fut, file, tid=task.id)
 
     def wrap(self, task: TaskRecord, func: Callable[..., Any]) -> Callable[..., Any]:

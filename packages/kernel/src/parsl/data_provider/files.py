@@ -17,10 +17,10 @@ class File:
 
     def __init__(self, url: str | os.PathLike[str]) -> None:
         if isinstance(url, File):
-            url = url.url
+            url = str(url.__dict__["url"])
         if not isinstance(url, str | os.PathLike):
             raise TypeError(f"File(url) needs a str or os.PathLike, not {type(url).__name__}")
-        self.url = os.fspath(url)
+        self.url: str = os.fspath(url)
         parsed = urlparse(self.url)
         self.scheme = parsed.scheme if parsed.scheme else "file"
         self.netloc = parsed.netloc

@@ -31,15 +31,11 @@ class Staging:
         """True if this provider can send ``file`` out."""
         return False
 
-    def stage_in(
-        self, dm: Any, executor: str, file: File, parent_fut: Any
-    ) -> DataFuture | None:
+    def stage_in(self, dm: Any, executor: str, file: File, parent_fut: Any) -> DataFuture | None:
         """Start a separate stage-in; return a future for the staged file, or None."""
         return None
 
-    def stage_out(
-        self, dm: Any, executor: str, file: File, app_fu: Any
-    ) -> Any | None:
+    def stage_out(self, dm: Any, executor: str, file: File, app_fu: Any) -> Any | None:
         """Start a separate stage-out after ``app_fu``; return its future, or None."""
         return None
 

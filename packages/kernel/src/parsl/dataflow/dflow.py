@@ -12,7 +12,7 @@ import threading
 import time
 import uuid
 from collections import deque
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from concurrent.futures import Future
 from concurrent.futures import wait as wait_futures
 from functools import partial
@@ -23,15 +23,14 @@ from parsl.app import children
 from parsl.app.errors import RemoteExceptionWrapper
 from parsl.config import Config
 from parsl.data_provider.data_manager import DataManager
-from parsl.data_provider.files import File
 from parsl.dataflow.dependency_resolvers import SHALLOW_DEPENDENCY_RESOLVER
 from parsl.dataflow.errors import DependencyError, JoinError
 from parsl.dataflow.futures import AppFuture
 from parsl.dataflow.lifecycle import Event, next_state
 from parsl.dataflow.rundir import make_rundir
-from parsl.dataflow.states import FINAL_STATES, States
+from parsl.dataflow.states import FINAL_STATES
 from parsl.dataflow.taskrecord import TaskRecord
-from parsl.errors import ConfigurationError, NoDataFlowKernelError, ParslError, bad_value
+from parsl.errors import ConfigurationError, ParslError, bad_value
 from parsl.executors.base import ParslExecutor
 from parsl.executors.threads import ThreadPoolExecutor
 from parsl.monitoring.sink import TaskTransition
@@ -42,6 +41,9 @@ if TYPE_CHECKING:
 logger = logging.getLogger(__name__)
 _local = threading.local()
 INTERNAL = "_parsl_internal"
+# Shared empty placeholders for finished tasks: never mutated, they save a dict and lists per task.
+_NO_KWARGS: dict[str, Any] = {}
+_NONE: list[Any] = []
 
 
 class CleanedUp(ParslError):
@@ -104,7 +106,7 @@ class DataFlowKernel:
         if self.cleanup_called:
             raise ParslError(f"cannot run {app.__name__}: this DataFlowKernel has been cleaned up")
         inhibit = kwargs.pop("_parsl_staging_inhibit", False)
-        spec = kwargs.get("parsl_resource_specification") or {}
+        spec = kwargs.get("parsl_resource_specification") or _NO_KWARGS
         if not isinstance(spec, dict):
             raise bad_value("parsl_resource_specification", spec, "a dict")
         walltime = kwargs.get("walltime")
@@ -131,10 +133,7 @@ class DataFlowKernel:
             if kw in kwargs:
                 kwargs[kw] = self._std_path(task, kw, kwargs[kw])
         fu._stdout, fu._stderr = kwargs.get("stdout"), kwargs.get("stderr")
-        if not inhibit:
-            self._plan_staging(task, fu)
-        else:
-            fu._outputs = [self._output_future(task, f, fu, stage=False) for f in _files(kwargs.get("outputs"))]
+        self.data_manager.plan(task, fu, stage=not inhibit)
         self.tasks[task.id] = task
         deps = self._gather(task)
         self._transition(task, Event.submitted)
@@ -179,28 +178,6 @@ class DataFlowKernel:
         folder = os.path.join(self.run_dir, "task_logs", f"{task.id // 10000:04d}")
         return os.path.join(folder, f"task_{task.id:04d}_{task.func_name}.{kw}")
 
-    def _plan_staging(self, task: TaskRecord, fu: AppFuture) -> None:
-        kwargs = task.kwargs
-        if any(isinstance(a, File) for a in task.args):
-            task.args = tuple(self._stage_in(task, a) for a in task.args)
-        for k, v in kwargs.items():
-            if k == "inputs" and isinstance(v, list | tuple):
-                if any(isinstance(f, File) for f in v):
-                    kwargs[k] = [self._stage_in(task, f) for f in v]
-            elif k != "outputs" and isinstance(v, File):
-                kwargs[k] = self._stage_in(task, v)
-        fu._outputs = [self._output_future(task, f, fu, stage=True) for f in _files(kwargs.get("outputs"))]
-
-    def _stage_in(self, task: TaskRecord, value: Any) -> Any:
-        return self.data_manager.stage_in(task, value) if isinstance(value, File) else value
-
-    def _output_future(self, task: TaskRecord, f: File, fu: AppFuture, stage: bool) -> Any:
-        from parsl.app.futures import DataFuture
-
-        if stage:
-            return self.data_manager.stage_out(task, f, fu)
-        return DataFuture(fu, f, tid=task.id)
-
     def _gather(self, task: TaskRecord) -> list[Future[Any]]:
         gather = self.resolver.traverse_to_gather
         deps = [f for a in task.args for f in gather(a)]
@@ -240,10 +217,12 @@ class DataFlowKernel:
             unwrap = self.resolver.traverse_to_unwrap
             task.args = tuple(unwrap(a) for a in task.args)
             task.kwargs = {
-                k: [unwrap(e) for e in v] if k == "inputs" and isinstance(v, list | tuple) else unwrap(v)
+                k: [unwrap(e) for e in v]
+                if k == "inputs" and isinstance(v, list | tuple)
+                else unwrap(v)
                 for k, v in task.kwargs.items()
             }
-            task.depends = []
+            task.depends = _NONE
         if task.memoize:
             memo = self.memoizer.check_memo(task)
             if memo is not None:
@@ -251,7 +230,9 @@ class DataFlowKernel:
                 self._complete(task, Event.memo_hit, result=memo.result())
                 return
         if self.cleanup_called:
-            self._fail(task, CleanedUp("the DataFlowKernel was cleaned up before this task launched"))
+            self._fail(
+                task, CleanedUp("the DataFlowKernel was cleaned up before this task launched")
+            )
             return
         executor = self.executors[task.executor]
         if executor.bad_state_is_set:
@@ -283,8 +264,10 @@ class DataFlowKernel:
         if not isinstance(inner, list) or not all(isinstance(f, Future) for f in inner):
             self._fail(
                 task,
-                TypeError(f"join_app {task.func_name} must return a Future or a list of Futures, "
-                          f"not {type(result).__name__}"),
+                TypeError(
+                    f"join_app {task.func_name} must return a Future or a list of Futures, "
+                    f"not {type(result).__name__}"
+                ),
             )
             return
         if not self._transition(task, Event.join_started):
@@ -299,9 +282,11 @@ class DataFlowKernel:
                     return
             failed = [(f.exception(), getattr(f, "tid", None)) for f in inner if f.exception()]
             if failed:
-                self._fail(task, JoinError(failed, task.id))  # type: ignore[arg-type]
+                self._fail(task, JoinError(failed, task.id))
             else:
-                value = result.result() if isinstance(result, Future) else [f.result() for f in inner]
+                value = (
+                    result.result() if isinstance(result, Future) else [f.result() for f in inner]
+                )
                 self._complete(task, Event.succeeded, result=value)
 
         if not inner:
@@ -311,22 +296,30 @@ class DataFlowKernel:
 
     # ----------------------------------------------------------------- settle
 
-    def _transition(self, task: TaskRecord, event: Event) -> bool:
+    def _transition(self, task: TaskRecord, event: Event, exc: BaseException | None = None) -> bool:
         """Move ``task`` on ``event``; False if it already reached a final state."""
         with task.lock:
             if task.status in FINAL_STATES:
                 return False
             task.status = next_state(task.status, event)
-        if self.monitoring is not None:
-            self._emit(task)
+            if self.monitoring is not None:
+                self._emit(task, None if exc is None else f"{type(exc).__name__}: {exc}")
         return True
 
-    def _emit(self, task: TaskRecord, reason: str | None = None) -> None:
+    def _emit(self, task: TaskRecord, reason: str | None) -> None:
         assert self.monitoring is not None
         try:
             self.monitoring.task_transition(
-                TaskTransition(self.run_id, task.id, task.try_id, task.status, time.time(),
-                               task.func_name, task.executor, reason)
+                TaskTransition(
+                    self.run_id,
+                    task.id,
+                    task.try_id,
+                    task.status,
+                    time.time(),
+                    task.func_name,
+                    task.executor,
+                    reason,
+                )
             )
         except Exception:
             logger.exception("monitoring sink failed on task %s", task.id)
@@ -349,7 +342,7 @@ class DataFlowKernel:
             and not self.cleanup_called
             and not isinstance(exc, DependencyError | CleanedUp)
         )
-        if retry and self._transition(task, Event.failed_retryable):
+        if retry and self._transition(task, Event.failed_retryable, exc):
             logger.info("task %s failed (try %s), retrying: %r", task.id, task.try_id, exc)
             task.try_id += 1
             self._transition(task, Event.retry)
@@ -360,7 +353,7 @@ class DataFlowKernel:
     def _complete(
         self, task: TaskRecord, event: Event, result: Any = None, exc: BaseException | None = None
     ) -> None:
-        if not self._transition(task, event):
+        if not self._transition(task, event, exc):
             return
         task.time_returned = time.time()
         fu = task.app_fu
@@ -379,7 +372,8 @@ class DataFlowKernel:
             fu.set_exception(exc)
         if self.config.garbage_collect:
             self.tasks.pop(task.id, None)
-            task.args, task.kwargs, task.exec_fu, task.joins, task.staging = (), {}, None, None, []
+            task.args, task.kwargs, task.exec_fu, task.joins = (), _NO_KWARGS, None, None
+            task.staging = task.depends = _NONE
             task.app_fu = None
 
     # ----------------------------------------------------------------- control
@@ -387,8 +381,11 @@ class DataFlowKernel:
     def wait_for_current_tasks(self) -> None:
         """Block until every task submitted so far (and any they start) has finished."""
         while True:
-            pending = [t.app_fu for t in list(self.tasks.values())
-                       if t.status not in FINAL_STATES and t.app_fu is not None]
+            pending = [
+                t.app_fu
+                for t in list(self.tasks.values())
+                if t.status not in FINAL_STATES and t.app_fu is not None
+            ]
             if not pending:
                 return
             wait_futures(pending)
@@ -421,9 +418,14 @@ class DataFlowKernel:
         children.kill_all()
         for task in list(self.tasks.values()):
             if task.status not in FINAL_STATES and task.app_fu is not None:
-                self._complete(task, Event.failed,
-                               exc=CleanedUp(f"task {task.id} ({task.func_name}) had not finished "
-                                             "when the DataFlowKernel was cleaned up"))
+                self._complete(
+                    task,
+                    Event.failed,
+                    exc=CleanedUp(
+                        f"task {task.id} ({task.func_name}) had not finished "
+                        "when the DataFlowKernel was cleaned up"
+                    ),
+                )
         try:
             self.memoizer.close()
         except Exception:
@@ -434,6 +436,8 @@ class DataFlowKernel:
                 self.monitoring.close()
             except Exception:
                 logger.exception("monitoring failed to close")
+        from parsl.dataflow.loader import DataFlowKernelLoader
+
         DataFlowKernelLoader._forget(self)
         logger.info("run %s cleaned up", self.run_id)
         if self._log_handler is not None:
@@ -448,7 +452,10 @@ class DataFlowKernel:
         return self
 
     def __exit__(
-        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
     ) -> None:
         mode = self.config.exit_mode
         if mode == "skip":
@@ -462,14 +469,12 @@ class DataFlowKernel:
         self.cleanup(wait=exc_type is None)
 
 
-def _files(outputs: Any) -> list[File]:
-    return [f for f in outputs if isinstance(f, File)] if isinstance(outputs, list | tuple) else []
-
-
 def _start_logging(run_dir: str) -> logging.Handler:
     handler = logging.FileHandler(os.path.join(run_dir, "parsl.log"))
     handler.setFormatter(
-        logging.Formatter("%(asctime)s %(name)s:%(lineno)d %(threadName)s %(levelname)s %(message)s")
+        logging.Formatter(
+            "%(asctime)s %(name)s:%(lineno)d %(threadName)s %(levelname)s %(message)s"
+        )
     )
     level = os.environ.get("PARSL_LOG_LEVEL", "INFO").upper()
     handler.setLevel(level)
@@ -480,43 +485,6 @@ def _start_logging(run_dir: str) -> logging.Handler:
     return handler
 
 
-class DataFlowKernelLoader:
-    """The process-wide current DataFlowKernel behind ``parsl.load()``/``parsl.dfk()``."""
+from parsl.dataflow.loader import DataFlowKernelLoader  # noqa: E402  (public path)
 
-    _dfk: DataFlowKernel | None = None
-    _lock = threading.Lock()
-
-    @classmethod
-    def load(cls, config: Config | None = None) -> DataFlowKernel:
-        with cls._lock:
-            if cls._dfk is not None:
-                raise ConfigurationError(
-                    "a Config has already been loaded; call parsl.clear() (or dfk.cleanup()) first"
-                )
-            cls._dfk = DataFlowKernel(config)
-            return cls._dfk
-
-    @classmethod
-    def dfk(cls) -> DataFlowKernel:
-        dfk = cls._dfk
-        if dfk is None:
-            raise NoDataFlowKernelError("no DataFlowKernel is loaded: call parsl.load(config) first")
-        return dfk
-
-    @classmethod
-    def clear(cls) -> None:
-        """Clean up and forget the current DataFlowKernel, if any."""
-        dfk = cls._dfk
-        if dfk is not None:
-            dfk.cleanup()
-        cls._dfk = None
-
-    @classmethod
-    def wait_for_current_tasks(cls) -> None:
-        cls.dfk().wait_for_current_tasks()
-
-    @classmethod
-    def _forget(cls, dfk: DataFlowKernel) -> None:
-        if cls._dfk is dfk:
-            cls._dfk = None
-
+__all__ = ["CleanedUp", "DataFlowKernel", "DataFlowKernelLoader"]

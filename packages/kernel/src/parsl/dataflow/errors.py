@@ -33,7 +33,9 @@ class _PropagatedFailure(DataFlowException):
     _verb = "depends on"
 
     def __init__(
-        self, dependent_exceptions_tids: Sequence[tuple[BaseException, int | str | None]], task_id: int
+        self,
+        dependent_exceptions_tids: Sequence[tuple[BaseException, int | str | None]],
+        task_id: int,
     ) -> None:
         self.dependent_exceptions_tids = list(dependent_exceptions_tids)
         self.task_id = task_id

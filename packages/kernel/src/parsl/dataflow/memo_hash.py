@@ -274,7 +274,9 @@ def _function(obj: types.FunctionType) -> bytes:
 
 @id_for_memo.register(types.BuiltinFunctionType)
 def _builtin_function(obj: types.BuiltinFunctionType) -> bytes:
-    return _frame(b"b", _qualified_name(obj).encode())
+    owner = obj.__self__  # a module for plain built-ins, the object for built-in methods
+    bound = b"" if owner is None or isinstance(owner, types.ModuleType) else _element(owner)
+    return _frame(b"b", _str(_qualified_name(obj)) + bound)
 
 
 @id_for_memo.register(types.MethodType)
@@ -318,6 +320,7 @@ def _call_identity(task: TaskRecord) -> bytes:
 
 
 def _function_identity(func: Callable[..., Any]) -> bytes:
+    func = inspect.unwrap(func)  # an app object wraps the user's function
     try:
         return _element(func)
     except UnmemoizableArgument:  # a callable object: its class's name and source stand in

@@ -13,6 +13,10 @@ if TYPE_CHECKING:
     from parsl.dataflow.futures import AppFuture
 
 
+_LOCKS = [threading.Lock() for _ in range(64)]
+_EMPTY: list[Any] = []  # shared placeholder, replaced (never appended to) when a task needs a list
+
+
 class TaskRecord:
     """One task: its call, its state and its history. Slotted to keep finished tasks small."""
 
@@ -35,7 +39,6 @@ class TaskRecord:
         "joins",
         "kind",
         "kwargs",
-        "lock",
         "memoize",
         "resource_specification",
         "staging",
@@ -68,23 +71,27 @@ class TaskRecord:
         self.executor = executor
         self.kind = kind  # "python", "bash" or "join"
         self.memoize = memoize
-        self.ignore_for_cache = list(ignore_for_cache)
+        self.ignore_for_cache = ignore_for_cache
         self.resource_specification = resource_specification
         self.time_invoked = time_invoked
         self.time_returned: float | None = None
         self.status = States.unsched
-        self.depends: list[Future[Any]] = []
+        self.depends: list[Future[Any]] = _EMPTY
         self.app_fu: AppFuture | None = None
         self.exec_fu: Future[Any] | None = None
         self.fail_count = 0
         self.fail_cost = 0.0
-        self.fail_history: list[BaseException] = []
+        self.fail_history: list[BaseException] = []  # appended to on each failed try
         self.from_memo = False
         self.hashsum: str | None = None
         self.joins: Future[Any] | list[Future[Any]] | None = None
         self.try_id = 0
-        self.staging: list[tuple[Any, Any, str]] = []  # (provider, File, "in"|"out")
-        self.lock = threading.Lock()
+        self.staging: list[tuple[Any, Any, str]] = _EMPTY  # (provider, File, "in"|"out")
+
+    @property
+    def lock(self) -> threading.Lock:
+        """A lock for this task's state; striped over a small pool to keep records small."""
+        return _LOCKS[self.id & (len(_LOCKS) - 1)]
 
     def __repr__(self) -> str:
         return f"<TaskRecord {self.id} {self.func_name} {self.status.name}>"

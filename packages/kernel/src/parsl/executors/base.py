@@ -40,7 +40,12 @@ class ParslExecutor(ABC):
 
     @abstractmethod
     def submit(
-        self, func: Callable[..., Any], resource_specification: dict[str, Any], *args: Any, **kwargs: Any
+        self,
+        func: Callable[..., Any],
+        resource_specification: dict[str, Any],
+        /,
+        *args: Any,
+        **kwargs: Any,
     ) -> Future[Any]:
         """Run ``func(*args, **kwargs)`` and return a future for its result."""
 

@@ -27,7 +27,9 @@ class ScalingFailed(ExecutorError):
 class UnsupportedFeatureError(ExecutorError):
     """The executor was asked for something it cannot do."""
 
-    def __init__(self, feature: str, current_executor: str, target_executor: str | None = None) -> None:
+    def __init__(
+        self, feature: str, current_executor: str, target_executor: str | None = None
+    ) -> None:
         hint = f"; use {target_executor}" if target_executor else ""
         super().__init__(current_executor, f"{feature} is not supported{hint}")
         self.feature = feature

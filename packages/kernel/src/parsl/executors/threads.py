@@ -88,12 +88,19 @@ class ThreadPoolExecutor(ParslExecutor):
             return
         self._started = True
         for i in range(self.max_threads):
-            t = threading.Thread(target=self._worker, name=f"{self.thread_name_prefix}-{i}", daemon=True)
+            t = threading.Thread(
+                target=self._worker, name=f"{self.thread_name_prefix}-{i}", daemon=True
+            )
             t.start()
             self._threads.append(t)
 
     def submit(
-        self, func: Callable[..., Any], resource_specification: dict[str, Any], *args: Any, **kwargs: Any
+        self,
+        func: Callable[..., Any],
+        resource_specification: dict[str, Any],
+        /,
+        *args: Any,
+        **kwargs: Any,
     ) -> Future[Any]:
         if resource_specification:
             self.validate_resource_specification(resource_specification)

@@ -85,6 +85,10 @@ class JobStatus:
     def __eq__(self, other: object) -> bool:
         if not isinstance(other, JobStatus):
             return NotImplemented
-        return (self.state, self.message, self.exit_code) == (other.state, other.message, other.exit_code)
+        return (self.state, self.message, self.exit_code) == (
+            other.state,
+            other.message,
+            other.exit_code,
+        )
 
     __hash__ = None  # type: ignore[assignment]

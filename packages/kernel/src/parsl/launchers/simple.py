@@ -60,7 +60,8 @@ class SingleNodeLauncher(Launcher):
     * ``CORES``: the number of online processors on the node;
     * ``PARSL_WORKER_RANK``: the copy's index, ``0`` to ``tasks_per_node - 1``.
 
-    The script waits for every copy. With ``fail_on_any=False`` (the
+    The script waits for every copy; on SIGTERM or SIGINT it passes SIGTERM
+    on to the copies and waits for them before exiting. With ``fail_on_any=False`` (the
     default) it exits non-zero only when every copy failed; with
     ``fail_on_any=True`` it exits non-zero when any copy failed. With
     ``debug=True`` it echoes what it starts and how the copies ended.
@@ -100,6 +101,7 @@ parsl_launch_copy() {{
 {command}
 }}
 {announce}PARSL_PIDS=()
+trap 'kill -TERM "${{PARSL_PIDS[@]}}" 2>/dev/null; wait; exit 143' TERM INT
 for (( PARSL_RANK = 0; PARSL_RANK < {copies}; PARSL_RANK++ )); do
     ( export PARSL_WORKER_RANK=$PARSL_RANK; parsl_launch_copy ) &
     PARSL_PIDS+=($!)

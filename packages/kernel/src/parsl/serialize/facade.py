@@ -25,7 +25,9 @@ def register_serializer(serializer: SerializerBase, *, default: bool = False) ->
         raise TypeError(f"expected a SerializerBase, got {type(serializer).__name__}")
     ident = serializer.identifier
     if not ident or _SEP in ident:
-        raise ValueError(f"serializer identifier {ident!r} must be non-empty and contain no newline")
+        raise ValueError(
+            f"serializer identifier {ident!r} must be non-empty and contain no newline"
+        )
     _by_id[ident] = serializer
     if default:
         _active[:] = [serializer]
@@ -72,14 +74,18 @@ def pack_apply_message(
     """Serialize a call, naming the function or argument that cannot be serialized."""
     fname = getattr(func, "__name__", repr(func))
     parts = [serialize(func, name=f"function {fname}")]
-    parts.extend(serialize(a, name=f"positional argument {i} of {fname}") for i, a in enumerate(args))
+    parts.extend(
+        serialize(a, name=f"positional argument {i} of {fname}") for i, a in enumerate(args)
+    )
     for k, v in kwargs.items():
         parts.append(serialize(v, name=f"keyword argument {k!r} of {fname}"))
     header = serialize((len(args), list(kwargs)), name="call header")
     return serialize([header, *parts], name=f"call of {fname}")
 
 
-def unpack_apply_message(packed: bytes) -> tuple[Callable[..., Any], tuple[Any, ...], dict[str, Any]]:
+def unpack_apply_message(
+    packed: bytes,
+) -> tuple[Callable[..., Any], tuple[Any, ...], dict[str, Any]]:
     """Inverse of :func:`pack_apply_message`."""
     header, func_b, *rest = deserialize(packed)
     nargs, keys = deserialize(header)
