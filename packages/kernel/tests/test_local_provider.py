@@ -212,6 +212,21 @@ def test_cancel_several_blocks_at_once_shares_one_grace(make_provider: MakeProvi
     assert {s.state for s in provider.status(ids)} == {JobState.CANCELLED}
 
 
+def test_processes_left_behind_by_a_finished_block_are_killed(
+    make_provider: MakeProvider, tmp_path: Path
+) -> None:
+    provider = make_provider(launcher=SimpleLauncher())
+    # The script exits at once, leaving a background process in its group.
+    job_id = provider.submit(f"sleep 60 & echo $! > {tmp_path}/straggler", 1)
+    straggler = int(wait_for_file(tmp_path / "straggler"))
+    status = wait_for(provider, job_id, JobState.COMPLETED)
+    assert status.exit_code == 0
+    deadline = time.monotonic() + 5
+    while is_alive(straggler):
+        assert time.monotonic() < deadline, "the straggler outlived its block"
+        time.sleep(0.02)
+
+
 def test_cancel_of_unknown_or_finished_jobs_returns_false(make_provider: MakeProvider) -> None:
     provider = make_provider(launcher=SimpleLauncher())
     job_id = provider.submit("exit 0", 1)

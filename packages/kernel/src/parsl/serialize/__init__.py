@@ -1,5 +1,9 @@
 """Serialization: dill by default, with a plugin interface."""
 
+import pkgutil
+
+__path__ = pkgutil.extend_path(__path__, __name__)
+
 from parsl.serialize.base import SerializerBase
 from parsl.serialize.errors import DeserializationError, SerializationError
 from parsl.serialize.facade import (

@@ -85,6 +85,23 @@ def _group_has_live_members(pgid: int) -> bool:
     return False
 
 
+def _reap(block: _LocalBlock) -> int | None:
+    """Poll the block's script; when it has just ended, kill what it left in its group first.
+
+    The check uses ``WNOWAIT``, so the ended script stays a zombie while its
+    group is killed: the group id cannot have been reused by then.
+    """
+    process = block.process
+    if process.returncode is None and hasattr(os, "waitid"):
+        try:
+            ended = os.waitid(os.P_PID, process.pid, os.WEXITED | os.WNOHANG | os.WNOWAIT)
+        except ChildProcessError:  # pragma: no cover (reaped by a racing poll)
+            ended = None
+        if ended is not None:
+            _signal_group(process.pid, signal.SIGKILL)
+    return process.poll()
+
+
 def _wait_until_gone(blocks: list[_LocalBlock], deadline: float) -> list[_LocalBlock]:
     """Reap each block's script and wait for its group to empty; return those still there."""
     remaining = list(blocks)
@@ -109,7 +126,9 @@ class LocalProvider(ExecutionProvider):
     next to the script, and returns the script's pid, as a string, as the
     job id. ``cancel`` stops the block's whole process group, children and
     grandchildren included: SIGTERM first, SIGKILL after
-    ``cancel_grace_s`` seconds.
+    ``cancel_grace_s`` seconds. As with a batch job, when the script ends
+    anything it left running in its group is killed (on the next
+    ``status`` or ``cancel``).
 
     Args:
         nodes_per_block: nodes per block, passed to the launcher (default 1).
@@ -239,14 +258,11 @@ class LocalProvider(ExecutionProvider):
             if block is None:
                 results.append(False)
                 continue
-            pgid = block.process.pid
-            if block.process.poll() is not None:
-                # Already over: clear out anything the block left behind in its group.
-                _signal_group(pgid, signal.SIGKILL)
-                results.append(False)
+            if _reap(block) is not None:
+                results.append(False)  # already over
                 continue
             block.cancelled = True
-            _signal_group(pgid, signal.SIGTERM)
+            _signal_group(block.process.pid, signal.SIGTERM)
             stopping.append(block)
             results.append(True)
         self._wait_for_groups(stopping)
@@ -276,7 +292,7 @@ class LocalProvider(ExecutionProvider):
             return JobStatus(
                 JobState.MISSING, message=f"no block with job id {job_id!r} was started here"
             )
-        code = block.process.poll()
+        code = _reap(block)
         if code is None:
             state, message = JobState.RUNNING, None
         elif block.cancelled:

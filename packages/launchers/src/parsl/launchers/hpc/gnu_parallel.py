@@ -1,0 +1,58 @@
+"""GNU Parallel over ssh: one ``parallel`` run spreads the copies across the block's nodes."""
+
+from __future__ import annotations
+
+from parsl.launchers.hpc._common import (
+    ONLINE_CORES,
+    HPCLauncher,
+    bash_c,
+    check_shape,
+    copy_script,
+    words,
+)
+
+
+class GnuParallelLauncher(HPCLauncher):
+    """Starts ``tasks_per_node`` copies on every node with GNU Parallel's ``--sshloginfile``.
+
+    The nodes come from ``$PBS_NODEFILE``, else from ``$SLURM_JOB_NODELIST``
+    (through ``scontrol``), else the block runs on this node only. Needs
+    ``parallel`` on this node and password-less ssh to the others. Each
+    copy sees ``PARSL_WORKER_RANK`` (``0`` to ``N - 1``) and ``CORES``.
+
+    Args:
+        debug: echo what is started into the block's stdout.
+    """
+
+    def __call__(self, command: str, tasks_per_node: int, nodes_per_block: int) -> str:
+        check_shape(command, tasks_per_node, nodes_per_block)
+        total = tasks_per_node * nodes_per_block
+        # parallel --quote appends the copy's index as one more word: it arrives as $1.
+        script = copy_script(command, "$1", ONLINE_CORES)
+        launch = words(
+            "parallel",
+            "--quote",
+            f"--jobs {tasks_per_node}",
+            '--sshloginfile "$PARSL_SSHLOGINFILE"',
+            '--workdir "$PWD"',
+            "--line-buffer",
+            bash_c("/bin/bash", script),
+            "parsl-worker",
+            f"::: $(seq 0 {total - 1})",
+        )
+        return (
+            f"export CORES={ONLINE_CORES}\n"
+            'PARSL_SSHLOGINFILE=$(mktemp "${TMPDIR:-/tmp}/parsl_sshlogins.XXXXXX")\n'
+            'if [ -n "${PBS_NODEFILE:-}" ] && [ -f "$PBS_NODEFILE" ]; then\n'
+            f"    awk '!seen[$0]++' \"$PBS_NODEFILE\" | head -n {nodes_per_block} "
+            '> "$PARSL_SSHLOGINFILE"\n'
+            'elif [ -n "${SLURM_JOB_NODELIST:-}" ] && command -v scontrol > /dev/null; then\n'
+            '    scontrol show hostnames "$SLURM_JOB_NODELIST" '
+            f'| head -n {nodes_per_block} > "$PARSL_SSHLOGINFILE"\n'
+            "else\n"
+            '    echo ":" > "$PARSL_SSHLOGINFILE"\n'
+            "fi\n"
+            + self.echo(f"starting {total} copies, {tasks_per_node} per node")
+            + launch
+            + "\n"
+        )

@@ -1,0 +1,286 @@
+"""MonitoringHub: records a workflow's task transitions in an SQLite database."""
+
+from __future__ import annotations
+
+import getpass
+import logging
+import os
+import queue
+import socket
+import sys
+import threading
+import time
+from typing import Any
+
+from parsl.errors import bad_value
+from parsl.monitoring.hub.endpoint import database_path_from_url, default_database_path
+from parsl.monitoring.hub.errors import MonitoringEventError, MonitoringStateError
+from parsl.monitoring.hub.schema import open_for_writing
+from parsl.monitoring.hub.writer import (
+    DatabaseWriter,
+    FlushRequest,
+    QueueItem,
+    StopRequest,
+    WorkflowEnded,
+    WorkflowStarted,
+)
+from parsl.monitoring.sink import MonitoringSink, TaskTransition
+
+logger = logging.getLogger(__name__)
+
+DEFAULT_CLOSE_TIMEOUT_S = 10.0
+"""How long :meth:`MonitoringHub.close` waits for the writer to commit everything."""
+
+
+def _is_number(v: Any) -> bool:
+    return isinstance(v, int | float) and not isinstance(v, bool)
+
+
+def _is_port(v: Any) -> bool:
+    return isinstance(v, int) and not isinstance(v, bool) and 0 < v < 65536
+
+
+def _current_user() -> str:
+    try:
+        return getpass.getuser()
+    except (OSError, KeyError):  # no login name and no passwd entry (some containers)
+        return str(os.getuid()) if hasattr(os, "getuid") else "unknown"
+
+
+class MonitoringHub(MonitoringSink):
+    """Records every task state transition of a workflow in an SQLite database.
+
+    Give it to ``Config(monitoring=MonitoringHub(...))``. Each run writes one
+    ``workflow`` row, one ``task`` row per task (its latest, and finally its
+    final, state) and one ``status`` row per transition. The database is
+    ``logging_endpoint`` (``"sqlite:///path/monitoring.db"``) or, by default,
+    ``monitoring.db`` beside the run directory (``runinfo/monitoring.db``).
+
+    ``task_transition`` only queues the event; one background thread writes
+    batches in WAL mode, so readers (the query helpers, a web UI) never block
+    the workflow. If the writer fails (disk full, file removed), events are
+    dropped with one logged error and the workflow carries on.
+
+    ``hub_address``, ``hub_port``, ``hub_port_range`` and the
+    ``resource_monitoring_*`` arguments are Parsl's and are validated and
+    stored; they take effect once remote (executor-side) monitoring exists.
+    ``close_timeout`` (not a Parsl argument) bounds how long :meth:`close`
+    waits for the writer.
+    """
+
+    def __init__(
+        self,
+        hub_address: str = "127.0.0.1",
+        hub_port: int | None = None,
+        hub_port_range: tuple[int, int] = (55050, 56000),
+        workflow_name: str | None = None,
+        workflow_version: str | None = None,
+        logging_endpoint: str | None = None,
+        monitoring_debug: bool = False,
+        resource_monitoring_enabled: bool = True,
+        resource_monitoring_interval: float = 30,
+        *,
+        close_timeout: float = DEFAULT_CLOSE_TIMEOUT_S,
+    ) -> None:
+        if not isinstance(hub_address, str) or not hub_address:
+            raise bad_value("hub_address", hub_address, "a host name or IP address string")
+        if hub_port is not None and not _is_port(hub_port):
+            raise bad_value("hub_port", hub_port, "None or a port number 1-65535")
+        if (
+            not isinstance(hub_port_range, tuple | list)
+            or len(hub_port_range) != 2
+            or not all(_is_port(p) for p in hub_port_range)
+            or hub_port_range[0] > hub_port_range[1]
+        ):
+            raise bad_value("hub_port_range", hub_port_range, "a (low, high) pair of ports 1-65535")
+        for name, text in (
+            ("workflow_name", workflow_name),
+            ("workflow_version", workflow_version),
+        ):
+            if text is not None and not isinstance(text, str):
+                raise bad_value(name, text, "a string or None")
+        for name, flag in (
+            ("monitoring_debug", monitoring_debug),
+            ("resource_monitoring_enabled", resource_monitoring_enabled),
+        ):
+            if not isinstance(flag, bool):
+                raise bad_value(name, flag, "True or False")
+        if not _is_number(resource_monitoring_interval) or resource_monitoring_interval < 0:
+            raise bad_value(
+                "resource_monitoring_interval", resource_monitoring_interval, "seconds >= 0"
+            )
+        if not _is_number(close_timeout) or close_timeout <= 0:
+            raise bad_value("close_timeout", close_timeout, "seconds > 0")
+        if logging_endpoint is not None:
+            # Checked now, so that a bad URL fails when the Config is built.
+            self._endpoint_path: str | None = database_path_from_url(logging_endpoint)
+        else:
+            self._endpoint_path = None
+
+        self.hub_address = hub_address
+        self.hub_port = hub_port
+        self.hub_port_range = (int(hub_port_range[0]), int(hub_port_range[1]))
+        self.workflow_name = workflow_name
+        self.workflow_version = workflow_version
+        self.logging_endpoint = logging_endpoint
+        self.monitoring_debug = monitoring_debug
+        self.resource_monitoring_enabled = resource_monitoring_enabled
+        self.resource_monitoring_interval = resource_monitoring_interval
+        self.close_timeout = float(close_timeout)
+
+        self.run_id: str | None = None
+        self.db_path: str | None = None
+        self._events: queue.SimpleQueue[QueueItem] = queue.SimpleQueue()
+        self._writer: DatabaseWriter | None = None
+        self._lock = threading.Lock()
+        self._closed = False
+        self._dropped = 0
+        self._drop_logged = False
+
+    def __repr__(self) -> str:
+        return (
+            f"MonitoringHub(hub_address={self.hub_address!r}, "
+            f"workflow_name={self.workflow_name!r}, logging_endpoint={self.logging_endpoint!r})"
+        )
+
+    @property
+    def dropped_events(self) -> int:
+        """How many events were not queued because the hub was closed or its writer had failed."""
+        return self._dropped
+
+    @property
+    def writer_error(self) -> BaseException | None:
+        """The error that stopped the database writer, or None."""
+        return self._writer.error if self._writer is not None else None
+
+    def start(self, run_id: str, run_dir: str) -> None:
+        """Open (creating if needed) the database, record the workflow and start the writer.
+
+        Raises :class:`~parsl.monitoring.hub.errors.MonitoringDatabaseError`
+        when the database cannot be opened, and
+        :class:`~parsl.monitoring.hub.errors.MonitoringStateError` when called
+        twice or after :meth:`close` (a hub serves one workflow).
+        """
+        if not isinstance(run_id, str) or not run_id:
+            raise bad_value("run_id", run_id, "a non-empty string")
+        if not isinstance(run_dir, str) or not run_dir:
+            raise bad_value("run_dir", run_dir, "a non-empty path string")
+        with self._lock:
+            if self._closed:
+                raise MonitoringStateError("MonitoringHub.start() called after close()")
+            if self._writer is not None:
+                raise MonitoringStateError(
+                    f"MonitoringHub already started for run {self.run_id!r}; "
+                    "give each parsl.load() its own MonitoringHub"
+                )
+            if self.monitoring_debug:
+                logging.getLogger("parsl.monitoring.hub").setLevel(logging.DEBUG)
+            path = self._endpoint_path or default_database_path(run_dir)
+            path = os.path.abspath(path)
+            conn = open_for_writing(path)
+            began = time.time()
+            script = os.path.basename(sys.argv[0]) if sys.argv and sys.argv[0] else ""
+            self._events.put(
+                WorkflowStarted(
+                    run_id=run_id,
+                    workflow_name=self.workflow_name or script or "parsl",
+                    workflow_version=self.workflow_version
+                    or time.strftime("%Y-%m-%d %H:%M:%S", time.localtime(began)),
+                    time_began=began,
+                    rundir=os.path.abspath(run_dir),
+                    host=socket.gethostname(),
+                    user=_current_user(),
+                )
+            )
+            self.run_id = run_id
+            self.db_path = path
+            self._writer = DatabaseWriter(conn, path, self._events)
+            self._writer.start()
+        logger.info("monitoring run %s into %s", run_id, path)
+
+    def task_transition(self, event: TaskTransition) -> None:
+        """Queue one transition for the writer; never blocks, never touches the disk."""
+        if not isinstance(event, TaskTransition):
+            raise MonitoringEventError(
+                f"task_transition expects a parsl.monitoring.TaskTransition, got {event!r}"
+            )
+        writer = self._writer
+        if self._closed or (writer is not None and writer.failed.is_set()):
+            self._drop()
+            return
+        self._events.put(event)
+
+    def workflow_end(self, run_id: str, tasks_completed: int, tasks_failed: int) -> None:
+        """Queue the workflow's completion time and its counts of completed and failed tasks."""
+        for name, count in (("tasks_completed", tasks_completed), ("tasks_failed", tasks_failed)):
+            if not isinstance(count, int) or isinstance(count, bool) or count < 0:
+                raise bad_value(name, count, "an int >= 0")
+        if not isinstance(run_id, str):
+            raise bad_value("run_id", run_id, "a string")
+        writer = self._writer
+        if self._closed or (writer is not None and writer.failed.is_set()):
+            self._drop()
+            return
+        self._events.put(WorkflowEnded(run_id, time.time(), tasks_completed, tasks_failed))
+
+    def flush(self, timeout: float = DEFAULT_CLOSE_TIMEOUT_S) -> bool:
+        """Wait until everything queued so far is committed; False if that did not happen in time.
+
+        Also False when the hub is not started, is closed, or its writer has
+        failed. Readers of the database see all earlier events after True.
+        """
+        writer = self._writer
+        if writer is None or self._closed or writer.failed.is_set():
+            return False
+        request = FlushRequest()
+        self._events.put(request)
+        deadline = time.monotonic() + timeout
+        while not request.done.wait(0.05):
+            if writer.failed.is_set() or not writer.is_alive() or time.monotonic() >= deadline:
+                return False
+        return True
+
+    def close(self) -> None:
+        """Commit everything queued and stop the writer, waiting at most ``close_timeout`` s.
+
+        Never raises because of the database and returns in bounded time even
+        if the writer is stuck or dead; calling it again does nothing.
+        """
+        with self._lock:
+            if self._closed:
+                return
+            self._closed = True
+            writer = self._writer
+        if writer is None:
+            return
+        self._events.put(StopRequest())
+        writer.join(self.close_timeout)
+        if writer.is_alive():
+            logger.error(
+                "monitoring writer for %s did not finish within %.1f s; "
+                "the database may miss the last events",
+                self.db_path,
+                self.close_timeout,
+            )
+        elif writer.error is not None:
+            logger.error(
+                "monitoring database %s is incomplete: its writer failed (%s); %d later events "
+                "were dropped",
+                self.db_path,
+                writer.error,
+                self._dropped,
+            )
+
+    def _drop(self) -> None:
+        with self._lock:
+            self._dropped += 1
+            if self._drop_logged:
+                return
+            self._drop_logged = True
+        writer = self._writer
+        reason = (
+            "the hub is closed"
+            if writer is None or writer.error is None
+            else f"its database writer failed: {writer.error}"
+        )
+        logger.error("MonitoringHub is dropping monitoring events because %s", reason)

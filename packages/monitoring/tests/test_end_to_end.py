@@ -1,0 +1,115 @@
+"""A real workflow: Config(monitoring=MonitoringHub(...)) with the thread-pool executor."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import parsl
+import pytest
+from parsl.app.app import python_app
+from parsl.config import Config
+from parsl.executors import ThreadPoolExecutor
+from parsl.monitoring import MonitoringHub
+from parsl.monitoring.hub import query
+
+
+@python_app
+def double(x: int) -> int:
+    return 2 * x
+
+
+@python_app
+def explode(x: int) -> int:
+    raise ValueError(f"bad input {x}")
+
+
+@python_app
+def flaky(marker: str) -> str:
+    import os
+
+    if not os.path.exists(marker):
+        open(marker, "w").close()
+        raise RuntimeError("first try fails")
+    return "second try worked"
+
+
+def states_of(db: str, run_id: str, task_id: int) -> list[str]:
+    return [r["task_status_name"] for r in query.task_status_history(db, run_id, task_id)]
+
+
+@pytest.mark.timeout(60)
+def test_workflow_with_a_failing_app_is_fully_recorded(tmp_path: Path) -> None:
+    db = tmp_path / "mon" / "monitoring.db"
+    hub = MonitoringHub(logging_endpoint=f"sqlite:///{db}", workflow_name="e2e")
+    config = Config(
+        executors=[ThreadPoolExecutor(max_threads=4, label="threads")],
+        run_dir=str(tmp_path / "runinfo"),
+        monitoring=hub,
+    )
+    with parsl.load(config) as dfk:
+        run_id = dfk.run_id
+        ok = [double(i) for i in range(3)]
+        bad = explode(1)
+        after_bad = double(bad)  # depends on the failure
+        assert [f.result(timeout=30) for f in ok] == [0, 2, 4]
+        with pytest.raises(ValueError, match="bad input 1"):
+            bad.result(timeout=30)
+        with pytest.raises(parsl.ParslError):
+            after_bad.result(timeout=30)
+        ids = [f.tid for f in ok], bad.tid, after_bad.tid
+
+    ok_ids, bad_id, dep_id = ids
+    [wf] = query.workflows(db)
+    assert wf["run_id"] == run_id
+    assert wf["workflow_name"] == "e2e"
+    assert wf["time_completed"] is not None
+    assert (wf["tasks_completed_count"], wf["tasks_failed_count"]) == (3, 2)
+
+    tasks = {t["task_id"]: t for t in query.tasks(db, run_id)}
+    assert set(tasks) == {*ok_ids, bad_id, dep_id}
+    for tid in ok_ids:
+        assert tasks[tid]["task_status_name"] == "exec_done"
+        assert tasks[tid]["task_func_name"] == "double"
+        assert tasks[tid]["task_executor"] == "threads"
+        assert tasks[tid]["task_time_returned"] is not None
+        assert states_of(str(db), run_id, tid) == ["pending", "launched", "exec_done"]
+    assert tasks[bad_id]["task_status_name"] == "failed"
+    assert tasks[bad_id]["task_func_name"] == "explode"
+    assert tasks[bad_id]["task_fail_count"] == 1
+    assert states_of(str(db), run_id, bad_id) == ["pending", "launched", "failed"]
+    assert tasks[dep_id]["task_status_name"] == "dep_fail"
+    assert states_of(str(db), run_id, dep_id) == ["pending", "dep_fail"]
+    writer = hub._writer
+    assert writer is not None and not writer.is_alive()  # cleanup closed the hub
+
+
+@pytest.mark.timeout(60)
+def test_retried_task_and_default_database_location(tmp_path: Path) -> None:
+    run_dir = tmp_path / "runinfo"
+    config = Config(
+        executors=[ThreadPoolExecutor(max_threads=2, label="threads")],
+        run_dir=str(run_dir),
+        retries=1,
+        monitoring=MonitoringHub(),
+    )
+    with parsl.load(config) as dfk:
+        run_id = dfk.run_id
+        fut = flaky(str(tmp_path / "marker"))
+        assert fut.result(timeout=30) == "second try worked"
+        tid = fut.tid
+
+    db = str(run_dir / "monitoring.db")  # beside runinfo/000
+    [task] = query.tasks(db, run_id)
+    assert task["task_id"] == tid
+    assert task["task_status_name"] == "exec_done"
+    assert task["task_try_count"] == 2
+    assert task["task_fail_count"] == 1
+    rows = query.task_status_history(db, run_id, tid)
+    assert [(r["task_status_name"], r["try_id"]) for r in rows] == [
+        ("pending", 0),
+        ("launched", 0),
+        ("fail_retryable", 0),
+        ("pending", 1),
+        ("launched", 1),
+        ("exec_done", 1),
+    ]

@@ -1,0 +1,212 @@
+"""A broken database, a dead or stuck writer, and misuse never hang the workflow."""
+
+from __future__ import annotations
+
+import logging
+import shutil
+import sqlite3
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+from parsl.dataflow.states import States
+from parsl.errors import ConfigurationError, ParslError
+from parsl.monitoring.hub import (
+    MonitoringDatabaseError,
+    MonitoringEventError,
+    MonitoringHub,
+    MonitoringStateError,
+    query,
+)
+from parsl.monitoring.hub.schema import SCHEMA_VERSION
+from parsl.monitoring.sink import TaskTransition
+
+S = States
+
+
+def wait_for_failure(hub: MonitoringHub, timeout: float = 10.0) -> None:
+    writer = hub._writer
+    assert writer is not None
+    assert writer.failed.wait(timeout), "the writer did not notice the broken database"
+
+
+def drop_messages(caplog: pytest.LogCaptureFixture) -> list[logging.LogRecord]:
+    return [r for r in caplog.records if "dropping monitoring events" in r.getMessage()]
+
+
+def test_writer_dies_on_a_damaged_database_and_events_are_dropped_with_one_error(
+    started_hub: MonitoringHub,
+    db_path: str,
+    caplog: pytest.LogCaptureFixture,
+    transition: Callable[..., TaskTransition],
+    run_id: str,
+) -> None:
+    assert started_hub.flush()
+    other = sqlite3.connect(db_path)
+    other.execute("DROP TABLE status")
+    other.commit()
+    other.close()
+    started_hub.task_transition(transition(0, S.pending))
+    wait_for_failure(started_hub)
+    assert isinstance(started_hub.writer_error, MonitoringDatabaseError)
+    assert "no such table: status" in str(started_hub.writer_error)
+    caplog.clear()
+    begin = time.monotonic()
+    with caplog.at_level(logging.ERROR):
+        for tid in range(1, 501):
+            started_hub.task_transition(transition(tid, S.pending))
+        started_hub.workflow_end(run_id, 0, 0)
+    assert time.monotonic() - begin < 1.0
+    [message] = drop_messages(caplog)
+    assert "no such table: status" in message.getMessage()
+    assert started_hub.dropped_events == 501
+    assert started_hub.flush(timeout=1) is False
+    begin = time.monotonic()
+    started_hub.close()
+    assert time.monotonic() - begin < 1.0
+
+
+def test_removing_the_database_directory_stops_the_writer_cleanly(
+    started_hub: MonitoringHub,
+    db_path: str,
+    caplog: pytest.LogCaptureFixture,
+    transition: Callable[..., TaskTransition],
+) -> None:
+    started_hub.task_transition(transition(0, S.pending))
+    assert started_hub.flush()
+    shutil.rmtree(Path(db_path).parent)
+    with caplog.at_level(logging.ERROR):
+        started_hub.task_transition(transition(0, S.launched))
+        wait_for_failure(started_hub)
+        for _ in range(10):
+            started_hub.task_transition(transition(0, S.exec_done))
+    assert "was removed" in str(started_hub.writer_error)
+    assert len(drop_messages(caplog)) == 1
+    assert started_hub.dropped_events == 10
+    started_hub.close()
+    assert not Path(db_path).exists()  # no silent re-creation
+
+
+@pytest.mark.timeout(60)
+def test_close_returns_in_bounded_time_while_the_writer_is_stuck(
+    make_hub: Callable[..., MonitoringHub],
+    db_url: str,
+    db_path: str,
+    run_dir: str,
+    caplog: pytest.LogCaptureFixture,
+    transition: Callable[..., TaskTransition],
+    run_id: str,
+) -> None:
+    hub = make_hub(logging_endpoint=db_url, close_timeout=0.5)
+    hub.start(run_id, run_dir)
+    assert hub.flush()
+    blocker = sqlite3.connect(db_path, isolation_level=None)
+    try:
+        blocker.execute("BEGIN EXCLUSIVE")
+        hub.task_transition(transition(0, S.pending))
+        begin = time.monotonic()
+        with caplog.at_level(logging.ERROR):
+            hub.close()
+        assert 0.4 < time.monotonic() - begin < 3.0
+        assert any("did not finish within" in r.getMessage() for r in caplog.records)
+        writer = hub._writer
+        assert writer is not None and writer.is_alive()
+        hub.task_transition(transition(0, S.launched))  # after close: dropped
+        assert hub.dropped_events == 1
+        blocker.execute("ROLLBACK")
+    finally:
+        blocker.close()
+    writer.join(30)
+    assert not writer.is_alive()
+    # The writer finished once the lock was released: the queued event is there.
+    assert [r["task_status_name"] for r in query.task_status_history(db_path, run_id, 0)] == [
+        "pending"
+    ]
+
+
+def test_start_refuses_a_file_that_is_not_a_database(
+    make_hub: Callable[..., MonitoringHub], tmp_path: Path, run_dir: str, run_id: str
+) -> None:
+    bogus = tmp_path / "notes.db"
+    bogus.write_text("this is not an SQLite database\n" * 100)
+    hub = make_hub(logging_endpoint=f"sqlite:///{bogus}")
+    with pytest.raises(
+        MonitoringDatabaseError, match=r"cannot open monitoring database .*notes\.db"
+    ):
+        hub.start(run_id, run_dir)
+    hub.close()
+
+
+def test_start_refuses_a_database_whose_directory_cannot_be_made(
+    make_hub: Callable[..., MonitoringHub], tmp_path: Path, run_dir: str, run_id: str
+) -> None:
+    (tmp_path / "a_file").write_text("x")
+    hub = make_hub(logging_endpoint=f"sqlite:///{tmp_path}/a_file/monitoring.db")
+    with pytest.raises(MonitoringDatabaseError, match="cannot open monitoring database"):
+        hub.start(run_id, run_dir)
+
+
+def test_start_refuses_a_newer_schema(
+    make_hub: Callable[..., MonitoringHub], tmp_path: Path, run_dir: str, run_id: str
+) -> None:
+    path = tmp_path / "future.db"
+    conn = sqlite3.connect(path)
+    conn.execute(f"PRAGMA user_version = {SCHEMA_VERSION + 1}")
+    conn.close()
+    hub = make_hub(logging_endpoint=f"sqlite:///{path}")
+    with pytest.raises(MonitoringDatabaseError, match="schema version"):
+        hub.start(run_id, run_dir)
+    with pytest.raises(MonitoringDatabaseError, match="schema version"):
+        query.workflows(path)
+
+
+def test_start_twice_or_after_close_is_refused(
+    started_hub: MonitoringHub, make_hub: Callable[..., MonitoringHub], run_dir: str, run_id: str
+) -> None:
+    with pytest.raises(MonitoringStateError, match="already started"):
+        started_hub.start("another-run", run_dir)
+    closed = make_hub()
+    closed.close()
+    with pytest.raises(MonitoringStateError, match="after close"):
+        closed.start(run_id, run_dir)
+    assert issubclass(MonitoringStateError, ParslError)
+
+
+@pytest.mark.parametrize(
+    ("run_id", "run_dir"), [(None, "runinfo/000"), ("", "runinfo/000"), ("r", 3), ("r", "")]
+)
+def test_start_checks_its_arguments(
+    make_hub: Callable[..., MonitoringHub], run_id: object, run_dir: object
+) -> None:
+    hub = make_hub()
+    with pytest.raises(ConfigurationError):
+        hub.start(run_id, run_dir)  # type: ignore[arg-type]
+    assert hub._writer is None
+
+
+def test_task_transition_rejects_what_is_not_a_transition(
+    started_hub: MonitoringHub, transition: Callable[..., TaskTransition]
+) -> None:
+    with pytest.raises(MonitoringEventError, match="TaskTransition"):
+        started_hub.task_transition({"task_id": 1, "state": "pending"})  # type: ignore[arg-type]
+    assert issubclass(MonitoringEventError, TypeError)
+    # The bad event never reached the writer, which carries on.
+    started_hub.task_transition(transition(0, S.pending))
+    assert started_hub.flush()
+
+
+@pytest.mark.parametrize(
+    ("args", "field"),
+    [
+        (("run-0001", -1, 0), "tasks_completed"),
+        (("run-0001", 0, "2"), "tasks_failed"),
+        ((5, 0, 0), "run_id"),
+    ],
+)
+def test_workflow_end_checks_its_arguments(
+    started_hub: MonitoringHub, args: tuple[object, object, object], field: str
+) -> None:
+    with pytest.raises(ConfigurationError) as info:
+        started_hub.workflow_end(*args)  # type: ignore[arg-type]
+    assert info.value.field == field
