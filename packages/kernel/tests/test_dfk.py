@@ -192,7 +192,12 @@ def test_monitoring_sink_sees_every_transition(run_dir: str) -> None:
 
     assert states(ok.tid) == ["pending", "launched", "exec_done"]
     assert states(bad.tid) == [
-        "pending", "launched", "fail_retryable", "pending", "launched", "failed",
+        "pending",
+        "launched",
+        "fail_retryable",
+        "pending",
+        "launched",
+        "failed",
     ]
     assert states(dep.tid) == ["pending", "dep_fail"]
     assert all(e.run_id == run_id and e.func_name for e in sink.events)
@@ -307,7 +312,9 @@ class DeadExecutor(ParslExecutor):
         if self.fail_start:
             raise OSError("cannot start")
 
-    def submit(self, func: Any, resource_specification: dict[str, Any], /, *a: Any, **k: Any) -> Any:
+    def submit(
+        self, func: Any, resource_specification: dict[str, Any], /, *a: Any, **k: Any
+    ) -> Any:
         raise AssertionError("must not be called when in bad state")
 
     def shutdown(self) -> None:

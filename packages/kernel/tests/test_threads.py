@@ -24,8 +24,12 @@ def test_runs_and_returns() -> None:
 def test_keyword_named_like_parameters() -> None:
     with ThreadPoolExecutor() as ex:
         ex.start()
-        f = ex.submit(lambda func, resource_specification: (func, resource_specification), {}, func=1,
-                      resource_specification=2)
+        f = ex.submit(
+            lambda func, resource_specification: (func, resource_specification),
+            {},
+            func=1,
+            resource_specification=2,
+        )
         assert f.result(timeout=10) == (1, 2)
 
 
