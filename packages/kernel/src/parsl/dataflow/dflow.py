@@ -28,6 +28,7 @@ from parsl.dataflow.errors import DependencyError, JoinError
 from parsl.dataflow.futures import AppFuture
 from parsl.dataflow.lifecycle import Event, next_state
 from parsl.dataflow.rundir import make_rundir
+from parsl.dataflow.shutdown import CLEANUP_WAIT_LIMIT, close_quietly, shutdown_executors
 from parsl.dataflow.states import FINAL_STATES
 from parsl.dataflow.taskrecord import TaskRecord
 from parsl.errors import ConfigurationError, ParslError, bad_value
@@ -66,6 +67,7 @@ class DataFlowKernel:
         self.tasks: dict[int, TaskRecord] = {}
         self._ids = itertools.count()
         self._cleanup_lock = threading.Lock()
+        self._cleanup_done = threading.Event()
         self.cleanup_called = False
         self.tasks_completed = 0
         self.tasks_failed = 0
@@ -173,6 +175,9 @@ class DataFlowKernel:
 
         if value is not AUTO_LOGNAME:
             return value
+        # A per-task log path must not make identical calls look different to the memoizer.
+        if kw not in task.ignore_for_cache:
+            task.ignore_for_cache = (*task.ignore_for_cache, kw)
         if self.config.std_autopath is not None:
             return self.config.std_autopath(task, kw)
         folder = os.path.join(self.run_dir, "task_logs", f"{task.id // 10000:04d}")
@@ -397,52 +402,57 @@ class DataFlowKernel:
     def cleanup(self, wait: bool = True) -> None:
         """Shut everything down; idempotent and bounded in time.
 
-        With ``wait``, executors get their shutdown grace for running tasks.
-        Every task that has not finished afterwards fails with
-        :class:`CleanedUp`, so no future is left waiting forever.
+        With ``wait``, executors get their shutdown grace for running tasks
+        (Ctrl-C during that grace stops the waiting, and everything below
+        still happens). Every task that has not finished afterwards fails
+        with :class:`CleanedUp`, so no future is left waiting forever. A call
+        while another cleanup is in progress returns when that one is done.
         """
         with self._cleanup_lock:
-            if self.cleanup_called:
-                return
+            first = not self.cleanup_called
             self.cleanup_called = True
+        if not first:
+            self._cleanup_done.wait(CLEANUP_WAIT_LIMIT)
+            return
         atexit.unregister(self.atexit_cleanup)
         logger.info("cleaning up run %s (wait=%s)", self.run_id, wait)
-        for ex in self.executors.values():
-            try:
-                if isinstance(ex, ThreadPoolExecutor):
-                    ex.shutdown(block=wait)
-                else:
-                    ex.shutdown()
-            except Exception:
-                logger.exception("executor %s failed to shut down", ex.label)
-        children.kill_all()
-        for task in list(self.tasks.values()):
-            if task.status not in FINAL_STATES and task.app_fu is not None:
-                self._complete(
-                    task,
-                    Event.failed,
-                    exc=CleanedUp(
-                        f"task {task.id} ({task.func_name}) had not finished "
-                        "when the DataFlowKernel was cleaned up"
-                    ),
-                )
+        interrupted: BaseException | None = None
         try:
-            self.memoizer.close()
-        except Exception:
-            logger.exception("memoizer failed to close")
-        if self.monitoring is not None:
+            interrupted = shutdown_executors(list(self.executors.values()), wait)
+        finally:
             try:
-                self.monitoring.workflow_end(self.run_id, self.tasks_completed, self.tasks_failed)
-                self.monitoring.close()
-            except Exception:
-                logger.exception("monitoring failed to close")
-        from parsl.dataflow.loader import DataFlowKernelLoader
+                children.kill_all()
+                for task in list(self.tasks.values()):
+                    if task.status not in FINAL_STATES and task.app_fu is not None:
+                        self._complete(
+                            task,
+                            Event.failed,
+                            exc=CleanedUp(
+                                f"task {task.id} ({task.func_name}) had not finished "
+                                "when the DataFlowKernel was cleaned up"
+                            ),
+                        )
+                close_quietly("memoizer", self.memoizer.close)
+                if self.monitoring is not None:
+                    sink = self.monitoring
+                    close_quietly(
+                        "monitoring",
+                        lambda: sink.workflow_end(
+                            self.run_id, self.tasks_completed, self.tasks_failed
+                        ),
+                    )
+                    close_quietly("monitoring", sink.close)
+                from parsl.dataflow.loader import DataFlowKernelLoader
 
-        DataFlowKernelLoader._forget(self)
-        logger.info("run %s cleaned up", self.run_id)
-        if self._log_handler is not None:
-            logging.getLogger("parsl").removeHandler(self._log_handler)
-            self._log_handler.close()
+                DataFlowKernelLoader._forget(self)
+                logger.info("run %s cleaned up", self.run_id)
+                if self._log_handler is not None:
+                    logging.getLogger("parsl").removeHandler(self._log_handler)
+                    self._log_handler.close()
+            finally:
+                self._cleanup_done.set()
+        if interrupted is not None:
+            raise interrupted
 
     def atexit_cleanup(self) -> None:
         """Cleanup at interpreter exit; no waiting if the program is dying of an exception."""

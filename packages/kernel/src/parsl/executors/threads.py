@@ -167,11 +167,17 @@ class ThreadPoolExecutor(ParslExecutor):
             if self._closed:
                 return
             self._closed = True
-        if block and self._started:
-            deadline = time.monotonic() + self.shutdown_timeout
-            with self._cv:
-                while (self._queue or self._running) and time.monotonic() < deadline:
-                    self._cv.wait(timeout=min(0.1, max(0.0, deadline - time.monotonic())))
+        try:
+            if block and self._started:
+                deadline = time.monotonic() + self.shutdown_timeout
+                with self._cv:
+                    while (self._queue or self._running) and time.monotonic() < deadline:
+                        self._cv.wait(timeout=min(0.1, max(0.0, deadline - time.monotonic())))
+        finally:
+            self._fail_outstanding()
+        logger.debug("ThreadPoolExecutor %s shut down", self.label)
+
+    def _fail_outstanding(self) -> None:
         with self._cv:
             pending = [w for w in self._queue if w is not None]
             self._queue.clear()
@@ -183,7 +189,6 @@ class ThreadPoolExecutor(ParslExecutor):
             _settle(fut, None, BadStateException(self.label, reason))
         for fut in running:
             _settle(fut, None, BadStateException(self.label, reason))
-        logger.debug("ThreadPoolExecutor %s shut down", self.label)
 
     def __repr__(self) -> str:
         return f"ThreadPoolExecutor(label={self.label!r}, max_threads={self.max_threads})"

@@ -1,0 +1,44 @@
+"""Shutdown steps of the DataFlowKernel: each bounded, none able to stop the others."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from typing import Any
+
+from parsl.executors.base import ParslExecutor
+from parsl.executors.threads import ThreadPoolExecutor
+
+logger = logging.getLogger(__name__)
+
+CLEANUP_WAIT_LIMIT = 120.0
+"""Seconds a second cleanup() caller waits for the first one to finish."""
+
+
+def shutdown_executors(executors: list[ParslExecutor], wait: bool) -> BaseException | None:
+    """Shut every executor down; return a KeyboardInterrupt (or other BaseException) that cut a wait.
+
+    An interrupt stops the waiting, not the shutting down: the remaining
+    executors are still shut down, without waiting.
+    """
+    interrupted: BaseException | None = None
+    for ex in executors:
+        try:
+            if isinstance(ex, ThreadPoolExecutor):
+                ex.shutdown(block=wait and interrupted is None)
+            else:
+                ex.shutdown()
+        except Exception:
+            logger.exception("executor %s failed to shut down", ex.label)
+        except BaseException as e:  # Ctrl-C while waiting for running tasks
+            logger.warning("shutdown of executor %s interrupted: %r", ex.label, e)
+            interrupted = interrupted or e
+    return interrupted
+
+
+def close_quietly(what: str, close: Callable[[], Any]) -> None:
+    """Run one closing step; log its failure instead of letting it skip the rest."""
+    try:
+        close()
+    except Exception:
+        logger.exception("%s failed to close", what)
