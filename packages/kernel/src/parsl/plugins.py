@@ -57,13 +57,17 @@ def load(group: str, name: str) -> Any:
 
 
 def module_getattr(group: str, module: str, name: str) -> Any:
-    """Implements a plugin package's ``__getattr__``: a missing attribute is an entry point."""
-    if name.startswith("__"):
+    """Implements a plugin package's ``__getattr__``: a missing public attribute is an entry point.
+
+    A public name nobody provides raises :class:`~parsl.errors.PluginNotFound`,
+    an ImportError, so ``from parsl.executors import X`` shows which package to
+    install rather than Python's bare "cannot import name". Private and dunder
+    names stay plain AttributeErrors, so introspection (``hasattr``, copy,
+    pickle) behaves as usual.
+    """
+    if name.startswith("_"):
         raise AttributeError(f"module {module!r} has no attribute {name!r}")
-    try:
-        return load(group, name)
-    except PluginNotFound as e:
-        raise AttributeError(f"module {module!r} has no attribute {name!r}: {e}") from None
+    return load(group, name)
 
 
 def refresh() -> None:

@@ -1,0 +1,113 @@
+"""Exceptions of the HighThroughputExecutor's wire protocol and task dispatch.
+
+Everything here hangs under :class:`HighThroughputError`, itself a
+:class:`parsl.errors.ParslError`, so ``except ParslError`` still catches all.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from parsl.errors import ParslError
+
+
+class HighThroughputError(ParslError):
+    """Base class of the HighThroughputExecutor's own failures."""
+
+
+class ProtocolError(HighThroughputError):
+    """Something that crosses a process boundary breaks the wire protocol."""
+
+
+class MalformedMessage(ProtocolError):
+    """Bytes, or the fields given to a message, do not form a valid message; the text says why."""
+
+
+class VersionMismatch(HighThroughputError):
+    """Two sides that must agree on versions do not; the text names both sides' versions.
+
+    :attr:`mismatches` holds one ``(component, remote, local)`` triple per
+    disagreeing component (``"protocol"``, ``"python"``, ...).
+    """
+
+    def __init__(
+        self,
+        mismatches: Iterable[tuple[str, str, str]],
+        *,
+        remote_name: str = "remote side",
+        local_name: str = "local side",
+    ) -> None:
+        self.mismatches = tuple(mismatches)
+        self.remote_name = remote_name
+        self.local_name = local_name
+        parts = "; ".join(
+            f"{component} {remote} on {remote_name} vs {local} on {local_name}"
+            for component, remote, local in self.mismatches
+        )
+        super().__init__(
+            f"{remote_name} is incompatible with {local_name}: {parts}. "
+            "Install the same Python minor version and the same Parsl package versions "
+            "on both sides."
+        )
+
+    def __reduce__(self) -> tuple[object, ...]:
+        return (
+            _rebuild_version_mismatch,
+            (type(self), self.mismatches, self.remote_name, self.local_name),
+        )
+
+
+class ProtocolVersionMismatch(VersionMismatch, ProtocolError):
+    """A received frame carries a wire-protocol version this side does not speak."""
+
+    def __init__(self, remote_version: int, local_version: int) -> None:
+        super().__init__(
+            [("protocol version", str(remote_version), str(local_version))],
+            remote_name="the sender",
+            local_name="this process",
+        )
+        self.remote_version = remote_version
+        self.local_version = local_version
+
+    def __reduce__(self) -> tuple[object, ...]:
+        return (type(self), (self.remote_version, self.local_version))
+
+
+def _rebuild_version_mismatch(
+    cls: type[VersionMismatch],
+    mismatches: tuple[tuple[str, str, str], ...],
+    remote_name: str,
+    local_name: str,
+) -> VersionMismatch:
+    """Unpickle a :class:`VersionMismatch` (its constructor takes keyword arguments)."""
+    return cls(mismatches, remote_name=remote_name, local_name=local_name)
+
+
+class InvalidDispatchEvent(HighThroughputError):
+    """The task dispatch was fed an event with invalid arguments (a bug in its caller)."""
+
+
+class ManagerLost(HighThroughputError):
+    """The manager running a task was lost (silent past its heartbeat threshold, gone, or its block cancelled)."""
+
+    def __init__(self, manager_id: str, reason: str) -> None:
+        super().__init__(f"Task failed because manager {manager_id!r} was lost: {reason}")
+        self.manager_id = manager_id
+        self.reason = reason
+
+    def __reduce__(self) -> tuple[type[ManagerLost], tuple[str, str]]:
+        return (type(self), (self.manager_id, self.reason))
+
+
+class WorkerLost(HighThroughputError):
+    """The worker process running a task died before returning a result."""
+
+    def __init__(self, manager_id: str, reason: str) -> None:
+        super().__init__(
+            f"Task failed because its worker on manager {manager_id!r} was lost: {reason}"
+        )
+        self.manager_id = manager_id
+        self.reason = reason
+
+    def __reduce__(self) -> tuple[type[WorkerLost], tuple[str, str]]:
+        return (type(self), (self.manager_id, self.reason))

@@ -1,0 +1,267 @@
+"""TaskDispatch under random event sequences, checked against a simple model after every step.
+
+Invariants: no task is held by two managers; no manager is over capacity; every
+submitted task is exactly one of queued, running, done or failed (nothing lost);
+each SendTask takes the head of the priority queue and the manager with most
+free slots; a lost manager's tasks are failed exactly once; no task goes to a
+draining manager; the dispatch never leaves a task queued while a slot is free.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+
+from hypothesis import HealthCheck, settings
+from hypothesis import strategies as st
+from hypothesis.stateful import (
+    RuleBasedStateMachine,
+    initialize,
+    invariant,
+    precondition,
+    rule,
+)
+from parsl.executors.high_throughput.dispatch import (
+    DrainedManager,
+    FailTask,
+    Instruction,
+    ManagerRemoved,
+    RejectManager,
+    SendTask,
+    TaskDispatch,
+)
+from parsl.executors.high_throughput.errors import ManagerLost, WorkerLost
+
+THRESHOLD = 10.0
+BLOCKS = ["A", "B", "C", None]
+
+
+@dataclass
+class ModelManager:
+    capacity: int
+    block: str | None
+    order: int
+    last_heartbeat: float
+    tasks: set[int] = field(default_factory=set)
+    draining: bool = False
+
+    @property
+    def free(self) -> int:
+        return self.capacity - len(self.tasks)
+
+
+class DispatchMachine(RuleBasedStateMachine):
+    """Drives a TaskDispatch and a plain model side by side."""
+
+    @initialize()
+    def start(self) -> None:
+        self.d = TaskDispatch(heartbeat_threshold=THRESHOLD)
+        self.now = 0.0
+        self.managers: dict[str, ModelManager] = {}
+        self.gone: set[str] = set()
+        self.cancelled: set[str] = set()
+        self.queued: dict[int, tuple[float, int]] = {}  # task -> (priority key, seq)
+        self.running: dict[int, str] = {}
+        self.done: set[int] = set()
+        self.failed: dict[int, int] = {}  # task -> times failed
+        self.submitted = 0
+        self.seq = 0
+        self.registered = 0
+
+    # ---------------------------------------------------------- the model
+
+    def apply(self, out: list[Instruction], *, removing: set[str] | None = None) -> None:
+        """Check each instruction against the model, then apply it."""
+        removed_now: dict[str, set[int]] = {}
+        for instruction in out:
+            if isinstance(instruction, SendTask):
+                self.check_send(instruction)
+            elif isinstance(instruction, ManagerRemoved):
+                assert removing is not None and instruction.manager_id in removing
+                manager = self.managers.pop(instruction.manager_id)
+                self.gone.add(instruction.manager_id)
+                removed_now[instruction.manager_id] = set(manager.tasks)
+            elif isinstance(instruction, FailTask):
+                self.check_fail(instruction, removed_now)
+            elif isinstance(instruction, DrainedManager):
+                manager = self.managers.pop(instruction.manager_id)
+                assert manager.draining and not manager.tasks
+                self.gone.add(instruction.manager_id)
+            else:
+                raise AssertionError(f"unexpected instruction {instruction}")
+        for manager_id, tasks in removed_now.items():
+            assert tasks == set(), f"tasks of lost {manager_id} not failed: {tasks}"
+        if removing is not None:
+            assert set(removed_now) == removing
+
+    def check_send(self, send: SendTask) -> None:
+        task_id, manager_id = send.task_id, send.manager_id
+        assert task_id in self.queued, f"task {task_id} sent but not queued"
+        assert task_id not in self.running, f"task {task_id} assigned twice"
+        assert self.queued[task_id] == min(self.queued.values()), "priority order broken"
+        eligible = {m: mm for m, mm in self.managers.items() if not mm.draining and mm.free > 0}
+        assert manager_id in eligible, f"{manager_id} is full, draining or gone"
+        best = max(mm.free for mm in eligible.values())
+        first = min((mm.order, m) for m, mm in eligible.items() if mm.free == best)[1]
+        assert manager_id == first, f"sent to {manager_id}, expected {first}"
+        del self.queued[task_id]
+        self.running[task_id] = manager_id
+        self.managers[manager_id].tasks.add(task_id)
+
+    def check_fail(self, fail: FailTask, removed_now: dict[str, set[int]]) -> None:
+        task_id = fail.task_id
+        assert self.failed.get(task_id, 0) == 0, f"task {task_id} failed twice"
+        assert isinstance(fail.reason, ManagerLost)
+        tasks = removed_now[fail.reason.manager_id]
+        assert task_id in tasks
+        tasks.discard(task_id)
+        del self.running[task_id]
+        self.failed[task_id] = 1
+
+    def finish(self, task_id: int) -> None:
+        manager_id = self.running.pop(task_id)
+        self.managers[manager_id].tasks.discard(task_id)
+
+    # -------------------------------------------------------------- rules
+
+    @rule(
+        workers=st.integers(0, 3),
+        prefetch=st.integers(0, 2),
+        block=st.sampled_from(BLOCKS),
+    )
+    def register(self, workers: int, prefetch: int, block: str | None) -> None:
+        self.registered += 1
+        manager_id = f"m{self.registered}"
+        out = self.d.manager_registered(manager_id, workers, prefetch, block, now=self.now)
+        if block in self.cancelled:
+            assert out == [RejectManager(manager_id, f"block {block!r} was cancelled")]
+            self.gone.add(manager_id)
+            return
+        self.managers[manager_id] = ModelManager(
+            workers + prefetch, block, self.registered, self.now
+        )
+        self.apply(out)
+
+    @precondition(lambda self: self.managers or self.gone)
+    @rule(data=st.data())
+    def register_again(self, data: st.DataObject) -> None:
+        manager_id = data.draw(st.sampled_from(sorted(set(self.managers) | self.gone)))
+        out = self.d.manager_registered(manager_id, 5, 5, None, now=self.now)
+        assert len(out) == 1 and isinstance(out[0], RejectManager)
+
+    @rule(priority=st.none() | st.integers(-2, 2) | st.sampled_from([0.5, -1.5]))
+    def submit(self, priority: float | None) -> None:
+        task_id = self.submitted
+        self.submitted += 1
+        self.seq += 1
+        self.queued[task_id] = (math.inf if priority is None else float(priority), self.seq)
+        self.apply(self.d.task_submitted(task_id, priority=priority))
+
+    @precondition(lambda self: self.running)
+    @rule(data=st.data())
+    def result(self, data: st.DataObject) -> None:
+        task_id = data.draw(st.sampled_from(sorted(self.running)))
+        manager_id = self.running[task_id]
+        out = self.d.result_received(manager_id, task_id)
+        self.finish(task_id)
+        self.done.add(task_id)
+        self.apply(out)
+
+    @precondition(lambda self: self.running)
+    @rule(data=st.data())
+    def worker_lost(self, data: st.DataObject) -> None:
+        task_id = data.draw(st.sampled_from(sorted(self.running)))
+        manager_id = self.running[task_id]
+        out = self.d.worker_lost(manager_id, task_id, "killed")
+        assert isinstance(out[0], FailTask) and out[0].task_id == task_id
+        assert isinstance(out[0].reason, WorkerLost)
+        assert self.failed.get(task_id, 0) == 0
+        self.finish(task_id)
+        self.failed[task_id] = 1
+        self.apply(out[1:])
+
+    @rule(task_id=st.integers(-5, 60), manager=st.sampled_from(["m1", "m2", "m3", "zz"]))
+    def stray_result(self, task_id: int, manager: str) -> None:
+        if self.running.get(task_id) == manager:
+            return  # not stray: a genuine result
+        before = self.d.counters.ignored_results
+        assert self.d.result_received(manager, task_id) == []
+        assert self.d.counters.ignored_results == before + 1
+
+    @precondition(lambda self: self.managers)
+    @rule(data=st.data())
+    def manager_lost(self, data: st.DataObject) -> None:
+        manager_id = data.draw(st.sampled_from(sorted(self.managers)))
+        self.apply(self.d.manager_lost(manager_id, "gone"), removing={manager_id})
+
+    @precondition(lambda self: self.managers)
+    @rule(data=st.data(), dt=st.floats(0, 4))
+    def heartbeat(self, data: st.DataObject, dt: float) -> None:
+        manager_id = data.draw(st.sampled_from(sorted(self.managers)))
+        self.now += dt
+        assert self.d.heartbeat(manager_id, self.now) == []
+        self.managers[manager_id].last_heartbeat = self.now
+
+    @rule(dt=st.floats(0, 1.5 * THRESHOLD))
+    def tick(self, dt: float) -> None:
+        self.now += dt
+        silent = {m for m, mm in self.managers.items() if self.now - mm.last_heartbeat > THRESHOLD}
+        self.apply(self.d.tick(self.now), removing=silent)
+
+    @precondition(lambda self: self.managers)
+    @rule(data=st.data())
+    def drain(self, data: st.DataObject) -> None:
+        manager_id = data.draw(st.sampled_from(sorted(self.managers)))
+        self.managers[manager_id].draining = True
+        out = self.d.drain_manager(manager_id)
+        if self.managers[manager_id].tasks:
+            assert out == []
+        else:
+            assert out == [DrainedManager(manager_id)]
+        self.apply(out)
+
+    @rule(block=st.sampled_from(["A", "B", "C"]))
+    def cancel_block(self, block: str) -> None:
+        self.cancelled.add(block)
+        members = {m for m, mm in self.managers.items() if mm.block == block}
+        self.apply(self.d.block_cancelled(block), removing=members)
+
+    # --------------------------------------------------------- invariants
+
+    @invariant()
+    def nothing_is_lost(self) -> None:
+        groups = [set(self.queued), set(self.running), self.done, set(self.failed)]
+        assert sum(len(g) for g in groups) == self.submitted
+        assert set().union(*groups) == set(range(self.submitted))
+        assert all(count == 1 for count in self.failed.values())
+
+    @invariant()
+    def dispatch_agrees_with_the_model(self) -> None:
+        d = self.d
+        assert d.queue_length() == len(self.queued)
+        assert d.outstanding_task_count() == len(self.queued) + len(self.running)
+        assert d.queued_task_ids() == sorted(self.queued, key=self.queued.__getitem__)
+        loads = {load.manager_id: load for load in d.manager_loads()}
+        assert set(loads) == set(self.managers)
+        for manager_id, model in self.managers.items():
+            load = loads[manager_id]
+            assert load.task_ids == model.tasks
+            assert load.outstanding <= load.capacity == model.capacity
+            assert load.draining == model.draining
+        for task_id, manager_id in self.running.items():
+            assert d.manager_of(task_id) == manager_id
+
+    @invariant()
+    def no_slot_idles_while_tasks_wait(self) -> None:
+        if self.queued:
+            assert all(mm.draining or mm.free == 0 for mm in self.managers.values())
+            assert self.d.free_capacity() == 0
+
+
+DispatchMachine.TestCase.settings = settings(
+    max_examples=300,
+    stateful_step_count=60,
+    deadline=None,
+    suppress_health_check=[HealthCheck.too_slow],
+)
+TestDispatchMachine = DispatchMachine.TestCase
