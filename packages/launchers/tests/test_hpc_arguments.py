@@ -106,6 +106,8 @@ def test_from_parsl_launchers_import_works() -> None:
     assert ResolvedSrun is SrunLauncher
 
 
-def test_an_unknown_launcher_name_is_an_attribute_error_naming_the_group() -> None:
-    with pytest.raises(AttributeError, match="parsl.launchers"):
-        parsl.launchers.NoSuchLauncher  # noqa: B018
+def test_an_unknown_launcher_name_is_an_import_error_naming_the_group() -> None:
+    from parsl.errors import PluginNotFound
+
+    with pytest.raises(PluginNotFound, match="parsl.launchers"):
+        from parsl.launchers import NoSuchLauncher  # noqa: F401

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import ctypes
 import signal
 import threading
 from collections.abc import Callable
@@ -42,10 +41,12 @@ def run_with_walltime(
 
     In a process's main thread (a worker process) a SIGALRM timer interrupts
     the function, even inside ``time.sleep``. Elsewhere (a thread pool) the
-    function runs on a helper thread: the caller gets :class:`AppTimeout` on
-    time and the helper receives an asynchronous AppTimeout, which stops
-    Python code at its next bytecode (code blocked inside C keeps running
-    until it returns to Python, and its result is discarded).
+    function runs on a daemon helper thread and the caller gets
+    :class:`AppTimeout` on time; Python offers no safe way to stop a thread,
+    so the helper is abandoned: it runs to its end and its result is
+    discarded. (Injecting an asynchronous exception was tried and rejected:
+    under a tracing tool such as coverage it stalls the caller until the
+    helper wakes.)
     """
     if threading.current_thread() is threading.main_thread():
         return _run_with_alarm(func, walltime, args, kwargs)
@@ -86,10 +87,6 @@ def _run_on_helper_thread(
     helper.start()
     helper.join(walltime)
     if helper.is_alive():
-        assert helper.ident is not None
-        ctypes.pythonapi.PyThreadState_SetAsyncExc(
-            ctypes.c_ulong(helper.ident), ctypes.py_object(AppTimeout)
-        )
         raise AppTimeout(_timeout_message(func, walltime))
     ok, value = outcome[0]
     if ok:

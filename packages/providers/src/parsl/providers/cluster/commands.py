@@ -1,0 +1,95 @@
+"""Running one scheduler command with a deadline: the only place the cluster providers start processes."""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import os
+import shlex
+import signal
+import subprocess
+
+from parsl.providers.cluster.scheduler import CommandResult
+from parsl.providers.errors import ProviderError
+
+logger = logging.getLogger(__name__)
+
+# After SIGKILL, how long to wait for the killed command's pipes to close.
+KILL_GRACE_S = 2.0
+
+
+def _kill_group(pgid: int) -> None:
+    """SIGKILL the process group ``pgid``; nothing to do when it is already gone."""
+    with contextlib.suppress(ProcessLookupError, PermissionError):
+        os.killpg(pgid, signal.SIGKILL)
+
+
+def run_command(
+    argv: list[str],
+    timeout_s: float,
+    provider: str,
+    error: type[ProviderError] = ProviderError,
+) -> CommandResult:
+    """Run ``argv`` and return its exit status and output; never wait longer than ``timeout_s``.
+
+    The command runs in a new session, so when it overruns its whole process
+    group (the command and anything it started) is killed by pid, and
+    ``error`` is raised naming the command, with whatever output it had
+    written. A command that cannot be started also raises ``error``.
+    """
+    shown = shlex.join(argv)
+    try:
+        process = subprocess.Popen(
+            argv,
+            stdin=subprocess.DEVNULL,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            start_new_session=True,
+            text=True,
+            errors="replace",
+        )
+    except FileNotFoundError:
+        raise error(
+            provider,
+            f"cannot run `{shown}`: {argv[0]!r} was not found; is the scheduler's "
+            "client installed and on PATH on this machine?",
+        ) from None
+    except OSError as e:
+        raise error(provider, f"cannot run `{shown}`: {e}") from e
+    with process:
+        try:
+            stdout, stderr = process.communicate(timeout=timeout_s)
+        except subprocess.TimeoutExpired:
+            logger.warning(
+                "%s: `%s` overran %ss; killing pid %d", provider, shown, timeout_s, process.pid
+            )
+            stdout, stderr = _kill_and_collect(process)
+            raise error(
+                provider,
+                f"`{shown}` did not finish within cmd_timeout={timeout_s}s; "
+                f"its process group (pid {process.pid}) was killed",
+                stdout,
+                stderr,
+            ) from None
+        except BaseException:
+            # Ctrl-C or similar while waiting: leave nothing behind.
+            _kill_and_collect(process)
+            raise
+    logger.debug("%s: `%s` exited %d", provider, shown, process.returncode)
+    return CommandResult(process.returncode, stdout, stderr)
+
+
+def _kill_and_collect(process: subprocess.Popen[str]) -> tuple[str, str]:
+    """Kill the command's process group, reap it, and return what it wrote."""
+    _kill_group(process.pid)
+    try:
+        stdout, stderr = process.communicate(timeout=KILL_GRACE_S)
+    except subprocess.TimeoutExpired:
+        # Something outside the group (it left the session) still holds the
+        # pipes: stop reading rather than wait for it.
+        for pipe in (process.stdout, process.stderr):
+            if pipe is not None:
+                pipe.close()
+        process.wait()
+        return "", ""
+    return stdout or "", stderr or ""

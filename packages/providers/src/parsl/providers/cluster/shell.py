@@ -1,0 +1,302 @@
+"""ClusterProvider: the thin I/O shell shared by every batch-scheduler provider."""
+
+from __future__ import annotations
+
+import itertools
+import logging
+import os
+import re
+import tempfile
+import threading
+import time
+from typing import Any
+
+from parsl.errors import bad_value
+from parsl.jobs.states import JobState, JobStatus
+from parsl.launchers.base import Launcher
+from parsl.launchers.simple import SingleNodeLauncher
+from parsl.providers.base import ExecutionProvider
+from parsl.providers.cluster.arguments import (
+    check_fraction,
+    check_int,
+    check_text,
+    check_walltime,
+)
+from parsl.providers.cluster.commands import run_command
+from parsl.providers.cluster.scheduler import (
+    BatchScheduler,
+    CommandResult,
+    SubmitContext,
+    reconcile_status,
+)
+from parsl.providers.errors import ProviderError, SubmitException
+
+logger = logging.getLogger(__name__)
+
+
+class ClusterProvider(ExecutionProvider):
+    """Gets blocks from a batch scheduler by running its commands; the scheduler's language is a :class:`BatchScheduler`.
+
+    ``submit`` renders the block's script with the scheduler's template,
+    writes it into ``script_dir`` (created with mode 0o700 when missing; a
+    fresh temporary directory when None), runs the submit command, keeps
+    what the scheduler answered beside the script (``<name>.submit.stdout``
+    and ``<name>.submit.stderr``) and returns the job id. ``status`` asks the
+    scheduler about the jobs not yet known to have finished and remembers
+    each job's last status in :attr:`resources`; ``cancel`` runs the cancel
+    command. Every command is killed, by process group, when it runs longer
+    than ``cmd_timeout`` seconds, and a :class:`ProviderError` naming it is
+    raised.
+
+    Subclasses (``SlurmProvider``, ...) pass their scheduler and add their
+    own settings through :meth:`scheduler_settings`.
+
+    Args:
+        scheduler: the scheduler's pure functions.
+        label: the provider's name in messages and file names.
+        nodes_per_block: nodes in each block.
+        init_blocks: blocks to start when the executor starts.
+        min_blocks: the fewest blocks to keep.
+        max_blocks: the most blocks at once.
+        parallelism: ratio of provisioned task slots to active tasks, 0 to 1.
+        walltime: each block's time limit, ``HH:MM:SS``.
+        scheduler_options: lines added verbatim to the script's directives.
+        worker_init: shell lines run before the worker command.
+        launcher: wraps the worker command; default ``SingleNodeLauncher()``.
+        cmd_timeout: seconds a scheduler command may run.
+        script_dir: where submit scripts and job output go (executors set it).
+    """
+
+    label = "cluster"
+    #: Seconds between status polls: batch schedulers ask users not to poll often.
+    polling_interval_s: float = 60.0
+    cores_per_node: int | None = None
+    mem_per_node: float | None = None
+
+    def __init__(
+        self,
+        scheduler: BatchScheduler,
+        *,
+        label: str | None = None,
+        nodes_per_block: int = 1,
+        init_blocks: int = 1,
+        min_blocks: int = 0,
+        max_blocks: int = 1,
+        parallelism: float = 1,
+        walltime: str = "00:10:00",
+        scheduler_options: str = "",
+        worker_init: str = "",
+        launcher: Launcher | None = None,
+        cmd_timeout: int = 10,
+        script_dir: str | None = None,
+    ) -> None:
+        if not isinstance(scheduler, BatchScheduler):
+            raise bad_value("scheduler", scheduler, "a BatchScheduler instance")
+        self.scheduler = scheduler
+        if label is not None:
+            if not isinstance(label, str) or not re.fullmatch(r"[A-Za-z0-9._-]+", label):
+                raise bad_value("label", label, "a name of letters, digits, '.', '_' or '-'")
+            self.label = label
+        self.nodes_per_block = check_int("nodes_per_block", nodes_per_block, 1)
+        self.init_blocks = check_int("init_blocks", init_blocks, 0)
+        self.min_blocks = check_int("min_blocks", min_blocks, 0)
+        self.max_blocks = check_int("max_blocks", max_blocks, 0)
+        if self.min_blocks > self.max_blocks:
+            raise bad_value("min_blocks", min_blocks, f"at most max_blocks={max_blocks}")
+        self.parallelism = check_fraction("parallelism", parallelism)
+        self.walltime = check_walltime(walltime)
+        self.scheduler_options = check_text("scheduler_options", scheduler_options)
+        self.worker_init = check_text("worker_init", worker_init)
+        if launcher is None:
+            launcher = SingleNodeLauncher()
+        if not isinstance(launcher, Launcher):
+            raise bad_value(
+                "launcher", launcher, "a parsl.launchers.base.Launcher such as SingleNodeLauncher()"
+            )
+        self.launcher: Launcher = launcher
+        self.cmd_timeout = check_int("cmd_timeout", cmd_timeout, 1)
+        if script_dir is not None and (not isinstance(script_dir, str) or not script_dir):
+            raise bad_value("script_dir", script_dir, "None or a directory path string")
+        self.script_dir: str | None = script_dir
+        self.resources: dict[Any, dict[str, Any]] = {}
+        self._lock = threading.Lock()
+        self._counter = itertools.count()
+
+    @property
+    def status_polling_interval(self) -> float:
+        """Seconds between status polls (:attr:`polling_interval_s`)."""
+        return self.polling_interval_s
+
+    def scheduler_settings(self) -> dict[str, Any]:
+        """The scheduler-specific settings put in each :class:`SubmitContext` (none here)."""
+        return {}
+
+    # -- submit --------------------------------------------------------------
+
+    def submit(self, command: str, tasks_per_node: int, job_name: str = "parsl.block") -> str:
+        """Submit a block that runs ``command`` with ``tasks_per_node`` copies per node; return its job id."""
+        tasks_per_node = check_int("tasks_per_node", tasks_per_node, 1)
+        if not isinstance(job_name, str):
+            raise bad_value("job_name", job_name, "a string")
+        launched = self.launcher(command, tasks_per_node, self.nodes_per_block)
+        safe_name = re.sub(r"[^A-Za-z0-9._-]", "_", job_name) or "block"
+        name = f"{safe_name}.{time.time_ns()}.{next(self._counter)}"
+        base = os.path.join(self._ensure_script_dir(), name)
+        ctx = SubmitContext(
+            job_name=name,
+            nodes_per_block=self.nodes_per_block,
+            tasks_per_node=tasks_per_node,
+            walltime=self.walltime,
+            scheduler_options=self.scheduler_options,
+            worker_init=self.worker_init,
+            command=launched,
+            stdout_path=base + ".stdout",
+            stderr_path=base + ".stderr",
+            options=self.scheduler_settings(),
+        )
+        script_path = base + ".submit"
+        try:
+            with open(script_path, "w") as f:
+                f.write(self.scheduler.render_submit_script(ctx))
+            os.chmod(script_path, 0o700)
+        except OSError as e:
+            raise SubmitException(
+                self.label, f"cannot write submit script {script_path}: {e}"
+            ) from e
+        argv = self.scheduler.submit_command(script_path)
+        try:
+            result = run_command(argv, self.cmd_timeout, self.label, SubmitException)
+        except ProviderError as e:
+            self._keep_submit_output(base, e.stdout, e.stderr)
+            raise
+        self._keep_submit_output(base, result.stdout, result.stderr)
+        try:
+            job_id = self.scheduler.parse_submit_output(
+                result.returncode, result.stdout, result.stderr
+            )
+        except ProviderError as e:
+            raise SubmitException(
+                self.label,
+                f"{e.reason} (submit script {script_path}; the scheduler's answer is kept in "
+                f"{base}.submit.stdout and .submit.stderr)",
+                e.stdout,
+                e.stderr,
+            ) from e
+        status = JobStatus(
+            JobState.PENDING, stdout_path=ctx.stdout_path, stderr_path=ctx.stderr_path
+        )
+        with self._lock:
+            self.resources[job_id] = {
+                "job_id": job_id,
+                "job_name": name,
+                "script_path": script_path,
+                "stdout_path": ctx.stdout_path,
+                "stderr_path": ctx.stderr_path,
+                "status": status,
+            }
+        logger.info("%s: submitted %s as job %s", self.label, script_path, job_id)
+        return job_id
+
+    def _keep_submit_output(self, base: str, stdout: str, stderr: str) -> None:
+        for suffix, text in ((".submit.stdout", stdout), (".submit.stderr", stderr)):
+            try:
+                with open(base + suffix, "w") as f:
+                    f.write(text)
+            except OSError as e:  # pragma: no cover (the script was just written there)
+                logger.warning(
+                    "%s: cannot keep submit output in %s: %s", self.label, base + suffix, e
+                )
+
+    def _ensure_script_dir(self) -> str:
+        try:
+            if self.script_dir is None:
+                self.script_dir = tempfile.mkdtemp(prefix=f"parsl-{self.label}-")
+            elif not os.path.isdir(self.script_dir):
+                os.makedirs(self.script_dir, mode=0o700)
+                os.chmod(self.script_dir, 0o700)
+        except OSError as e:
+            raise SubmitException(
+                self.label, f"cannot use script_dir={self.script_dir!r}: {e}"
+            ) from e
+        return self.script_dir
+
+    # -- status and cancel ---------------------------------------------------
+
+    def status(self, job_ids: list[Any]) -> list[JobStatus]:
+        """Return each job's status, in order; jobs known to have finished are not asked about again."""
+        ids = [str(job_id) for job_id in job_ids]
+        known = self._known_statuses(ids)
+        to_ask = _unique(i for i in ids if not (i in known and known[i].terminal))
+        reported: dict[str, JobStatus] = {}
+        if to_ask:
+            result = self._run(self.scheduler.status_command(to_ask))
+            reported = self.scheduler.parse_status_output(
+                result.returncode, result.stdout, result.stderr, to_ask
+            )
+        statuses = []
+        for job_id in ids:
+            previous = known.get(job_id)
+            if previous is not None and previous.terminal:
+                statuses.append(previous)
+                continue
+            answer = reported.get(job_id) or JobStatus(
+                JobState.MISSING, message="not listed by the scheduler"
+            )
+            statuses.append(self._record(job_id, reconcile_status(previous, answer)))
+        return statuses
+
+    def cancel(self, job_ids: list[Any]) -> list[bool]:
+        """Cancel each job; True where the scheduler accepted the cancel, False for finished jobs."""
+        ids = [str(job_id) for job_id in job_ids]
+        known = self._known_statuses(ids)
+        to_cancel = _unique(i for i in ids if not (i in known and known[i].terminal))
+        accepted: dict[str, bool] = {}
+        if to_cancel:
+            result = self._run(self.scheduler.cancel_command(to_cancel))
+            flags = self.scheduler.parse_cancel_output(
+                result.returncode, result.stdout, result.stderr, to_cancel
+            )
+            accepted = dict(zip(to_cancel, flags, strict=True))
+        for job_id, ok in accepted.items():
+            if ok and job_id in known:
+                self._record(
+                    job_id, JobStatus(JobState.CANCELLED, message="cancelled by the provider")
+                )
+        return [accepted.get(job_id, False) for job_id in ids]
+
+    def _run(self, argv: list[str]) -> CommandResult:
+        return run_command(argv, self.cmd_timeout, self.label)
+
+    def _known_statuses(self, ids: list[str]) -> dict[str, JobStatus]:
+        with self._lock:
+            return {i: self.resources[i]["status"] for i in ids if i in self.resources}
+
+    def _record(self, job_id: str, status: JobStatus) -> JobStatus:
+        """Attach the job's output paths to ``status`` and remember it (for jobs submitted here)."""
+        with self._lock:
+            resource = self.resources.get(job_id)
+            if resource is None:
+                return status
+            status = JobStatus(
+                status.state,
+                message=status.message,
+                exit_code=status.exit_code,
+                stdout_path=resource["stdout_path"],
+                stderr_path=resource["stderr_path"],
+            )
+            resource["status"] = status
+        return status
+
+    def __repr__(self) -> str:
+        return (
+            f"{type(self).__name__}(nodes_per_block={self.nodes_per_block}, "
+            f"init_blocks={self.init_blocks}, min_blocks={self.min_blocks}, "
+            f"max_blocks={self.max_blocks}, parallelism={self.parallelism}, "
+            f"walltime={self.walltime!r}, launcher={self.launcher!r}, "
+            f"cmd_timeout={self.cmd_timeout})"
+        )
+
+
+def _unique(ids: Any) -> list[str]:
+    """The ids in first-seen order, each once."""
+    return list(dict.fromkeys(ids))

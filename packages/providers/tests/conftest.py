@@ -1,0 +1,32 @@
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from cluster_fakes import FakeBatchSystem, FakeScheduler, MakeProvider
+from parsl.launchers import SimpleLauncher
+from parsl.providers.cluster.shell import ClusterProvider
+
+
+@pytest.fixture
+def fake_system(tmp_path: Path) -> Iterator[FakeBatchSystem]:
+    """A fresh fake scheduler; every job it started is killed, by process group, afterwards."""
+    system = FakeBatchSystem(tmp_path / "fake")
+    try:
+        yield system
+    finally:
+        system.kill_all()
+
+
+@pytest.fixture
+def make_provider(tmp_path: Path, fake_system: FakeBatchSystem) -> MakeProvider:
+    """Build a ClusterProvider over FakeScheduler, writing scripts under tmp_path/scripts."""
+
+    def make(scheduler: FakeScheduler | None = None, **kwargs: Any) -> ClusterProvider:
+        kwargs.setdefault("launcher", SimpleLauncher())
+        kwargs.setdefault("script_dir", str(tmp_path / "scripts"))
+        return ClusterProvider(scheduler or FakeScheduler(fake_system), **kwargs)
+
+    return make
