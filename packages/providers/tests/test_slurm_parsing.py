@@ -203,6 +203,7 @@ def test_commands_without_clusters() -> None:
         "squeue",
         "--noheader",
         "--format=%i %t",
+        "--states=all",
         "--job=1,2",
     ]
     assert SLURM.cancel_command(["1", "2"]) == ["scancel", "1", "2"]
@@ -215,6 +216,7 @@ def test_commands_with_clusters() -> None:
         "squeue",
         "--noheader",
         "--format=%i %t",
+        "--states=all",
         "--clusters=gpu,cpu",
         "--job=7",
     ]

@@ -160,11 +160,17 @@ class SlurmScheduler(BatchScheduler):
         return job_id
 
     def status_command(self, job_ids: list[str]) -> list[str]:
-        """``squeue --noheader --format="%i %t" [--clusters=...] --job=ID,ID``."""
+        """``squeue --noheader --format="%i %t" --states=all [--clusters=...] --job=ID,ID``.
+
+        ``--states=all`` matters: without it squeue lists only pending and
+        running jobs, and a finished job (kept for ``MinJobAge``) would lose
+        its COMPLETED / FAILED / CANCELLED / TIMEOUT state (seen on Slurm 22.05).
+        """
         return [
             "squeue",
             "--noheader",
             "--format=%i %t",
+            "--states=all",
             *self._cluster_args(),
             f"--job={','.join(job_ids)}",
         ]
