@@ -10,9 +10,10 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
-import parsl
 import pytest
 from child_processes import Scripts, group_alive
+
+import parsl
 from parsl.config import Config
 from parsl.dataflow.dflow import DataFlowKernel
 from parsl.executors import ThreadPoolExecutor

@@ -6,8 +6,9 @@ import os
 from collections.abc import Callable
 from pathlib import Path
 
-import parsl
 import pytest
+
+import parsl
 from parsl import File, bash_app, python_app
 from parsl.app.errors import (
     AppBadFormatting,

@@ -6,9 +6,10 @@ import json
 import signal
 from pathlib import Path
 
-import parsl
 import pytest
 from child_processes import Scripts
+
+import parsl
 from parsl import bash_app
 from parsl.dataflow.dflow import DataFlowKernel
 from parsl.utils import get_all_checkpoints

@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+
 from parsl import join_app, python_app
 from parsl.dataflow.dependency_resolvers import DEEP_DEPENDENCY_RESOLVER
 from parsl.dataflow.dflow import DataFlowKernel

@@ -6,6 +6,7 @@ import threading
 import time
 
 import pytest
+
 from parsl import python_app
 from parsl.dataflow.dflow import DataFlowKernel
 from parsl.dataflow.futures import AppFuture

@@ -9,9 +9,10 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
-import parsl
 import pytest
 from child_processes import Scripts, group_alive, wait_until
+
+import parsl
 from parsl import bash_app, join_app, python_app
 from parsl.config import Config
 from parsl.dataflow.dflow import CleanedUp, DataFlowKernel

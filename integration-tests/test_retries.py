@@ -6,6 +6,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
+
 from parsl import bash_app, python_app
 from parsl.app.errors import BashExitFailure
 from parsl.dataflow.dflow import DataFlowKernel

@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pytest
 from child_processes import Scripts, group_alive, pid_alive, wait_until
+
 from parsl.utils import get_all_checkpoints
 
 WORKFLOW = """

@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 from child_processes import Scripts, group_alive, pid_alive, wait_until
+
 from parsl import bash_app, python_app
 from parsl.app.errors import AppTimeout
 from parsl.dataflow.dflow import DataFlowKernel

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-from slurm_cluster import SlurmCluster  # noqa: E402
+from slurm_cluster import SlurmCluster
 
 
 @pytest.fixture(scope="session")

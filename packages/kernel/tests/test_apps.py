@@ -8,8 +8,9 @@ from concurrent.futures import Future
 from pathlib import Path
 from typing import Any
 
-import parsl
 import pytest
+
+import parsl
 from parsl import AUTO_LOGNAME, File, bash_app, join_app, python_app
 from parsl.app.errors import (
     AppBadFormatting,

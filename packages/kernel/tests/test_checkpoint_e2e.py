@@ -8,6 +8,7 @@ import subprocess
 import sys
 
 import pytest
+
 from parsl.dataflow.memoization import read_checkpoint
 from parsl.utils import get_all_checkpoints
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
+
 from parsl.config import Config
 from parsl.dataflow.dependency_resolvers import DEEP_DEPENDENCY_RESOLVER
 from parsl.dataflow.memoization import BasicMemoizer

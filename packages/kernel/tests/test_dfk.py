@@ -9,8 +9,9 @@ from concurrent.futures import Future
 from pathlib import Path
 from typing import Any
 
-import parsl
 import pytest
+
+import parsl
 from parsl import python_app
 from parsl.config import Config
 from parsl.dataflow.dependency_resolvers import DEEP_DEPENDENCY_RESOLVER

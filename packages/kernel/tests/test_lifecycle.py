@@ -5,6 +5,7 @@ from __future__ import annotations
 import itertools
 
 import pytest
+
 from parsl.dataflow.lifecycle import Event, IllegalTransition, legal_transitions, next_state
 from parsl.dataflow.states import FINAL_FAILURE_STATES, FINAL_STATES, States
 

@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+
 from parsl import plugins
 from parsl.errors import ConfigurationError
 from parsl.jobs.states import JobState, JobStatus

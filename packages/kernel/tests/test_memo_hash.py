@@ -20,6 +20,7 @@ from types import ModuleType
 from typing import Any
 
 import pytest
+
 from parsl.data_provider.files import File
 from parsl.dataflow.memo_hash import UnmemoizableArgument, id_for_memo, task_hash
 from parsl.dataflow.taskrecord import TaskRecord

@@ -16,6 +16,7 @@ from typing import Any
 
 import dill
 import pytest
+
 from parsl.dataflow.errors import BadCheckpoint
 from parsl.dataflow.memo_hash import UnmemoizableArgument
 from parsl.dataflow.memoization import (

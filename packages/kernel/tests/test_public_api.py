@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import importlib
 
-import parsl
 import pytest
+
+import parsl
 
 PUBLIC = [
     ("parsl", "python_app"),

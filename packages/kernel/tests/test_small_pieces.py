@@ -8,6 +8,7 @@ import pickle
 from pathlib import Path
 
 import pytest
+
 from parsl import File, plugins
 from parsl.addresses import (
     AddressNotFound,

@@ -7,6 +7,7 @@ import time
 from typing import Any
 
 import pytest
+
 from parsl.errors import ConfigurationError
 from parsl.executors import ThreadPoolExecutor
 from parsl.executors.errors import BadStateException, InvalidResourceSpecification

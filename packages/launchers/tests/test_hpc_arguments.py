@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from typing import Any
 
-import parsl.launchers
 import pytest
+
+import parsl.launchers
 from parsl import plugins
 from parsl.errors import ConfigurationError
 from parsl.launchers.base import Launcher

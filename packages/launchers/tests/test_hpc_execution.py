@@ -17,6 +17,7 @@ import subprocess
 from pathlib import Path
 
 import pytest
+
 from parsl.launchers.base import Launcher
 from parsl.launchers.hpc import (
     AprunLauncher,

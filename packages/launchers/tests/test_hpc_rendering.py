@@ -7,6 +7,7 @@ import shlex
 import subprocess
 
 import pytest
+
 from parsl.launchers.base import Launcher
 from parsl.launchers.hpc import (
     AprunLauncher,

@@ -5,6 +5,7 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
+
 from parsl.dataflow.states import States
 from parsl.monitoring.hub import MonitoringHub
 from parsl.monitoring.sink import TaskTransition

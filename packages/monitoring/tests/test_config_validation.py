@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
+
 from parsl.errors import ConfigurationError, ParslError
 from parsl.monitoring.hub import MonitoringHub
 

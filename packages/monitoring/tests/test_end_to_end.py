@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import parsl
 import pytest
+
+import parsl
 from parsl.app.app import python_app
 from parsl.config import Config
 from parsl.executors import ThreadPoolExecutor

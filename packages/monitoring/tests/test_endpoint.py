@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 
 import pytest
+
 from parsl.errors import ConfigurationError
 from parsl.monitoring.hub import database_path_from_url, default_database_path
 

@@ -10,6 +10,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
+
 from parsl.dataflow.states import States
 from parsl.errors import ConfigurationError, ParslError
 from parsl.monitoring.hub import (

@@ -10,6 +10,7 @@ import time
 from collections.abc import Callable
 
 import pytest
+
 from parsl.dataflow.states import States
 from parsl.monitoring.hub import MonitoringHub, query
 from parsl.monitoring.sink import TaskTransition

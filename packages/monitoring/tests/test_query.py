@@ -7,6 +7,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
+
 from parsl.dataflow.states import States
 from parsl.monitoring.hub import MonitoringDatabaseError, MonitoringHub, query
 from parsl.monitoring.sink import TaskTransition

@@ -6,6 +6,7 @@ from typing import Any
 
 import pytest
 from cluster_fakes import FakeBatchSystem, FakeScheduler, MakeProvider
+
 from parsl.launchers import SimpleLauncher
 from parsl.providers.cluster.shell import ClusterProvider
 

@@ -6,6 +6,7 @@ from typing import Any
 
 import pytest
 from cluster_fakes import FakeBatchSystem, FakeScheduler
+
 from parsl.errors import ConfigurationError, ParslError
 from parsl.launchers import SimpleLauncher, SingleNodeLauncher
 from parsl.providers.cluster.shell import ClusterProvider

@@ -20,6 +20,7 @@ from cluster_fakes import (
     is_alive,
     wait_until,
 )
+
 from parsl.errors import ConfigurationError
 from parsl.jobs.states import JobState, JobStatus
 from parsl.launchers import SingleNodeLauncher

@@ -7,6 +7,7 @@ import dataclasses
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
+
 from parsl.jobs.states import TERMINAL_STATES, JobState, JobStatus
 from parsl.providers.cluster.arguments import is_plausible_job_id
 from parsl.providers.cluster.scheduler import (

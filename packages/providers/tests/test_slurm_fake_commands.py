@@ -15,6 +15,7 @@ from typing import Any
 
 import pytest
 from cluster_fakes import FakeBatchSystem, group_alive, wait_until
+
 from parsl.jobs.states import JobState
 from parsl.providers import SlurmProvider
 from parsl.providers.cluster.scheduler import VANISHED_MESSAGE

@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+
 from parsl.jobs.states import JobState
 from parsl.providers.cluster.slurm import SLURM_STATES, SlurmScheduler, slurm_state_to_status
 from parsl.providers.errors import ProviderError, SubmitException

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
+
 from parsl.providers.cluster.scheduler import SubmitContext
 from parsl.providers.cluster.slurm import SlurmProvider, SlurmScheduler, memory_directive
 

@@ -13,8 +13,9 @@ from functools import partial
 from pathlib import Path
 from typing import Any
 
-import parsl
 import pytest
+
+import parsl
 from parsl.config import Config
 from parsl.data_provider.staging import Staging
 from parsl.dataflow.dflow import DataFlowKernel

@@ -8,6 +8,7 @@ import time
 from pathlib import Path
 
 import pytest
+
 from parsl.data_provider.downloads import (
     fetch,
     fetch_ftp,

@@ -6,6 +6,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
+
 from parsl import File, python_app
 from parsl.data_provider.ftp import FTPInTaskStaging, FTPSeparateTaskStaging
 from parsl.data_provider.staging import Staging

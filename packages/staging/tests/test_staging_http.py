@@ -7,6 +7,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
+
 from parsl import File, python_app
 from parsl.data_provider.data_manager import NoStagingProvider
 from parsl.data_provider.http import HTTPInTaskStaging, HTTPSeparateTaskStaging

@@ -6,6 +6,7 @@ import pickle
 from pathlib import Path
 
 import pytest
+
 from parsl import plugins
 from parsl.data_provider.downloads import DownloadThenRun, local_path_for
 from parsl.data_provider.files import File

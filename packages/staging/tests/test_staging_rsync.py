@@ -10,6 +10,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
+
 from parsl import File, python_app
 from parsl.data_provider.rsync import (
     RSyncInThenRun,

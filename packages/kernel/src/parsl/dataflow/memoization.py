@@ -21,6 +21,7 @@ from concurrent.futures import Future
 from typing import Any
 
 import dill
+
 from parsl.dataflow.errors import BadCheckpoint, DataFlowException
 from parsl.dataflow.memo_hash import id_for_memo, task_hash
 from parsl.dataflow.memoizer_base import Memoizer
