@@ -34,6 +34,7 @@ from parsl.dataflow.taskrecord import TaskRecord
 from parsl.errors import ConfigurationError, ParslError, bad_value
 from parsl.executors.base import ParslExecutor
 from parsl.executors.threads import ThreadPoolExecutor
+from parsl.jobs.poller import JobStatusPoller
 from parsl.monitoring.sink import TaskTransition
 
 if TYPE_CHECKING:
@@ -99,6 +100,10 @@ class DataFlowKernel:
             self.cleanup(wait=False)
             raise
         self._user_labels = [ex.label for ex in config.executors]
+        self.poller = JobStatusPoller(
+            list(config.executors), config.strategy, config.strategy_period, config.max_idletime
+        )
+        self.poller.start()
         atexit.register(self.atexit_cleanup)
 
     # ----------------------------------------------------------------- submit
@@ -418,6 +423,8 @@ class DataFlowKernel:
         logger.info("cleaning up run %s (wait=%s)", self.run_id, wait)
         interrupted: BaseException | None = None
         try:
+            if hasattr(self, "poller"):
+                self.poller.close()
             interrupted = shutdown_executors(list(self.executors.values()), wait)
         finally:
             try:
