@@ -35,7 +35,9 @@ class SlurmSetupError(RuntimeError):
 
 def _run(cmd: list[str], timeout: float = 60, env: dict[str, str] | None = None) -> str:
     try:
-        p = subprocess.run(cmd, capture_output=True, text=True, timeout=timeout, env=env, check=False)
+        p = subprocess.run(
+            cmd, capture_output=True, text=True, timeout=timeout, env=env, check=False
+        )
     except subprocess.TimeoutExpired as e:
         raise SlurmSetupError(f"{' '.join(cmd)} timed out after {timeout} s") from e
     if p.returncode != 0:
@@ -51,7 +53,11 @@ def ensure_installed() -> None:
         raise SlurmSetupError("Slurm is not installed and this is not root with apt-get")
     env = {**os.environ, "DEBIAN_FRONTEND": "noninteractive"}
     _run(["apt-get", "update", "-qq"], timeout=300, env=env)
-    _run(["apt-get", "install", "-y", "-qq", "--no-install-recommends", *PACKAGES], timeout=600, env=env)
+    _run(
+        ["apt-get", "install", "-y", "-qq", "--no-install-recommends", *PACKAGES],
+        timeout=600,
+        env=env,
+    )
 
 
 def _node_line() -> str:
@@ -189,18 +195,31 @@ class SlurmCluster:
         deadline = time.monotonic() + timeout
         state = ""
         while time.monotonic() < deadline:
-            p = subprocess.run(["sinfo", "-h", "-o", "%T"], capture_output=True, text=True,
-                               env=env, timeout=10, check=False)
+            p = subprocess.run(
+                ["sinfo", "-h", "-o", "%T"],
+                capture_output=True,
+                text=True,
+                env=env,
+                timeout=10,
+                check=False,
+            )
             state = p.stdout.strip()
             if state == "idle":
                 return
             if state.startswith(("down", "drain")):
-                subprocess.run(["scontrol", "update", f"NodeName={self.host}", "State=RESUME"],
-                               env=env, timeout=10, check=False, capture_output=True)
+                subprocess.run(
+                    ["scontrol", "update", f"NodeName={self.host}", "State=RESUME"],
+                    env=env,
+                    timeout=10,
+                    check=False,
+                    capture_output=True,
+                )
             time.sleep(0.2)
         log = (self.root / "slurmctld.log").read_text(errors="replace")[-2000:]
         self.stop()
-        raise SlurmSetupError(f"node not idle after {timeout} s (state {state!r}); slurmctld log:\n{log}")
+        raise SlurmSetupError(
+            f"node not idle after {timeout} s (state {state!r}); slurmctld log:\n{log}"
+        )
 
     def stop(self) -> None:
         """Stop the daemons this cluster started, by pid; munged too if it started it."""

@@ -16,8 +16,9 @@ from parsl.providers.errors import SubmitException
 pytestmark = pytest.mark.timeout(120)
 
 
-def wait_for(provider: SlurmProvider, job: str, done: Callable[[JobStatus], bool], limit: float = 60
-             ) -> JobStatus:
+def wait_for(
+    provider: SlurmProvider, job: str, done: Callable[[JobStatus], bool], limit: float = 60
+) -> JobStatus:
     deadline = time.monotonic() + limit
     while True:
         status = provider.status([job])[0]
@@ -27,8 +28,9 @@ def wait_for(provider: SlurmProvider, job: str, done: Callable[[JobStatus], bool
 
 
 def make(tmp_path: Path, **kw: object) -> SlurmProvider:
-    p = SlurmProvider(partition="debug", launcher=SimpleLauncher(), walltime="00:05:00",
-                      exclusive=False, **kw)  # type: ignore[arg-type]
+    p = SlurmProvider(
+        partition="debug", launcher=SimpleLauncher(), walltime="00:05:00", exclusive=False, **kw
+    )  # type: ignore[arg-type]
     p.script_dir = str(tmp_path / "scripts")
     return p
 

@@ -21,6 +21,7 @@ from hypothesis.stateful import (
     precondition,
     rule,
 )
+
 from parsl.executors.high_throughput.dispatch import (
     DrainedManager,
     FailTask,

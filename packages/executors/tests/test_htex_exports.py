@@ -10,6 +10,7 @@ EXPECTED = {
     "DrainedManager",
     "FailTask",
     "HighThroughputError",
+    "HighThroughputExecutor",
     "Instruction",
     "InvalidDispatchEvent",
     "MalformedMessage",

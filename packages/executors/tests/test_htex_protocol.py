@@ -11,6 +11,7 @@ from typing import Any
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
+
 from parsl.errors import ParslError
 from parsl.executors.high_throughput import errors
 from parsl.executors.high_throughput.errors import (
@@ -25,16 +26,21 @@ from parsl.executors.high_throughput.protocol import (
     MAGIC,
     PROTOCOL_VERSION,
     Accepted,
+    Command,
     Drain,
     Drained,
     Heartbeat,
+    ManagerRefused,
     Message,
     Register,
     Rejected,
+    Reply,
     Result,
     Shutdown,
     Task,
+    TaskFailed,
     TaskLost,
+    WorkerReady,
     check_compatible,
     decode,
     local_versions,
@@ -77,6 +83,13 @@ SAMPLES: list[Message] = [
     Drain(manager_id="m-2"),
     Drained(manager_id="m-2"),
     Shutdown(reason="executor shutting down"),
+    WorkerReady(worker_id="w-0", pid=1234),
+    TaskFailed(task_id=4, error="WorkerLost", manager_id="m-1", reason="killed by SIGKILL"),
+    TaskFailed(task_id=5, error="ManagerLost", manager_id="m-1", reason="no heartbeat"),
+    ManagerRefused(manager_id="m-3", hostname="node9", mismatches={"Python": ["3.10", "3.11"]}),
+    Command(request_id=1, op="managers", args={}),
+    Reply(request_id=1, result={"managers": [{"id": "m-1", "tasks": 2}]}, error=None),
+    Reply(request_id=2, result={}, error="unknown op 'x'"),
 ]
 
 
@@ -108,6 +121,11 @@ def test_samples_cover_every_kind() -> None:
         "DRAIN",
         "DRAINED",
         "SHUTDOWN",
+        "WORKER_READY",
+        "TASK_FAILED",
+        "MANAGER_REFUSED",
+        "COMMAND",
+        "REPLY",
     }
 
 
@@ -321,6 +339,11 @@ def test_corrupted_frames_decode_or_raise_protocol_errors(
         (lambda: register(python_version="three.eleven"), "python_version"),
         (lambda: register(block_id=3), "block_id must be str or NoneType"),
         (lambda: Shutdown(reason=None), "SHUTDOWN.reason must be str"),  # type: ignore[arg-type]
+        (
+            lambda: TaskFailed(task_id=1, error="Oops", manager_id="m", reason="r"),
+            "TASK_FAILED.error must be one of",
+        ),
+        (lambda: Command(request_id=1, op="x", args={"a": {1, 2}}), "COMMAND.args"),
     ],
 )
 def test_invalid_fields_are_refused_at_construction(build: Any, match: str) -> None:

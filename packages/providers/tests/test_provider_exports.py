@@ -25,12 +25,41 @@ def test_cluster_subpackage_surface() -> None:
         "BatchScheduler",
         "ClusterProvider",
         "CommandResult",
+        "CondorProvider",
+        "CondorScheduler",
+        "GridEngineProvider",
+        "GridEngineScheduler",
+        "LSFProvider",
+        "LSFScheduler",
+        "PBSProProvider",
+        "PBSProScheduler",
         "SlurmProvider",
         "SlurmScheduler",
         "SubmitContext",
+        "TorqueProvider",
+        "TorqueScheduler",
     ]
     for name in parsl.providers.cluster.__all__:
         assert getattr(parsl.providers.cluster, name).__doc__
+
+
+PUBLIC_PROVIDERS = {
+    "SlurmProvider": "slurm",
+    "PBSProProvider": "pbspro",
+    "TorqueProvider": "torque",
+    "LSFProvider": "lsf",
+    "GridEngineProvider": "gridengine",
+    "CondorProvider": "condor",
+}
+
+
+def test_every_scheduler_provider_resolves_at_parsls_public_path() -> None:
+    for name, module in PUBLIC_PROVIDERS.items():
+        public = getattr(parsl.providers, name)
+        assert public.__module__ == f"parsl.providers.cluster.{module}"
+        assert public is getattr(parsl.providers.cluster, name)
+        assert issubclass(public, ExecutionProvider)
+    assert set(PUBLIC_PROVIDERS) <= set(plugins.available("parsl.providers"))
 
 
 def test_public_import_in_a_fresh_interpreter() -> None:

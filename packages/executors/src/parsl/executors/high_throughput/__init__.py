@@ -1,8 +1,13 @@
-"""The HighThroughputExecutor's pure cores: the wire protocol and the interchange's task dispatch.
+"""The HighThroughputExecutor: executor, interchange, managers and workers over ZeroMQ.
 
-The process and socket layer that runs them (executor, interchange, manager,
-workers over ZeroMQ) is built on top of these and is not here yet.
+The pure cores are :mod:`.protocol` (the versioned wire protocol) and
+:mod:`.dispatch` (the interchange's task assignment); :mod:`.executor`,
+:mod:`.client`, :mod:`.interchange`, :mod:`.manager`, :mod:`.worker_pool` and
+:mod:`.worker` are the process layer around them. ``HighThroughputExecutor``
+is imported lazily so that worker processes start without the client side.
 """
+
+from typing import Any
 
 from parsl.executors.high_throughput.dispatch import (
     DispatchCounters,
@@ -38,6 +43,7 @@ __all__ = [
     "DrainedManager",
     "FailTask",
     "HighThroughputError",
+    "HighThroughputExecutor",
     "Instruction",
     "InvalidDispatchEvent",
     "MalformedMessage",
@@ -55,3 +61,11 @@ __all__ = [
     "check_compatible",
     "decode",
 ]
+
+
+def __getattr__(name: str) -> Any:
+    if name == "HighThroughputExecutor":
+        from parsl.executors.high_throughput.executor import HighThroughputExecutor
+
+        return HighThroughputExecutor
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

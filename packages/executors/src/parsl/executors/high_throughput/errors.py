@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from parsl.errors import ParslError
+from parsl.executors.errors import BadStateException
 
 
 class HighThroughputError(ParslError):
@@ -111,3 +112,29 @@ class WorkerLost(HighThroughputError):
 
     def __reduce__(self) -> tuple[type[WorkerLost], tuple[str, str]]:
         return (type(self), (self.manager_id, self.reason))
+
+
+class InterchangeStartFailed(HighThroughputError):
+    """The interchange process did not start, or did not report ready in time; the text says why."""
+
+
+class InterchangeLost(BadStateException, HighThroughputError):
+    """The interchange process ended while the executor was running; outstanding tasks fail with this."""
+
+    def __reduce__(self) -> tuple[type[InterchangeLost], tuple[str, str]]:
+        return (type(self), (self.executor_label, self.reason))
+
+
+class PortBindFailed(HighThroughputError):
+    """A socket could not bind to the requested address and port (range); the text names both."""
+
+
+class CommandTimeout(HighThroughputError):
+    """The interchange did not answer a request from the executor in time."""
+
+
+class BlocksFailed(BadStateException, HighThroughputError):
+    """Blocks from the provider kept failing; the text carries the last one's stdout and stderr."""
+
+    def __reduce__(self) -> tuple[type[BlocksFailed], tuple[str, str]]:
+        return (type(self), (self.executor_label, self.reason))

@@ -27,28 +27,57 @@ version is recognised as such (a clear version error), not misread.
 from __future__ import annotations
 
 import json
-import math
 import struct
-import sys
-import types
 import typing
-from dataclasses import dataclass, fields
-from importlib.metadata import PackageNotFoundError, version
-from typing import Any, ClassVar, TypeVar, Union
+from dataclasses import dataclass
+from typing import Any, ClassVar, TypeVar
 
 from parsl.executors.high_throughput.errors import (
     MalformedMessage,
     ProtocolVersionMismatch,
-    VersionMismatch,
+)
+from parsl.executors.high_throughput.message_fields import (
+    check_field,
+    field_checks,
+    field_options,
+    short_repr,
+)
+from parsl.executors.high_throughput.versions import (
+    PROTOCOL_VERSION,
+    check_compatible,
+    local_versions,
 )
 
-PROTOCOL_VERSION = 1
-"""The wire-protocol version; bump it on any change to frames or message fields."""
+__all__ = [
+    "LOST_ERRORS",
+    "MAGIC",
+    "PROTOCOL_VERSION",
+    "Accepted",
+    "Command",
+    "Drain",
+    "Drained",
+    "Heartbeat",
+    "ManagerRefused",
+    "Message",
+    "Register",
+    "Rejected",
+    "Reply",
+    "Result",
+    "Shutdown",
+    "Task",
+    "TaskFailed",
+    "TaskLost",
+    "WorkerReady",
+    "check_compatible",
+    "decode",
+    "local_versions",
+    "message_kinds",
+]
 
 MAGIC = b"PHTX"
 _PREFIX = struct.Struct(">4sHI")
-_MAX_JSON_DEPTH = 32
 
+_JSON_ENCODER = json.JSONEncoder(separators=(",", ":"), allow_nan=False)
 _KINDS: dict[str, type[Message]] = {}
 _M = TypeVar("_M", bound="Message")
 
@@ -71,8 +100,10 @@ class Message:
     kind: ClassVar[str] = ""
 
     def __post_init__(self) -> None:
-        for name, expected in _field_types(type(self)).items():
-            _check_field(self.kind, name, expected, getattr(self, name))
+        for name, valid, options in field_checks(type(self)):
+            value = getattr(self, name)
+            if not valid(value):
+                check_field(self.kind, name, options, value)
         self._check_values()
 
     def _check_values(self) -> None:
@@ -81,9 +112,10 @@ class Message:
     def encode(self) -> bytes:
         """This message as one frame (see the module docstring for the layout)."""
         header: dict[str, Any] = {"kind": self.kind}
-        header.update((f.name, getattr(self, f.name)) for f in fields(self))
+        for name, _, _ in field_checks(type(self)):
+            header[name] = getattr(self, name)
         payload: bytes = header.pop("payload", b"")
-        header_bytes = json.dumps(header, separators=(",", ":"), allow_nan=False).encode()
+        header_bytes = _JSON_ENCODER.encode(header).encode()
         return _PREFIX.pack(MAGIC, PROTOCOL_VERSION, len(header_bytes)) + header_bytes + payload
 
 
@@ -224,6 +256,70 @@ class Shutdown(Message):
     reason: str
 
 
+@_message_kind("WORKER_READY")
+@dataclass(frozen=True, kw_only=True)
+class WorkerReady(Message):
+    """Worker -> manager: the worker process is connected and waits for tasks."""
+
+    worker_id: str
+    pid: int
+
+
+LOST_ERRORS = ("WorkerLost", "ManagerLost")
+"""The ``error`` values of :class:`TaskFailed`: names of classes in :mod:`.errors`."""
+
+
+@_message_kind("TASK_FAILED")
+@dataclass(frozen=True, kw_only=True)
+class TaskFailed(Message):
+    """Interchange -> executor: the task failed outside user code; ``error`` names the exception."""
+
+    task_id: int
+    error: str
+    manager_id: str
+    reason: str
+
+    def _check_values(self) -> None:
+        _non_negative(self, "task_id")
+        if self.error not in LOST_ERRORS:
+            raise MalformedMessage(
+                f"TASK_FAILED.error must be one of {list(LOST_ERRORS)}, got {short_repr(self.error)}"
+            )
+
+
+@_message_kind("MANAGER_REFUSED")
+@dataclass(frozen=True, kw_only=True)
+class ManagerRefused(Message):
+    """Interchange -> executor: a manager was refused because its versions differ from ours.
+
+    ``mismatches`` maps each disagreeing component to ``[remote, local]``.
+    """
+
+    manager_id: str
+    hostname: str
+    mismatches: dict[str, Any]
+
+
+@_message_kind("COMMAND")
+@dataclass(frozen=True, kw_only=True)
+class Command(Message):
+    """Executor -> interchange: a request, answered by a REPLY with the same ``request_id``."""
+
+    request_id: int
+    op: str
+    args: dict[str, Any]
+
+
+@_message_kind("REPLY")
+@dataclass(frozen=True, kw_only=True)
+class Reply(Message):
+    """Interchange -> executor: the answer to the COMMAND with ``request_id``; ``error`` if it failed."""
+
+    request_id: int
+    result: dict[str, Any]
+    error: str | None
+
+
 def message_kinds() -> dict[str, type[Message]]:
     """Every wire kind and its message class."""
     return dict(_KINDS)
@@ -231,9 +327,12 @@ def message_kinds() -> dict[str, type[Message]]:
 
 def decode(frame: bytes | bytearray | memoryview) -> Message:
     """Parse one frame into its message; raise a clear error for anything that is not one."""
-    if not isinstance(frame, bytes | bytearray | memoryview):
+    if type(frame) is bytes:
+        data = frame
+    elif isinstance(frame, bytes | bytearray | memoryview):
+        data = bytes(frame)
+    else:
         raise MalformedMessage(f"a frame must be bytes, got {type(frame).__name__}")
-    data = bytes(frame)
     if len(data) < _PREFIX.size:
         raise MalformedMessage(
             f"frame of {len(data)} bytes is shorter than the {_PREFIX.size}-byte prefix"
@@ -257,24 +356,39 @@ def decode(frame: bytes | bytearray | memoryview) -> Message:
     kind = header.pop("kind", None)
     if not isinstance(kind, str) or kind not in _KINDS:
         raise MalformedMessage(
-            f"unknown message kind {_short(kind)}; known kinds: {sorted(_KINDS)}"
+            f"unknown message kind {short_repr(kind)}; known kinds: {sorted(_KINDS)}"
         )
     cls = _KINDS[kind]
-    expected = {name for name in _field_types(cls) if name != "payload"}
-    missing = sorted(expected - header.keys())
-    unexpected = sorted(header.keys() - expected)
-    if missing or unexpected:
+    expected, has_payload = _header_shape(cls)
+    if header.keys() != expected:
+        missing = sorted(expected - header.keys())
+        unexpected = sorted(header.keys() - expected)
         raise MalformedMessage(f"{kind} header: missing fields {missing}, unexpected {unexpected}")
-    if "payload" in _field_types(cls):
+    if has_payload:
         header["payload"] = payload
     elif payload:
         raise MalformedMessage(f"{kind} carries no payload, but {len(payload)} bytes follow")
     return cls(**header)
 
 
+_HEADER_SHAPES: dict[type[Message], tuple[frozenset[str], bool]] = {}
+
+
+def _header_shape(cls: type[Message]) -> tuple[frozenset[str], bool]:
+    """The header field names of a message class, and whether it has a payload (cached)."""
+    shape = _HEADER_SHAPES.get(cls)
+    if shape is None:
+        declared = field_options(cls)
+        shape = _HEADER_SHAPES[cls] = (
+            frozenset(n for n in declared if n != "payload"),
+            "payload" in declared,
+        )
+    return shape
+
+
 def _parse_header(raw: bytes) -> dict[str, Any]:
     try:
-        header = json.loads(raw.decode("utf-8"), parse_constant=_reject_constant)
+        header = _JSON_DECODER.decode(raw.decode("utf-8"))
     except (UnicodeDecodeError, ValueError, RecursionError) as exc:
         raise MalformedMessage(f"frame header is not valid UTF-8 JSON: {exc}") from None
     if not isinstance(header, dict):
@@ -286,113 +400,4 @@ def _reject_constant(name: str) -> None:
     raise ValueError(f"{name} is not allowed in a frame header")
 
 
-def local_versions() -> dict[str, Any]:
-    """This process's protocol version, Python major.minor and package versions."""
-    return {
-        "protocol_version": PROTOCOL_VERSION,
-        "python_version": f"{sys.version_info.major}.{sys.version_info.minor}",
-        "package_version": _distribution_version("parsl-executors"),
-        "kernel_version": _distribution_version("parsl-kernel"),
-    }
-
-
-def check_compatible(registration: Register) -> VersionMismatch | None:
-    """None if the registering manager may work with this process, else why not.
-
-    The protocol version, the Python major.minor (serialized functions
-    only load under the same Python) and both package versions must match.
-    """
-    local = local_versions()
-    mismatches = [
-        (component, str(getattr(registration, name)), str(local[name]))
-        for name, component in (
-            ("protocol_version", "protocol version"),
-            ("python_version", "Python"),
-            ("package_version", "parsl-executors"),
-            ("kernel_version", "parsl-kernel"),
-        )
-        if getattr(registration, name) != local[name]
-    ]
-    if not mismatches:
-        return None
-    return VersionMismatch(
-        mismatches,
-        remote_name=f"manager {registration.manager_id!r} on {registration.hostname!r}",
-        local_name="this process",
-    )
-
-
-def _distribution_version(name: str) -> str:
-    try:
-        return version(name)
-    except PackageNotFoundError:  # pragma: no cover - only without an install
-        return "0.0.0+unknown"
-
-
-_FIELD_TYPES: dict[type[Message], dict[str, Any]] = {}
-
-
-def _field_types(cls: type[Message]) -> dict[str, Any]:
-    """The declared type of each field of a message class (cached)."""
-    types_by_name = _FIELD_TYPES.get(cls)
-    if types_by_name is None:
-        hints = typing.get_type_hints(cls)
-        types_by_name = _FIELD_TYPES[cls] = {f.name: hints[f.name] for f in fields(cls)}
-    return types_by_name
-
-
-def _check_field(kind: str, name: str, expected: Any, value: Any) -> None:
-    """Raise MalformedMessage unless ``value`` has the declared type ``expected``."""
-    options = typing.get_args(expected) if _is_union(expected) else (expected,)
-    for option in options:
-        if _matches(option, value):
-            return
-    wanted = " or ".join(getattr(o, "__name__", str(o)) for o in options)
-    raise MalformedMessage(
-        f"{kind}.{name} must be {wanted}, got {type(value).__name__} {_short(value)}"
-    )
-
-
-def _short(value: Any) -> str:
-    """``repr(value)``, cut to a length that fits in an error message."""
-    text = repr(value)
-    return text if len(text) <= 80 else text[:77] + "..."
-
-
-def _is_union(tp: Any) -> bool:
-    return typing.get_origin(tp) in (Union, types.UnionType)
-
-
-def _matches(option: Any, value: Any) -> bool:
-    if option is type(None):
-        return value is None
-    if option is int:
-        return type(value) is int
-    if option is float:
-        return type(value) is float and math.isfinite(value)
-    if option is str:
-        return type(value) is str
-    if option is bytes:
-        return type(value) is bytes
-    if typing.get_origin(option) is dict:
-        return type(value) is dict and _is_json_object(value, 0)
-    raise TypeError(f"unsupported field type {option!r}")  # pragma: no cover - schema bug
-
-
-def _is_json_object(value: dict[Any, Any], depth: int) -> bool:
-    return all(type(k) is str and _is_json(v, depth + 1) for k, v in value.items())
-
-
-def _is_json(value: Any, depth: int) -> bool:
-    """True if ``value`` survives a JSON round trip unchanged (native JSON types only)."""
-    if depth > _MAX_JSON_DEPTH:
-        return False
-    if value is None or type(value) in (bool, int, str):
-        return True
-    if type(value) is float:
-        return math.isfinite(value)
-    if type(value) is list:
-        return all(_is_json(v, depth + 1) for v in value)
-    if type(value) is dict:
-        return _is_json_object(value, depth)
-    return False
+_JSON_DECODER = json.JSONDecoder(parse_constant=_reject_constant)

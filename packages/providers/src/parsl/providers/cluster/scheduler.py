@@ -6,7 +6,9 @@ A :class:`BatchScheduler` knows one scheduler's language and nothing else:
   :class:`string.Template`, filled by :meth:`BatchScheduler.template_values`);
 * build the submit command for a script, and parse the job id from what it printed;
 * build the status command for some job ids, and parse their states from its output;
-* build the cancel command, and parse which cancels were accepted.
+* build the cancel command, and parse which cancels were accepted;
+* optionally, build a history command for a job the queue no longer lists
+  (``qacct``, ``condor_history``), and parse its final state.
 
 None of these functions runs anything, so each is tested on recorded
 scheduler output. :class:`~parsl.providers.cluster.shell.ClusterProvider`
@@ -81,10 +83,22 @@ class BatchScheduler(ABC):
 
     name: ClassVar[str] = "scheduler"
     template: ClassVar[string.Template]
+    #: Seconds a job that left the queue may stay without a history record
+    #: (accounting files are written with a delay) before it is taken as
+    #: finished with an unknown exit status; until then it keeps its last state.
+    history_grace_s: ClassVar[float] = 0.0
 
     def render_submit_script(self, ctx: SubmitContext) -> str:
         """Return the submit script for ``ctx``: the template filled with :meth:`template_values`."""
         return self.template.substitute(self.template_values(ctx))
+
+    def submit_files(self, ctx: SubmitContext, script_path: str) -> dict[str, str]:
+        """Return every file to write before submitting, path to text: by default only the script.
+
+        A scheduler whose submit command reads a description separate from
+        the job's script (HTCondor) returns both; each is written with mode 0o700.
+        """
+        return {script_path: self.render_submit_script(ctx)}
 
     @abstractmethod
     def template_values(self, ctx: SubmitContext) -> dict[str, str]:
@@ -117,6 +131,21 @@ class BatchScheduler(ABC):
         self, returncode: int, stdout: str, stderr: str, job_ids: list[str]
     ) -> list[bool]:
         """Return, in order, whether the cancel of each id was accepted."""
+
+    def history_command(self, job_id: str) -> list[str] | None:
+        """Return the argv that reports a job the status command no longer lists; None: there is none.
+
+        The shell runs it once for a job seen queued or running that has
+        left the queue, so its final state (exit status, failure, timeout)
+        is known rather than guessed.
+        """
+        return None
+
+    def parse_history_output(
+        self, returncode: int, stdout: str, stderr: str, job_id: str
+    ) -> JobStatus:
+        """Return the job's final status from the history command; MISSING when it has no record."""
+        raise NotImplementedError(f"{self.name} has no history command")
 
 
 def reconcile_status(previous: JobStatus | None, reported: JobStatus) -> JobStatus:
@@ -154,9 +183,10 @@ def seconds_to_walltime(seconds: int) -> str:
     return f"{hours:02d}:{minutes:02d}:{secs:02d}"
 
 
-def directive_lines(prefix: str, directives: list[tuple[str, Any]]) -> str:
+def directive_lines(prefix: str, directives: list[tuple[str, Any]], separator: str = "=") -> str:
     """Render ``prefix flag=value`` lines for each directive whose value is not None.
 
+    ``separator`` goes between flag and value (``" "`` for ``#PBS -q debug``).
     A value of True renders the bare flag; None and False render nothing.
     The result ends with a newline when it is not empty, so a template can
     place it on a line of its own.
@@ -165,5 +195,5 @@ def directive_lines(prefix: str, directives: list[tuple[str, Any]]) -> str:
     for flag, value in directives:
         if value is None or value is False:
             continue
-        lines.append(f"{prefix} {flag}" if value is True else f"{prefix} {flag}={value}")
+        lines.append(f"{prefix} {flag}" if value is True else f"{prefix} {flag}{separator}{value}")
     return "".join(line + "\n" for line in lines)

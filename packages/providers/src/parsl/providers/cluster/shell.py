@@ -155,14 +155,13 @@ class ClusterProvider(ExecutionProvider):
             options=self.scheduler_settings(),
         )
         script_path = base + ".submit"
-        try:
-            with open(script_path, "w") as f:
-                f.write(self.scheduler.render_submit_script(ctx))
-            os.chmod(script_path, 0o700)
-        except OSError as e:
-            raise SubmitException(
-                self.label, f"cannot write submit script {script_path}: {e}"
-            ) from e
+        for path, text in self.scheduler.submit_files(ctx, script_path).items():
+            try:
+                with open(path, "w") as f:
+                    f.write(text)
+                os.chmod(path, 0o700)
+            except OSError as e:
+                raise SubmitException(self.label, f"cannot write submit script {path}: {e}") from e
         argv = self.scheduler.submit_command(script_path)
         try:
             result = run_command(argv, self.cmd_timeout, self.label, SubmitException)
@@ -242,8 +241,31 @@ class ClusterProvider(ExecutionProvider):
             answer = reported.get(job_id) or JobStatus(
                 JobState.MISSING, message="not listed by the scheduler"
             )
+            if answer.state == JobState.MISSING and previous is not None:
+                answer = self._history(job_id, previous, answer)
             statuses.append(self._record(job_id, reconcile_status(previous, answer)))
         return statuses
+
+    def _history(self, job_id: str, previous: JobStatus, missing: JobStatus) -> JobStatus:
+        """Ask the scheduler's history about a job that left the queue; ``missing`` if it has none.
+
+        While the history has no record yet and the job left the queue less
+        than ``history_grace_s`` ago, the job keeps its last state.
+        """
+        argv = self.scheduler.history_command(job_id)
+        if argv is None:
+            return missing
+        result = self._run(argv)
+        final = self.scheduler.parse_history_output(
+            result.returncode, result.stdout, result.stderr, job_id
+        )
+        if final.state != JobState.MISSING:
+            return final
+        with self._lock:
+            vanished_at = self.resources[job_id].setdefault("vanished_at", time.monotonic())
+        if time.monotonic() - vanished_at < self.scheduler.history_grace_s:
+            return previous
+        return missing
 
     def cancel(self, job_ids: list[Any]) -> list[bool]:
         """Cancel each job; True where the scheduler accepted the cancel, False for finished jobs."""
@@ -288,12 +310,17 @@ class ClusterProvider(ExecutionProvider):
         return status
 
     def __repr__(self) -> str:
+        settings = "".join(
+            f", {key}={value!r}"
+            for key, value in self.scheduler_settings().items()
+            if value not in (None, "", [], {})
+        )
         return (
             f"{type(self).__name__}(nodes_per_block={self.nodes_per_block}, "
             f"init_blocks={self.init_blocks}, min_blocks={self.min_blocks}, "
             f"max_blocks={self.max_blocks}, parallelism={self.parallelism}, "
             f"walltime={self.walltime!r}, launcher={self.launcher!r}, "
-            f"cmd_timeout={self.cmd_timeout})"
+            f"cmd_timeout={self.cmd_timeout}{settings})"
         )
 
 

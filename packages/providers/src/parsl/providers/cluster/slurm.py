@@ -326,11 +326,3 @@ class SlurmProvider(ClusterProvider):
             "cores_per_node": self.cores_per_node,
             "mem_per_node": self.mem_per_node,
         }
-
-    def __repr__(self) -> str:
-        settings = ", ".join(
-            f"{key}={value!r}"
-            for key, value in self.scheduler_settings().items()
-            if value is not None
-        )
-        return f"{super().__repr__()[:-1]}, {settings})"

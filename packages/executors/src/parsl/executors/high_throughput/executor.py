@@ -1,0 +1,419 @@
+"""HighThroughputExecutor: pilot-job execution through an interchange and per-node worker pools."""
+
+from __future__ import annotations
+
+import itertools
+import logging
+import math
+import os
+import threading
+from collections.abc import Callable, Sequence
+from concurrent.futures import Future
+from typing import Any
+
+from parsl.data_provider.staging import Staging
+from parsl.errors import ConfigurationError, bad_value
+from parsl.executors.base import ParslExecutor
+from parsl.executors.errors import BadStateException, ScalingFailed
+from parsl.executors.high_throughput import curve, options
+from parsl.executors.high_throughput.block_monitor import BlockMonitor
+from parsl.executors.high_throughput.call_packing import CallPacker
+from parsl.executors.high_throughput.client import InterchangeClient
+from parsl.executors.high_throughput.interchange_settings import InterchangeSettings
+from parsl.executors.high_throughput.protocol import Task
+from parsl.executors.high_throughput.worker_pool import available_cpus, worker_count
+from parsl.jobs.states import JobState, JobStatus
+from parsl.providers.base import ExecutionProvider
+
+logger = logging.getLogger(__name__)
+
+
+class HighThroughputExecutor(ParslExecutor):
+    """Runs tasks on worker pools in blocks obtained from a provider, through an interchange.
+
+    The executor (in the user's process) starts an interchange process and
+    talks to it over ZeroMQ on ``loopback_address``. Each block from
+    ``provider`` runs one worker pool per node (``parsl-worker-pool``),
+    which connects to the interchange at ``address``:``worker_port`` and runs
+    up to ``max_workers_per_node`` worker processes. ``init_blocks`` blocks
+    are submitted by :meth:`start`; :meth:`scale_out` / :meth:`scale_in`
+    add and remove blocks. Task priority: ``parsl_resource_specification=
+    {"priority": n}``, a lower number runs first.
+
+    Security: every socket binds only to the address given (the defaults are
+    loopback). ``encrypted=None`` (the default) turns CurveZMQ on exactly when
+    ``address`` is not a loopback address; the keys are created under
+    ``{run_dir}/{label}/certificates`` (mode 0700), which managers must be
+    able to read.
+
+    Extra arguments beyond Parsl's: ``interchange_start_timeout`` (seconds
+    :meth:`start` waits for the interchange), ``shutdown_timeout`` (seconds
+    :meth:`shutdown` waits for it to exit before killing it) and
+    ``max_outstanding_tasks`` (backpressure: with that many tasks submitted
+    and unfinished, :meth:`submit` waits for one to finish, except when
+    called from the executor's own result thread, e.g. by a dependent task;
+    None: no limit).
+    """
+
+    def __init__(
+        self,
+        label: str = "HighThroughputExecutor",
+        provider: ExecutionProvider | None = None,
+        launch_cmd: str | None = None,
+        interchange_launch_cmd: Sequence[str] | None = None,
+        address: str | None = None,
+        loopback_address: str = "127.0.0.1",
+        worker_port: int | None = None,
+        worker_port_range: tuple[int, int] = (54000, 55000),
+        interchange_port_range: tuple[int, int] = (55000, 56000),
+        storage_access: Sequence[Staging] | None = None,
+        working_dir: str | None = None,
+        worker_debug: bool = False,
+        cores_per_worker: float = 1.0,
+        mem_per_worker: float | None = None,
+        max_workers_per_node: int | float | None = None,
+        cpu_affinity: str = "none",
+        available_accelerators: int | Sequence[str] = (),
+        prefetch_capacity: int = 0,
+        heartbeat_threshold: float = 120,
+        heartbeat_period: float = 30,
+        drain_period: float | None = None,
+        poll_period: int = 10,
+        worker_logdir_root: str | None = None,
+        manager_selector: Any = None,
+        block_error_handler: bool | Callable[..., Any] = True,
+        encrypted: bool | None = None,
+        remote_monitoring_radio: Any = None,
+        interchange_start_timeout: float = 30.0,
+        shutdown_timeout: float = 10.0,
+        max_outstanding_tasks: int | None = 100_000,
+    ) -> None:
+        if not isinstance(label, str) or not label.strip():
+            raise bad_value("label", label, "a non-empty string")
+        if provider is None:
+            from parsl.providers import LocalProvider
+
+            provider = LocalProvider()
+        if not isinstance(provider, ExecutionProvider):
+            raise bad_value("provider", provider, "an ExecutionProvider such as LocalProvider()")
+        self.label = label
+        self.provider = provider
+        self.launch_cmd = options.check_launch_cmd(launch_cmd)
+        self.interchange_launch_cmd = options.check_command_list(interchange_launch_cmd)
+        self.address = options.check_address("address", address or "127.0.0.1")
+        self.loopback_address = options.check_address("loopback_address", loopback_address, True)
+        self.worker_port = options.check_port("worker_port", worker_port)
+        self.worker_port_range = options.check_port_range("worker_port_range", worker_port_range)
+        self.interchange_port_range = options.check_port_range(
+            "interchange_port_range", interchange_port_range
+        )
+        if storage_access is not None and not all(isinstance(s, Staging) for s in storage_access):
+            raise bad_value("storage_access", storage_access, "a list of Staging providers")
+        self.storage_access = list(storage_access) if storage_access is not None else None
+        self.working_dir = options.check_optional_path("working_dir", working_dir)
+        self.worker_debug = options.check_type("worker_debug", worker_debug, bool, "True or False")
+        self.cores_per_worker = options.check_positive("cores_per_worker", cores_per_worker)
+        self.mem_per_worker = options.check_optional_positive(
+            "mem_per_worker", mem_per_worker, allow_zero=True
+        )
+        self.max_workers_per_node = options.check_max_workers(max_workers_per_node)
+        self.cpu_affinity = options.check_cpu_affinity(cpu_affinity)
+        self.available_accelerators = options.check_accelerators(available_accelerators)
+        self.prefetch_capacity = options.check_int("prefetch_capacity", prefetch_capacity, 0)
+        self.heartbeat_period = options.check_positive("heartbeat_period", heartbeat_period)
+        self.heartbeat_threshold = options.check_heartbeat_threshold(
+            heartbeat_threshold, self.heartbeat_period
+        )
+        self.drain_period = options.check_optional_positive("drain_period", drain_period)
+        self.poll_period = options.check_int("poll_period", poll_period, 1)
+        self.worker_logdir_root = options.check_optional_path(
+            "worker_logdir_root", worker_logdir_root
+        )
+        if manager_selector is not None:
+            raise ConfigurationError(
+                f"manager_selector={manager_selector!r} is not supported: this executor sends "
+                "each task to the manager with the most free slots; leave manager_selector=None",
+                field="manager_selector",
+                value=manager_selector,
+            )
+        self.manager_selector = manager_selector
+        if not isinstance(block_error_handler, bool) and not callable(block_error_handler):
+            raise bad_value("block_error_handler", block_error_handler, "True, False or a callable")
+        self.block_error_handler = block_error_handler
+        if encrypted is not None and not isinstance(encrypted, bool):
+            raise bad_value("encrypted", encrypted, "None (automatic), True or False")
+        self.encrypted = not options.is_loopback(self.address) if encrypted is None else encrypted
+        self.remote_monitoring_radio = remote_monitoring_radio
+        self.interchange_start_timeout = options.check_positive(
+            "interchange_start_timeout", interchange_start_timeout
+        )
+        self.shutdown_timeout = options.check_positive("shutdown_timeout", shutdown_timeout)
+        self.max_outstanding_tasks = (
+            None
+            if max_outstanding_tasks is None
+            else options.check_int("max_outstanding_tasks", max_outstanding_tasks, 1)
+        )
+        self.blocks: dict[str, str] = {}
+        self.cert_dir: str | None = None
+        self.logdir: str | None = None
+        self._block_ids = itertools.count()
+        self._task_ids = itertools.count()
+        self._packer = CallPacker()
+        self._client: InterchangeClient | None = None
+        self._monitor: BlockMonitor | None = None
+        self._scaling_lock = threading.Lock()
+        self._closed = False
+
+    # ------------------------------------------------------------- lifecycle
+
+    def start(self) -> None:
+        """Start the interchange, then submit ``provider.init_blocks`` blocks at once."""
+        if self._client is not None:
+            return
+        if self._closed:
+            raise BadStateException(self.label, "executor has been shut down")
+        self.logdir = os.path.abspath(os.path.join(self.run_dir, self.label))
+        os.makedirs(self.logdir, exist_ok=True)
+        if self.provider.script_dir is None:
+            self.provider.script_dir = os.path.join(os.path.abspath(self.run_dir), "submit_scripts")
+        if self.encrypted:
+            self.cert_dir = curve.create_certificates(os.path.join(self.logdir, "certificates"))
+        settings = InterchangeSettings(
+            client_identity="",
+            loopback_address=self.loopback_address,
+            interchange_port_range=self.interchange_port_range,
+            worker_address=self.address,
+            worker_port=self.worker_port,
+            worker_port_range=self.worker_port_range,
+            heartbeat_period=self.heartbeat_period,
+            heartbeat_threshold=self.heartbeat_threshold,
+            poll_period_ms=self.poll_period,
+            logdir=self.logdir,
+            debug=self.worker_debug,
+            parent_pid=os.getpid(),
+            cert_dir=self.cert_dir,
+        )
+        client = InterchangeClient(
+            self.label,
+            settings,
+            self.interchange_launch_cmd,
+            self.interchange_start_timeout,
+            self.max_outstanding_tasks,
+        )
+        client.start()
+        self._client = client
+        try:
+            if self.provider.init_blocks:
+                self.scale_out(self.provider.init_blocks)
+        except BaseException:
+            self.shutdown()
+            raise
+        self._monitor = BlockMonitor(self)
+        self._monitor.start()
+        logger.info(
+            "htex %s started: interchange worker port %s on %s",
+            self.label,
+            client.worker_port,
+            self.address,
+        )
+
+    def shutdown(self) -> None:
+        """Stop the interchange, cancel every block, fail what is left: bounded, idempotent."""
+        if self._closed:
+            return
+        self._closed = True
+        if self._monitor is not None:
+            self._monitor.stop()
+        if self._client is not None:
+            self._client.close(self.shutdown_timeout)
+        live = [b for b, s in self.status().items() if not s.terminal]
+        if live:
+            try:
+                self.provider.cancel([self.blocks[b] for b in live])
+            except Exception:
+                logger.exception("htex %s: cancelling blocks %s failed", self.label, live)
+        logger.info("htex %s shut down", self.label)
+
+    # ---------------------------------------------------------------- tasks
+
+    def validate_resource_specification(self, spec: dict[str, Any]) -> None:
+        """Only ``priority`` (a finite number; lower runs first) is honoured."""
+        options.check_resource_specification(self.label, spec)
+
+    def submit(
+        self,
+        func: Callable[..., Any],
+        resource_specification: dict[str, Any],
+        /,
+        *args: Any,
+        **kwargs: Any,
+    ) -> Future[Any]:
+        """Send ``func(*args, **kwargs)`` to a worker; the future completes with its result."""
+        client = self._client
+        if client is None:
+            raise BadStateException(self.label, "executor has not been started")
+        if client.exception is not None or self._closed:
+            raise client.fresh_exception()
+        priority = None
+        if resource_specification:
+            self.validate_resource_specification(resource_specification)
+            priority = resource_specification.get("priority")
+        task_id = next(self._task_ids)
+        payload = self._packer.pack(func, args, kwargs)
+        frame = Task(task_id=task_id, priority=priority, resource_spec={}, payload=payload).encode()
+        fut: Future[Any] = Future()
+        client.submit(task_id, fut, frame)
+        return fut
+
+    @property
+    def bound_worker_port(self) -> int | None:
+        """The port the interchange listens on for managers (None before start)."""
+        return self._client.worker_port if self._client is not None else None
+
+    @property
+    def interchange_pid(self) -> int | None:
+        """The interchange process's pid (None before start)."""
+        if self._client is None or self._client.process is None:
+            return None
+        return self._client.process.pid
+
+    @property
+    def outstanding(self) -> int:
+        """Tasks submitted and not yet finished."""
+        return self._client.outstanding if self._client is not None else 0
+
+    @property
+    def bad_state_is_set(self) -> bool:
+        return self._client is not None and self._client.exception is not None
+
+    @property
+    def executor_exception(self) -> BaseException | None:
+        return self._client.exception if self._client is not None else None
+
+    def set_bad_state_and_fail_all(self, make_exception: Callable[[], BaseException]) -> None:
+        """Put the executor in a bad state: outstanding and new tasks fail with the error."""
+        if self._client is not None:
+            self._client.fail(make_exception)
+
+    # -------------------------------------------------------------- scaling
+
+    @property
+    def workers_per_node(self) -> int:
+        """Workers a node like this one runs (the strategy's slots per node)."""
+        cpus = len(available_cpus())
+        return worker_count(
+            self.max_workers_per_node,
+            self.cores_per_worker,
+            None,
+            self.available_accelerators,
+            cpus,
+            math.inf,
+        )
+
+    def _launch_command(self, block_id: str) -> str:
+        assert self._client is not None and self.logdir is not None
+        return options.render_launch_cmd(
+            self.launch_cmd,
+            block_id,
+            address=self.address,
+            worker_port=self._client.worker_port,
+            max_workers_per_node=self.max_workers_per_node,
+            cores_per_worker=self.cores_per_worker,
+            mem_per_worker=self.mem_per_worker,
+            prefetch_capacity=self.prefetch_capacity,
+            heartbeat_period=self.heartbeat_period,
+            heartbeat_threshold=self.heartbeat_threshold,
+            poll_period=self.poll_period,
+            logdir=os.path.join(self.worker_logdir_root, self.label)
+            if self.worker_logdir_root is not None
+            else os.path.join(self.logdir, "workers"),
+            cpu_affinity=self.cpu_affinity,
+            drain_period=self.drain_period,
+            accelerators=self.available_accelerators,
+            cert_dir=self.cert_dir,
+            debug=self.worker_debug,
+        )
+
+    def scale_out(self, blocks: int = 1) -> list[str]:
+        """Submit ``blocks`` new blocks to the provider; return their block ids."""
+        options.check_int("blocks", blocks, 0)
+        if self._client is None or self._closed:
+            raise ScalingFailed(self.label, "executor is not running")
+        new: list[str] = []
+        with self._scaling_lock:
+            for _ in range(blocks):
+                block_id = str(next(self._block_ids))
+                command = self._launch_command(block_id)
+                try:
+                    job_id = self.provider.submit(
+                        command, 1, f"parsl.{self.label}.block-{block_id}"
+                    )
+                except Exception as e:
+                    raise ScalingFailed(
+                        self.label, f"provider could not start block {block_id}: {e}"
+                    ) from e
+                self.blocks[block_id] = str(job_id)
+                new.append(block_id)
+                logger.info("htex %s: block %s is job %s", self.label, block_id, job_id)
+        return new
+
+    def scale_in(self, blocks: int = 1, force: bool = False) -> list[str]:
+        """Cancel up to ``blocks`` blocks, idle ones first; busy ones only with ``force``.
+
+        Returns the block ids cancelled. Tasks still running on a forced
+        block fail with ManagerLost.
+        """
+        options.check_int("blocks", blocks, 0)
+        if self._client is None or self._closed:
+            return []
+        with self._scaling_lock:
+            candidates = [b for b, s in self.status().items() if not s.terminal]
+            reply = self._client.request(
+                "pick_blocks_to_remove",
+                {"candidates": candidates, "count": blocks, "force": force},
+            )
+            chosen = [str(b) for b in reply["blocks"]]
+            if chosen:
+                self.provider.cancel([self.blocks[b] for b in chosen])
+        return chosen
+
+    def blocks_ended(self, block_ids: list[str]) -> None:
+        """Tell the interchange these blocks are gone: their managers' tasks fail with ManagerLost now."""
+        if self._client is not None and not self._closed:
+            self._client.request("blocks_cancelled", {"blocks": block_ids})
+
+    def status(self) -> dict[str, JobStatus]:
+        """Each block's status, from the provider."""
+        block_ids = list(self.blocks)
+        if not block_ids:
+            return {}
+        try:
+            statuses = self.provider.status([self.blocks[b] for b in block_ids])
+        except Exception as e:
+            logger.warning("htex %s: provider status failed: %s", self.label, e)
+            return {b: JobStatus(JobState.UNKNOWN, message=str(e)) for b in block_ids}
+        return dict(zip(block_ids, statuses, strict=True))
+
+    def connected_managers(self) -> list[dict[str, Any]]:
+        """One dict per registered manager (id, block, host, workers, tasks held, draining ...)."""
+        if self._client is None:
+            return []
+        managers: list[dict[str, Any]] = self._client.request("status", {})["managers"]
+        return managers
+
+    def registered_blocks(self) -> set[str]:
+        """Blocks from which a manager has registered at some point."""
+        if self._client is None or self._client.exception is not None:
+            return set()
+        return {str(b) for b in self._client.request("status", {})["blocks_seen"]}
+
+    @property
+    def connected_workers(self) -> int:
+        """Workers on all registered managers."""
+        return sum(int(m["worker_count"]) for m in self.connected_managers())
+
+    def __repr__(self) -> str:
+        return (
+            f"HighThroughputExecutor(label={self.label!r}, provider={self.provider!r}, "
+            f"address={self.address!r}, max_workers_per_node={self.max_workers_per_node})"
+        )

@@ -1,0 +1,404 @@
+"""The interchange: a process between the executor and the managers, driving TaskDispatch.
+
+It binds two ROUTER sockets: one on the loopback address for the executor
+(only the executor's secret identity is served), one on the worker address
+for managers (a manager's identity is its id). Tasks from the executor are
+queued in :class:`~parsl.executors.high_throughput.dispatch.TaskDispatch`
+and forwarded, as the frames that arrived, to the managers it picks; results
+go back the same way. Run as ``python -m parsl.executors.high_throughput.interchange``:
+the settings arrive as JSON on stdin, and one JSON line on stdout reports
+the bound ports. It exits on a SHUTDOWN from the executor, or by itself
+within a second when its parent process (the executor) is gone.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import signal
+import sys
+import time
+from collections import defaultdict
+from dataclasses import dataclass
+from typing import Any
+
+import zmq
+
+from parsl.executors.high_throughput import curve
+from parsl.executors.high_throughput.dispatch import TaskDispatch
+from parsl.executors.high_throughput.errors import ProtocolError, ProtocolVersionMismatch
+from parsl.executors.high_throughput.instructions import (
+    DrainedManager,
+    FailTask,
+    Instruction,
+    ManagerRemoved,
+    RejectManager,
+    SendTask,
+)
+from parsl.executors.high_throughput.interchange_settings import InterchangeSettings
+from parsl.executors.high_throughput.protocol import (
+    Accepted,
+    Command,
+    Drain,
+    Heartbeat,
+    ManagerRefused,
+    Register,
+    Rejected,
+    Reply,
+    Result,
+    Shutdown,
+    Task,
+    TaskFailed,
+    TaskLost,
+    check_compatible,
+    decode,
+)
+from parsl.executors.high_throughput.scale_in import pick_blocks_to_remove
+from parsl.executors.high_throughput.zmq_pipes import bind_socket, close_socket, receive_batches
+
+logger = logging.getLogger("parsl.executors.high_throughput.interchange")
+
+PARENT_CHECK_PERIOD_S = 0.5
+
+
+@dataclass
+class _ManagerInfo:
+    hostname: str
+    block_id: str | None
+    worker_count: int
+    python_version: str
+    registered_at: float
+
+
+class Interchange:
+    """The interchange's event loop: sockets in, TaskDispatch events, frames out."""
+
+    def __init__(self, settings: InterchangeSettings) -> None:
+        self.settings = settings
+        self.context = zmq.Context()
+        self.auth = None
+        self.client = self.context.socket(zmq.ROUTER)
+        self.workers = self.context.socket(zmq.ROUTER)
+        if settings.cert_dir is not None:
+            self.auth = curve.start_authenticator(self.context, settings.cert_dir)
+            curve.make_server(self.client, settings.cert_dir)
+            curve.make_server(self.workers, settings.cert_dir)
+        for sock in (self.client, self.workers):
+            sock.setsockopt(zmq.SNDHWM, 0)
+            sock.setsockopt(zmq.RCVHWM, 0)
+            sock.setsockopt(zmq.LINGER, 0)
+        self.workers.setsockopt(zmq.ROUTER_MANDATORY, 1)
+        self.client_port = bind_socket(
+            self.client,
+            settings.loopback_address,
+            None,
+            settings.interchange_port_range,
+            "interchange port for the executor",
+        )
+        self.worker_port = bind_socket(
+            self.workers,
+            settings.worker_address,
+            settings.worker_port,
+            settings.worker_port_range,
+            "interchange port for managers",
+        )
+        self.client_identity = settings.client_identity.encode()
+        self.dispatch = TaskDispatch(settings.heartbeat_threshold)
+        self.payloads: dict[int, bytes] = {}
+        self.managers: dict[str, _ManagerInfo] = {}
+        self.blocks_seen: set[str] = set()
+        self.to_client: list[bytes] = []
+        self.to_managers: defaultdict[str, list[bytes]] = defaultdict(list)
+        self.stopping: str | None = None
+
+    # ------------------------------------------------------------------ loop
+
+    def run(self) -> None:
+        """Serve until told to stop or the parent is gone; then tell every manager to stop."""
+        poller = zmq.Poller()
+        poller.register(self.client, zmq.POLLIN)
+        poller.register(self.workers, zmq.POLLIN)
+        period = self.settings.heartbeat_period
+        next_tick = next_heartbeat = next_parent_check = time.monotonic()
+        timeout_ms = max(1, min(self.settings.poll_period_ms, 1000))
+        while self.stopping is None:
+            ready = dict(poller.poll(timeout_ms))
+            if ready.get(self.client):
+                for parts in receive_batches(self.client):
+                    self._from_client(parts)
+            if ready.get(self.workers):
+                for parts in receive_batches(self.workers):
+                    self._from_manager(parts)
+            now = time.monotonic()
+            if now >= next_tick:
+                self._execute(self.dispatch.tick(now))
+                next_tick = now + min(0.2, self.settings.heartbeat_threshold / 4)
+            if now >= next_heartbeat:
+                for manager_id in self.managers:
+                    self.to_managers[manager_id].append(Heartbeat(manager_id=manager_id).encode())
+                next_heartbeat = now + period
+            if now >= next_parent_check:
+                if os.getppid() != self.settings.parent_pid:
+                    self.stopping = "the executor's process is gone"
+                next_parent_check = now + PARENT_CHECK_PERIOD_S
+            self._flush()
+        logger.info("interchange stopping: %s", self.stopping)
+        goodbye = Shutdown(reason=self.stopping).encode()
+        for manager_id in self.managers:
+            self.to_managers[manager_id].append(goodbye)
+        self._flush()
+
+    def close(self) -> None:
+        """Close the sockets (giving the last messages a moment to leave) and the context."""
+        close_socket(self.workers, linger_ms=500)
+        close_socket(self.client, linger_ms=500)
+        if self.auth is not None:
+            self.auth.stop()
+        self.context.term()
+
+    def _flush(self) -> None:
+        if self.to_client:
+            self.client.send_multipart([self.client_identity, *self.to_client])
+            self.to_client = []
+        if self.to_managers:
+            batches, self.to_managers = self.to_managers, defaultdict(list)
+            for manager_id, frames in batches.items():
+                try:
+                    self.workers.send_multipart([manager_id.encode(), *frames])
+                except zmq.ZMQError as e:  # EHOSTUNREACH: the manager disconnected
+                    logger.info("manager %s unreachable (%s)", manager_id, e)
+                    self._lost_while_sending(manager_id, frames)
+
+    def _lost_while_sending(self, manager_id: str, frames: list[bytes]) -> None:
+        if manager_id not in self.managers:
+            return
+        # Tasks in the unsent frames are still assigned to it; the loss fails them.
+        self._execute(self.dispatch.manager_lost(manager_id, "its connection is closed"))
+
+    # ------------------------------------------------------------ executor side
+
+    def _from_client(self, parts: list[bytes]) -> None:
+        if parts[0] != self.client_identity:
+            logger.warning("dropping %d frames from an unknown client", len(parts) - 1)
+            return
+        for frame in parts[1:]:
+            try:
+                msg = decode(frame)
+            except ProtocolError as e:
+                logger.error("bad frame from the executor: %s", e)
+                continue
+            if isinstance(msg, Task):
+                self.payloads[msg.task_id] = frame
+                self._execute(
+                    self.dispatch.task_submitted(msg.task_id, msg.priority, msg.resource_spec)
+                )
+            elif isinstance(msg, Command):
+                self._command(msg)
+            elif isinstance(msg, Shutdown):
+                self.stopping = f"the executor asked: {msg.reason}"
+            else:
+                logger.error("unexpected %s from the executor", msg.kind)
+
+    def _command(self, cmd: Command) -> None:
+        result: dict[str, Any] = {}
+        error = None
+        try:
+            result = self._run_command(cmd)
+        except Exception as e:
+            error = f"{type(e).__name__}: {e}"
+        reply = Reply(request_id=cmd.request_id, result=result, error=error)
+        self._flush()  # what the command changed (failed tasks) goes first
+        self.client.send_multipart([self.client_identity, reply.encode()])
+
+    def _run_command(self, cmd: Command) -> dict[str, Any]:
+        result: dict[str, Any] = {}
+        if cmd.op == "status":
+            result = self._status()
+        elif cmd.op == "pick_blocks_to_remove":
+            chosen = pick_blocks_to_remove(
+                self.dispatch.block_loads(),
+                [str(b) for b in cmd.args["candidates"]],
+                int(cmd.args["count"]),
+                bool(cmd.args["force"]),
+            )
+            self._cancel_blocks(chosen)
+            result = {"blocks": chosen}
+        elif cmd.op == "blocks_cancelled":
+            self._cancel_blocks([str(b) for b in cmd.args["blocks"]])
+        else:
+            raise ValueError(f"unknown command {cmd.op!r}")
+        return result
+
+    def _cancel_blocks(self, block_ids: list[str]) -> None:
+        for block_id in block_ids:
+            self._execute(self.dispatch.block_cancelled(block_id))
+
+    def _status(self) -> dict[str, Any]:
+        managers = []
+        for load in self.dispatch.manager_loads():
+            info = self.managers.get(load.manager_id)
+            managers.append(
+                {
+                    "manager_id": load.manager_id,
+                    "block_id": load.block_id,
+                    "hostname": info.hostname if info else "",
+                    "worker_count": load.worker_count,
+                    "prefetch_capacity": load.prefetch_capacity,
+                    "tasks": load.outstanding,
+                    "draining": load.draining,
+                    "python_version": info.python_version if info else "",
+                    "registered_at": info.registered_at if info else 0.0,
+                }
+            )
+        return {
+            "managers": managers,
+            "queued": self.dispatch.queue_length(),
+            "outstanding": self.dispatch.outstanding_task_count(),
+            "block_loads": self.dispatch.block_loads(),
+            "blocks_seen": sorted(self.blocks_seen),
+        }
+
+    # ------------------------------------------------------------- manager side
+
+    def _from_manager(self, parts: list[bytes]) -> None:
+        manager_id = parts[0].decode(errors="replace")
+        now = time.monotonic()
+        known = manager_id in self.managers
+        if known:
+            self.dispatch.heartbeat(manager_id, now)
+        for frame in parts[1:]:
+            try:
+                msg = decode(frame)
+            except ProtocolVersionMismatch as e:
+                self._refuse(
+                    manager_id,
+                    "?",
+                    {"protocol version": [str(e.remote_version), str(e.local_version)]},
+                    str(e),
+                )
+                return
+            except ProtocolError as e:
+                logger.error("bad frame from manager %s: %s", manager_id, e)
+                continue
+            if isinstance(msg, Result):
+                if self.dispatch.manager_of(msg.task_id) == manager_id:
+                    self.to_client.append(frame)
+                    self._execute(self.dispatch.result_received(manager_id, msg.task_id))
+            elif isinstance(msg, Register):
+                self._register(manager_id, msg, now)
+                known = manager_id in self.managers
+            elif not known:
+                self._execute(
+                    [RejectManager(manager_id, f"{msg.kind} from an unregistered manager")]
+                )
+                return
+            elif isinstance(msg, TaskLost):
+                self._execute(self.dispatch.worker_lost(manager_id, msg.task_id, msg.reason))
+            elif isinstance(msg, Drain):
+                self._execute(self.dispatch.drain_manager(manager_id))
+            elif not isinstance(msg, Heartbeat):
+                logger.error("unexpected %s from manager %s", msg.kind, manager_id)
+
+    def _register(self, manager_id: str, reg: Register, now: float) -> None:
+        if reg.manager_id != manager_id:
+            self._execute([RejectManager(manager_id, "registration names another manager id")])
+            return
+        mismatch = check_compatible(reg)
+        if mismatch is not None:
+            table = {component: [remote, local] for component, remote, local in mismatch.mismatches}
+            self._refuse(manager_id, reg.hostname, table, str(mismatch))
+            return
+        out = self.dispatch.manager_registered(
+            manager_id, reg.worker_count, reg.prefetch_capacity, reg.block_id, now=now
+        )
+        if not any(isinstance(i, RejectManager) for i in out):
+            self.managers[manager_id] = _ManagerInfo(
+                reg.hostname, reg.block_id, reg.worker_count, reg.python_version, time.time()
+            )
+            if reg.block_id is not None:
+                self.blocks_seen.add(reg.block_id)
+            self.to_managers[manager_id].append(Accepted(manager_id=manager_id).encode())
+            logger.info(
+                "manager %s registered: block %s on %s, %d workers",
+                manager_id,
+                reg.block_id,
+                reg.hostname,
+                reg.worker_count,
+            )
+        self._execute(out)
+
+    def _refuse(self, manager_id: str, hostname: str, table: dict[str, Any], text: str) -> None:
+        logger.error("refusing manager %s: %s", manager_id, text)
+        self.to_managers[manager_id].append(Rejected(manager_id=manager_id, reason=text).encode())
+        notice = ManagerRefused(manager_id=manager_id, hostname=hostname, mismatches=table)
+        self.to_client.append(notice.encode())
+
+    # ------------------------------------------------------------ instructions
+
+    def _execute(self, instructions: list[Instruction]) -> None:
+        for ins in instructions:
+            if isinstance(ins, SendTask):
+                self.to_managers[ins.manager_id].append(self.payloads.pop(ins.task_id))
+            elif isinstance(ins, FailTask):
+                self.payloads.pop(ins.task_id, None)
+                failed = TaskFailed(
+                    task_id=ins.task_id,
+                    error=type(ins.reason).__name__,
+                    manager_id=ins.reason.manager_id,
+                    reason=ins.reason.reason,
+                )
+                self.to_client.append(failed.encode())
+            elif isinstance(ins, ManagerRemoved):
+                logger.warning("manager %s removed: %s", ins.manager_id, ins.reason)
+                self.managers.pop(ins.manager_id, None)
+                self.to_managers[ins.manager_id].append(
+                    Rejected(manager_id=ins.manager_id, reason=ins.reason).encode()
+                )
+            elif isinstance(ins, DrainedManager):
+                self.managers.pop(ins.manager_id, None)
+                self.to_managers[ins.manager_id].append(Shutdown(reason="drained").encode())
+            elif isinstance(ins, RejectManager):
+                logger.warning("rejecting manager %s: %s", ins.manager_id, ins.reason)
+                self.to_managers[ins.manager_id].append(
+                    Rejected(manager_id=ins.manager_id, reason=ins.reason).encode()
+                )
+
+
+def _setup_logging(settings: InterchangeSettings) -> None:
+    os.makedirs(settings.logdir, exist_ok=True)
+    handler = logging.FileHandler(os.path.join(settings.logdir, "interchange.log"))
+    handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(message)s"))
+    root = logging.getLogger("parsl")
+    root.addHandler(handler)
+    root.setLevel(logging.DEBUG if settings.debug else logging.INFO)
+
+
+def main() -> int:
+    """Entry point: settings on stdin, one JSON 'ready' line on stdout, then serve."""
+    settings = InterchangeSettings.from_json(sys.stdin.read())
+    _setup_logging(settings)
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
+    try:
+        interchange = Interchange(settings)
+    except Exception as e:
+        logger.exception("interchange failed to start")
+        sys.stdout.write(json.dumps({"error": f"{type(e).__name__}: {e}"}) + "\n")
+        sys.stdout.flush()
+        return 1
+    try:
+        ready = {"client_port": interchange.client_port, "worker_port": interchange.worker_port}
+        sys.stdout.write(json.dumps(ready) + "\n")
+        sys.stdout.flush()
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, 1)
+        os.close(devnull)
+        interchange.run()
+    finally:
+        interchange.close()
+        logger.info("interchange exited")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

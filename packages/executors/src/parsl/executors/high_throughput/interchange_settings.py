@@ -1,0 +1,35 @@
+"""What the executor tells a new interchange process (JSON on its stdin)."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import asdict, dataclass
+
+
+@dataclass(frozen=True)
+class InterchangeSettings:
+    """What the executor tells a new interchange (sent as JSON on its stdin)."""
+
+    client_identity: str
+    loopback_address: str
+    interchange_port_range: tuple[int, int]
+    worker_address: str
+    worker_port: int | None
+    worker_port_range: tuple[int, int]
+    heartbeat_period: float
+    heartbeat_threshold: float
+    poll_period_ms: int
+    logdir: str
+    debug: bool
+    parent_pid: int
+    cert_dir: str | None
+
+    def to_json(self) -> str:
+        return json.dumps(asdict(self))
+
+    @classmethod
+    def from_json(cls, text: str) -> InterchangeSettings:
+        data = json.loads(text)
+        data["interchange_port_range"] = tuple(data["interchange_port_range"])
+        data["worker_port_range"] = tuple(data["worker_port_range"])
+        return cls(**data)

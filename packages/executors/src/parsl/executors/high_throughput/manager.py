@@ -1,0 +1,221 @@
+"""The per-node manager: registers with the interchange and feeds its worker processes.
+
+One manager runs per node of a block (see :mod:`.worker_pool` for its
+command line). It keeps ``worker_count`` worker processes (see
+:mod:`.worker_processes`), holds up to ``worker_count + prefetch_capacity``
+tasks, and passes frames through without re-encoding them. A worker that
+dies is reported (TASK_LOST for the task it held) and replaced. The manager exits when the interchange says
+SHUTDOWN or rejects it, after ``drain_period`` once drained, or by itself
+once the interchange has been silent for ``heartbeat_threshold`` seconds.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import time
+from collections import deque
+from dataclasses import dataclass, field
+
+import zmq
+
+from parsl.executors.high_throughput import curve
+from parsl.executors.high_throughput.protocol import (
+    Accepted,
+    Drain,
+    Heartbeat,
+    Register,
+    Rejected,
+    Shutdown,
+    Task,
+    decode,
+)
+from parsl.executors.high_throughput.worker_processes import WorkerProcesses, WorkersFailing
+from parsl.executors.high_throughput.zmq_pipes import receive_batches, tcp_url
+
+logger = logging.getLogger("parsl.executors.high_throughput.manager")
+
+WORKER_CHECK_PERIOD_S = 0.05
+
+
+@dataclass(frozen=True)
+class ManagerSettings:
+    """Everything a manager needs, from its command line."""
+
+    address: str
+    port: int
+    manager_id: str
+    block_id: str | None
+    worker_count: int
+    prefetch_capacity: int
+    heartbeat_period: float
+    heartbeat_threshold: float
+    poll_period_ms: int
+    drain_period: float | None
+    logdir: str
+    debug: bool
+    cert_dir: str | None
+    cpu_sets: list[str] = field(default_factory=list)
+    accelerators: list[str] = field(default_factory=list)
+
+
+class ManagerExit(Exception):
+    """Raised inside the manager loop to stop it; the text says why, ``failed`` whether it is an error."""
+
+    def __init__(self, reason: str, *, failed: bool = False) -> None:
+        super().__init__(reason)
+        self.reason = reason
+        self.failed = failed
+
+
+class Manager:
+    """Registers with the interchange, runs tasks on workers, returns results."""
+
+    def __init__(self, settings: ManagerSettings) -> None:
+        self.settings = settings
+        self.context = zmq.Context()
+        self.interchange = self.context.socket(zmq.DEALER)
+        self.interchange.setsockopt(zmq.IDENTITY, settings.manager_id.encode())
+        self.interchange.setsockopt(zmq.LINGER, 0)
+        self.interchange.setsockopt(zmq.SNDHWM, 0)
+        self.interchange.setsockopt(zmq.RCVHWM, 0)
+        if settings.cert_dir is not None:
+            curve.make_client(self.interchange, settings.cert_dir)
+        self.workers = WorkerProcesses(
+            settings.manager_id,
+            settings.block_id,
+            settings.worker_count,
+            settings.logdir,
+            settings.debug,
+            settings.cpu_sets,
+            settings.accelerators,
+        )
+        self.pending: deque[tuple[int, bytes]] = deque()
+        self.to_interchange: list[bytes] = []
+        self.last_heard = time.monotonic()
+        self.started = time.monotonic()
+        self.draining = False
+
+    # ----------------------------------------------------------- interchange
+
+    def _from_interchange(self) -> None:
+        for parts in receive_batches(self.interchange):
+            self.last_heard = time.monotonic()
+            for frame in parts:
+                msg = decode(frame)
+                if isinstance(msg, Task):
+                    self.pending.append((msg.task_id, frame))
+                elif isinstance(msg, Shutdown):
+                    raise ManagerExit(f"interchange said shutdown: {msg.reason}")
+                elif isinstance(msg, Rejected):
+                    raise ManagerExit(
+                        f"interchange rejected this manager: {msg.reason}", failed=True
+                    )
+                elif not isinstance(msg, Heartbeat | Accepted):
+                    logger.error("unexpected %s from the interchange", msg.kind)
+
+    def _register(self) -> None:
+        s = self.settings
+        self.interchange.connect(tcp_url(s.address, s.port))
+        reg = Register.for_this_process(
+            manager_id=s.manager_id,
+            block_id=s.block_id,
+            hostname=os.uname().nodename,
+            worker_count=s.worker_count,
+            prefetch_capacity=s.prefetch_capacity,
+        )
+        self.interchange.send(reg.encode())
+        deadline = time.monotonic() + s.heartbeat_threshold
+        while time.monotonic() < deadline:
+            if not self.interchange.poll(100):
+                self.workers.reap()
+                continue
+            frames = self.interchange.recv_multipart()
+            first = decode(frames[0])
+            if isinstance(first, Rejected):
+                raise ManagerExit(f"interchange rejected this manager: {first.reason}", failed=True)
+            if isinstance(first, Accepted):
+                for frame in frames[1:]:
+                    msg = decode(frame)
+                    if isinstance(msg, Task):
+                        self.pending.append((msg.task_id, frame))
+                self.last_heard = time.monotonic()
+                logger.info("registered with the interchange at %s:%d", s.address, s.port)
+                return
+        raise ManagerExit(
+            f"no answer from the interchange at {s.address}:{s.port} within "
+            f"{s.heartbeat_threshold} s",
+            failed=True,
+        )
+
+    # ------------------------------------------------------------------ loop
+
+    def run(self) -> ManagerExit:
+        """Serve until told to stop; return why it stopped."""
+        try:
+            self.workers.start_all()
+            self._register()
+            self._loop()
+        except ManagerExit as e:
+            return e
+        except WorkersFailing as e:
+            return ManagerExit(str(e), failed=True)
+        raise AssertionError("the manager loop only ends with ManagerExit")  # pragma: no cover
+
+    def _poller(self) -> tuple[zmq.Poller, dict[int, bool]]:
+        poller = zmq.Poller()
+        poller.register(self.interchange, zmq.POLLIN)
+        waits_to_write = dict(self.workers.poll_items())
+        for fd, write in waits_to_write.items():
+            poller.register(fd, zmq.POLLOUT if write else zmq.POLLIN)
+        return poller, waits_to_write
+
+    def _loop(self) -> None:
+        s = self.settings
+        workers = self.workers
+        timeout_ms = max(1, min(s.poll_period_ms, int(WORKER_CHECK_PERIOD_S * 1000)))
+        next_check = next_heartbeat = time.monotonic()
+        poller, waits_to_write = self._poller()
+        while True:
+            for item, _ in poller.poll(timeout_ms):
+                if item is self.interchange:
+                    self._from_interchange()
+                elif waits_to_write.get(item):
+                    workers.writable(item)
+                else:
+                    workers.readable(item)
+            if not self.draining or self.pending:
+                workers.assign(self.pending)
+            now = time.monotonic()
+            if now >= next_check:
+                workers.reap()
+                workers.assign(self.pending)
+                next_check = now + WORKER_CHECK_PERIOD_S
+                if now - self.last_heard > s.heartbeat_threshold:
+                    raise ManagerExit(
+                        f"no message from the interchange for {now - self.last_heard:.1f} s"
+                    )
+                if (
+                    s.drain_period is not None
+                    and not self.draining
+                    and now - self.started > s.drain_period
+                ):
+                    self.draining = True
+                    self.to_interchange.append(Drain(manager_id=s.manager_id).encode())
+            if now >= next_heartbeat:
+                self.to_interchange.append(Heartbeat(manager_id=s.manager_id).encode())
+                next_heartbeat = now + s.heartbeat_period
+            if workers.outgoing:
+                self.to_interchange += workers.outgoing
+                workers.outgoing = []
+            if self.to_interchange:
+                self.interchange.send_multipart(self.to_interchange)
+                self.to_interchange = []
+            if workers.changed:
+                poller, waits_to_write = self._poller()
+
+    def close(self) -> None:
+        """Stop every worker (SIGTERM, then SIGKILL after a grace period), close everything."""
+        self.workers.stop_all()
+        self.interchange.close()
+        self.context.term()

@@ -1,0 +1,103 @@
+"""A worker process: runs one task at a time for its manager.
+
+Started by the manager as ``python -m parsl.executors.high_throughput.worker``
+with two inherited pipe descriptors (see :mod:`.frame_pipe`). It says
+WORKER_READY, then answers every TASK frame, in order, with one RESULT frame
+whose payload is the serialized return value, or a serialized
+:class:`~parsl.app.errors.RemoteExceptionWrapper` when the task raised. It
+exits on SHUTDOWN, or at once when the manager is gone (end-of-file).
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import os
+import sys
+import time
+from typing import Any
+
+from parsl.app.errors import RemoteExceptionWrapper
+from parsl.executors.high_throughput.call_packing import serialize_value
+from parsl.executors.high_throughput.frame_pipe import read_frame, write_frame
+from parsl.executors.high_throughput.protocol import Result, Shutdown, Task, WorkerReady, decode
+from parsl.serialize import serialize, unpack_apply_message
+
+logger = logging.getLogger("parsl.executors.high_throughput.worker")
+
+
+class _ResultNotSerializable(Exception):
+    """Stands in for a task's result or exception that cannot be serialized."""
+
+
+def execute(payload: bytes) -> bytes:
+    """Run the packed call in ``payload``; return the serialized result or wrapped exception."""
+    try:
+        func, args, kwargs = unpack_apply_message(payload)
+        result: Any = func(*args, **kwargs)
+    except (Exception, SystemExit):
+        result = RemoteExceptionWrapper(*sys.exc_info())
+    try:
+        return serialize_value(result, "task result")
+    except Exception as e:
+        what = "exception" if isinstance(result, RemoteExceptionWrapper) else "result"
+        try:
+            raise _ResultNotSerializable(
+                f"the task's {what} ({type(result).__name__}) could not be serialized: {e}"
+            ) from None
+        except _ResultNotSerializable:
+            return serialize(RemoteExceptionWrapper(*sys.exc_info()))
+
+
+def serve(task_fd: int, result_fd: int, worker_id: str) -> int:
+    """Run tasks from ``task_fd`` until SHUTDOWN or end-of-file (the manager is gone)."""
+    write_frame(result_fd, WorkerReady(worker_id=worker_id, pid=os.getpid()).encode())
+    while True:
+        frame = read_frame(task_fd)
+        if frame is None:
+            logger.info("worker %s: the manager closed the task pipe; exiting", worker_id)
+            return 0
+        msg = decode(frame)
+        if isinstance(msg, Task):
+            logger.debug("worker %s running task %d", worker_id, msg.task_id)
+            started = time.monotonic()
+            payload = execute(msg.payload)
+            write_frame(result_fd, Result(task_id=msg.task_id, payload=payload).encode())
+            logger.debug(
+                "worker %s finished task %d in %.3f s",
+                worker_id,
+                msg.task_id,
+                time.monotonic() - started,
+            )
+        elif isinstance(msg, Shutdown):
+            return 0
+        else:
+            logger.error("worker %s: unexpected %s", worker_id, msg.kind)
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Command line: ``--task-fd N --result-fd M --worker-id ID [--cpus 0,1] [--logfile F] [--debug]``."""
+    parser = argparse.ArgumentParser(description="HighThroughputExecutor worker process")
+    parser.add_argument("--task-fd", type=int, required=True)
+    parser.add_argument("--result-fd", type=int, required=True)
+    parser.add_argument("--worker-id", required=True)
+    parser.add_argument("--cpus", default="", help="comma-separated CPU ids to pin to")
+    parser.add_argument("--logfile", default=None)
+    parser.add_argument("--debug", action="store_true")
+    args = parser.parse_args(argv)
+    if args.cpus and hasattr(os, "sched_setaffinity"):
+        os.sched_setaffinity(0, {int(c) for c in args.cpus.split(",")})
+    if args.logfile:
+        handler = logging.FileHandler(args.logfile)
+        handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(message)s"))
+        logger.addHandler(handler)
+        logger.setLevel(logging.DEBUG if args.debug else logging.INFO)
+    try:
+        return serve(args.task_fd, args.result_fd, args.worker_id)
+    except BrokenPipeError:
+        logger.info("worker %s: the manager closed the result pipe; exiting", args.worker_id)
+        return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

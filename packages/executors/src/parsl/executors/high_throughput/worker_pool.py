@@ -1,0 +1,193 @@
+"""The worker pool's command line (console script ``parsl-worker-pool``), and its sizing rules.
+
+A block runs one copy per node of::
+
+    parsl-worker-pool --address 10.0.0.1 --port 54321 --block-id 0 \\
+        --max-workers-per-node 4 --logdir /path/to/logs
+
+(the executor builds this command, as ``python -m
+parsl.executors.high_throughput.worker_pool ...`` with its own Python). The
+number of workers is the smallest of ``--max-workers-per-node``, the CPUs
+available divided by ``--cores-per-worker``, the available memory divided by
+``--mem-per-worker`` and the number of accelerators (when some are given),
+and at least one.
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import math
+import os
+import signal
+import sys
+import uuid
+from collections.abc import Sequence
+from typing import Any, NoReturn
+
+from parsl.executors.high_throughput.manager import Manager, ManagerExit, ManagerSettings
+
+logger = logging.getLogger("parsl.executors.high_throughput.manager")
+
+AFFINITY_POLICIES = ("none", "block", "block-reverse", "alternating")
+"""Named ``cpu_affinity`` policies; ``list:0,1:2,3`` gives each worker an explicit CPU list."""
+
+
+def available_cpus() -> list[int]:
+    """The CPU ids this process may run on."""
+    if hasattr(os, "sched_getaffinity"):
+        return sorted(os.sched_getaffinity(0))
+    return list(range(os.cpu_count() or 1))  # pragma: no cover - not Linux
+
+
+def available_memory_gb() -> float:
+    """Memory available for new processes, in GB (inf when it cannot be read)."""
+    try:
+        with open("/proc/meminfo") as f:
+            for line in f:
+                if line.startswith("MemAvailable:"):
+                    return int(line.split()[1]) / 2**20
+    except OSError:  # pragma: no cover - no procfs
+        pass
+    return math.inf  # pragma: no cover
+
+
+def worker_count(
+    max_workers_per_node: float,
+    cores_per_worker: float,
+    mem_per_worker: float | None,
+    accelerators: Sequence[str],
+    cpus: int,
+    memory_gb: float,
+) -> int:
+    """How many workers a node runs (see the module docstring); at least one."""
+    limits = [max_workers_per_node, cpus / cores_per_worker]
+    if mem_per_worker:
+        limits.append(memory_gb / mem_per_worker)
+    if accelerators:
+        limits.append(len(accelerators))
+    return max(1, math.floor(min(limits)))
+
+
+def cpu_sets(policy: str, workers: int, cores_per_worker: float, cpus: Sequence[int]) -> list[str]:
+    """The CPU list (``"0,1"``) for each worker under ``policy``; empty for ``none``.
+
+    ``block`` gives worker *i* the *i*-th run of ``cores_per_worker`` CPUs,
+    ``block-reverse`` the same counted from the last CPU, ``alternating``
+    every ``workers``-th CPU starting at *i*; ``list:0,1:2,3`` gives worker
+    0 CPUs 0 and 1, worker 1 CPUs 2 and 3 (workers beyond the list reuse it
+    from the start).
+    """
+    if policy == "none":
+        return []
+    if policy.startswith("list:"):
+        sets = [s.strip() for s in policy[len("list:") :].split(":")]
+        if not sets or not all(s and all(c.isdigit() for c in s.split(",")) for s in sets):
+            raise ValueError(f"cpu_affinity {policy!r}: expected 'list:0,1:2,3'")
+        return [sets[i % len(sets)] for i in range(workers)]
+    per_worker = max(1, math.floor(cores_per_worker))
+    ordered = list(cpus)
+    if policy == "block-reverse":
+        ordered.reverse()
+    elif policy == "alternating":
+        ordered = [ordered[j] for i in range(workers) for j in range(i, len(ordered), workers)]
+    elif policy != "block":
+        raise ValueError(
+            f"cpu_affinity {policy!r}: expected one of {AFFINITY_POLICIES} or 'list:...'"
+        )
+    out = []
+    for i in range(workers):
+        chunk = [ordered[(i * per_worker + k) % len(ordered)] for k in range(per_worker)]
+        out.append(",".join(str(c) for c in sorted(chunk)))
+    return out
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The worker pool's argument parser."""
+    p = argparse.ArgumentParser(prog="parsl-worker-pool", description=__doc__.split("\n")[0])
+    p.add_argument("--address", required=True, help="interchange address(es), comma-separated")
+    p.add_argument("--port", type=int, required=True, help="the interchange's worker port")
+    p.add_argument("--block-id", default=None)
+    p.add_argument("--manager-id", default=None, help="default: a fresh unique id")
+    p.add_argument("--max-workers-per-node", type=float, default=math.inf)
+    p.add_argument("--cores-per-worker", type=float, default=1.0)
+    p.add_argument("--mem-per-worker", type=float, default=None, help="GB per worker")
+    p.add_argument("--prefetch-capacity", type=int, default=0)
+    p.add_argument("--heartbeat-period", type=float, default=30.0)
+    p.add_argument("--heartbeat-threshold", type=float, default=120.0)
+    p.add_argument("--poll-period", type=int, default=10, help="milliseconds")
+    p.add_argument("--drain-period", type=float, default=None, help="seconds")
+    p.add_argument("--logdir", default=".")
+    p.add_argument("--debug", action="store_true")
+    p.add_argument("--cert-dir", default=None, help="CurveZMQ keys; omit for no encryption")
+    p.add_argument("--cpu-affinity", default="none")
+    p.add_argument("--available-accelerators", default="", help="comma-separated names")
+    return p
+
+
+def settings_from_args(args: argparse.Namespace) -> ManagerSettings:
+    """Turn parsed arguments into :class:`ManagerSettings`, sizing the pool for this node."""
+    accelerators = [a for a in args.available_accelerators.split(",") if a]
+    cpus = available_cpus()
+    count = worker_count(
+        args.max_workers_per_node,
+        args.cores_per_worker,
+        args.mem_per_worker,
+        accelerators,
+        len(cpus),
+        available_memory_gb(),
+    )
+    manager_id = args.manager_id or uuid.uuid4().hex[:16]
+    block = args.block_id if args.block_id is not None else "none"
+    return ManagerSettings(
+        address=args.address.split(",")[0].strip(),
+        port=args.port,
+        manager_id=manager_id,
+        block_id=args.block_id,
+        worker_count=count,
+        prefetch_capacity=args.prefetch_capacity,
+        heartbeat_period=args.heartbeat_period,
+        heartbeat_threshold=args.heartbeat_threshold,
+        poll_period_ms=args.poll_period,
+        drain_period=args.drain_period,
+        logdir=os.path.join(args.logdir, f"block-{block}", manager_id),
+        debug=args.debug,
+        cert_dir=args.cert_dir,
+        cpu_sets=cpu_sets(args.cpu_affinity, count, args.cores_per_worker, cpus),
+        accelerators=accelerators,
+    )
+
+
+def _on_sigterm(*_: Any) -> NoReturn:
+    raise ManagerExit("received SIGTERM")
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Run one manager until it is told to stop; exit 0 unless it was refused or failed."""
+    args = build_parser().parse_args(argv)
+    try:
+        settings = settings_from_args(args)
+    except ValueError as e:
+        print(f"parsl-worker-pool: {e}", file=sys.stderr)
+        return 2
+    os.makedirs(settings.logdir, exist_ok=True)
+    handler = logging.FileHandler(os.path.join(settings.logdir, "manager.log"))
+    handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(message)s"))
+    logger.addHandler(handler)
+    logger.setLevel(logging.DEBUG if settings.debug else logging.INFO)
+    logger.info("manager %s starting with %d workers", settings.manager_id, settings.worker_count)
+    signal.signal(signal.SIGTERM, _on_sigterm)
+    manager = Manager(settings)
+    try:
+        why = manager.run()
+    finally:
+        signal.signal(signal.SIGTERM, signal.SIG_DFL)
+        manager.close()
+    logger.info("manager %s exited: %s", settings.manager_id, why.reason)
+    if why.failed:
+        print(f"parsl-worker-pool: {why.reason}", file=sys.stderr)
+    return 1 if why.failed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,93 @@
+"""Fixtures for HighThroughputExecutor tests: real processes, all stopped and checked by pid."""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import time
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import psutil
+import pytest
+
+from parsl.executors.high_throughput.executor import HighThroughputExecutor
+from parsl.providers import LocalProvider
+
+TESTS_DIR = os.path.dirname(os.path.abspath(__file__))
+
+FAST_HEARTBEATS: dict[str, Any] = {"heartbeat_period": 0.3, "heartbeat_threshold": 1.5}
+
+
+def descendants() -> list[psutil.Process]:
+    """Every live process below this one."""
+    out = []
+    for p in psutil.Process().children(recursive=True):
+        try:
+            if p.status() != psutil.STATUS_ZOMBIE:
+                out.append(p)
+        except psutil.NoSuchProcess:
+            pass
+    return out
+
+
+def wait_gone(pids: list[int], timeout: float) -> list[int]:
+    """Wait until no process in ``pids`` is alive (zombies count as gone); return those left."""
+    deadline = time.monotonic() + timeout
+    left = pids
+    while True:
+        left = [p for p in left if _alive(p)]
+        if not left or time.monotonic() > deadline:
+            return left
+        time.sleep(0.05)
+
+
+def _alive(pid: int) -> bool:
+    try:
+        return psutil.Process(pid).status() != psutil.STATUS_ZOMBIE
+    except psutil.NoSuchProcess:
+        return False
+
+
+def kill_by_pid(pids: list[int]) -> None:
+    for pid in pids:
+        with contextlib.suppress(psutil.NoSuchProcess):
+            psutil.Process(pid).kill()
+
+
+@pytest.fixture(autouse=True)
+def _tasks_importable(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Worker processes import the task functions from this directory, as a user's would."""
+    path = os.environ.get("PYTHONPATH", "")
+    monkeypatch.setenv("PYTHONPATH", TESTS_DIR + (os.pathsep + path if path else ""))
+
+
+@pytest.fixture
+def run_dir(tmp_path: Path) -> str:
+    return str(tmp_path / "runinfo")
+
+
+@pytest.fixture
+def make_htex(run_dir: str) -> Iterator[Callable[..., HighThroughputExecutor]]:
+    """Build and start executors; at teardown shut each down and check no process is left."""
+    started: list[HighThroughputExecutor] = []
+
+    def make(start: bool = True, **kwargs: Any) -> HighThroughputExecutor:
+        kwargs.setdefault("label", f"htex{len(started)}")
+        kwargs.setdefault("max_workers_per_node", 2)
+        kwargs.setdefault("provider", LocalProvider(init_blocks=1, max_blocks=2))
+        ex = HighThroughputExecutor(**kwargs)
+        ex.run_dir = run_dir
+        started.append(ex)
+        if start:
+            ex.start()
+        return ex
+
+    before = {p.pid for p in descendants()}
+    yield make
+    for ex in started:
+        ex.shutdown()
+    left = wait_gone([p.pid for p in descendants() if p.pid not in before], timeout=10)
+    kill_by_pid(left)
+    assert not left, f"processes left behind after shutdown: {left}"

@@ -1,0 +1,61 @@
+"""Task functions for the HighThroughputExecutor tests, importable by worker processes."""
+
+from __future__ import annotations
+
+import os
+import time
+from typing import Any
+
+
+def add(a: int, b: int) -> int:
+    return a + b
+
+
+def identity(x: Any) -> Any:
+    return x
+
+
+def where(delay: float = 0.0) -> dict[str, Any]:
+    """The worker's pid, its manager's pid, its CPU set and its Parsl environment (after ``delay`` s)."""
+    time.sleep(delay)
+    env = {k: v for k, v in os.environ.items() if k.startswith(("PARSL_", "CUDA_", "ROCR_", "ZE_"))}
+    cpus = sorted(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else []
+    return {"pid": os.getpid(), "ppid": os.getppid(), "cpus": cpus, "env": env}
+
+
+def fail(message: str) -> None:
+    raise ValueError(message)
+
+
+def sleep_then(seconds: float, value: Any = None) -> Any:
+    time.sleep(seconds)
+    return value
+
+
+def write_pid_and_sleep(path: str, seconds: float) -> int:
+    """Record the worker's pid (and its manager's) in ``path``, then sleep."""
+    with open(path + ".tmp", "w") as f:
+        f.write(f"{os.getpid()} {os.getppid()}")
+    os.replace(path + ".tmp", path)
+    time.sleep(seconds)
+    return os.getpid()
+
+
+def append_line(path: str, text: str) -> None:
+    with open(path, "a") as f:
+        f.write(text + "\n")
+
+
+def unpicklable_result() -> Any:
+    return (i for i in range(3))  # generators cannot be serialized
+
+
+def kill_own_worker_once(marker: str) -> str:
+    """SIGKILL this worker the first time (leaving ``marker``); succeed the next time."""
+    import signal
+
+    if not os.path.exists(marker):
+        with open(marker, "w") as f:
+            f.write(str(os.getpid()))
+        os.kill(os.getpid(), signal.SIGKILL)
+    return "second try"
