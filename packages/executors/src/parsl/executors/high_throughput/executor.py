@@ -16,10 +16,12 @@ from parsl.errors import ConfigurationError, bad_value
 from parsl.executors.base import ParslExecutor
 from parsl.executors.errors import BadStateException, ScalingFailed
 from parsl.executors.high_throughput import curve, options
-from parsl.executors.high_throughput.block_monitor import BlockMonitor
+from parsl.executors.high_throughput.block_monitor import MAX_FAILED_BLOCKS, BlockMonitor
 from parsl.executors.high_throughput.call_packing import CallPacker
 from parsl.executors.high_throughput.client import InterchangeClient
+from parsl.executors.high_throughput.errors import BlocksFailed
 from parsl.executors.high_throughput.interchange_settings import InterchangeSettings
+from parsl.executors.high_throughput.mpi_resources import max_concurrent_tasks
 from parsl.executors.high_throughput.protocol import Task
 from parsl.executors.high_throughput.worker_pool import available_cpus, worker_count
 from parsl.jobs.states import JobState, JobStatus
@@ -45,6 +47,14 @@ class HighThroughputExecutor(ParslExecutor):
     ``address`` is not a loopback address; the keys are created under
     ``{run_dir}/{label}/certificates`` (mode 0700), which managers must be
     able to read.
+
+    MPI mode (``enable_mpi_mode=True``): each task must give
+    ``parsl_resource_specification`` with ``num_ranks`` / ``ranks_per_node``
+    (and optionally ``num_nodes``, ``launcher_options``); one manager per
+    block (use a launcher that starts one copy, e.g. SimpleLauncher) runs up
+    to ``max_workers_per_node`` tasks at once, each on ``num_nodes`` nodes of
+    the block given to it alone, with ``PARSL_MPI_PREFIX`` (``mpi_launcher``:
+    mpiexec, srun or aprun) in its environment. See :class:`MPIExecutor`.
 
     Extra arguments beyond Parsl's: ``interchange_start_timeout`` (seconds
     :meth:`start` waits for the interchange), ``shutdown_timeout`` (seconds
@@ -87,6 +97,8 @@ class HighThroughputExecutor(ParslExecutor):
         interchange_start_timeout: float = 30.0,
         shutdown_timeout: float = 10.0,
         max_outstanding_tasks: int | None = 100_000,
+        enable_mpi_mode: bool = False,
+        mpi_launcher: str = "mpiexec",
     ) -> None:
         if not isinstance(label, str) or not label.strip():
             raise bad_value("label", label, "a non-empty string")
@@ -153,6 +165,14 @@ class HighThroughputExecutor(ParslExecutor):
             if max_outstanding_tasks is None
             else options.check_int("max_outstanding_tasks", max_outstanding_tasks, 1)
         )
+        self.enable_mpi_mode = options.check_type(
+            "enable_mpi_mode", enable_mpi_mode, bool, "True or False"
+        )
+        self.mpi_launcher = options.check_mpi_launcher(mpi_launcher)
+        if self.enable_mpi_mode and "{mpi}" not in self.launch_cmd:
+            raise bad_value(
+                "launch_cmd", launch_cmd, "a template containing {mpi} when enable_mpi_mode=True"
+            )
         self.blocks: dict[str, str] = {}
         self.cert_dir: str | None = None
         self.logdir: str | None = None
@@ -162,6 +182,7 @@ class HighThroughputExecutor(ParslExecutor):
         self._client: InterchangeClient | None = None
         self._monitor: BlockMonitor | None = None
         self._scaling_lock = threading.Lock()
+        self._submit_failures = 0  # consecutive provider.submit failures
         self._closed = False
 
     # ------------------------------------------------------------- lifecycle
@@ -237,8 +258,9 @@ class HighThroughputExecutor(ParslExecutor):
     # ---------------------------------------------------------------- tasks
 
     def validate_resource_specification(self, spec: dict[str, Any]) -> None:
-        """Only ``priority`` (a finite number; lower runs first) is honoured."""
-        options.check_resource_specification(self.label, spec)
+        """``priority`` (a finite number; lower runs first); in MPI mode also the MPI keys."""
+        nodes = self.provider.nodes_per_block if self.enable_mpi_mode else None
+        options.check_resource_specification(self.label, spec, nodes)
 
     def submit(
         self,
@@ -255,12 +277,16 @@ class HighThroughputExecutor(ParslExecutor):
         if client.exception is not None or self._closed:
             raise client.fresh_exception()
         priority = None
-        if resource_specification:
+        spec: dict[str, Any] = {}
+        if resource_specification or self.enable_mpi_mode:
             self.validate_resource_specification(resource_specification)
             priority = resource_specification.get("priority")
+            spec = {k: v for k, v in resource_specification.items() if k != "priority"}
         task_id = next(self._task_ids)
         payload = self._packer.pack(func, args, kwargs)
-        frame = Task(task_id=task_id, priority=priority, resource_spec={}, payload=payload).encode()
+        frame = Task(
+            task_id=task_id, priority=priority, resource_spec=spec, payload=payload
+        ).encode()
         fut: Future[Any] = Future()
         client.submit(task_id, fut, frame)
         return fut
@@ -300,6 +326,8 @@ class HighThroughputExecutor(ParslExecutor):
     @property
     def workers_per_node(self) -> int:
         """Workers a node like this one runs (the strategy's slots per node)."""
+        if self.enable_mpi_mode:  # MPI tasks at once per block (one manager per block)
+            return max_concurrent_tasks(self.max_workers_per_node, self.provider.nodes_per_block)
         cpus = len(available_cpus())
         return worker_count(
             self.max_workers_per_node,
@@ -332,6 +360,7 @@ class HighThroughputExecutor(ParslExecutor):
             accelerators=self.available_accelerators,
             cert_dir=self.cert_dir,
             debug=self.worker_debug,
+            mpi=self.mpi_launcher if self.enable_mpi_mode else None,
         )
 
     def scale_out(self, blocks: int = 1) -> list[str]:
@@ -349,13 +378,31 @@ class HighThroughputExecutor(ParslExecutor):
                         command, 1, f"parsl.{self.label}.block-{block_id}"
                     )
                 except Exception as e:
+                    self._submit_failed(block_id, e)
                     raise ScalingFailed(
                         self.label, f"provider could not start block {block_id}: {e}"
                     ) from e
+                self._submit_failures = 0
                 self.blocks[block_id] = str(job_id)
                 new.append(block_id)
                 logger.info("htex %s: block %s is job %s", self.label, block_id, job_id)
         return new
+
+    def _submit_failed(self, block_id: str, error: Exception) -> None:
+        """After MAX_FAILED_BLOCKS submissions fail in a row, stop: bad state, outstanding tasks fail.
+
+        A refused submission never becomes a job, so the block monitor (which
+        counts failed jobs) cannot see it; without this the strategy would
+        retry the scheduler every period forever while tasks wait.
+        """
+        self._submit_failures += 1
+        if self._submit_failures >= MAX_FAILED_BLOCKS and not self.bad_state_is_set:
+            reason = (
+                f"{self._submit_failures} block submissions failed in a row; "
+                f"last, block {block_id}: {error}"
+            )
+            logger.error("htex %s: %s", self.label, reason)
+            self.set_bad_state_and_fail_all(lambda: BlocksFailed(self.label, reason))
 
     def scale_in(self, blocks: int = 1, force: bool = False) -> list[str]:
         """Cancel up to ``blocks`` blocks, idle ones first; busy ones only with ``force``.

@@ -20,6 +20,7 @@ from dataclasses import dataclass, field
 import zmq
 
 from parsl.executors.high_throughput import curve
+from parsl.executors.high_throughput.mpi_tasks import MPITaskQueue
 from parsl.executors.high_throughput.protocol import (
     Accepted,
     Drain,
@@ -57,6 +58,9 @@ class ManagerSettings:
     cert_dir: str | None
     cpu_sets: list[str] = field(default_factory=list)
     accelerators: list[str] = field(default_factory=list)
+    mpi_launcher: str | None = None
+    mpi_nodes: list[str] = field(default_factory=list)
+    openmpi: bool = False
 
 
 class ManagerExit(Exception):
@@ -91,6 +95,11 @@ class Manager:
             settings.accelerators,
         )
         self.pending: deque[tuple[int, bytes]] = deque()
+        self.mpi: MPITaskQueue | None = None
+        if settings.mpi_launcher is not None:
+            self.mpi = MPITaskQueue(
+                settings.mpi_launcher, settings.mpi_nodes, openmpi=settings.openmpi
+            )
         self.to_interchange: list[bytes] = []
         self.last_heard = time.monotonic()
         self.started = time.monotonic()
@@ -104,7 +113,7 @@ class Manager:
             for frame in parts:
                 msg = decode(frame)
                 if isinstance(msg, Task):
-                    self.pending.append((msg.task_id, frame))
+                    self._accept(msg, frame)
                 elif isinstance(msg, Shutdown):
                     raise ManagerExit(f"interchange said shutdown: {msg.reason}")
                 elif isinstance(msg, Rejected):
@@ -113,6 +122,25 @@ class Manager:
                     )
                 elif not isinstance(msg, Heartbeat | Accepted):
                     logger.error("unexpected %s from the interchange", msg.kind)
+
+    def _accept(self, task: Task, frame: bytes) -> None:
+        if self.mpi is None:
+            self.pending.append((task.task_id, frame))
+            return
+        refused = self.mpi.add(task)
+        if refused is not None:
+            self.to_interchange.append(refused)
+
+    def _assign(self) -> None:
+        """Give idle workers pending tasks (in MPI mode, those whose nodes are free)."""
+        finished, self.workers.finished = self.workers.finished, []
+        if self.mpi is None:
+            self.workers.assign(self.pending)
+            return
+        self.mpi.finished(finished)
+        ready = self.mpi.ready(self.workers.idle_count())
+        if ready:
+            self.workers.assign(ready)
 
     def _register(self) -> None:
         s = self.settings
@@ -138,7 +166,7 @@ class Manager:
                 for frame in frames[1:]:
                     msg = decode(frame)
                     if isinstance(msg, Task):
-                        self.pending.append((msg.task_id, frame))
+                        self._accept(msg, frame)
                 self.last_heard = time.monotonic()
                 logger.info("registered with the interchange at %s:%d", s.address, s.port)
                 return
@@ -184,12 +212,11 @@ class Manager:
                     workers.writable(item)
                 else:
                     workers.readable(item)
-            if not self.draining or self.pending:
-                workers.assign(self.pending)
+            self._assign()
             now = time.monotonic()
             if now >= next_check:
                 workers.reap()
-                workers.assign(self.pending)
+                self._assign()
                 next_check = now + WORKER_CHECK_PERIOD_S
                 if now - self.last_heard > s.heartbeat_threshold:
                     raise ManagerExit(

@@ -16,6 +16,11 @@ from typing import Any, TypeVar
 
 from parsl.errors import bad_value
 from parsl.executors.errors import InvalidResourceSpecification
+from parsl.executors.high_throughput.mpi_resources import (
+    MPI_LAUNCHERS,
+    MPI_SPEC_KEYS,
+    parse_mpi_spec,
+)
 from parsl.executors.high_throughput.worker_pool import AFFINITY_POLICIES
 
 DEFAULT_LAUNCH_CMD = (
@@ -25,12 +30,12 @@ DEFAULT_LAUNCH_CMD = (
     " --mem-per-worker {mem_per_worker} --prefetch-capacity {prefetch_capacity}"
     " --heartbeat-period {heartbeat_period} --heartbeat-threshold {heartbeat_threshold}"
     " --poll-period {poll_period} --logdir {logdir} --cpu-affinity {cpu_affinity}"
-    " {drain_period} {accelerators} {cert_dir} {debug}"
+    " {drain_period} {accelerators} {cert_dir} {debug} {mpi}"
 )
 """The worker-pool command; ``launch_cmd`` may use the same ``{fields}``.
 
 ``{python}`` is the executor's own interpreter; ``{drain_period}``,
-``{accelerators}``, ``{cert_dir}`` and ``{debug}`` expand to whole options
+``{accelerators}``, ``{cert_dir}``, ``{debug}`` and ``{mpi}`` expand to whole options
 (or nothing); ``parsl-worker-pool`` is the same program as a console script.
 """
 
@@ -53,6 +58,7 @@ LAUNCH_FIELDS = frozenset(
         "accelerators",
         "cert_dir",
         "debug",
+        "mpi",
     }
 )
 
@@ -60,12 +66,28 @@ LAUNCH_FIELDS = frozenset(
 SUPPORTED_SPEC_KEYS = frozenset({"priority"})
 
 
-def check_resource_specification(label: str, spec: dict[str, Any]) -> None:
-    """Only ``priority``, a finite number, may appear in a task's resource specification."""
-    unknown = set(spec) - SUPPORTED_SPEC_KEYS
+def check_resource_specification(
+    label: str, spec: dict[str, Any], mpi_nodes_per_block: int | None = None
+) -> None:
+    """Only ``priority``, a finite number, may appear in a task's resource specification.
+
+    In MPI mode (``mpi_nodes_per_block`` given) the MPI keys are required and
+    checked as :func:`~.mpi_resources.parse_mpi_spec` does.
+    """
+    if not isinstance(spec, dict):
+        raise InvalidResourceSpecification([], f"expected a dict, got {spec!r}")
+    if mpi_nodes_per_block is not None:
+        parse_mpi_spec(spec, mpi_nodes_per_block)
+    unknown = set(spec) - SUPPORTED_SPEC_KEYS - (MPI_SPEC_KEYS if mpi_nodes_per_block else set())
     if unknown:
         raise InvalidResourceSpecification(
-            unknown, f"executor {label!r} supports only {sorted(SUPPORTED_SPEC_KEYS)}"
+            unknown,
+            f"executor {label!r} supports only {sorted(SUPPORTED_SPEC_KEYS)}"
+            + (
+                " (MPI keys need enable_mpi_mode=True or MPIExecutor)"
+                if unknown & MPI_SPEC_KEYS
+                else ""
+            ),
         )
     priority = spec.get("priority")
     if priority is not None and not (_is_number(priority) and math.isfinite(priority)):
@@ -172,6 +194,13 @@ def check_address(field: str, value: Any, ip_only: bool = False) -> str:
     return value
 
 
+def check_mpi_launcher(value: Any) -> str:
+    """One of MPI_LAUNCHERS."""
+    if value not in MPI_LAUNCHERS:
+        raise bad_value("mpi_launcher", value, f"one of {list(MPI_LAUNCHERS)}")
+    return str(value)
+
+
 def is_loopback(address: str) -> bool:
     """True for 127.0.0.0/8, ::1 and 'localhost'."""
     if address == "localhost":
@@ -263,6 +292,8 @@ def render_launch_cmd(template: str, block_id: str, **fields: Any) -> str:
     cert_dir = fields.get("cert_dir")
     values["cert_dir"] = f"--cert-dir {shlex.quote(cert_dir)}" if cert_dir else ""
     values["debug"] = "--debug" if fields.get("debug") else ""
+    mpi = fields.get("mpi")
+    values["mpi"] = f"--enable-mpi-mode --mpi-launcher {shlex.quote(mpi)}" if mpi else ""
     if fields.get("mem_per_worker") is None:
         values["mem_per_worker"] = 0
     return template.format_map(values).strip()

@@ -4,7 +4,9 @@ Started by the manager as ``python -m parsl.executors.high_throughput.worker``
 with two inherited pipe descriptors (see :mod:`.frame_pipe`). It says
 WORKER_READY, then answers every TASK frame, in order, with one RESULT frame
 whose payload is the serialized return value, or a serialized
-:class:`~parsl.app.errors.RemoteExceptionWrapper` when the task raised. It
+:class:`~parsl.app.errors.RemoteExceptionWrapper` when the task raised. A
+task whose ``resource_spec`` carries ``env`` (MPI mode) runs with those
+environment variables set. It
 exits on SHUTDOWN, or at once when the manager is gone (end-of-file).
 """
 
@@ -49,6 +51,23 @@ def execute(payload: bytes) -> bytes:
             return serialize(RemoteExceptionWrapper(*sys.exc_info()))
 
 
+def _set_environment(env: Any) -> dict[str, str | None]:
+    """Apply a task's ``env`` (MPI mode's variables); return what to restore afterwards."""
+    if not isinstance(env, dict):
+        return {}
+    saved = {name: os.environ.get(name) for name in env}
+    os.environ.update({str(k): str(v) for k, v in env.items()})
+    return saved
+
+
+def _restore_environment(saved: dict[str, str | None]) -> None:
+    for name, value in saved.items():
+        if value is None:
+            os.environ.pop(name, None)
+        else:
+            os.environ[name] = value
+
+
 def serve(task_fd: int, result_fd: int, worker_id: str) -> int:
     """Run tasks from ``task_fd`` until SHUTDOWN or end-of-file (the manager is gone)."""
     write_frame(result_fd, WorkerReady(worker_id=worker_id, pid=os.getpid()).encode())
@@ -61,7 +80,11 @@ def serve(task_fd: int, result_fd: int, worker_id: str) -> int:
         if isinstance(msg, Task):
             logger.debug("worker %s running task %d", worker_id, msg.task_id)
             started = time.monotonic()
-            payload = execute(msg.payload)
+            saved = _set_environment(msg.resource_spec.get("env"))
+            try:
+                payload = execute(msg.payload)
+            finally:
+                _restore_environment(saved)
             write_frame(result_fd, Result(task_id=msg.task_id, payload=payload).encode())
             logger.debug(
                 "worker %s finished task %d in %.3f s",

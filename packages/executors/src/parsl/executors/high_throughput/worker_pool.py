@@ -10,7 +10,10 @@ parsl.executors.high_throughput.worker_pool ...`` with its own Python). The
 number of workers is the smallest of ``--max-workers-per-node``, the CPUs
 available divided by ``--cores-per-worker``, the available memory divided by
 ``--mem-per-worker`` and the number of accelerators (when some are given),
-and at least one.
+and at least one. With ``--enable-mpi-mode`` it is ``--max-workers-per-node``
+(one per node of the block when unlimited): each worker launches one MPI
+task onto nodes of the block, found by
+:func:`~.mpi_resources.discover_nodelist`.
 """
 
 from __future__ import annotations
@@ -19,13 +22,20 @@ import argparse
 import logging
 import math
 import os
+import shutil
 import signal
+import subprocess
 import sys
 import uuid
 from collections.abc import Sequence
 from typing import Any, NoReturn
 
 from parsl.executors.high_throughput.manager import Manager, ManagerExit, ManagerSettings
+from parsl.executors.high_throughput.mpi_resources import (
+    MPI_LAUNCHERS,
+    discover_nodelist,
+    max_concurrent_tasks,
+)
 
 logger = logging.getLogger("parsl.executors.high_throughput.manager")
 
@@ -122,7 +132,24 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--cert-dir", default=None, help="CurveZMQ keys; omit for no encryption")
     p.add_argument("--cpu-affinity", default="none")
     p.add_argument("--available-accelerators", default="", help="comma-separated names")
+    p.add_argument("--enable-mpi-mode", action="store_true", help="run MPI tasks on block nodes")
+    p.add_argument("--mpi-launcher", default="mpiexec", choices=MPI_LAUNCHERS)
     return p
+
+
+def mpiexec_is_openmpi() -> bool:
+    """Whether the ``mpiexec`` on PATH is Open MPI's (which spells its options differently)."""
+    program = shutil.which("mpiexec")
+    if program is None:
+        return False
+    try:
+        out = subprocess.run(
+            [program, "--version"], capture_output=True, text=True, timeout=10, check=False
+        )
+    except (OSError, subprocess.TimeoutExpired):
+        return False
+    text = out.stdout + out.stderr
+    return "Open MPI" in text or "OpenRTE" in text
 
 
 def settings_from_args(args: argparse.Namespace) -> ManagerSettings:
@@ -137,6 +164,10 @@ def settings_from_args(args: argparse.Namespace) -> ManagerSettings:
         len(cpus),
         available_memory_gb(),
     )
+    nodes: list[str] = []
+    if args.enable_mpi_mode:
+        nodes = discover_nodelist(os.environ)
+        count = max_concurrent_tasks(args.max_workers_per_node, len(nodes))
     manager_id = args.manager_id or uuid.uuid4().hex[:16]
     block = args.block_id if args.block_id is not None else "none"
     return ManagerSettings(
@@ -155,6 +186,9 @@ def settings_from_args(args: argparse.Namespace) -> ManagerSettings:
         cert_dir=args.cert_dir,
         cpu_sets=cpu_sets(args.cpu_affinity, count, args.cores_per_worker, cpus),
         accelerators=accelerators,
+        mpi_launcher=args.mpi_launcher if args.enable_mpi_mode else None,
+        mpi_nodes=nodes,
+        openmpi=args.enable_mpi_mode and args.mpi_launcher == "mpiexec" and mpiexec_is_openmpi(),
     )
 
 

@@ -52,8 +52,9 @@ class WorkerProcesses:
     """The worker processes of one manager.
 
     ``outgoing`` collects the frames for the interchange (results and
-    TASK_LOST reports); the manager sends and clears it. ``changed`` is set
-    whenever the descriptors to poll change.
+    TASK_LOST reports); the manager sends and clears it. ``finished`` collects
+    the ids of tasks that ended (answered or lost); the manager clears it.
+    ``changed`` is set whenever the descriptors to poll change.
     """
 
     def __init__(
@@ -76,6 +77,7 @@ class WorkerProcesses:
         self.by_result_fd: dict[int, WorkerSlot] = {}
         self.by_task_fd: dict[int, WorkerSlot] = {}
         self.outgoing: list[bytes] = []
+        self.finished: list[int] = []
         self.changed = True
         self._failed_starts = 0
         self._generation = 0
@@ -137,6 +139,7 @@ class WorkerProcesses:
         for frame in slot.results.read_frames():
             if slot.task_id is not None:
                 self.outgoing.append(frame)  # the task's RESULT, passed through as it is
+                self.finished.append(slot.task_id)
                 slot.task_id = None
                 continue
             try:
@@ -156,6 +159,14 @@ class WorkerProcesses:
             slot.tasks.flush()
             if not slot.tasks.pending:
                 self.changed = True
+
+    def idle_count(self) -> int:
+        """Workers ready for a task and holding none."""
+        return sum(
+            1
+            for slot in self.by_result_fd.values()
+            if slot.ready and slot.task_id is None and not slot.tasks.broken
+        )
 
     def assign(self, pending: deque[tuple[int, bytes]]) -> None:
         """Give each idle, ready worker the next pending task."""
@@ -198,6 +209,7 @@ class WorkerProcesses:
         logger.error("%s while holding task %s", reason, slot.task_id)
         if slot.task_id is not None:
             self.outgoing.append(TaskLost(task_id=slot.task_id, reason=reason).encode())
+            self.finished.append(slot.task_id)
         if not slot.ready:
             self._failed_starts += 1
             if self._failed_starts >= MAX_FAILED_STARTS:

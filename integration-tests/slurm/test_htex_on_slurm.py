@@ -1,0 +1,221 @@
+"""HighThroughputExecutor on a real one-node Slurm: blocks are batch jobs, scaled by the strategy.
+
+The node has two CPUs, so every block is one node running one worker, and
+no test asks for more than two blocks at once. Workers start inside the
+jobs through ``SrunLauncher``; the executor cancels its blocks (``scancel``)
+when the DataFlowKernel is cleared.
+"""
+
+from __future__ import annotations
+
+import subprocess
+import time
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+import parsl
+from parsl import python_app
+from parsl.config import Config
+from parsl.executors import HighThroughputExecutor
+from parsl.executors.errors import ScalingFailed
+from parsl.executors.high_throughput.errors import ManagerLost
+from parsl.jobs.states import JobState
+from parsl.launchers import SrunLauncher
+from parsl.providers import SlurmProvider
+
+pytestmark = pytest.mark.timeout(120)
+
+
+def wait_until(condition: Callable[[], bool], timeout: float = 60) -> None:
+    deadline = time.monotonic() + timeout
+    while not condition():
+        assert time.monotonic() < deadline, "condition not reached in time"
+        time.sleep(0.2)
+
+
+def slurm_provider(**kw: Any) -> SlurmProvider:
+    settings: dict[str, Any] = {
+        "partition": "debug",
+        "launcher": SrunLauncher(),
+        "exclusive": False,
+        "init_blocks": 1,
+        "walltime": "00:05:00",
+        "nodes_per_block": 1,
+    }
+    provider = SlurmProvider(**(settings | kw))
+    provider.polling_interval_s = 0.5  # see ended blocks quickly
+    return provider
+
+
+def htex(provider: SlurmProvider) -> HighThroughputExecutor:
+    return HighThroughputExecutor(
+        label="slurm_htex",
+        provider=provider,
+        max_workers_per_node=1,
+        cores_per_worker=1,
+        heartbeat_period=1,
+        heartbeat_threshold=5,
+    )
+
+
+@pytest.fixture
+def load(slurm: object, tmp_path: Path) -> Iterator[Callable[..., HighThroughputExecutor]]:
+    """Load a DataFlowKernel with one Slurm-backed htex; cleared (blocks cancelled) afterwards."""
+
+    def _load(provider: SlurmProvider, **config: Any) -> HighThroughputExecutor:
+        executor = htex(provider)
+        parsl.load(Config(executors=[executor], run_dir=str(tmp_path / "runinfo"), **config))
+        return executor
+
+    try:
+        yield _load
+    finally:
+        parsl.clear()
+
+
+def squeue_states(job_ids: list[str]) -> list[str]:
+    """The states squeue reports for ``job_ids`` (finished jobs stay visible: MinJobAge=300)."""
+    out = subprocess.run(
+        ["squeue", "-h", "-t", "all", "-o", "%T", "-j", ",".join(job_ids)],
+        capture_output=True,
+        text=True,
+        timeout=10,
+        check=True,
+    )
+    return out.stdout.split()
+
+
+@python_app
+def slurm_job_id() -> str:
+    import os
+
+    return os.environ.get("SLURM_JOB_ID", "none")
+
+
+@python_app
+def nap_then_job_id(seconds: float) -> str:
+    import os
+    import time
+
+    time.sleep(seconds)
+    return os.environ.get("SLURM_JOB_ID", "none")
+
+
+@python_app
+def mark_then_sleep(marker: str, seconds: float) -> str:
+    import os
+    import time
+
+    with open(marker, "a") as f:
+        f.write(os.environ.get("SLURM_JOB_ID", "none") + "\n")
+    time.sleep(seconds)
+    return os.environ.get("SLURM_JOB_ID", "none")
+
+
+def test_tasks_run_inside_the_blocks_batch_job(load: Callable[..., HighThroughputExecutor]) -> None:
+    executor = load(slurm_provider(), strategy="none")
+    job_ids = [slurm_job_id() for _ in range(6)]
+    seen = {f.result(timeout=90) for f in job_ids}
+    assert seen == {executor.blocks["0"]}
+    assert squeue_states([executor.blocks["0"]]) == ["RUNNING"]
+
+
+def test_scancel_of_a_block_fails_its_task_and_the_strategy_replaces_it(
+    load: Callable[..., HighThroughputExecutor], tmp_path: Path
+) -> None:
+    executor = load(
+        slurm_provider(min_blocks=1, max_blocks=1),
+        strategy="simple",
+        strategy_period=0.5,
+    )
+    first_job = executor.blocks["0"]
+    assert slurm_job_id().result(timeout=90) == first_job
+    marker = tmp_path / "started"
+    victim = mark_then_sleep(str(marker), 120)
+    wait_until(marker.exists)  # the task is running in the block
+    subprocess.run(["scancel", first_job], timeout=10, check=True)
+    with pytest.raises(ManagerLost):
+        victim.result(timeout=60)
+    wait_until(lambda: len(executor.blocks) >= 2)
+    later = slurm_job_id().result(timeout=90)
+    assert later != first_job and later in executor.blocks.values()
+    assert executor.status()["0"].state is JobState.CANCELLED
+
+
+def test_scancel_of_a_block_retries_its_task_on_the_replacement(
+    load: Callable[..., HighThroughputExecutor], tmp_path: Path
+) -> None:
+    executor = load(
+        slurm_provider(min_blocks=1, max_blocks=1),
+        strategy="simple",
+        strategy_period=0.5,
+        retries=1,
+    )
+    first_job = executor.blocks["0"]
+    marker = tmp_path / "started"
+    task = mark_then_sleep(str(marker), 3)
+    wait_until(marker.exists)
+    subprocess.run(["scancel", first_job], timeout=10, check=True)
+    replacement = task.result(timeout=90)
+    assert replacement != first_job and replacement in executor.blocks.values()
+    assert marker.read_text().split() == [first_job, replacement]  # ran twice: once per block
+
+
+def test_scales_out_to_max_blocks_under_backlog_then_in_to_min_blocks(
+    load: Callable[..., HighThroughputExecutor],
+) -> None:
+    executor = load(
+        slurm_provider(init_blocks=0, min_blocks=1, max_blocks=2),
+        strategy="simple",
+        strategy_period=0.5,
+        max_idletime=3,
+    )
+
+    def live() -> list[str]:
+        return [b for b, s in executor.status().items() if not s.terminal]
+
+    wait_until(lambda: len(live()) == 1)  # min_blocks, with no work at all
+    backlog = [nap_then_job_id(2) for _ in range(8)]
+    wait_until(lambda: len(live()) == 2)
+    ran_in = {f.result(timeout=90) for f in backlog}
+    assert ran_in == set(executor.blocks.values())  # both blocks did work
+    assert len(executor.blocks) == 2  # never beyond max_blocks
+    wait_until(lambda: len(live()) == 1, timeout=30)  # idle for max_idletime: back to min
+    time.sleep(3)  # several strategy periods later it is still min_blocks
+    assert len(live()) == 1 and len(executor.blocks) == 2
+    ended = [job for b, job in executor.blocks.items() if b not in live()]
+    assert squeue_states(ended) == ["CANCELLED"]
+    assert slurm_job_id().result(timeout=30) == executor.blocks[live()[0]]
+
+
+def test_bad_partition_at_load_is_a_clear_error_with_sbatchs_words(
+    slurm: object, tmp_path: Path
+) -> None:
+    executor = htex(slurm_provider(partition="nosuchpartition"))
+    config = Config(executors=[executor], run_dir=str(tmp_path / "runinfo"), strategy="none")
+    try:
+        with pytest.raises(ScalingFailed, match="invalid partition") as caught:
+            parsl.load(config)
+    finally:
+        parsl.clear()
+    message = str(caught.value)
+    assert "sbatch: error: invalid partition specified: nosuchpartition" in message
+
+
+@pytest.mark.timeout(60)
+def test_bad_partition_under_the_strategy_stops_scaling_and_fails_tasks(
+    load: Callable[..., HighThroughputExecutor],
+) -> None:
+    provider = slurm_provider(partition="nosuchpartition", init_blocks=0, max_blocks=1)
+    executor = load(provider, strategy="simple", strategy_period=0.5)
+    task = slurm_job_id()
+    with pytest.raises(Exception, match="invalid partition"):
+        task.result(timeout=15)
+    assert executor.bad_state_is_set
+    assert "invalid partition" in str(executor.executor_exception)
+    tries = len(list(Path(provider.script_dir or "").glob("*.submit")))
+    time.sleep(3)  # six strategy periods: no more sbatch attempts
+    assert len(list(Path(provider.script_dir or "").glob("*.submit"))) == tries
