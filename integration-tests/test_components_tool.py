@@ -59,7 +59,7 @@ def remove_table(path: Path, header: str) -> None:
 def test_the_repository_passes_the_check() -> None:
     result = components("check")
     assert result.returncode == 0, result.stdout
-    m = re.search(r"OK \((\d+) components, (\d+) with a sponsor, 6 packages\)", result.stdout)
+    m = re.search(r"OK \((\d+) components, (\d+) with a sponsor, \d+ packages\)", result.stdout)
     assert m is not None, result.stdout
     assert int(m.group(1)) >= 20
 
@@ -228,18 +228,18 @@ def test_a_site_configuration_file_that_is_not_listed_fails(repo: Path) -> None:
 
 
 def test_a_listed_site_configuration_passes(repo: Path) -> None:
-    (repo / "configs" / "frontier.py").write_text("config = 'a Config would go here'\n")
+    (repo / "configs" / "testsite.py").write_text("config = 'a Config would go here'\n")
     with (repo / "components.toml").open("a") as f:
         f.write(
-            '\n[site_configs.frontier]\npackage = "configs"\nimport_path = "configs.frontier.config"\n'
+            '\n[site_configs.testsite]\npackage = "configs"\nimport_path = "configs.testsite.config"\n'
             'sponsor = "@parsl/configs-sponsors"\nmaturity = "experimental"\n'
-            'description = "OLCF Frontier."\npath = "configs/frontier.py"\n'
+            'description = "A test site."\npath = "configs/testsite.py"\n'
         )
     assert components("generate", root=repo).returncode == 0
     result = components("check", root=repo)
     assert result.returncode == 0, result.stdout
     assert (
-        "| `frontier` | `from configs.frontier import config` |"
+        "| `testsite` | `from configs.testsite import config` |"
         in (repo / "docs" / "components.md").read_text()
     )
 

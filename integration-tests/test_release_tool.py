@@ -38,6 +38,7 @@ def repo(tmp_path: Path) -> Path:
     copy = tmp_path / "repo"
     ignore = shutil.ignore_patterns("__pycache__", "*.egg-info", "build", "dist")
     shutil.copytree(ROOT / "packages", copy / "packages", ignore=ignore)
+    shutil.copytree(ROOT / "configs", copy / "configs", ignore=ignore)  # parsl-configs ships it
     return copy
 
 

@@ -115,10 +115,35 @@ def _validate_version(pkg: Package, new: str) -> Version:
     return version
 
 
+def copy_package(source: Path, staged: Path) -> None:
+    """Copy a package folder, and the files its wheel force-includes from outside it.
+
+    A path such as ``../../configs`` (parsl-configs ships the repository's
+    catalog) is copied to the same place relative to the copy, so the build
+    finds it there too.
+    """
+    import tomllib
+
+    shutil.copytree(source, staged, ignore=COPY_IGNORE)
+    meta = tomllib.loads((source / "pyproject.toml").read_text())
+    wheel = (
+        meta.get("tool", {}).get("hatch", {}).get("build", {}).get("targets", {}).get("wheel", {})
+    )
+    for rel in wheel.get("force-include", {}):
+        if not rel.startswith(".."):
+            continue
+        origin, target = (source / rel).resolve(), (staged / rel).resolve()
+        if origin.is_dir() and not target.exists():
+            shutil.copytree(origin, target, ignore=COPY_IGNORE)
+        elif origin.is_file() and not target.exists():
+            target.parent.mkdir(parents=True, exist_ok=True)
+            shutil.copy2(origin, target)
+
+
 def stage(pkg: Package, new: str, work: Path, date: str) -> tuple[Path, str, int]:
     """A copy of the package folder with the new version and release notes; (folder, CHANGELOG, fragments)."""
     staged = work / "src" / pkg.name
-    shutil.copytree(pkg.path, staged, ignore=COPY_IGNORE)
+    copy_package(pkg.path, staged)
     frags = fragments(pkg)
     notes = render_fragments(staged, new, date) if frags else None
     try:
@@ -234,7 +259,7 @@ def from_tag(root: Path, tag: str, out: Path | None) -> int:
     with tempfile.TemporaryDirectory(prefix=f"release-{name}-") as tmp:
         work = Path(tmp)
         staged = work / "src" / name
-        shutil.copytree(pkg.path, staged, ignore=COPY_IGNORE)
+        copy_package(pkg.path, staged)
         artifacts = build_and_verify(pkg, version, staged, packages, work)
         dest = out or root / "build" / "release" / f"{name}-{version}"
         dest.mkdir(parents=True, exist_ok=True)
