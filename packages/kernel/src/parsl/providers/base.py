@@ -32,6 +32,9 @@ class ExecutionProvider(ABC):
     parallelism: float = 1.0
     walltime: str = "00:10:00"
     cmd_timeout: int = 10
+    walltime_enforced: bool = False
+    """True when the resource manager ends a block at ``walltime`` (batch schedulers do).
+    Executors then stop sending new tasks to a block shortly before its end."""
     resources: dict[Any, dict[str, Any]]
 
     @abstractmethod

@@ -25,6 +25,7 @@ from parsl.executors.high_throughput.mpi_resources import max_concurrent_tasks
 from parsl.executors.high_throughput.protocol import Task
 from parsl.executors.high_throughput.worker_pool import available_cpus, worker_count
 from parsl.jobs.states import JobState, JobStatus
+from parsl.jobs.walltime import drain_before_walltime, walltime_to_seconds
 from parsl.providers.base import ExecutionProvider
 
 logger = logging.getLogger(__name__)
@@ -356,12 +357,34 @@ class HighThroughputExecutor(ParslExecutor):
             if self.worker_logdir_root is not None
             else os.path.join(self.logdir, "workers"),
             cpu_affinity=self.cpu_affinity,
-            drain_period=self.drain_period,
+            drain_period=self.effective_drain_period,
             accelerators=self.available_accelerators,
             cert_dir=self.cert_dir,
             debug=self.worker_debug,
             mpi=self.mpi_launcher if self.enable_mpi_mode else None,
         )
+
+    @property
+    def effective_drain_period(self) -> float | None:
+        """Seconds after start when a manager stops taking tasks.
+
+        ``drain_period`` if given; otherwise, when the provider's scheduler
+        enforces walltime, shortly before the block's walltime runs out, so
+        no task is sent to a block about to be killed (walltime-aware dispatch).
+        """
+        if self.drain_period is not None:
+            return self.drain_period
+        if not getattr(self.provider, "walltime_enforced", False):
+            return None
+        try:
+            return drain_before_walltime(walltime_to_seconds(self.provider.walltime))
+        except Exception:
+            logger.warning(
+                "htex %s: cannot read provider walltime %r",
+                self.label,
+                getattr(self.provider, "walltime", None),
+            )
+            return None
 
     def scale_out(self, blocks: int = 1) -> list[str]:
         """Submit ``blocks`` new blocks to the provider; return their block ids."""

@@ -73,6 +73,8 @@ class ClusterProvider(ExecutionProvider):
     cores_per_node: int | None = None
     mem_per_node: float | None = None
 
+    walltime_enforced = True
+
     def __init__(
         self,
         scheduler: BatchScheduler,
