@@ -14,7 +14,8 @@ Rules:
   Parsl's htex ``priority`` resource specification); a task without a
   priority runs after every task with one; equal priorities run in
   submission order.
-* Each task goes to the eligible manager with the most free slots (ties: the
+* Each task goes to the eligible manager with the most free slots (with
+  ``prefer_oldest_block``: of the lowest-numbered block first) (ties: the
   one registered first).
 * A draining manager gets no new tasks; once idle it is reported with
   :class:`DrainedManager` and forgotten.
@@ -117,13 +118,14 @@ class TaskDispatch:
     in (seconds, normally).
     """
 
-    def __init__(self, heartbeat_threshold: float) -> None:
+    def __init__(self, heartbeat_threshold: float, prefer_oldest_block: bool = False) -> None:
         _check_time("heartbeat_threshold", heartbeat_threshold)
         if heartbeat_threshold <= 0:
             raise InvalidDispatchEvent(
                 f"heartbeat_threshold must be > 0 seconds, got {heartbeat_threshold}"
             )
         self.heartbeat_threshold = heartbeat_threshold
+        self.prefer_oldest_block = prefer_oldest_block
         self.counters = DispatchCounters()
         self._queue: list[tuple[float, int, int]] = []  # (priority key, submission seq, task)
         self._queued: dict[int, Mapping[str, Any]] = {}  # task -> resource spec
@@ -131,7 +133,8 @@ class TaskDispatch:
         self._managers: dict[str, _Manager] = {}
         self._seen_ids: set[str] = set()  # every manager id that ever tried to register
         self._cancelled_blocks: set[str] = set()
-        self._free_heap: list[tuple[int, int, str]] = []  # (-free, registration seq, manager)
+        # (block rank, -free, registration seq, manager); block rank is 0 unless prefer_oldest_block
+        self._free_heap: list[tuple[float, int, int, str]] = []
         self._seq = 0
 
     # ----------------------------------------------------------------- events
@@ -350,21 +353,25 @@ class TaskDispatch:
     def _offer(self, manager: _Manager) -> None:
         """Record the manager's current free slots in the (lazily cleaned) free heap."""
         if manager.free > 0 and not manager.draining:
-            entry = (-manager.free, manager.registration_seq, manager.manager_id)
-            heapq.heappush(self._free_heap, entry)
+            heapq.heappush(self._free_heap, self._entry(manager))
         if len(self._free_heap) > 2 * len(self._managers) + 64:
             self._free_heap = [
-                (-m.free, m.registration_seq, m.manager_id)
-                for m in self._managers.values()
-                if m.free > 0 and not m.draining
+                self._entry(m) for m in self._managers.values() if m.free > 0 and not m.draining
             ]
             heapq.heapify(self._free_heap)
+
+    def _entry(self, m: _Manager) -> tuple[float, int, int, str]:
+        rank = 0.0
+        if self.prefer_oldest_block:
+            bid = m.block_id
+            rank = float(bid) if bid is not None and bid.isdigit() else float("inf")
+        return (rank, -m.free, m.registration_seq, m.manager_id)
 
     def _fill(self) -> list[Instruction]:
         """Send queued tasks, highest priority first, to the managers with most free slots."""
         out: list[Instruction] = []
         while self._queue and self._free_heap:
-            negative_free, _, manager_id = heapq.heappop(self._free_heap)
+            _, negative_free, _, manager_id = heapq.heappop(self._free_heap)
             manager = self._managers.get(manager_id)
             if manager is None or manager.draining or manager.free != -negative_free:
                 continue  # a stale entry: the manager left or its load changed since

@@ -21,6 +21,10 @@ from parsl.executors.high_throughput.call_packing import CallPacker
 from parsl.executors.high_throughput.client import InterchangeClient
 from parsl.executors.high_throughput.errors import BlocksFailed
 from parsl.executors.high_throughput.interchange_settings import InterchangeSettings
+from parsl.executors.high_throughput.manager_selector import (
+    ManagerSelector,
+    RandomManagerSelector,
+)
 from parsl.executors.high_throughput.mpi_resources import max_concurrent_tasks
 from parsl.executors.high_throughput.protocol import Task
 from parsl.executors.high_throughput.worker_pool import available_cpus, worker_count
@@ -142,10 +146,13 @@ class HighThroughputExecutor(ParslExecutor):
         self.worker_logdir_root = options.check_optional_path(
             "worker_logdir_root", worker_logdir_root
         )
-        if manager_selector is not None:
+        if manager_selector is None:
+            manager_selector = RandomManagerSelector()
+        if not isinstance(manager_selector, ManagerSelector):
             raise ConfigurationError(
-                f"manager_selector={manager_selector!r} is not supported: this executor sends "
-                "each task to the manager with the most free slots; leave manager_selector=None",
+                f"manager_selector={manager_selector!r} is not a ManagerSelector: use "
+                "RandomManagerSelector() (the default) or BlockIdManagerSelector() from "
+                "parsl.executors.high_throughput.manager_selector",
                 field="manager_selector",
                 value=manager_selector,
             )
@@ -214,6 +221,7 @@ class HighThroughputExecutor(ParslExecutor):
             debug=self.worker_debug,
             parent_pid=os.getpid(),
             cert_dir=self.cert_dir,
+            prefer_oldest_block=self.manager_selector.prefer_oldest_block,
         )
         client = InterchangeClient(
             self.label,

@@ -104,7 +104,7 @@ class Interchange:
             "interchange port for managers",
         )
         self.client_identity = settings.client_identity.encode()
-        self.dispatch = TaskDispatch(settings.heartbeat_threshold)
+        self.dispatch = TaskDispatch(settings.heartbeat_threshold, settings.prefer_oldest_block)
         self.payloads: dict[int, bytes] = {}
         self.managers: dict[str, _ManagerInfo] = {}
         self.blocks_seen: set[str] = set()

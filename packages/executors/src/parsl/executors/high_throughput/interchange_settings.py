@@ -23,6 +23,7 @@ class InterchangeSettings:
     debug: bool
     parent_pid: int
     cert_dir: str | None
+    prefer_oldest_block: bool = False
 
     def to_json(self) -> str:
         return json.dumps(asdict(self))

@@ -1,0 +1,70 @@
+"""Manager selectors: the default spreads tasks by free slots; BlockIdManagerSelector fills the oldest block."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from parsl.errors import ConfigurationError
+from parsl.executors import HighThroughputExecutor
+from parsl.executors.high_throughput.dispatch import TaskDispatch
+from parsl.executors.high_throughput.instructions import SendTask
+from parsl.executors.high_throughput.interchange_settings import InterchangeSettings
+from parsl.executors.high_throughput.manager_selector import (
+    BlockIdManagerSelector,
+    ManagerSelector,
+    RandomManagerSelector,
+)
+
+
+def managers_used(dispatch: TaskDispatch, tasks: int) -> list[str]:
+    # Register the newest block first, so "oldest block" differs from "registered first".
+    for manager, block in (("m-new", "7"), ("m-old", "2"), ("m-none", None)):
+        dispatch.manager_registered(manager, 4, 0, block, now=0.0)
+    out: list[Any] = []
+    for task in range(tasks):
+        out += dispatch.task_submitted(task, None, {})
+    return [i.manager_id for i in out if isinstance(i, SendTask)]
+
+
+def test_default_spreads_by_free_slots() -> None:
+    used = managers_used(TaskDispatch(30.0), 3)
+    assert sorted(used) == ["m-new", "m-none", "m-old"]
+
+
+def test_oldest_block_first_fills_it_before_newer_ones() -> None:
+    used = managers_used(TaskDispatch(30.0, prefer_oldest_block=True), 10)
+    assert used[:4] == ["m-old"] * 4  # block 2 fills up first
+    assert used[4:8] == ["m-new"] * 4  # then block 7
+    assert used[8:] == ["m-none"] * 2  # a manager without a block id comes last
+
+
+def test_executor_accepts_the_public_selectors() -> None:
+    assert isinstance(HighThroughputExecutor().manager_selector, RandomManagerSelector)
+    ex = HighThroughputExecutor(manager_selector=BlockIdManagerSelector())
+    assert ex.manager_selector.prefer_oldest_block
+    assert repr(ex.manager_selector) == "BlockIdManagerSelector()"
+    assert not ManagerSelector.prefer_oldest_block
+    with pytest.raises(ConfigurationError, match="not a ManagerSelector"):
+        HighThroughputExecutor(manager_selector="block")  # type: ignore[arg-type]
+
+
+def test_the_choice_reaches_the_interchange_settings() -> None:
+    settings = InterchangeSettings(
+        client_identity="c",
+        loopback_address="127.0.0.1",
+        interchange_port_range=(1, 2),
+        worker_address="127.0.0.1",
+        worker_port=None,
+        worker_port_range=(1, 2),
+        heartbeat_period=1.0,
+        heartbeat_threshold=2.0,
+        poll_period_ms=10,
+        logdir="/tmp",
+        debug=False,
+        parent_pid=1,
+        cert_dir=None,
+        prefer_oldest_block=True,
+    )
+    assert InterchangeSettings.from_json(settings.to_json()).prefer_oldest_block is True
