@@ -28,12 +28,16 @@ from __future__ import annotations
 
 import os
 import shutil
-import signal
 import socket
 import subprocess
 import sys
 import time
 from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from daemons import SetupError, free_port, read_pid, run, stop_pid
+
+GridEngineSetupError = SetupError
 
 PACKAGES = ["gridengine-master", "gridengine-exec", "gridengine-client"]
 DEBIAN_SGE_ROOT = Path("/var/lib/gridengine")
@@ -44,22 +48,6 @@ CELL = "default"
 SCHEDULER_CONF = {"schedule_interval": "0:0:1", "flush_submit_sec": "0", "flush_finish_sec": "0"}
 
 
-class GridEngineSetupError(RuntimeError):
-    """The test cell could not be installed or started; the message says which step failed."""
-
-
-def _run(cmd: list[str], timeout: float = 60, env: dict[str, str] | None = None) -> str:
-    try:
-        p = subprocess.run(
-            cmd, capture_output=True, text=True, timeout=timeout, env=env, check=False
-        )
-    except subprocess.TimeoutExpired as e:
-        raise GridEngineSetupError(f"{' '.join(cmd)} timed out after {timeout} s") from e
-    if p.returncode != 0:
-        raise GridEngineSetupError(f"{' '.join(cmd)} failed ({p.returncode}): {p.stdout}{p.stderr}")
-    return p.stdout
-
-
 def ensure_installed() -> None:
     """Install Debian's Grid Engine packages when a client or daemon is missing."""
     needed = [GE_LIB / "sge_qmaster", GE_LIB / "sge_execd", GE_LIB / "spoolinit"]
@@ -68,51 +56,12 @@ def ensure_installed() -> None:
     if os.geteuid() != 0 or not shutil.which("apt-get"):
         raise GridEngineSetupError("Grid Engine is not installed and this is not root with apt-get")
     env = {**os.environ, "DEBIAN_FRONTEND": "noninteractive"}
-    _run(["apt-get", "update", "-qq"], timeout=300, env=env)
-    _run(
+    run(["apt-get", "update", "-qq"], timeout=300, env=env)
+    run(
         ["apt-get", "install", "-y", "-qq", "--no-install-recommends", *PACKAGES],
         timeout=600,
         env=env,
     )
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
-def _pid_alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    try:
-        with open(f"/proc/{pid}/stat") as f:
-            return f.read().rsplit(")", 1)[1].split()[0] != "Z"
-    except OSError:
-        return False
-
-
-def _read_pid(path: Path) -> int | None:
-    try:
-        return int(path.read_text().strip())
-    except (OSError, ValueError):
-        return None
-
-
-def _stop_pid(pid: int, timeout: float = 20) -> None:
-    try:
-        os.kill(pid, signal.SIGTERM)
-    except ProcessLookupError:
-        return
-    deadline = time.monotonic() + timeout
-    while _pid_alive(pid) and time.monotonic() < deadline:
-        time.sleep(0.1)
-    if _pid_alive(pid):
-        os.kill(pid, signal.SIGKILL)
 
 
 class GridEngineCluster:
@@ -134,7 +83,7 @@ class GridEngineCluster:
     def _ports(self) -> tuple[int, int]:
         if not self.ports_file.exists():
             self.root.mkdir(parents=True, exist_ok=True)
-            self.ports_file.write_text(f"{_free_port()} {_free_port()}\n")
+            self.ports_file.write_text(f"{free_port()} {free_port()}\n")
         qmaster, execd = self.ports_file.read_text().split()
         return int(qmaster), int(execd)
 
@@ -153,7 +102,7 @@ class GridEngineCluster:
         return {**os.environ, **self.env_vars()}
 
     def _qconf(self, *args: str) -> str:
-        return _run(["qconf", *args], env=self.env())
+        return run(["qconf", *args], env=self.env())
 
     # -- setup -------------------------------------------------------------
 
@@ -219,14 +168,14 @@ class GridEngineCluster:
             return
         env = self.env()
         spool = str(self.root / "spool" / "db")
-        _run([str(GE_LIB / "spoolinit"), "berkeleydb", "libspoolb", spool, "init"], env=env)
+        run([str(GE_LIB / "spoolinit"), "berkeleydb", "libspoolb", spool, "init"], env=env)
         defaults = str(GE_LIB / "spooldefaults")
-        _run([defaults, "configuration", self._global_configuration()], env=env)
+        run([defaults, "configuration", self._global_configuration()], env=env)
         resources = DEBIAN_SHARE / "util" / "resources"
-        _run([defaults, "complexes", str(resources / "centry")], env=env)
-        _run([defaults, "usersets", str(resources / "usersets")], env=env)
-        _run([defaults, "managers", "root"], env=env)
-        _run([defaults, "adminhosts", self.host], env=env)
+        run([defaults, "complexes", str(resources / "centry")], env=env)
+        run([defaults, "usersets", str(resources / "usersets")], env=env)
+        run([defaults, "managers", "root"], env=env)
+        run([defaults, "adminhosts", self.host], env=env)
 
     def _write_conf(self, name: str, pairs: dict[str, str]) -> str:
         path = self.root / "conf" / name
@@ -313,12 +262,12 @@ class GridEngineCluster:
         self._write_cell()
         self._init_spool()
         env = self.env()
-        _run([str(GE_LIB / "sge_qmaster")], env=env)
+        run([str(GE_LIB / "sge_qmaster")], env=env)
         try:
-            self._wait(lambda: _read_pid(self.qmaster_pid_file) is not None, timeout, "qmaster pid")
+            self._wait(lambda: read_pid(self.qmaster_pid_file) is not None, timeout, "qmaster pid")
             self._wait(self._qmaster_answers, timeout, "qmaster to answer qconf")
             self._configure()
-            _run([str(GE_LIB / "sge_execd")], env=env)
+            run([str(GE_LIB / "sge_execd")], env=env)
             self._wait(self._queue_ready, timeout, f"queue {self.queue} to be usable")
         except GridEngineSetupError as e:
             log = self._log_tail()
@@ -354,12 +303,12 @@ class GridEngineCluster:
 
     def stop(self) -> None:
         """Delete leftover jobs, then stop execd and qmaster by the pids in their pid files."""
-        if _read_pid(self.qmaster_pid_file) is not None:
+        if read_pid(self.qmaster_pid_file) is not None:
             self.delete_all_jobs()
         for pid_file in [*self.execd_pid_files(), self.qmaster_pid_file]:
-            pid = _read_pid(pid_file)
+            pid = read_pid(pid_file)
             if pid is not None:
-                _stop_pid(pid)
+                stop_pid(pid)
                 pid_file.unlink(missing_ok=True)
 
 

@@ -17,32 +17,20 @@ from __future__ import annotations
 
 import os
 import shutil
-import signal
 import socket
 import subprocess
 import sys
 import time
 from pathlib import Path
 
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from daemons import SetupError, free_port, read_pid, run, stop_pid
+
+SlurmSetupError = SetupError
+
 PACKAGES = ["munge", "slurm-wlm", "slurmctld", "slurmd", "slurm-client"]
 MUNGE_KEY = Path("/etc/munge/munge.key")
 MUNGE_RUN = Path("/run/munge")
-
-
-class SlurmSetupError(RuntimeError):
-    """The test cluster could not be installed or started; the message says which step failed."""
-
-
-def _run(cmd: list[str], timeout: float = 60, env: dict[str, str] | None = None) -> str:
-    try:
-        p = subprocess.run(
-            cmd, capture_output=True, text=True, timeout=timeout, env=env, check=False
-        )
-    except subprocess.TimeoutExpired as e:
-        raise SlurmSetupError(f"{' '.join(cmd)} timed out after {timeout} s") from e
-    if p.returncode != 0:
-        raise SlurmSetupError(f"{' '.join(cmd)} failed ({p.returncode}): {p.stdout}{p.stderr}")
-    return p.stdout
 
 
 def ensure_installed() -> None:
@@ -52,8 +40,8 @@ def ensure_installed() -> None:
     if os.geteuid() != 0 or not shutil.which("apt-get"):
         raise SlurmSetupError("Slurm is not installed and this is not root with apt-get")
     env = {**os.environ, "DEBIAN_FRONTEND": "noninteractive"}
-    _run(["apt-get", "update", "-qq"], timeout=300, env=env)
-    _run(
+    run(["apt-get", "update", "-qq"], timeout=300, env=env)
+    run(
         ["apt-get", "install", "-y", "-qq", "--no-install-recommends", *PACKAGES],
         timeout=600,
         env=env,
@@ -61,51 +49,12 @@ def ensure_installed() -> None:
 
 
 def _node_line() -> str:
-    out = _run(["slurmd", "-C"]).splitlines()[0]
+    out = run(["slurmd", "-C"]).splitlines()[0]
     fields = dict(kv.split("=", 1) for kv in out.split())
     mem = max(256, int(int(fields["RealMemory"]) * 0.9))
     keep = ("CPUs", "Boards", "SocketsPerBoard", "CoresPerSocket", "ThreadsPerCore")
     layout = " ".join(f"{k}={fields[k]}" for k in keep)
     return f"NodeName={socket.gethostname().split('.')[0]} NodeAddr=127.0.0.1 {layout} RealMemory={mem}"
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
-def _pid_alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    try:
-        with open(f"/proc/{pid}/stat") as f:
-            return f.read().rsplit(")", 1)[1].split()[0] != "Z"
-    except OSError:
-        return False
-
-
-def _read_pid(path: Path) -> int | None:
-    try:
-        return int(path.read_text().strip())
-    except (OSError, ValueError):
-        return None
-
-
-def _stop_pid(pid: int, timeout: float = 15) -> None:
-    try:
-        os.kill(pid, signal.SIGTERM)
-    except ProcessLookupError:
-        return
-    deadline = time.monotonic() + timeout
-    while _pid_alive(pid) and time.monotonic() < deadline:
-        time.sleep(0.1)
-    if _pid_alive(pid):
-        os.kill(pid, signal.SIGKILL)
 
 
 class SlurmCluster:
@@ -149,8 +98,8 @@ class SlurmCluster:
                     "KillWait=5",
                     "MpiDefault=none",
                     # Ports of its own, so two clusters (or a stale one) never answer for each other.
-                    f"SlurmctldPort={_free_port()}",
-                    f"SlurmdPort={_free_port()}",
+                    f"SlurmctldPort={free_port()}",
+                    f"SlurmdPort={free_port()}",
                     f"StateSaveLocation={r}/state",
                     f"SlurmdSpoolDir={r}/spool",
                     f"SlurmctldPidFile={r}/slurmctld.pid",
@@ -175,7 +124,7 @@ class SlurmCluster:
             MUNGE_KEY.chmod(0o400)
         MUNGE_RUN.mkdir(parents=True, exist_ok=True)
         shutil.chown(MUNGE_RUN, "munge", "munge")
-        _run(["runuser", "-u", "munge", "--", "/usr/sbin/munged"])
+        run(["runuser", "-u", "munge", "--", "/usr/sbin/munged"])
         self.started_munge.write_text("1")
         deadline = time.monotonic() + 10
         while subprocess.run(["bash", "-c", probe], timeout=10, check=False).returncode != 0:
@@ -190,8 +139,8 @@ class SlurmCluster:
         self._ensure_munge()
         self._write_conf()
         env = self.env()
-        _run(["slurmctld", "-f", str(self.conf)], env=env)
-        _run(["slurmd", "-f", str(self.conf)], env=env)
+        run(["slurmctld", "-f", str(self.conf)], env=env)
+        run(["slurmd", "-f", str(self.conf)], env=env)
         deadline = time.monotonic() + timeout
         state = ""
         while time.monotonic() < deadline:
@@ -224,13 +173,13 @@ class SlurmCluster:
     def stop(self) -> None:
         """Stop the daemons this cluster started, by pid; munged too if it started it."""
         for name in ("slurmd.pid", "slurmctld.pid"):
-            pid = _read_pid(self.root / name)
+            pid = read_pid(self.root / name)
             if pid is not None:
-                _stop_pid(pid)
+                stop_pid(pid)
         if self.started_munge.exists():
-            pid = _read_pid(MUNGE_RUN / "munged.pid")
+            pid = read_pid(MUNGE_RUN / "munged.pid")
             if pid is not None:
-                _stop_pid(pid)
+                stop_pid(pid)
             self.started_munge.unlink()
 
 
