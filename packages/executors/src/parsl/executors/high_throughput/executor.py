@@ -4,9 +4,7 @@ from __future__ import annotations
 
 import itertools
 import logging
-import math
 import os
-import threading
 from collections.abc import Callable, Sequence
 from concurrent.futures import Future
 from typing import Any
@@ -14,28 +12,25 @@ from typing import Any
 from parsl.data_provider.staging import Staging
 from parsl.errors import ConfigurationError, bad_value
 from parsl.executors.base import ParslExecutor
-from parsl.executors.errors import BadStateException, ScalingFailed
+from parsl.executors.errors import BadStateException
 from parsl.executors.high_throughput import curve, options
-from parsl.executors.high_throughput.block_monitor import MAX_FAILED_BLOCKS, BlockMonitor
+from parsl.executors.high_throughput.block_monitor import BlockMonitor
 from parsl.executors.high_throughput.call_packing import CallPacker
 from parsl.executors.high_throughput.client import InterchangeClient
-from parsl.executors.high_throughput.errors import BlocksFailed
 from parsl.executors.high_throughput.interchange_settings import InterchangeSettings
 from parsl.executors.high_throughput.manager_selector import (
     ManagerSelector,
     RandomManagerSelector,
 )
-from parsl.executors.high_throughput.mpi_resources import max_concurrent_tasks
 from parsl.executors.high_throughput.protocol import Task
-from parsl.executors.high_throughput.worker_pool import available_cpus, worker_count
+from parsl.executors.high_throughput.scaling import BlockScalingMixin
 from parsl.jobs.states import JobState, JobStatus
-from parsl.jobs.walltime import drain_before_walltime, walltime_to_seconds
 from parsl.providers.base import ExecutionProvider
 
 logger = logging.getLogger(__name__)
 
 
-class HighThroughputExecutor(ParslExecutor):
+class HighThroughputExecutor(BlockScalingMixin, ParslExecutor):
     """Runs tasks on worker pools in blocks obtained from a provider, through an interchange.
 
     The executor (in the user's process) starts an interchange process and
@@ -181,17 +176,14 @@ class HighThroughputExecutor(ParslExecutor):
             raise bad_value(
                 "launch_cmd", launch_cmd, "a template containing {mpi} when enable_mpi_mode=True"
             )
-        self.blocks: dict[str, str] = {}
         self.cert_dir: str | None = None
         self.logdir: str | None = None
-        self._block_ids = itertools.count()
         self._task_ids = itertools.count()
         self._packer = CallPacker()
         self._client: InterchangeClient | None = None
         self._monitor: BlockMonitor | None = None
-        self._scaling_lock = threading.Lock()
-        self._submit_failures = 0  # consecutive provider.submit failures
         self._closed = False
+        self._init_block_scaling()
 
     # ------------------------------------------------------------- lifecycle
 
@@ -259,7 +251,9 @@ class HighThroughputExecutor(ParslExecutor):
         live = [b for b, s in self.status().items() if not s.terminal]
         if live:
             try:
-                self.provider.cancel([self.blocks[b] for b in live])
+                self._cancel_blocks(
+                    live, JobStatus(JobState.CANCELLED, message="executor shut down")
+                )
             except Exception:
                 logger.exception("htex %s: cancelling blocks %s failed", self.label, live)
         logger.info("htex %s shut down", self.label)
@@ -330,147 +324,7 @@ class HighThroughputExecutor(ParslExecutor):
         if self._client is not None:
             self._client.fail(make_exception)
 
-    # -------------------------------------------------------------- scaling
-
-    @property
-    def workers_per_node(self) -> int:
-        """Workers a node like this one runs (the strategy's slots per node)."""
-        if self.enable_mpi_mode:  # MPI tasks at once per block (one manager per block)
-            return max_concurrent_tasks(self.max_workers_per_node, self.provider.nodes_per_block)
-        cpus = len(available_cpus())
-        return worker_count(
-            self.max_workers_per_node,
-            self.cores_per_worker,
-            None,
-            self.available_accelerators,
-            cpus,
-            math.inf,
-        )
-
-    def _launch_command(self, block_id: str) -> str:
-        assert self._client is not None and self.logdir is not None
-        return options.render_launch_cmd(
-            self.launch_cmd,
-            block_id,
-            address=self.address,
-            worker_port=self._client.worker_port,
-            max_workers_per_node=self.max_workers_per_node,
-            cores_per_worker=self.cores_per_worker,
-            mem_per_worker=self.mem_per_worker,
-            prefetch_capacity=self.prefetch_capacity,
-            heartbeat_period=self.heartbeat_period,
-            heartbeat_threshold=self.heartbeat_threshold,
-            poll_period=self.poll_period,
-            logdir=os.path.join(self.worker_logdir_root, self.label)
-            if self.worker_logdir_root is not None
-            else os.path.join(self.logdir, "workers"),
-            cpu_affinity=self.cpu_affinity,
-            drain_period=self.effective_drain_period,
-            accelerators=self.available_accelerators,
-            cert_dir=self.cert_dir,
-            debug=self.worker_debug,
-            mpi=self.mpi_launcher if self.enable_mpi_mode else None,
-        )
-
-    @property
-    def effective_drain_period(self) -> float | None:
-        """Seconds after start when a manager stops taking tasks.
-
-        ``drain_period`` if given; otherwise, when the provider's scheduler
-        enforces walltime, shortly before the block's walltime runs out, so
-        no task is sent to a block about to be killed (walltime-aware dispatch).
-        """
-        if self.drain_period is not None:
-            return self.drain_period
-        if not getattr(self.provider, "walltime_enforced", False):
-            return None
-        try:
-            return drain_before_walltime(walltime_to_seconds(self.provider.walltime))
-        except Exception:
-            logger.warning(
-                "htex %s: cannot read provider walltime %r",
-                self.label,
-                getattr(self.provider, "walltime", None),
-            )
-            return None
-
-    def scale_out(self, blocks: int = 1) -> list[str]:
-        """Submit ``blocks`` new blocks to the provider; return their block ids."""
-        options.check_int("blocks", blocks, 0)
-        if self._client is None or self._closed:
-            raise ScalingFailed(self.label, "executor is not running")
-        new: list[str] = []
-        with self._scaling_lock:
-            for _ in range(blocks):
-                block_id = str(next(self._block_ids))
-                command = self._launch_command(block_id)
-                try:
-                    job_id = self.provider.submit(
-                        command, 1, f"parsl.{self.label}.block-{block_id}"
-                    )
-                except Exception as e:
-                    self._submit_failed(block_id, e)
-                    raise ScalingFailed(
-                        self.label, f"provider could not start block {block_id}: {e}"
-                    ) from e
-                self._submit_failures = 0
-                self.blocks[block_id] = str(job_id)
-                new.append(block_id)
-                logger.info("htex %s: block %s is job %s", self.label, block_id, job_id)
-        return new
-
-    def _submit_failed(self, block_id: str, error: Exception) -> None:
-        """After MAX_FAILED_BLOCKS submissions fail in a row, stop: bad state, outstanding tasks fail.
-
-        A refused submission never becomes a job, so the block monitor (which
-        counts failed jobs) cannot see it; without this the strategy would
-        retry the scheduler every period forever while tasks wait.
-        """
-        self._submit_failures += 1
-        if self._submit_failures >= MAX_FAILED_BLOCKS and not self.bad_state_is_set:
-            reason = (
-                f"{self._submit_failures} block submissions failed in a row; "
-                f"last, block {block_id}: {error}"
-            )
-            logger.error("htex %s: %s", self.label, reason)
-            self.set_bad_state_and_fail_all(lambda: BlocksFailed(self.label, reason))
-
-    def scale_in(self, blocks: int = 1, force: bool = False) -> list[str]:
-        """Cancel up to ``blocks`` blocks, idle ones first; busy ones only with ``force``.
-
-        Returns the block ids cancelled. Tasks still running on a forced
-        block fail with ManagerLost.
-        """
-        options.check_int("blocks", blocks, 0)
-        if self._client is None or self._closed:
-            return []
-        with self._scaling_lock:
-            candidates = [b for b, s in self.status().items() if not s.terminal]
-            reply = self._client.request(
-                "pick_blocks_to_remove",
-                {"candidates": candidates, "count": blocks, "force": force},
-            )
-            chosen = [str(b) for b in reply["blocks"]]
-            if chosen:
-                self.provider.cancel([self.blocks[b] for b in chosen])
-        return chosen
-
-    def blocks_ended(self, block_ids: list[str]) -> None:
-        """Tell the interchange these blocks are gone: their managers' tasks fail with ManagerLost now."""
-        if self._client is not None and not self._closed:
-            self._client.request("blocks_cancelled", {"blocks": block_ids})
-
-    def status(self) -> dict[str, JobStatus]:
-        """Each block's status, from the provider."""
-        block_ids = list(self.blocks)
-        if not block_ids:
-            return {}
-        try:
-            statuses = self.provider.status([self.blocks[b] for b in block_ids])
-        except Exception as e:
-            logger.warning("htex %s: provider status failed: %s", self.label, e)
-            return {b: JobStatus(JobState.UNKNOWN, message=str(e)) for b in block_ids}
-        return dict(zip(block_ids, statuses, strict=True))
+    # ------------------------------------------------------------ managers
 
     def connected_managers(self) -> list[dict[str, Any]]:
         """One dict per registered manager (id, block, host, workers, tasks held, draining ...)."""

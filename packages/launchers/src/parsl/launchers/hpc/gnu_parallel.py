@@ -3,11 +3,15 @@
 from __future__ import annotations
 
 from parsl.launchers.hpc._common import (
+    COPY_ARGV0,
+    IF_PBS_NODEFILE,
     ONLINE_CORES,
     HPCLauncher,
     bash_c,
     check_shape,
     copy_script,
+    first_pbs_nodes,
+    temp_file,
     words,
 )
 
@@ -25,8 +29,7 @@ class GnuParallelLauncher(HPCLauncher):
     """
 
     def __call__(self, command: str, tasks_per_node: int, nodes_per_block: int) -> str:
-        check_shape(command, tasks_per_node, nodes_per_block)
-        total = tasks_per_node * nodes_per_block
+        shape = check_shape(command, tasks_per_node, nodes_per_block)
         # parallel --quote appends the copy's index as one more word: it arrives as $1.
         script = copy_script(command, "$1", ONLINE_CORES)
         launch = words(
@@ -37,22 +40,19 @@ class GnuParallelLauncher(HPCLauncher):
             '--workdir "$PWD"',
             "--line-buffer",
             bash_c("/bin/bash", script),
-            "parsl-worker",
-            f"::: $(seq 0 {total - 1})",
+            COPY_ARGV0,
+            f"::: $(seq 0 {shape.copies - 1})",
         )
-        return (
+        prepare = (
             f"export CORES={ONLINE_CORES}\n"
-            'PARSL_SSHLOGINFILE=$(mktemp "${TMPDIR:-/tmp}/parsl_sshlogins.XXXXXX")\n'
-            'if [ -n "${PBS_NODEFILE:-}" ] && [ -f "$PBS_NODEFILE" ]; then\n'
-            f"    awk '!seen[$0]++' \"$PBS_NODEFILE\" | head -n {nodes_per_block} "
-            '> "$PARSL_SSHLOGINFILE"\n'
+            f"PARSL_SSHLOGINFILE={temp_file('parsl_sshlogins')}\n"
+            + IF_PBS_NODEFILE
+            + f'    {first_pbs_nodes(nodes_per_block)} > "$PARSL_SSHLOGINFILE"\n'
             'elif [ -n "${SLURM_JOB_NODELIST:-}" ] && command -v scontrol > /dev/null; then\n'
             '    scontrol show hostnames "$SLURM_JOB_NODELIST" '
             f'| head -n {nodes_per_block} > "$PARSL_SSHLOGINFILE"\n'
             "else\n"
             '    echo ":" > "$PARSL_SSHLOGINFILE"\n'
             "fi\n"
-            + self.echo(f"starting {total} copies, {tasks_per_node} per node")
-            + launch
-            + "\n"
         )
+        return self._block_script(prepare, shape.starting("per node"), launch + "\n")

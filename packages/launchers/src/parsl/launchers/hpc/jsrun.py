@@ -2,18 +2,10 @@
 
 from __future__ import annotations
 
-from parsl.launchers.hpc._common import (
-    ONLINE_CORES,
-    HPCLauncher,
-    bash_c,
-    check_shape,
-    check_text,
-    copy_script,
-    words,
-)
+from parsl.launchers.hpc._common import BlockShape, ToolLauncher
 
 
-class JsrunLauncher(HPCLauncher):
+class JsrunLauncher(ToolLauncher):
     """Starts ``tasks_per_node`` copies on every node with ``jsrun``, one resource set each.
 
     The script asks for ``tasks_per_node * nodes_per_block`` resource sets
@@ -25,22 +17,10 @@ class JsrunLauncher(HPCLauncher):
         overrides: extra ``jsrun`` arguments, inserted before the command.
     """
 
-    _options = ("debug", "overrides")
+    _rank = "${JSM_NAMESPACE_RANK:-${OMPI_COMM_WORLD_RANK:-0}}"
 
-    def __init__(self, debug: bool = True, overrides: str = "") -> None:
-        super().__init__(debug=debug)
-        self.overrides = check_text("overrides", overrides)
+    def _tool_words(self, shape: BlockShape) -> tuple[str, ...]:
+        return ("jsrun", f"-n {shape.copies}", f"-r {shape.tasks_per_node}")
 
-    def __call__(self, command: str, tasks_per_node: int, nodes_per_block: int) -> str:
-        check_shape(command, tasks_per_node, nodes_per_block)
-        total = tasks_per_node * nodes_per_block
-        rank = "${JSM_NAMESPACE_RANK:-${OMPI_COMM_WORLD_RANK:-0}}"
-        script = copy_script(command, rank, ONLINE_CORES)
-        launch = words(
-            "jsrun",
-            f"-n {total}",
-            f"-r {tasks_per_node}",
-            self.overrides,
-            bash_c("/bin/bash", script),
-        )
-        return self.echo(f"starting {total} copies, {tasks_per_node} per host") + launch + "\n"
+    def _announce(self, shape: BlockShape) -> str:
+        return shape.starting("per host")

@@ -3,20 +3,19 @@
 from __future__ import annotations
 
 from parsl.launchers.hpc._common import (
-    ONLINE_CORES,
-    HPCLauncher,
-    bash_c,
-    check_shape,
+    IF_PBS_NODEFILE,
+    BlockShape,
+    ToolLauncher,
     check_text,
-    copy_script,
-    words,
+    first_pbs_nodes,
+    temp_file,
 )
 
 #: The copy's rank under MPICH/Hydra (PMI_RANK), Open MPI or PMIx.
 MPI_RANK = "${PMI_RANK:-${OMPI_COMM_WORLD_RANK:-${PMIX_RANK:-0}}}"
 
 
-class MpiExecLauncher(HPCLauncher):
+class MpiExecLauncher(ToolLauncher):
     """Starts ``tasks_per_node`` copies on every node of the block with one ``mpiexec``.
 
     When the scheduler provides ``$PBS_NODEFILE``, the script writes a
@@ -33,42 +32,36 @@ class MpiExecLauncher(HPCLauncher):
     """
 
     _options = ("debug", "bind_cmd", "overrides")
+    _rank = MPI_RANK
 
     def __init__(
         self, debug: bool = True, bind_cmd: str = "--bind-to", overrides: str = ""
     ) -> None:
-        super().__init__(debug=debug)
+        super().__init__(debug=debug, overrides=overrides)
         self.bind_cmd = check_text("bind_cmd", bind_cmd)
-        self.overrides = check_text("overrides", overrides)
 
-    def __call__(self, command: str, tasks_per_node: int, nodes_per_block: int) -> str:
-        check_shape(command, tasks_per_node, nodes_per_block)
-        total = tasks_per_node * nodes_per_block
-        script = copy_script(command, MPI_RANK, ONLINE_CORES)
-        launch = words(
+    def _tool_words(self, shape: BlockShape) -> tuple[str, ...]:
+        return (
             "mpiexec",
-            f"-n {total}",
+            f"-n {shape.copies}",
             f"{self.bind_cmd} none" if self.bind_cmd.strip() else "",
             '"${PARSL_HOST_ARGS[@]}"',
-            self.overrides,
-            bash_c("/bin/bash", script),
         )
+
+    def _prepare(self, shape: BlockShape) -> str:
         return (
             "PARSL_HOST_ARGS=()\n"
-            'if [ -n "${PBS_NODEFILE:-}" ] && [ -f "$PBS_NODEFILE" ]; then\n'
-            '    PARSL_HOSTFILE=$(mktemp "${TMPDIR:-/tmp}/parsl_hostfile.XXXXXX")\n'
-            f"    awk '!seen[$0]++' \"$PBS_NODEFILE\" | head -n {nodes_per_block} \\\n"
-            f"        | awk '{{ for (i = 0; i < {tasks_per_node}; i++) print }}' "
-            '> "$PARSL_HOSTFILE"\n'
-            '    PARSL_HOST_ARGS=(-hostfile "$PARSL_HOSTFILE")\n'
-            "fi\n"
-            + self.echo(f"starting {total} copies, {tasks_per_node} per node")
-            + launch
-            + "\n"
+            + IF_PBS_NODEFILE
+            + f"    PARSL_HOSTFILE={temp_file('parsl_hostfile')}\n"
+            + f"    {first_pbs_nodes(shape.nodes_per_block)} \\\n"
+            + f"        | awk '{{ for (i = 0; i < {shape.tasks_per_node}; i++) print }}' "
+            + '> "$PARSL_HOSTFILE"\n'
+            + '    PARSL_HOST_ARGS=(-hostfile "$PARSL_HOSTFILE")\n'
+            + "fi\n"
         )
 
 
-class MpiRunLauncher(HPCLauncher):
+class MpiRunLauncher(ToolLauncher):
     """Starts ``tasks_per_node * nodes_per_block`` copies with ``mpirun -np``.
 
     Each copy runs under ``bash_location`` and sees ``PARSL_WORKER_RANK``
@@ -81,17 +74,19 @@ class MpiRunLauncher(HPCLauncher):
     """
 
     _options = ("debug", "bash_location", "overrides")
+    _rank = MPI_RANK
 
     def __init__(
         self, debug: bool = True, bash_location: str = "/bin/bash", overrides: str = ""
     ) -> None:
-        super().__init__(debug=debug)
+        super().__init__(debug=debug, overrides=overrides)
         self.bash_location = check_text("bash_location", bash_location, allow_empty=False)
-        self.overrides = check_text("overrides", overrides)
 
-    def __call__(self, command: str, tasks_per_node: int, nodes_per_block: int) -> str:
-        check_shape(command, tasks_per_node, nodes_per_block)
-        total = tasks_per_node * nodes_per_block
-        script = copy_script(command, MPI_RANK, ONLINE_CORES)
-        launch = words("mpirun", f"-np {total}", self.overrides, bash_c(self.bash_location, script))
-        return self.echo(f"starting {total} copies") + launch + "\n"
+    def _tool_words(self, shape: BlockShape) -> tuple[str, ...]:
+        return ("mpirun", f"-np {shape.copies}")
+
+    def _bash(self) -> str:
+        return self.bash_location
+
+    def _announce(self, shape: BlockShape) -> str:
+        return f"starting {shape.copies} copies"

@@ -2,20 +2,13 @@
 
 from __future__ import annotations
 
-from parsl.launchers.hpc._common import (
-    ONLINE_CORES,
-    HPCLauncher,
-    bash_c,
-    check_shape,
-    check_text,
-    copy_script,
-    words,
-)
+from parsl.launchers.hpc._common import COPY_ARGV0, ONLINE_CORES, BlockShape, ToolLauncher
 
 SLURM_CORES = f"${{SLURM_CPUS_ON_NODE:-{ONLINE_CORES}}}"
+EXPORT_SLURM_CORES = f"export CORES={SLURM_CORES}\n"
 
 
-class SrunLauncher(HPCLauncher):
+class SrunLauncher(ToolLauncher):
     """Starts ``tasks_per_node`` copies on every node of the block with a single ``srun``.
 
     Each copy sees ``PARSL_WORKER_RANK`` (Slurm's ``SLURM_PROCID``) and
@@ -27,35 +20,28 @@ class SrunLauncher(HPCLauncher):
         overrides: extra ``srun`` arguments, inserted before the command.
     """
 
-    _options = ("debug", "overrides")
+    _rank = "${SLURM_PROCID:-0}"
+    _cores = SLURM_CORES
 
-    def __init__(self, debug: bool = True, overrides: str = "") -> None:
-        super().__init__(debug=debug)
-        self.overrides = check_text("overrides", overrides)
-
-    def __call__(self, command: str, tasks_per_node: int, nodes_per_block: int) -> str:
-        check_shape(command, tasks_per_node, nodes_per_block)
-        total = tasks_per_node * nodes_per_block
-        script = copy_script(command, "${SLURM_PROCID:-0}", SLURM_CORES)
-        launch = words(
-            "srun",
-            f"--nodes={nodes_per_block}",
-            f"--ntasks={total}",
-            f"--ntasks-per-node={tasks_per_node}",
-            "-l",
-            self.overrides,
-            bash_c("/bin/bash", script),
-        )
+    def _tool_words(self, shape: BlockShape) -> tuple[str, ...]:
         return (
-            f"export CORES={SLURM_CORES}\n"
-            f"export NODES=${{SLURM_JOB_NUM_NODES:-{nodes_per_block}}}\n"
-            + self.echo(f"starting {total} copies, {tasks_per_node} on each of $NODES nodes")
-            + launch
-            + "\n"
+            "srun",
+            f"--nodes={shape.nodes_per_block}",
+            f"--ntasks={shape.copies}",
+            f"--ntasks-per-node={shape.tasks_per_node}",
+            "-l",
         )
 
+    def _prepare(self, shape: BlockShape) -> str:
+        return (
+            EXPORT_SLURM_CORES + f"export NODES=${{SLURM_JOB_NUM_NODES:-{shape.nodes_per_block}}}\n"
+        )
 
-class SrunMPILauncher(HPCLauncher):
+    def _announce(self, shape: BlockShape) -> str:
+        return shape.starting("on each of $NODES nodes")
+
+
+class SrunMPILauncher(ToolLauncher):
     """Starts each worker with its own ``srun`` step, so MPI apps it runs get their own slots.
 
     Use it instead of :class:`SrunLauncher` when one block runs several MPI
@@ -69,36 +55,37 @@ class SrunMPILauncher(HPCLauncher):
         overrides: extra ``srun`` arguments for every step.
     """
 
-    _options = ("debug", "overrides")
+    # The worker's rank arrives as $1, so it does not depend on srun's --export.
+    _rank = "$1"
+    _cores = SLURM_CORES
 
-    def __init__(self, debug: bool = True, overrides: str = "") -> None:
-        super().__init__(debug=debug)
-        self.overrides = check_text("overrides", overrides)
-
-    def __call__(self, command: str, tasks_per_node: int, nodes_per_block: int) -> str:
-        check_shape(command, tasks_per_node, nodes_per_block)
-        total = tasks_per_node * nodes_per_block
-        # The worker's rank arrives as $1, so it does not depend on srun's --export.
-        script = copy_script(command, "$1", SLURM_CORES)
-        launch = words(
+    def _tool_words(self, shape: BlockShape) -> tuple[str, ...]:
+        return (
             "srun",
             "--exclusive",
             "--nodes=1",
             "--ntasks=1",
             "--cpus-per-task=$PARSL_CPUS_PER_WORKER",
-            self.overrides,
-            bash_c("/bin/bash", script),
-            "parsl-worker",
-            '"$PARSL_RANK"',
         )
+
+    def _copy_args(self) -> tuple[str, ...]:
+        return (COPY_ARGV0, '"$PARSL_RANK"')
+
+    def _prepare(self, shape: BlockShape) -> str:
         return (
-            f"export CORES={SLURM_CORES}\n"
-            f"PARSL_CPUS_PER_WORKER=$(( CORES / {tasks_per_node} ))\n"
-            '[ "$PARSL_CPUS_PER_WORKER" -ge 1 ] || PARSL_CPUS_PER_WORKER=1\n'
-            + self.echo(
-                f"starting {total} workers, one srun step of $PARSL_CPUS_PER_WORKER cpus each"
-            )
-            + "PARSL_PIDS=()\n"
+            EXPORT_SLURM_CORES
+            + f"PARSL_CPUS_PER_WORKER=$(( CORES / {shape.tasks_per_node} ))\n"
+            + '[ "$PARSL_CPUS_PER_WORKER" -ge 1 ] || PARSL_CPUS_PER_WORKER=1\n'
+        )
+
+    def _announce(self, shape: BlockShape) -> str:
+        return f"starting {shape.copies} workers, one srun step of $PARSL_CPUS_PER_WORKER cpus each"
+
+    def _start(self, launch: str, shape: BlockShape) -> str:
+        """Run one step per worker in the background; fail only when every step failed."""
+        total = shape.copies
+        return (
+            "PARSL_PIDS=()\n"
             f"for (( PARSL_RANK = 0; PARSL_RANK < {total}; PARSL_RANK++ )); do\n"
             f"    {launch} &\n"
             "    PARSL_PIDS+=($!)\n"

@@ -28,13 +28,13 @@ class WrappedLauncher(HPCLauncher):
         self.prepend = check_text("prepend", prepend)
 
     def __call__(self, command: str, tasks_per_node: int, nodes_per_block: int) -> str:
-        check_shape(command, tasks_per_node, nodes_per_block)
-        if tasks_per_node > 1 or nodes_per_block > 1:
+        shape = check_shape(command, tasks_per_node, nodes_per_block)
+        if shape.copies > 1:
             logger.warning(
                 "WrappedLauncher starts one copy of the command, but tasks_per_node=%d and "
                 "nodes_per_block=%d ask for %d: you may get fewer workers than expected",
                 tasks_per_node,
                 nodes_per_block,
-                tasks_per_node * nodes_per_block,
+                shape.copies,
             )
         return words(self.prepend.strip(), command)
