@@ -7,8 +7,8 @@ constraints, so its tests run against the oldest versions its
     python tools/lower-bounds staging > lowest.txt
     PIP_CONSTRAINT=lowest.txt pip install -e packages/kernel -e "packages/staging[test]"
 
-The direct dependencies are the package's own (with its ``test`` extra) and
-the kernel's, since the kernel is installed beside it. Our own
+The direct dependencies are the package's own (with every extra: its tests
+exercise them, e.g. ``parsl-providers[kubernetes]``) and the kernel's, since the kernel is installed beside it. Our own
 distributions (``parsl-*``) are not pinned: they are installed from this
 tree, and ``tools/release check`` proves their ranges admit the versions
 here. Standard library only, so it runs on a bare CI Python.
@@ -46,7 +46,7 @@ def lower_bound(requirement: str) -> tuple[str, str | None, str | None]:
 
 
 def direct_requirements(package: str, root: Path = ROOT) -> list[str]:
-    """The requirement strings of the package (with its test extra) and of the kernel."""
+    """The requirement strings of the package (with all its extras) and of the kernel."""
     requirements: list[str] = []
     for name in dict.fromkeys(["kernel", package]):
         pyproject = root / "packages" / name / "pyproject.toml"
@@ -55,7 +55,8 @@ def direct_requirements(package: str, root: Path = ROOT) -> list[str]:
             raise LowerBoundError(f"no package {name!r}; packages: {', '.join(have)}")
         project = tomllib.loads(pyproject.read_text())["project"]
         requirements += project.get("dependencies", [])
-        requirements += project.get("optional-dependencies", {}).get("test", [])
+        for extra in project.get("optional-dependencies", {}).values():
+            requirements += extra
     return requirements
 
 

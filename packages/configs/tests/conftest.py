@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+import shutil
+from pathlib import Path
 from typing import Any
+
+import pytest
 
 from parsl.configs import Entry, parameters_of
 
@@ -25,3 +29,22 @@ def sample_params(entry: Entry) -> dict[str, Any]:
         else:
             params[name] = 8 if p.type == "int" else "sample"
     return params
+
+
+UNLOADABLE_NOTE = "its scheduler's provider is not installed here"
+
+
+@pytest.fixture
+def with_unloadable_entry(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> str:
+    """The catalog plus an entry marked ``unavailable``; returns that entry's name."""
+    from parsl.configs import catalog_dir
+    from parsl.configs.catalog import CATALOG_ENV
+
+    copy = tmp_path / "catalog"
+    shutil.copytree(catalog_dir(), copy)
+    text = (copy / "generic-slurm.toml").read_text()
+    text = text.replace('name = "generic-slurm"', 'name = "retired-site"', 1)
+    text = text.replace("sponsor =", f'unavailable = "{UNLOADABLE_NOTE}"\nsponsor =', 1)
+    (copy / "retired-site.toml").write_text(text)
+    monkeypatch.setenv(CATALOG_ENV, str(copy))
+    return "retired-site"

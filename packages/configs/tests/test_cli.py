@@ -12,11 +12,14 @@ from parsl.configs import catalog_dir
 from parsl.configs.cli import main
 
 
-def test_list_names_every_entry_and_marks_unloadable(capsys: pytest.CaptureFixture[str]) -> None:
+def test_list_names_every_entry_and_marks_unloadable(
+    capsys: pytest.CaptureFixture[str], with_unloadable_entry: str
+) -> None:
     assert main(["list"]) == 0
     out = capsys.readouterr().out
-    assert "perlmutter-gpu" in out and "workstation" in out
-    assert "kubernetes" in out and "(not loadable)" in out
+    assert "perlmutter-gpu" in out and "workstation" in out and "kubernetes" in out
+    (line,) = [line for line in out.splitlines() if "(not loadable)" in line]
+    assert with_unloadable_entry in line
 
 
 def test_show_gives_parameters_sources_and_notes(capsys: pytest.CaptureFixture[str]) -> None:
@@ -26,9 +29,28 @@ def test_show_gives_parameters_sources_and_notes(capsys: pytest.CaptureFixture[s
     assert "nodes_per_block (int, optional" in out and "bond0" in out
 
 
-def test_show_unloadable_entry(capsys: pytest.CaptureFixture[str]) -> None:
-    assert main(["show", "kubernetes"]) == 0
+def test_show_unloadable_entry(
+    capsys: pytest.CaptureFixture[str], with_unloadable_entry: str
+) -> None:
+    assert main(["show", with_unloadable_entry]) == 0
     assert "NOT LOADABLE" in capsys.readouterr().out
+
+
+def test_render_unloadable_entry_is_an_error(
+    capsys: pytest.CaptureFixture[str], with_unloadable_entry: str
+) -> None:
+    assert main(["render", with_unloadable_entry, "--param", "partition=p"]) == 2
+    assert "cannot be loaded" in capsys.readouterr().err
+
+
+def test_render_kubernetes_prints_the_pods(capsys: pytest.CaptureFixture[str]) -> None:
+    import json
+
+    args = ["render", "kubernetes", "--param", "namespace=science", "--param", "image=python:3.11"]
+    assert main(args) == 0
+    (pod,) = json.loads(capsys.readouterr().out)
+    assert pod["kind"] == "Pod" and pod["metadata"]["namespace"] == "science"
+    assert pod["spec"]["containers"][0]["args"][0].startswith("python3 -m parsl.executors")
 
 
 def test_render_prints_the_block_script(capsys: pytest.CaptureFixture[str]) -> None:
@@ -46,7 +68,7 @@ def test_render_prints_the_block_script(capsys: pytest.CaptureFixture[str]) -> N
         (["render", "generic-slurm", "--param", "partition"], "not KEY=VALUE"),
         (["render", "generic-slurm", "--param", "nodes_per_block=two"], "must be an integer"),
         (["show", "nowhere"], "no catalog entry named 'nowhere'"),
-        (["render", "kubernetes"], "cannot be loaded"),
+        (["render", "kubernetes"], "needs parameter.*namespace"),
     ],
 )
 def test_errors_exit_2_with_a_message(

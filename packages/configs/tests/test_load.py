@@ -6,7 +6,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from conftest import sample_params
+from conftest import UNLOADABLE_NOTE, sample_params
 
 import parsl
 from parsl.config import Config
@@ -76,9 +76,33 @@ def test_bad_value_caught_by_the_provider_names_the_entry() -> None:
         load_config("polaris", **{**POLARIS, "walltime": "soon"})
 
 
-def test_unavailable_entry_says_why() -> None:
-    with pytest.raises(ConfigurationError, match="KubernetesProvider is not implemented"):
-        load_config("kubernetes", namespace="default", image="python:3.11")
+def test_unavailable_entry_says_why(with_unloadable_entry: str) -> None:
+    with pytest.raises(ConfigurationError, match=f"cannot be loaded here: {UNLOADABLE_NOTE}"):
+        load_config(with_unloadable_entry, partition="debug", env_setup="true")
+
+
+def test_kubernetes_entry_loads_a_kubernetes_provider() -> None:
+    from parsl.providers import KubernetesProvider
+
+    config = load_config("kubernetes", namespace="science", image="python:3.12", address="10.0.0.5")
+    (executor,) = config.executors
+    provider = executor.provider
+    assert isinstance(provider, KubernetesProvider)
+    assert (provider.namespace, provider.image, provider.max_mem) == (
+        "science",
+        "python:3.12",
+        "2Gi",
+    )
+    assert executor.address == "10.0.0.5"
+    with pytest.raises(ConfigurationError, match="kubernetes: namespace='Bad_NS'"):
+        load_config("kubernetes", namespace="Bad_NS", image="python:3.12")
+
+
+def test_kubernetes_launch_cmd_is_htexs_default_with_the_images_python() -> None:
+    from parsl.executors.high_throughput.options import DEFAULT_LAUNCH_CMD
+
+    executor = load_config("kubernetes", namespace="default", image="python:3.11").executors[0]
+    assert executor.launch_cmd == DEFAULT_LAUNCH_CMD.replace("{python}", "python3")
 
 
 def test_unknown_provider_class_is_a_clear_error(

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
+from typing import Any
 
 import pytest
 from conftest import sample_params
@@ -19,13 +20,20 @@ from parsl.configs.render import normalize_for_golden
 GOLDEN = Path(__file__).parent / "golden"
 REGENERATE = os.environ.get("PARSL_CONFIGS_REGENERATE_GOLDEN") == "1"
 LOADABLE = [e.name for e in list_entries() if not e.unavailable]
+#: Batch entries render a bash script; the Kubernetes entry renders its pods as JSON.
+SCRIPTS = [name for name in LOADABLE if get_entry(name).scheduler != "kubernetes"]
+
+
+def golden_path(name: str) -> Path:
+    suffix = ".json" if get_entry(name).scheduler == "kubernetes" else ".sh"
+    return GOLDEN / f"{name}{suffix}"
 
 
 @pytest.mark.parametrize("name", LOADABLE)
 def test_rendered_script_matches_golden_file(name: str) -> None:
     entry = get_entry(name)
     script = normalize_for_golden(render_script(name, **sample_params(entry)))
-    path = GOLDEN / f"{name}.sh"
+    path = golden_path(name)
     if REGENERATE:
         path.write_text(script)
     assert path.is_file(), (
@@ -35,11 +43,23 @@ def test_rendered_script_matches_golden_file(name: str) -> None:
 
 
 def test_every_golden_file_belongs_to_an_entry() -> None:
-    stale = sorted(p.stem for p in GOLDEN.glob("*.sh") if p.stem not in LOADABLE)
+    expected = {golden_path(name) for name in LOADABLE}
+    stale = sorted(p.name for p in GOLDEN.iterdir() if p not in expected)
     assert stale == []
 
 
-@pytest.mark.parametrize("name", LOADABLE)
+def test_kubernetes_rendering_is_pods_the_client_accepts() -> None:
+    import json
+
+    from kubernetes.client import ApiClient
+
+    pods = json.loads(render_script("kubernetes", namespace="default", image="python:3.11"))
+    client: Any = ApiClient()
+    models = [client._ApiClient__deserialize(p, "V1Pod") for p in pods]  # the client's own reader
+    assert [client.sanitize_for_serialization(m) for m in models] == pods
+
+
+@pytest.mark.parametrize("name", SCRIPTS)
 def test_rendered_script_is_valid_bash(name: str) -> None:
     import subprocess
 

@@ -29,9 +29,17 @@ def test_page_has_parameters_script_and_sources() -> None:
     assert "## Notes" in page
 
 
-def test_unloadable_entry_page_says_so_and_has_no_script() -> None:
-    page = site_page(get_entry("kubernetes"))
+def test_unloadable_entry_page_says_so_and_has_no_script(with_unloadable_entry: str) -> None:
+    page = site_page(get_entry(with_unloadable_entry))
     assert "**Not loadable:**" in page and "## The script one block submits" not in page
+
+
+def test_kubernetes_page_shows_the_pods_as_json() -> None:
+    page = site_page(get_entry("kubernetes"))
+    assert (
+        "## The pods one block creates" in page
+        and '```json\n[\n  {\n    "apiVersion": "v1"' in page
+    )
 
 
 def test_docs_command_writes_every_page(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:

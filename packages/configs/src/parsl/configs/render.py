@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import shlex
 import sys
@@ -50,6 +51,8 @@ def render_block_script(
 ) -> str:
     """The script the entry's provider writes for block 0, for ``params``.
 
+    For a Kubernetes entry, the JSON of the pods block 0 would create.
+
     Batch providers render with their own scheduler (the same
     ``render_submit_script`` their ``submit`` uses) around the
     launcher-wrapped worker command. A LocalProvider has no batch script:
@@ -63,8 +66,14 @@ def render_block_script(
     if provider is None:
         raise ConfigurationError(f"{entry.name}: its executor has no provider to render")
     command = worker_command(executor, script_dir)
-    launched = provider.launcher(command, 1, provider.nodes_per_block)
     job_name = f"parsl.{executor.label}.block-0"
+    if entry.scheduler == "kubernetes":
+        # A block is pods, not a batch script: the result is the pod objects, as JSON.
+        # The owner label is random per provider object; a fixed one keeps the text reproducible.
+        provider.owner = "rendered00"
+        _, pods = provider.manifests(command, job_name)
+        return json.dumps(pods, indent=2) + "\n"
+    launched = provider.launcher(command, 1, provider.nodes_per_block)
     if isinstance(provider, ClusterProvider):
         base = os.path.join(script_dir, job_name)
         ctx = SubmitContext(

@@ -74,7 +74,11 @@ def site_page(entry: Entry) -> str:
     ]
     if not entry.unavailable:
         script = normalize_for_golden(render_block_script(entry, params))
-        lines += ["## The script one block submits", "", "```bash", script.rstrip(), "```", ""]
+        if entry.scheduler == "kubernetes":
+            heading, language = "## The pods one block creates", "json"
+        else:
+            heading, language = "## The script one block submits", "bash"
+        lines += [heading, "", f"```{language}", script.rstrip(), "```", ""]
     lines += ["## Sources", ""] + [f"- {s}" for s in entry.sources] + [""]
     if entry.notes:
         lines += ["## Notes", ""] + [f"- {n}" for n in entry.notes] + [""]

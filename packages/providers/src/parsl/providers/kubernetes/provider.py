@@ -1,0 +1,496 @@
+"""KubernetesProvider: blocks are pods, made and watched through the Kubernetes API."""
+
+from __future__ import annotations
+
+import itertools
+import json
+import logging
+import os
+import tempfile
+import threading
+import uuid
+from collections.abc import Callable
+from typing import Any
+
+from parsl.errors import OptionalModuleMissing, bad_value
+from parsl.jobs.states import JobState, JobStatus
+from parsl.jobs.walltime import walltime_to_seconds
+from parsl.providers.base import ExecutionProvider
+from parsl.providers.cluster.arguments import (
+    check_bool,
+    check_fraction,
+    check_int,
+    check_text,
+    check_walltime,
+)
+from parsl.providers.errors import ProviderError, SubmitException
+from parsl.providers.kubernetes.pods import (
+    JOB_LABEL,
+    PodTemplate,
+    api_error_message,
+    block_status,
+    is_dns_label,
+    job_id_for,
+    owner_selector,
+    pod_manifest,
+    pod_names,
+    quantity,
+    quantity_value,
+)
+
+logger = logging.getLogger(__name__)
+
+_LOG_TAIL_LINES = 50
+
+
+class KubernetesProvider(ExecutionProvider):
+    """Runs each block as ``nodes_per_block`` pods of ``image`` in ``namespace``.
+
+    Credentials come from ``kubeconfig`` (a file; ``context`` picks one of
+    its contexts), else from inside a pod (its service account) when
+    ``KUBERNETES_SERVICE_HOST`` is set, else from ``$KUBECONFIG`` or
+    ``~/.kube/config``. They are read at the first API call, so a Config
+    can be built (and its pods rendered) without a cluster. Every call
+    must answer within ``cmd_timeout`` seconds.
+
+    Each pod runs ``/bin/bash -c '<worker_init>\\n<command>'``, asks for
+    ``init_cpu``/``init_mem`` and is limited to ``max_cpu``/``max_mem``.
+    With ``walltime`` the pods get ``activeDeadlineSeconds`` and a pod
+    past it is reported as TIMEOUT. A container that cannot start (image
+    pull errors, bad configuration) makes its block FAILED with the
+    kubelet's reason, instead of leaving it pending for ever. The manifest
+    of each block, and the last lines of a failed pod's log, are kept in
+    ``script_dir``.
+
+    Needs the ``kubernetes`` client: ``pip install 'parsl-providers[kubernetes]'``.
+
+    Args:
+        image: container image with Python and the parsl packages the executor needs.
+        namespace: Kubernetes namespace of the pods.
+        nodes_per_block: pods per block.
+        init_blocks, min_blocks, max_blocks, parallelism: scaling, as for every provider.
+        max_cpu, max_mem: the container's limits (``2``, ``"500Mi"``).
+        init_cpu, init_mem: the container's requests (at most the limits).
+        worker_init: shell lines run in the pod before the worker command.
+        pod_name: prefix of the pod names (default: from the executor's block name).
+        user_id, group_id: run the container as this uid/gid.
+        run_as_non_root: ask Kubernetes to refuse starting the container as root.
+        secret: name of an image pull secret.
+        persistent_volumes: ``(claim name, mount path)`` pairs to mount.
+        service_account_name: the pods' service account.
+        annotations: annotations put on every pod.
+        walltime: optional ``HH:MM:SS`` limit per pod (``activeDeadlineSeconds``).
+        cmd_timeout: seconds an API call may take.
+        kubeconfig, context: where the credentials come from (see above).
+    """
+
+    label = "kubernetes"
+    #: Seconds between status polls: one listing per poll is cheap for an API server.
+    polling_interval_s: float = 10.0
+
+    def __init__(
+        self,
+        image: str,
+        namespace: str = "default",
+        nodes_per_block: int = 1,
+        init_blocks: int = 4,
+        min_blocks: int = 0,
+        max_blocks: int = 10,
+        max_cpu: float | str = 2,
+        max_mem: str = "500Mi",
+        init_cpu: float | str = 1,
+        init_mem: str = "250Mi",
+        parallelism: float = 1,
+        worker_init: str = "",
+        pod_name: str | None = None,
+        user_id: str | int | None = None,
+        group_id: str | int | None = None,
+        run_as_non_root: bool = False,
+        secret: str | None = None,
+        persistent_volumes: list[tuple[str, str]] | None = None,
+        service_account_name: str | None = None,
+        annotations: dict[str, str] | None = None,
+        walltime: str | None = None,
+        cmd_timeout: int = 10,
+        kubeconfig: str | None = None,
+        context: str | None = None,
+        launcher: Any = None,
+    ) -> None:
+        if not isinstance(image, str) or not image.strip() or any(c.isspace() for c in image):
+            raise bad_value("image", image, 'a container image name such as "python:3.11"')
+        if not isinstance(namespace, str) or not is_dns_label(namespace):
+            raise bad_value(
+                "namespace", namespace, "a Kubernetes namespace name (lower-case DNS label)"
+            )
+        if launcher is not None:
+            raise bad_value("launcher", launcher, "None: each pod runs the worker command itself")
+        self.image = image
+        self.namespace = namespace
+        self.nodes_per_block = check_int("nodes_per_block", nodes_per_block, 1)
+        self.init_blocks = check_int("init_blocks", init_blocks, 0)
+        self.min_blocks = check_int("min_blocks", min_blocks, 0)
+        self.max_blocks = check_int("max_blocks", max_blocks, 0)
+        if self.min_blocks > self.max_blocks:
+            raise bad_value("min_blocks", min_blocks, f"at most max_blocks={max_blocks}")
+        self.parallelism = check_fraction("parallelism", parallelism)
+        self.max_cpu = quantity("max_cpu", max_cpu, memory=False)
+        self.max_mem = quantity("max_mem", max_mem, memory=True)
+        self.init_cpu = quantity("init_cpu", init_cpu, memory=False)
+        self.init_mem = quantity("init_mem", init_mem, memory=True)
+        for request, limit, name in (
+            (self.init_cpu, self.max_cpu, "init_cpu"),
+            (self.init_mem, self.max_mem, "init_mem"),
+        ):
+            if quantity_value(request) > quantity_value(limit):
+                raise bad_value(
+                    name,
+                    request,
+                    f"at most the limit {limit} (Kubernetes refuses requests above limits)",
+                )
+        self.worker_init = check_text("worker_init", worker_init)
+        if pod_name is not None and (not isinstance(pod_name, str) or not pod_name.strip()):
+            raise bad_value("pod_name", pod_name, "None or a name prefix for the pods")
+        self.pod_name = pod_name
+        self.user_id = _check_id("user_id", user_id)
+        self.group_id = _check_id("group_id", group_id)
+        self.run_as_non_root = check_bool("run_as_non_root", run_as_non_root)
+        self.secret = _check_optional_name("secret", secret)
+        self.persistent_volumes = _check_volumes(persistent_volumes)
+        self.service_account_name = _check_optional_name(
+            "service_account_name", service_account_name
+        )
+        self.annotations = _check_annotations(annotations)
+        self.walltime_limit = None if walltime is None else check_walltime(walltime)
+        if walltime is not None:
+            self.walltime = walltime
+        self.walltime_enforced = walltime is not None
+        self.cmd_timeout = check_int("cmd_timeout", cmd_timeout, 1)
+        if kubeconfig is not None and (not isinstance(kubeconfig, str) or not kubeconfig):
+            raise bad_value("kubeconfig", kubeconfig, "None or the path of a kubeconfig file")
+        if context is not None and (not isinstance(context, str) or not context):
+            raise bad_value("context", context, "None or the name of a context in the kubeconfig")
+        self.kubeconfig = kubeconfig
+        self.context = context
+        self.launcher = None
+        self.script_dir: str | None = None
+        self.owner = uuid.uuid4().hex[:10]
+        self.resources: dict[Any, dict[str, Any]] = {}
+        self._lock = threading.Lock()
+        self._serial = itertools.count()
+        self._core: Any = None
+
+    @property
+    def template(self) -> PodTemplate:
+        """What every pod of this provider shares."""
+        return PodTemplate(
+            image=self.image,
+            namespace=self.namespace,
+            owner=self.owner,
+            max_cpu=self.max_cpu,
+            max_mem=self.max_mem,
+            init_cpu=self.init_cpu,
+            init_mem=self.init_mem,
+            worker_init=self.worker_init,
+            user_id=self.user_id,
+            group_id=self.group_id,
+            run_as_non_root=self.run_as_non_root,
+            secret=self.secret,
+            persistent_volumes=self.persistent_volumes,
+            service_account_name=self.service_account_name,
+            annotations=self.annotations,
+            deadline_s=None
+            if self.walltime_limit is None
+            else int(walltime_to_seconds(self.walltime_limit)),
+        )
+
+    @property
+    def status_polling_interval(self) -> float:
+        """Seconds between status polls (:attr:`polling_interval_s`)."""
+        return self.polling_interval_s
+
+    def manifests(
+        self, command: str, job_name: str = "parsl.block"
+    ) -> tuple[str, list[dict[str, Any]]]:
+        """The job id and pod objects the next block running ``command`` would be (no API call)."""
+        job_id = job_id_for(self.pod_name or "", job_name, next(self._serial), self.owner[:6])
+        template = self.template
+        return job_id, [
+            pod_manifest(template, job_id, name, command)
+            for name in pod_names(job_id, self.nodes_per_block)
+        ]
+
+    # -- the API ---------------------------------------------------------------
+
+    def _api(self) -> Any:
+        with self._lock:
+            if self._core is None:
+                self._core = self._connect()
+            return self._core
+
+    def _connect(self) -> Any:
+        try:
+            from kubernetes import client
+            from kubernetes import config as kube_config
+        except ImportError as e:
+            raise OptionalModuleMissing(
+                ["kubernetes"],
+                "KubernetesProvider needs it: pip install 'parsl-providers[kubernetes]'",
+            ) from e
+        configuration = client.Configuration()
+        config: Any = kube_config  # its loaders are untyped
+        try:
+            if self.kubeconfig is None and "KUBERNETES_SERVICE_HOST" in os.environ:
+                config.load_incluster_config(client_configuration=configuration)
+            else:
+                # $KUBECONFIG is read now, not when the client was imported (it may be a path list).
+                config.load_kube_config(
+                    config_file=self.kubeconfig or os.environ.get("KUBECONFIG") or None,
+                    context=self.context,
+                    client_configuration=configuration,
+                )
+        except (config.ConfigException, OSError, ValueError, TypeError) as e:
+            where = self.kubeconfig or os.environ.get("KUBECONFIG") or "~/.kube/config"
+            raise ProviderError(
+                self.label,
+                f"no usable Kubernetes credentials in {where}: {e} "
+                "(give kubeconfig=..., set KUBECONFIG, or run inside a pod)",
+            ) from e
+        configuration.retries = False  # one try within cmd_timeout; the strategy asks again later
+        self.host = configuration.host
+        return client.CoreV1Api(client.ApiClient(configuration))
+
+    def _call(
+        self,
+        what: str,
+        method: Callable[..., Any],
+        *args: Any,
+        error: type[ProviderError] = ProviderError,
+        **kwargs: Any,
+    ) -> Any:
+        import urllib3
+
+        from kubernetes.client.exceptions import ApiException
+
+        try:
+            return method(*args, _request_timeout=self.cmd_timeout, **kwargs)
+        except ApiException as e:
+            raise error(
+                self.label,
+                f"{what}: the Kubernetes API answered {e.status} {e.reason}: {api_error_message(e.body)}",
+            ) from e
+        except urllib3.exceptions.HTTPError as e:
+            raise error(
+                self.label,
+                f"{what}: no answer from the Kubernetes API at {getattr(self, 'host', '?')} "
+                f"within cmd_timeout={self.cmd_timeout}s: {e}",
+            ) from e
+        except (
+            ValueError
+        ) as e:  # the client could not read the answer (pydantic's errors are ValueErrors)
+            raise error(
+                self.label,
+                f"{what}: the Kubernetes API's answer is not what the client expects: {e}",
+            ) from e
+
+    # -- submit / status / cancel ---------------------------------------------------
+
+    def submit(self, command: str, tasks_per_node: int, job_name: str = "parsl.block") -> str:
+        """Create the block's pods running ``command`` (once per pod); return the block's job id."""
+        check_int("tasks_per_node", tasks_per_node, 1)
+        if not isinstance(command, str) or not command.strip():
+            raise bad_value("command", command, "the worker command, a non-empty string")
+        if not isinstance(job_name, str):
+            raise bad_value("job_name", job_name, "a string")
+        api = self._api()
+
+        job_id, manifests = self.manifests(command, job_name)
+        self._keep(f"{job_id}.pods.json", json.dumps(manifests, indent=2) + "\n")
+        created: list[str] = []
+        for manifest in manifests:
+            name = manifest["metadata"]["name"]
+            try:
+                self._call(
+                    f"creating pod {name} in namespace {self.namespace}",
+                    api.create_namespaced_pod,
+                    self.namespace,
+                    manifest,
+                    error=SubmitException,
+                )
+            except SubmitException:
+                self._delete_quietly(created)
+                raise
+            created.append(name)
+        with self._lock:
+            self.resources[job_id] = {
+                "job_id": job_id,
+                "pods": created,
+                "status": JobStatus(JobState.PENDING),
+            }
+        logger.info("%s: block %s is pods %s", self.label, job_id, ", ".join(created))
+        return job_id
+
+    def status(self, job_ids: list[Any]) -> list[JobStatus]:
+        """Each block's status, in order, from one listing of this provider's pods."""
+        ids = [str(j) for j in job_ids]
+        with self._lock:
+            live = [
+                i for i in ids if i in self.resources and not self.resources[i]["status"].terminal
+            ]
+        if live:
+            api = self._api()
+            listing = self._call(
+                f"listing pods in namespace {self.namespace}",
+                api.list_namespaced_pod,
+                self.namespace,
+                label_selector=owner_selector(self.owner),
+            )
+            pods = api.api_client.sanitize_for_serialization(listing).get("items") or []
+            for job_id in dict.fromkeys(live):
+                mine = [
+                    p
+                    for p in pods
+                    if (p.get("metadata") or {}).get("labels", {}).get(JOB_LABEL) == job_id
+                ]
+                status = block_status(self.resources[job_id]["pods"], mine)
+                if status.state in (JobState.FAILED, JobState.TIMEOUT):
+                    status = self._with_logs(job_id, status)
+                with self._lock:
+                    if not self.resources[job_id]["status"].terminal:
+                        self.resources[job_id]["status"] = status
+        with self._lock:
+            return [
+                self.resources[i]["status"]
+                if i in self.resources
+                else JobStatus(JobState.MISSING, "not a block of this provider")
+                for i in ids
+            ]
+
+    def cancel(self, job_ids: list[Any]) -> list[bool]:
+        """Delete each block's pods; True where every pod was deleted (or already gone)."""
+        results = []
+        for job_id in (str(j) for j in job_ids):
+            with self._lock:
+                resource = self.resources.get(job_id)
+            if resource is None or resource["status"].terminal:
+                results.append(False)
+                continue
+            ok = self._delete(resource["pods"])
+            if ok:
+                with self._lock:
+                    resource["status"] = JobStatus(
+                        JobState.CANCELLED, "pods deleted by the provider"
+                    )
+            results.append(ok)
+        return results
+
+    def _delete(self, names: list[str]) -> bool:
+        from kubernetes.client.exceptions import ApiException
+
+        api = self._api()
+        ok = True
+        for name in names:
+            try:
+                self._call(
+                    f"deleting pod {name}",
+                    api.delete_namespaced_pod,
+                    name,
+                    self.namespace,
+                    grace_period_seconds=0,
+                )
+            except ProviderError as e:
+                if isinstance(e.__cause__, ApiException) and e.__cause__.status == 404:
+                    continue
+                if not isinstance(e.__cause__, ApiException):
+                    raise
+                logger.warning("%s: %s", self.label, e)
+                ok = False
+        return ok
+
+    def _delete_quietly(self, names: list[str]) -> None:
+        try:
+            self._delete(names)
+        except ProviderError as e:
+            logger.warning("%s: could not remove the pods of a failed block: %s", self.label, e)
+
+    def _with_logs(self, job_id: str, status: JobStatus) -> JobStatus:
+        """Keep the last lines of each failed block's pod logs in script_dir; point the status at them."""
+        api = self._api()
+        parts = []
+        for name in self.resources[job_id]["pods"]:
+            try:
+                text = self._call(
+                    f"reading the log of pod {name}",
+                    api.read_namespaced_pod_log,
+                    name,
+                    self.namespace,
+                    tail_lines=_LOG_TAIL_LINES,
+                )
+            except ProviderError as e:
+                text = f"(no log: {e})"
+            parts.append(f"== pod {name}\n{text}")
+        path = self._keep(f"{job_id}.log", "\n".join(parts))
+        return JobStatus(status.state, status.message, status.exit_code, stdout_path=path)
+
+    def _keep(self, filename: str, text: str) -> str | None:
+        try:
+            if self.script_dir is None:
+                self.script_dir = tempfile.mkdtemp(prefix="parsl-kubernetes-")
+            os.makedirs(self.script_dir, mode=0o700, exist_ok=True)
+            path = os.path.join(self.script_dir, filename)
+            with open(path, "w") as f:
+                f.write(text)
+            return path
+        except OSError as e:
+            logger.warning("%s: cannot keep %s in %s: %s", self.label, filename, self.script_dir, e)
+            return None
+
+    def __repr__(self) -> str:
+        return (
+            f"KubernetesProvider(image={self.image!r}, namespace={self.namespace!r}, "
+            f"nodes_per_block={self.nodes_per_block}, init_blocks={self.init_blocks}, "
+            f"min_blocks={self.min_blocks}, max_blocks={self.max_blocks}, "
+            f"max_cpu={self.max_cpu!r}, max_mem={self.max_mem!r})"
+        )
+
+
+def _check_id(field: str, value: Any) -> str | None:
+    if value is None:
+        return None
+    if isinstance(value, bool) or not str(value).isdigit():
+        raise bad_value(field, value, "None or a numeric id such as 1000")
+    return str(value)
+
+
+def _check_optional_name(field: str, value: Any) -> str | None:
+    if value is not None and (not isinstance(value, str) or not value.strip()):
+        raise bad_value(field, value, "None or a Kubernetes object name")
+    return value
+
+
+def _check_volumes(value: Any) -> tuple[tuple[str, str], ...]:
+    expected = "a list of (claim name, mount path) pairs, e.g. [('my-claim', '/data')]"
+    if value is None:
+        return ()
+    if not isinstance(value, list | tuple):
+        raise bad_value("persistent_volumes", value, expected)
+    pairs = []
+    for item in value:
+        if (
+            not isinstance(item, list | tuple)
+            or len(item) != 2
+            or not all(isinstance(x, str) and x for x in item)
+            or not item[1].startswith("/")
+        ):
+            raise bad_value("persistent_volumes", value, expected)
+        pairs.append((item[0], item[1]))
+    return tuple(pairs)
+
+
+def _check_annotations(value: Any) -> dict[str, str]:
+    if value is None:
+        return {}
+    if not isinstance(value, dict) or not all(
+        isinstance(k, str) and isinstance(v, str) for k, v in value.items()
+    ):
+        raise bad_value("annotations", value, "None or a dict of string keys to string values")
+    return dict(value)
