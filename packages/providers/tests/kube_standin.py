@@ -83,6 +83,8 @@ class StandInCluster:
         self.delay_s = 0.0
         self.refuse_next_create: tuple[int, str, str] | None = None
         self.hold_pending = False
+        self.create_answer_delay_s = 0.0  # a create succeeds, but its answer comes this late
+        self.garbage: str | None = None  # when set, every authorized request gets this text, 200 OK
         self.lock = threading.RLock()
         self._server: ThreadingHTTPServer | None = None
         self._thread: threading.Thread | None = None
@@ -309,6 +311,9 @@ def _kill(pod: StandInPod) -> None:
 class _Handler(BaseHTTPRequestHandler):
     standin: StandInCluster
     protocol_version = "HTTP/1.1"
+    disable_nagle_algorithm = (
+        True  # headers and body are separate writes: no 40 ms delayed-ACK stalls
+    )
 
     def log_message(self, format: str, *args: Any) -> None:
         pass
@@ -340,6 +345,9 @@ class _Handler(BaseHTTPRequestHandler):
             return
         length = int(self.headers.get("Content-Length") or 0)
         body = self.rfile.read(length) if length else b""
+        if cluster.garbage is not None:
+            self._send(200, cluster.garbage)
+            return
         match = _PODS.match(url.path)
         if match is None:
             self._send(
@@ -350,6 +358,7 @@ class _Handler(BaseHTTPRequestHandler):
         query = {k: v[-1] for k, v in parse_qs(url.query).items()}
         if method == "POST" and name is None:
             code, obj = cluster.create(ns, json.loads(body))
+            time.sleep(cluster.create_answer_delay_s)
             self._send(code, obj)
         elif method == "GET" and name is None:
             self._send(200, cluster.list(ns, query.get("labelSelector")))

@@ -262,6 +262,32 @@ def test_a_slow_api_server_hits_cmd_timeout(make: MakeProvider, cluster: StandIn
     cluster.delay_s = 0
 
 
+def test_an_answer_that_is_not_json_is_a_clear_error(
+    make: MakeProvider, cluster: StandInCluster
+) -> None:
+    provider = make()
+    job_id = provider.submit("sleep 60", 1)
+    cluster.garbage = "<html>proxy error</html>"
+    with pytest.raises(ProviderError, match="listing pods .*not a pod list"):
+        provider.status([job_id])
+    with pytest.raises(
+        SubmitException, match="creating pod .*not the pod just created: <html>proxy error"
+    ):
+        provider.submit("true", 1)
+    cluster.garbage = None
+    assert provider.status([job_id])[0].state is JobState.RUNNING
+
+
+def test_a_create_whose_answer_never_comes_leaves_no_pod(
+    make: MakeProvider, cluster: StandInCluster
+) -> None:
+    provider = make(nodes_per_block=2, cmd_timeout=1)
+    cluster.create_answer_delay_s = 2  # the pod is made; the answer is too late
+    with pytest.raises(SubmitException, match="creating pod .*cmd_timeout=1s"):
+        provider.submit("sleep 60", 1)
+    assert cluster.pods == {}  # the provider deleted the pod it could not be sure about
+
+
 def test_without_the_kubernetes_client_the_error_says_what_to_install(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
