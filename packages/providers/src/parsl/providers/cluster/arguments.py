@@ -62,6 +62,24 @@ def check_bool(field: str, value: Any) -> bool:
     return value
 
 
+def set_block_scaling(
+    provider: Any,
+    nodes_per_block: Any,
+    init_blocks: Any,
+    min_blocks: Any,
+    max_blocks: Any,
+    parallelism: Any,
+) -> None:
+    """Check the block shape and scaling settings every provider takes, and set them on ``provider``."""
+    provider.nodes_per_block = check_int("nodes_per_block", nodes_per_block, 1)
+    provider.init_blocks = check_int("init_blocks", init_blocks, 0)
+    provider.min_blocks = check_int("min_blocks", min_blocks, 0)
+    provider.max_blocks = check_int("max_blocks", max_blocks, 0)
+    if provider.min_blocks > provider.max_blocks:
+        raise bad_value("min_blocks", min_blocks, f"at most max_blocks={max_blocks}")
+    provider.parallelism = check_fraction("parallelism", parallelism)
+
+
 def check_walltime(value: Any) -> str:
     """Return a walltime in ``HH:MM:SS`` form, e.g. ``"01:30:00"``."""
     if not isinstance(value, str) or WALLTIME_PATTERN.match(value) is None:

@@ -17,10 +17,10 @@ from parsl.launchers.base import Launcher
 from parsl.launchers.simple import SingleNodeLauncher
 from parsl.providers.base import ExecutionProvider
 from parsl.providers.cluster.arguments import (
-    check_fraction,
     check_int,
     check_text,
     check_walltime,
+    set_block_scaling,
 )
 from parsl.providers.cluster.commands import run_command
 from parsl.providers.cluster.scheduler import (
@@ -99,13 +99,7 @@ class ClusterProvider(ExecutionProvider):
             if not isinstance(label, str) or not re.fullmatch(r"[A-Za-z0-9._-]+", label):
                 raise bad_value("label", label, "a name of letters, digits, '.', '_' or '-'")
             self.label = label
-        self.nodes_per_block = check_int("nodes_per_block", nodes_per_block, 1)
-        self.init_blocks = check_int("init_blocks", init_blocks, 0)
-        self.min_blocks = check_int("min_blocks", min_blocks, 0)
-        self.max_blocks = check_int("max_blocks", max_blocks, 0)
-        if self.min_blocks > self.max_blocks:
-            raise bad_value("min_blocks", min_blocks, f"at most max_blocks={max_blocks}")
-        self.parallelism = check_fraction("parallelism", parallelism)
+        set_block_scaling(self, nodes_per_block, init_blocks, min_blocks, max_blocks, parallelism)
         self.walltime = check_walltime(walltime)
         self.scheduler_options = check_text("scheduler_options", scheduler_options)
         self.worker_init = check_text("worker_init", worker_init)

@@ -18,10 +18,10 @@ from parsl.jobs.walltime import walltime_to_seconds
 from parsl.providers.base import ExecutionProvider
 from parsl.providers.cluster.arguments import (
     check_bool,
-    check_fraction,
     check_int,
     check_text,
     check_walltime,
+    set_block_scaling,
 )
 from parsl.providers.errors import ProviderError, SubmitException
 from parsl.providers.kubernetes.pods import (
@@ -126,13 +126,7 @@ class KubernetesProvider(ExecutionProvider):
             raise bad_value("launcher", launcher, "None: each pod runs the worker command itself")
         self.image = image
         self.namespace = namespace
-        self.nodes_per_block = check_int("nodes_per_block", nodes_per_block, 1)
-        self.init_blocks = check_int("init_blocks", init_blocks, 0)
-        self.min_blocks = check_int("min_blocks", min_blocks, 0)
-        self.max_blocks = check_int("max_blocks", max_blocks, 0)
-        if self.min_blocks > self.max_blocks:
-            raise bad_value("min_blocks", min_blocks, f"at most max_blocks={max_blocks}")
-        self.parallelism = check_fraction("parallelism", parallelism)
+        set_block_scaling(self, nodes_per_block, init_blocks, min_blocks, max_blocks, parallelism)
         self.max_cpu = quantity("max_cpu", max_cpu, memory=False)
         self.max_mem = quantity("max_mem", max_mem, memory=True)
         self.init_cpu = quantity("init_cpu", init_cpu, memory=False)
