@@ -27,7 +27,7 @@ from parsl.launchers import SingleNodeLauncher
 from parsl.providers.cluster.commands import run_command
 from parsl.providers.cluster.scheduler import VANISHED_MESSAGE
 from parsl.providers.cluster.shell import ClusterProvider
-from parsl.providers.errors import ProviderError, SubmitException
+from parsl.providers.errors import ProviderError, ScriptPathError, SubmitException
 
 
 def wait_for_state(provider: ClusterProvider, job_id: str, *states: JobState) -> JobStatus:
@@ -292,7 +292,7 @@ def test_unwritable_script_dir(make_provider: MakeProvider, tmp_path: Path) -> N
 def test_script_that_cannot_be_written(make_provider: MakeProvider) -> None:
     # /proc is a directory nobody, root included, can create files in.
     provider = make_provider(script_dir="/proc")
-    with pytest.raises(SubmitException, match="cannot write submit script /proc/"):
+    with pytest.raises(ScriptPathError, match="cannot write submit script /proc/"):
         provider.submit("true", 1)
 
 

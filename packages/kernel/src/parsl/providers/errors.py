@@ -31,3 +31,11 @@ class ScaleOutFailed(ProviderError):
 
 class SchedulerMissingArgs(ProviderError):
     """The scheduler needs a setting that was not given."""
+
+
+#: Parsl's name for the root of the provider exceptions.
+ExecutionProviderException = ProviderError
+
+
+class ScriptPathError(SubmitException):
+    """The submit script could not be written where the provider keeps its scripts."""

@@ -29,7 +29,7 @@ from parsl.providers.cluster.scheduler import (
     SubmitContext,
     reconcile_status,
 )
-from parsl.providers.errors import ProviderError, SubmitException
+from parsl.providers.errors import ProviderError, ScriptPathError, SubmitException
 
 logger = logging.getLogger(__name__)
 
@@ -157,7 +157,7 @@ class ClusterProvider(ExecutionProvider):
                     f.write(text)
                 os.chmod(path, 0o700)
             except OSError as e:
-                raise SubmitException(self.label, f"cannot write submit script {path}: {e}") from e
+                raise ScriptPathError(self.label, f"cannot write submit script {path}: {e}") from e
         argv = self.scheduler.submit_command(script_path)
         try:
             result = run_command(argv, self.cmd_timeout, self.label, SubmitException)

@@ -1,0 +1,1 @@
+"""Parsl's older package for the Torque provider; its module is :mod:`parsl.providers.torque.torque`."""
