@@ -1,4 +1,4 @@
-"""What the scheduler test harnesses share: running setup commands, ports, and stopping daemons by pid."""
+"""What the scheduler test harnesses share: setup commands, ports, waiting, and stopping daemons by pid."""
 
 from __future__ import annotations
 
@@ -7,6 +7,7 @@ import signal
 import socket
 import subprocess
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 
@@ -68,3 +69,45 @@ def stop_pid(pid: int, timeout: float = 20) -> None:
         time.sleep(0.1)
     if pid_alive(pid):
         os.kill(pid, signal.SIGKILL)
+
+
+def log_tail(paths: list[Path], chars: int = 1500) -> str:
+    """The last ``chars`` characters of each log in ``paths`` that exists, each under its path."""
+    return "\n".join(
+        f"{log}:\n{log.read_text(errors='replace')[-chars:]}" for log in paths if log.exists()
+    )
+
+
+def wait_for(
+    ready: Callable[[], bool],
+    timeout: float,
+    what: str,
+    logs: list[Path],
+    pid_files: tuple[Path, ...] = (),
+) -> None:
+    """Poll ``ready`` until it is true, else :class:`SetupError` with the log tails.
+
+    It gives up after ``timeout`` s, or at once when a daemon named in
+    ``pid_files`` has written its pid and is no longer running.
+    """
+    deadline = time.monotonic() + timeout
+    while not ready():
+        dead = [
+            f.name for f in pid_files if (pid := read_pid(f)) is not None and not pid_alive(pid)
+        ]
+        if dead:
+            raise SetupError(
+                f"{', '.join(dead)}: exited while waiting for {what}\n{log_tail(logs)}"
+            )
+        if time.monotonic() > deadline:
+            raise SetupError(f"timed out after {timeout} s waiting for {what}\n{log_tail(logs)}")
+        time.sleep(0.1)
+
+
+def succeeds(cmd: list[str], env: dict[str, str] | None = None, timeout: float = 10) -> bool:
+    """True when ``cmd`` exits 0 within ``timeout`` s (its output is discarded)."""
+    try:
+        p = subprocess.run(cmd, capture_output=True, env=env, timeout=timeout, check=False)
+    except subprocess.TimeoutExpired:
+        return False
+    return p.returncode == 0
