@@ -130,3 +130,16 @@ def test_scheduler_without_history_has_none(tmp_path: Path, fake_system: FakeBat
     assert plain.history_command("1") is None
     with pytest.raises(NotImplementedError):
         plain.parse_history_output(0, "", "", "1")
+
+
+def test_history_command_that_cannot_run_leaves_the_queues_reading(
+    make_provider: MakeProvider, fake_system: FakeBatchSystem, scheduler: HistoryScheduler
+) -> None:
+    # e.g. no sacct on this login node, or one that hangs past cmd_timeout: never an error
+    scheduler.history_path = str(fake_system.state_dir.parent / "no-such-history-tool")
+    provider = make_provider(scheduler)
+    job_id = provider.submit("true", 1)
+    finish_and_forget(fake_system, job_id)
+    time.sleep(HistoryScheduler.history_grace_s + 0.1)
+    status = provider.status([job_id])[0]
+    assert (status.state, status.message) == (JobState.COMPLETED, VANISHED_MESSAGE)

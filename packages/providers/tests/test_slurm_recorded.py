@@ -51,3 +51,55 @@ def test_unknown_job_is_not_an_error() -> None:
     assert rc == 1 and "Invalid job id specified" in err
     statuses = SLURM.parse_status_output(rc, out, err, ["99999"])
     assert statuses["99999"].state is JobState.MISSING
+
+
+# -- sacct, recorded from a Slurm with slurmdbd (see data/slurm/recorded-22.05-sacct) --------
+
+
+@pytest.mark.parametrize(
+    ("case", "job_id", "state", "exit_code", "words"),
+    [
+        ("sacct_completed", "1", JobState.COMPLETED, 0, "COMPLETED, exit code 0:0"),
+        ("sacct_failed", "2", JobState.FAILED, 3, "FAILED, exit code 3:0"),
+        ("sacct_cancelled", "3", JobState.CANCELLED, 0, "CANCELLED by 0"),
+        ("sacct_signalled", "4", JobState.FAILED, 0, "killed by signal 9"),
+        ("sacct_unknown", "99999", JobState.MISSING, None, "no accounting record"),
+        ("sacct_disabled", "1", JobState.MISSING, None, "sacct failed"),
+    ],
+)
+def test_history_from_sacct(
+    case: str, job_id: str, state: JobState, exit_code: int | None, words: str
+) -> None:
+    status = SLURM.parse_history_output(*recorded_sacct(case), job_id)
+    assert status.state is state
+    assert status.exit_code == exit_code
+    assert words in str(status.message)
+
+
+def test_history_ignores_other_jobs_and_odd_lines() -> None:
+    out = "CLUSTER: main\n7|RUNNING|0:0\n\n8|TIMEOUT|0:15\n8.batch|CANCELLED|0:15\n9|WEIRD|x:y\n"
+    assert SLURM.parse_history_output(0, out, "", "8").state is JobState.TIMEOUT
+    assert SLURM.parse_history_output(0, out, "", "7").state is JobState.RUNNING
+    odd = SLURM.parse_history_output(0, out, "", "9")
+    assert odd.state is JobState.UNKNOWN and odd.exit_code is None
+
+
+def test_history_command_names_the_job_and_clusters() -> None:
+    assert SLURM.history_command("12") == [
+        "sacct",
+        "--noheader",
+        "--parsable2",
+        "--allocations",
+        "--format=JobIDRaw,State,ExitCode",
+        "--jobs=12",
+    ]
+    assert "--clusters=a,b" in SlurmScheduler(clusters="a,b").history_command("12")  # type: ignore[operator]
+
+
+def recorded_sacct(case: str) -> tuple[int, str, str]:
+    base = DATA.parent / "recorded-22.05-sacct"
+    return (
+        int((base / f"{case}.rc").read_text()),
+        (base / f"{case}.stdout").read_text(),
+        (base / f"{case}.stderr").read_text(),
+    )

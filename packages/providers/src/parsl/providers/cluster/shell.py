@@ -251,7 +251,11 @@ class ClusterProvider(ExecutionProvider):
         argv = self.scheduler.history_command(job_id)
         if argv is None:
             return missing
-        result = self._run(argv)
+        try:
+            result = self._run(argv)
+        except ProviderError as e:  # no history tool here, or it hung: the queue's reading stands
+            logger.info("%s: no history for job %s: %s", self.label, job_id, e)
+            return missing
         final = self.scheduler.parse_history_output(
             result.returncode, result.stdout, result.stderr, job_id
         )

@@ -222,6 +222,46 @@ class SlurmScheduler(BatchScheduler):
             )
         return [job_id not in refused for job_id in job_ids]
 
+    def history_command(self, job_id: str) -> list[str] | None:
+        """``sacct --noheader --parsable2 --allocations --format=JobIDRaw,State,ExitCode --jobs=ID``.
+
+        It answers where the site runs Slurm's accounting (slurmdbd); where it
+        does not, sacct fails and the job keeps the squeue-only reading.
+        """
+        return [
+            "sacct",
+            "--noheader",
+            "--parsable2",
+            "--allocations",
+            "--format=JobIDRaw,State,ExitCode",
+            *self._cluster_args(),
+            f"--jobs={job_id}",
+        ]
+
+    def parse_history_output(
+        self, returncode: int, stdout: str, stderr: str, job_id: str
+    ) -> JobStatus:
+        """The final state and exit code sacct recorded; MISSING without accounting or a record."""
+        if returncode != 0:
+            return JobStatus(JobState.MISSING, message="no accounting record (sacct failed)")
+        for line in stdout.splitlines():
+            fields = line.strip().split("|")
+            if len(fields) < 3 or fields[0] != job_id:
+                continue
+            long_name = fields[1].split()[0] if fields[1].strip() else ""  # "CANCELLED by 0"
+            state = _SLURM_LONG_STATES.get(long_name, JobState.UNKNOWN)
+            exit_code, _, signal = fields[2].partition(":")
+            code = int(exit_code) if exit_code.isdigit() else None
+            message = f"sacct: {fields[1]}, exit code {fields[2]}"
+            if signal.isdigit() and int(signal):
+                message += f" (killed by signal {signal})"
+            return JobStatus(state, message=message, exit_code=code)
+        return JobStatus(JobState.MISSING, message="no accounting record (sacct)")
+
+
+#: Slurm's long state names (sacct's State column) to Parsl's state.
+_SLURM_LONG_STATES: dict[str, JobState] = dict(SLURM_STATES.values())
+
 
 def slurm_state_to_status(code: str) -> JobStatus:
     """The JobStatus for one of Slurm's compact state codes (UNKNOWN for codes not in the table)."""
@@ -241,8 +281,9 @@ class SlurmProvider(ClusterProvider):
     lines (e.g. ``"#SBATCH --gres=gpu:1"``) are added after them, and
     ``worker_init`` runs before the launched worker command. Status comes
     from ``squeue``; a job that squeue no longer lists after it was seen is
-    reported COMPLETED with an unknown exit status (``sacct`` is not used,
-    since it needs Slurm's accounting database).
+    looked up once with ``sacct`` (its recorded final state and exit code,
+    where the site runs Slurm's accounting database), else reported
+    COMPLETED with an unknown exit status.
 
     Args:
         partition: ``--partition``; None uses the cluster's default.
