@@ -173,3 +173,25 @@ def test_sacct_reports_a_finished_job_with_its_default_account_and_exit_code(
 def test_sacct_knows_nothing_of_a_job_that_never_existed(slurm: object) -> None:
     """The check above can fail: sacct does not invent records."""
     assert sacct_record("999999") == {}
+
+
+def test_slurm_providers_history_command_reads_the_real_sacct(
+    slurm: object, tmp_path: Path
+) -> None:
+    """The sacct line SlurmProvider runs for a job that left squeue, parsed as the provider does."""
+    from parsl.jobs.states import JobState
+    from parsl.providers.cluster.slurm import SlurmScheduler
+
+    provider = slurm_provider()
+    provider.script_dir = str(tmp_path / "scripts")
+    job_id = provider.submit("exit 3", 1)
+    scheduler = SlurmScheduler()
+    argv = scheduler.history_command(job_id)
+    assert argv is not None
+
+    def final() -> Any:
+        done = subprocess.run(argv, capture_output=True, text=True, timeout=30, check=False)
+        return scheduler.parse_history_output(done.returncode, done.stdout, done.stderr, job_id)
+
+    wait_until(lambda: final().state is JobState.FAILED, timeout=30)
+    assert final().exit_code == 3
