@@ -11,11 +11,12 @@ from __future__ import annotations
 
 import subprocess
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 import pytest
+from slurm_blocks import htex, slurm_provider, wait_until
 
 import parsl
 from parsl import python_app
@@ -24,60 +25,11 @@ from parsl.executors import HighThroughputExecutor
 from parsl.executors.errors import ScalingFailed
 from parsl.executors.high_throughput.block_monitor import MAX_FAILED_BLOCKS
 from parsl.executors.high_throughput.errors import BlocksFailed
-from parsl.launchers import SrunLauncher
-from parsl.providers import SlurmProvider
 
 pytestmark = pytest.mark.timeout(120)
 
 #: What sbatch says when the user has no association with the account named.
 REFUSAL = "Invalid account or account/partition combination specified"
-
-
-def wait_until(condition: Callable[[], bool], timeout: float = 60) -> None:
-    deadline = time.monotonic() + timeout
-    while not condition():
-        assert time.monotonic() < deadline, "condition not reached in time"
-        time.sleep(0.2)
-
-
-def slurm_provider(**kw: Any) -> SlurmProvider:
-    settings: dict[str, Any] = {
-        "partition": "debug",
-        "launcher": SrunLauncher(),
-        "exclusive": False,
-        "init_blocks": 1,
-        "walltime": "00:05:00",
-        "nodes_per_block": 1,
-    }
-    provider = SlurmProvider(**(settings | kw))
-    provider.polling_interval_s = 0.5
-    return provider
-
-
-def htex(provider: SlurmProvider) -> HighThroughputExecutor:
-    return HighThroughputExecutor(
-        label="slurm_accounting_htex",
-        provider=provider,
-        max_workers_per_node=1,
-        cores_per_worker=1,
-        heartbeat_period=1,
-        heartbeat_threshold=5,
-    )
-
-
-@pytest.fixture
-def load(slurm: object, tmp_path: Path) -> Iterator[Callable[..., HighThroughputExecutor]]:
-    """Load a DataFlowKernel with one Slurm-backed htex; cleared (blocks cancelled) afterwards."""
-
-    def _load(provider: SlurmProvider, **config: Any) -> HighThroughputExecutor:
-        executor = htex(provider)
-        parsl.load(Config(executors=[executor], run_dir=str(tmp_path / "runinfo"), **config))
-        return executor
-
-    try:
-        yield _load
-    finally:
-        parsl.clear()
 
 
 def sacct_record(job_id: str) -> dict[str, str]:
@@ -106,7 +58,7 @@ def slurm_job_id() -> str:
 def test_unknown_account_at_load_is_a_clear_error_with_sbatchs_words(
     slurm: object, tmp_path: Path
 ) -> None:
-    executor = htex(slurm_provider(account="nosuchaccount"))
+    executor = htex(slurm_provider(account="nosuchaccount"), "slurm_accounting_htex")
     config = Config(executors=[executor], run_dir=str(tmp_path / "runinfo"), strategy="none")
     try:
         with pytest.raises(ScalingFailed, match="Invalid account") as caught:
