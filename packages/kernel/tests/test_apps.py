@@ -156,6 +156,34 @@ def test_bash_exit_failure_has_exitcode(dfk: DataFlowKernel) -> None:
     assert exit_with(0).result(timeout=10) == 0
 
 
+def test_bash_exit_failure_shows_the_end_of_this_runs_stderr(
+    dfk: DataFlowKernel, tmp_path: Path
+) -> None:
+    err = tmp_path / "app.err"
+    err.write_text("old line from an earlier run\n")
+    noisy = bash_app(
+        lambda stderr=None: (
+            "for i in $(seq 1 30); do echo line-$i >&2; done; echo 'srun: error: too many' >&2; exit 4"
+        )
+    )
+    with pytest.raises(BashExitFailure) as e:
+        noisy(stderr=str(err)).result(timeout=10)
+    tail = e.value.stderr_tail
+    assert tail is not None and tail.endswith("srun: error: too many")
+    assert len(tail.splitlines()) == 10 and "line-22" in tail and "line-21" not in tail
+    assert "old line" not in tail  # appended to, but only this run's lines are shown
+    assert str(e.value).startswith(
+        "bash_app <lambda> failed with unix exit code 4; the end of its stderr:"
+    )
+    # write-only mode, and no stderr file at all
+    with pytest.raises(BashExitFailure) as e:
+        noisy(stderr=(str(tmp_path / "w.err"), "w")).result(timeout=10)
+    assert e.value.stderr_tail is not None and "too many" in e.value.stderr_tail
+    with pytest.raises(BashExitFailure) as e:
+        exit_with(5).result(timeout=10)
+    assert e.value.stderr_tail is None and str(e.value).endswith("exit code 5")
+
+
 def test_bash_runs_under_bash(dfk: DataFlowKernel, tmp_path: Path) -> None:
     out = tmp_path / "shell.txt"
     app = bash_app(lambda stdout=None: "echo ${BASH_VERSION:+is-bash}")

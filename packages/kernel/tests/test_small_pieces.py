@@ -98,7 +98,12 @@ def test_error_classes() -> None:
     assert e.field == "x" and e.value == 3 and "x=3" in str(e)
     assert "mod" in str(OptionalModuleMissing(["mod"], "for a reason"))
     b = pickle.loads(pickle.dumps(BashExitFailure("app", 4)))
-    assert b.exitcode == 4
+    assert b.exitcode == 4 and b.stderr_tail is None
+    t = pickle.loads(pickle.dumps(BashExitFailure("app", 4, "why")))
+    assert (t.stderr_tail, str(t)) == (
+        "why",
+        "bash_app app failed with unix exit code 4; the end of its stderr:\nwhy",
+    )
     m = pickle.loads(pickle.dumps(MissingOutputs("gone", ["a"])))
     assert m.outputs == ["a"]
     d = pickle.loads(pickle.dumps(DependencyError([(ValueError("v"), 1)], 2)))

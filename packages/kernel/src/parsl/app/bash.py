@@ -77,8 +77,12 @@ def run_bash_app(
         if not isinstance(out, int):
             out.close()
         raise
+    err_start = err.tell() if not isinstance(err, int) else 0
+    tail = None
     try:
         returncode = _run(command, out, err, walltime)
+        if returncode not in (0, -1) and not isinstance(err, int):
+            tail = _tail(err, err_start)
     finally:
         for stream in (out, err):
             if not isinstance(stream, int):
@@ -86,9 +90,28 @@ def run_bash_app(
     if returncode == -1:
         raise AppTimeout(f"bash_app {app_name} exceeded walltime {walltime} s")
     if returncode != 0:
-        raise BashExitFailure(app_name, returncode)
+        raise BashExitFailure(app_name, returncode, tail)
     _check_outputs(app_name, kwargs.get("outputs") or [])
     return 0
+
+
+#: How much of a failed command's stderr its BashExitFailure shows.
+STDERR_TAIL_BYTES = 2048
+STDERR_TAIL_LINES = 10
+
+
+def _tail(stream: IO[bytes], start: int) -> str | None:
+    """The last lines written to ``stream``'s file after offset ``start`` (this run's), or None."""
+    try:
+        stream.flush()
+        with open(stream.name, "rb") as f:  # the stream itself may be write-only
+            end = f.seek(0, os.SEEK_END)
+            f.seek(max(start, end - STDERR_TAIL_BYTES))
+            data = f.read()
+    except (OSError, ValueError, TypeError):  # not a named file, or gone: no tail
+        return None
+    lines = data.decode(errors="replace").splitlines()[-STDERR_TAIL_LINES:]
+    return "\n".join(lines).strip() or None
 
 
 def _run(command: str, out: IO[bytes] | int, err: IO[bytes] | int, walltime: Any) -> int:

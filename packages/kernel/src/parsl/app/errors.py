@@ -28,15 +28,24 @@ class BashAppNoReturn(AppException):
 
 
 class BashExitFailure(AppException):
-    """A bash app's command exited non-zero; ``exitcode`` holds the code."""
+    """A bash app's command exited non-zero; ``exitcode`` holds the code.
 
-    def __init__(self, app_name: str, exitcode: int) -> None:
-        super().__init__(f"bash_app {app_name} failed with unix exit code {exitcode}")
+    ``stderr_tail`` holds the last lines the command wrote to its
+    ``stderr`` file in this run (None when stderr was not kept in a file);
+    the message shows them, so the reason is in the exception itself.
+    """
+
+    def __init__(self, app_name: str, exitcode: int, stderr_tail: str | None = None) -> None:
+        message = f"bash_app {app_name} failed with unix exit code {exitcode}"
+        if stderr_tail:
+            message += f"; the end of its stderr:\n{stderr_tail}"
+        super().__init__(message)
         self.app_name = app_name
         self.exitcode = exitcode
+        self.stderr_tail = stderr_tail
 
     def __reduce__(self) -> tuple[Any, ...]:
-        return (type(self), (self.app_name, self.exitcode))
+        return (type(self), (self.app_name, self.exitcode, self.stderr_tail))
 
 
 class AppTimeout(AppException):
