@@ -83,6 +83,9 @@ class StandInCluster:
         self.delay_s = 0.0
         self.refuse_next_create: tuple[int, str, str] | None = None
         self.hold_pending = False
+        self.refuse_deletes: tuple[int, str, str] | None = (
+            None  # (code, reason, message) for every delete
+        )
         self.create_answer_delay_s = 0.0  # a create succeeds, but its answer comes this late
         self.garbage: str | None = None  # when set, every authorized request gets this text, 200 OK
         self.lock = threading.RLock()
@@ -378,6 +381,9 @@ class _Handler(BaseHTTPRequestHandler):
                     self._send(200, text)
                 else:
                     self._send(200, cluster.view(pod))
+        elif method == "DELETE" and name is not None and cluster.refuse_deletes is not None:
+            code, reason, message = cluster.refuse_deletes
+            self._send(code, status(code, reason, message))
         elif method == "DELETE" and name is not None:
             code, obj = cluster.delete(ns, name)
             self._send(code, obj)

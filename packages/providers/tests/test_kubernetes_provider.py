@@ -367,3 +367,55 @@ def test_defaults_and_repr_follow_parsl() -> None:
     assert provider.launcher is None and not provider.walltime_enforced
     assert provider.label == "kubernetes"
     assert "image='python:3.11'" in repr(provider)
+
+
+def test_a_refused_delete_is_false_and_the_block_stays_live(
+    make: MakeProvider, cluster: StandInCluster
+) -> None:
+    provider = make()
+    job_id = provider.submit("sleep 60", 1)
+    cluster.refuse_deletes = (403, "Forbidden", 'pods "x" is forbidden: cannot delete')
+    assert provider.cancel([job_id]) == [False]
+    assert provider.status([job_id])[0].state is JobState.RUNNING
+    cluster.refuse_deletes = None
+    assert provider.cancel([job_id]) == [True]
+
+
+def test_a_pod_gone_from_a_failed_block_says_it_has_no_log(
+    make: MakeProvider, cluster: StandInCluster
+) -> None:
+    provider = make(nodes_per_block=2)
+    job_id = provider.submit("sleep 60", 1)
+    cluster.delete("default", f"{job_id}-1")
+    status = provider.status([job_id])[0]
+    assert status.state is JobState.FAILED and f"{job_id}-1 is gone" in str(status.message)
+    assert status.stdout is not None
+    assert f"== pod {job_id}-1\n(no log: " in status.stdout and "404" in status.stdout
+
+
+def test_an_unwritable_script_dir_does_not_stop_the_block(make: MakeProvider) -> None:
+    provider = make()
+    provider.script_dir = "/proc/no-such-dir"  # nothing can be created under /proc
+    job_id = provider.submit("sleep 60", 1)
+    assert provider.status([job_id])[0].state is JobState.RUNNING
+
+
+def test_numeric_ids_annotations_and_polling_interval() -> None:
+    provider = KubernetesProvider(
+        "python:3.11", user_id=1000, group_id="100", annotations={"team": "physics"}
+    )
+    _, (pod,) = provider.manifests("true")
+    assert pod["spec"]["containers"][0]["securityContext"] == {"runAsUser": 1000, "runAsGroup": 100}
+    assert pod["metadata"]["annotations"] == {"team": "physics"}
+    provider.polling_interval_s = 2.5
+    assert provider.status_polling_interval == 2.5
+
+
+def test_cancel_of_a_block_whose_pod_is_already_gone_is_accepted(
+    make: MakeProvider, cluster: StandInCluster
+) -> None:
+    provider = make(nodes_per_block=2)
+    job_id = provider.submit("sleep 60", 1)
+    cluster.delete("default", f"{job_id}-0")  # gone before the provider heard of it
+    assert provider.cancel([job_id]) == [True]
+    assert cluster.pods == {}
