@@ -2,9 +2,12 @@
 
 * :mod:`~parsl.providers.kubernetes.pods`: the pure part (pod names,
   resource quantities, the pod manifest, pod JSON to Parsl job states).
+* :mod:`~parsl.providers.kubernetes.api`: :class:`PodAPI`, the few pod
+  calls made through the ``kubernetes`` client (an optional dependency:
+  ``pip install 'parsl-providers[kubernetes]'``), each bounded by
+  ``cmd_timeout``, each failure a ProviderError with the API's own message.
 * :mod:`~parsl.providers.kubernetes.provider`: :class:`KubernetesProvider`,
-  the I/O shell around the ``kubernetes`` client (an optional dependency:
-  ``pip install 'parsl-providers[kubernetes]'``).
+  which keeps track of blocks (their pods, states and logs).
 
 Also reachable as ``from parsl.providers import KubernetesProvider``.
 """
