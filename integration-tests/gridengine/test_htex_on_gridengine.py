@@ -22,9 +22,10 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from block_apps import env_of, nap_then_env_of, wait_until
+from block_apps import mark_then_sleep as mark_env_then_sleep
 
 import parsl
-from parsl import python_app
 from parsl.config import Config
 from parsl.executors import HighThroughputExecutor
 from parsl.executors.errors import ScalingFailed
@@ -34,14 +35,6 @@ from parsl.launchers import SimpleLauncher
 from parsl.providers import GridEngineProvider
 
 pytestmark = pytest.mark.timeout(60)
-
-
-def wait_until(condition: Callable[[], bool], timeout: float = 40) -> None:
-    """Poll ``condition`` every 0.2 s; fail the test if it is not true within ``timeout`` seconds."""
-    deadline = time.monotonic() + timeout
-    while not condition():
-        assert time.monotonic() < deadline, "condition not reached in time"
-        time.sleep(0.2)
 
 
 def gridengine_provider(**kw: Any) -> GridEngineProvider:
@@ -101,31 +94,16 @@ def qacct_record(job_id: str) -> str:
     return out.stdout if out.returncode == 0 else ""
 
 
-@python_app
-def ge_job_id() -> str:
-    import os
-
-    return os.environ.get("JOB_ID", "none")
+def ge_job_id() -> Any:
+    return env_of("JOB_ID")
 
 
-@python_app
-def nap_then_job_id(seconds: float) -> str:
-    import os
-    import time
-
-    time.sleep(seconds)
-    return os.environ.get("JOB_ID", "none")
+def nap_then_job_id(seconds: float) -> Any:
+    return nap_then_env_of("JOB_ID", seconds)
 
 
-@python_app
-def mark_then_sleep(marker: str, seconds: float) -> str:
-    import os
-    import time
-
-    with open(marker, "a") as f:
-        f.write(os.environ.get("JOB_ID", "none") + "\n")
-    time.sleep(seconds)
-    return os.environ.get("JOB_ID", "none")
+def mark_then_sleep(marker: str, seconds: float) -> Any:
+    return mark_env_then_sleep("JOB_ID", marker, seconds)
 
 
 def test_tasks_run_inside_the_blocks_batch_job(load: Callable[..., HighThroughputExecutor]) -> None:

@@ -8,16 +8,16 @@ on 127.0.0.1 and run tasks.
 
 from __future__ import annotations
 
-import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
+from block_apps import env_of, nap_then_env_of, wait_until
+from block_apps import mark_then_sleep as mark_env_then_sleep
 from kube_standin import StandInCluster
 
 import parsl
-from parsl import python_app
 from parsl.config import Config
 from parsl.executors import HighThroughputExecutor
 from parsl.executors.errors import ScalingFailed
@@ -28,38 +28,16 @@ from parsl.providers import KubernetesProvider
 pytestmark = pytest.mark.timeout(120)
 
 
-def wait_until(condition: Callable[[], bool], timeout: float = 60) -> None:
-    deadline = time.monotonic() + timeout
-    while not condition():
-        assert time.monotonic() < deadline, "condition not reached in time"
-        time.sleep(0.2)
+def pod_name() -> Any:
+    return env_of("PARSL_POD_NAME")
 
 
-@python_app
-def pod_name() -> str:
-    import os
-
-    return os.environ.get("PARSL_POD_NAME", "none")
+def nap_then_pod_name(seconds: float) -> Any:
+    return nap_then_env_of("PARSL_POD_NAME", seconds)
 
 
-@python_app
-def nap_then_pod_name(seconds: float) -> str:
-    import os
-    import time
-
-    time.sleep(seconds)
-    return os.environ.get("PARSL_POD_NAME", "none")
-
-
-@python_app
-def mark_then_sleep(marker: str, seconds: float) -> str:
-    import os
-    import time
-
-    with open(marker, "a") as f:
-        f.write(os.environ.get("PARSL_POD_NAME", "none") + "\n")
-    time.sleep(seconds)
-    return os.environ.get("PARSL_POD_NAME", "none")
+def mark_then_sleep(marker: str, seconds: float) -> Any:
+    return mark_env_then_sleep("PARSL_POD_NAME", marker, seconds)
 
 
 @pytest.fixture

@@ -12,12 +12,14 @@ import subprocess
 import time
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import pytest
-from slurm_blocks import htex, slurm_provider, wait_until
+from block_apps import env_of, nap_then_env_of, wait_until
+from block_apps import mark_then_sleep as mark_env_then_sleep
+from slurm_blocks import htex, slurm_provider
 
 import parsl
-from parsl import python_app
 from parsl.config import Config
 from parsl.executors import HighThroughputExecutor
 from parsl.executors.errors import ScalingFailed
@@ -39,31 +41,16 @@ def squeue_states(job_ids: list[str]) -> list[str]:
     return out.stdout.split()
 
 
-@python_app
-def slurm_job_id() -> str:
-    import os
-
-    return os.environ.get("SLURM_JOB_ID", "none")
+def slurm_job_id() -> Any:
+    return env_of("SLURM_JOB_ID")
 
 
-@python_app
-def nap_then_job_id(seconds: float) -> str:
-    import os
-    import time
-
-    time.sleep(seconds)
-    return os.environ.get("SLURM_JOB_ID", "none")
+def nap_then_job_id(seconds: float) -> Any:
+    return nap_then_env_of("SLURM_JOB_ID", seconds)
 
 
-@python_app
-def mark_then_sleep(marker: str, seconds: float) -> str:
-    import os
-    import time
-
-    with open(marker, "a") as f:
-        f.write(os.environ.get("SLURM_JOB_ID", "none") + "\n")
-    time.sleep(seconds)
-    return os.environ.get("SLURM_JOB_ID", "none")
+def mark_then_sleep(marker: str, seconds: float) -> Any:
+    return mark_env_then_sleep("SLURM_JOB_ID", marker, seconds)
 
 
 def test_tasks_run_inside_the_blocks_batch_job(load: Callable[..., HighThroughputExecutor]) -> None:

@@ -16,10 +16,10 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from slurm_blocks import htex, slurm_provider, wait_until
+from block_apps import env_of, wait_until
+from slurm_blocks import htex, slurm_provider
 
 import parsl
-from parsl import python_app
 from parsl.config import Config
 from parsl.executors import HighThroughputExecutor
 from parsl.executors.errors import ScalingFailed
@@ -48,11 +48,8 @@ def sacct_record(job_id: str) -> dict[str, str]:
     return {}
 
 
-@python_app
-def slurm_job_id() -> str:
-    import os
-
-    return os.environ.get("SLURM_JOB_ID", "none")
+def slurm_job_id() -> Any:
+    return env_of("SLURM_JOB_ID")
 
 
 def test_unknown_account_at_load_is_a_clear_error_with_sbatchs_words(
