@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import concurrent.futures
 import os
 import sys
 import time
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import htex_tasks
 import psutil
@@ -82,6 +84,24 @@ def test_submit_runs_on_worker_processes(make_htex: MakeHtex) -> None:
     assert info["pid"] != os.getpid()
     assert info["env"]["PARSL_WORKER_BLOCK_ID"] == "0"
     assert htex.submit(htex_tasks.add, {}, 40, b=2).result(timeout=30) == 42
+
+
+def test_submitted_futures_work_with_wait_as_completed_timeouts_and_callbacks(
+    make_htex: MakeHtex,
+) -> None:
+    htex = make_htex()
+    slow = htex.submit(htex_tasks.sleep_then, {}, 1.0, "slow")
+    with pytest.raises(concurrent.futures.TimeoutError):
+        slow.result(timeout=0.05)
+    seen: list[Any] = []
+    slow.add_done_callback(lambda f: seen.append(f.result()))
+    quick = [htex.submit(htex_tasks.add, {}, i, b=1) for i in range(20)]
+    done, not_done = concurrent.futures.wait([*quick, slow], timeout=30)
+    assert not not_done and len(done) == 21
+    assert sorted(f.result() for f in concurrent.futures.as_completed(quick, timeout=30)) == list(
+        range(1, 21)
+    )
+    assert seen == ["slow"]
 
 
 def test_task_exception_is_the_original_with_remote_traceback(make_htex: MakeHtex) -> None:
