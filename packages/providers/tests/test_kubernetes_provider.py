@@ -419,3 +419,19 @@ def test_cancel_of_a_block_whose_pod_is_already_gone_is_accepted(
     cluster.delete("default", f"{job_id}-0")  # gone before the provider heard of it
     assert provider.cancel([job_id]) == [True]
     assert cluster.pods == {}
+
+
+def test_settings_changed_after_construction_are_used(
+    make: MakeProvider, cluster: StandInCluster
+) -> None:
+    provider = make()
+    provider.namespace = "science"  # as a user might, after building the provider
+    job_id = provider.submit("sleep 60", 1)
+    assert ("science", f"{job_id}-0") in cluster.pods
+    _, (pod,) = provider.manifests("true")
+    assert pod["metadata"]["namespace"] == "science"
+    provider.cmd_timeout = 1
+    cluster.delay_s = 2
+    with pytest.raises(ProviderError, match="cmd_timeout=1s"):
+        provider.status([job_id])
+    cluster.delay_s = 0

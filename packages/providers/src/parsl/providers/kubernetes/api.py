@@ -7,7 +7,7 @@ import logging
 import os
 import threading
 from collections.abc import Callable
-from typing import Any
+from typing import Any, Protocol
 
 from parsl.errors import OptionalModuleMissing
 from parsl.providers.errors import ProviderError, SubmitException
@@ -24,6 +24,16 @@ def http_status(error: BaseException) -> int | None:
     return int(cause.status) if isinstance(cause, ApiException) and cause.status else None
 
 
+class PodSettings(Protocol):
+    """Where PodAPI reads its settings from (the KubernetesProvider)."""
+
+    label: str
+    namespace: str
+    cmd_timeout: int
+    kubeconfig: str | None
+    context: str | None
+
+
 class PodAPI:
     """Creates, lists, deletes and reads the logs of pods in one namespace, through the official client.
 
@@ -36,22 +46,32 @@ class PodAPI:
     faster and the same across the client's generations.
     """
 
-    def __init__(
-        self,
-        label: str,
-        namespace: str,
-        cmd_timeout: int,
-        kubeconfig: str | None = None,
-        context: str | None = None,
-    ) -> None:
-        self.label = label
-        self.namespace = namespace
-        self.cmd_timeout = cmd_timeout
-        self.kubeconfig = kubeconfig
-        self.context = context
+    def __init__(self, settings: PodSettings) -> None:
+        self.settings = settings
         self.host = "?"
         self._core: Any = None
         self._lock = threading.Lock()
+
+    # Read at each call, so a setting changed on the provider after it was made still counts.
+    @property
+    def label(self) -> str:
+        return self.settings.label
+
+    @property
+    def namespace(self) -> str:
+        return self.settings.namespace
+
+    @property
+    def cmd_timeout(self) -> int:
+        return self.settings.cmd_timeout
+
+    @property
+    def kubeconfig(self) -> str | None:
+        return self.settings.kubeconfig
+
+    @property
+    def context(self) -> str | None:
+        return self.settings.context
 
     # -- connection ----------------------------------------------------------------
 

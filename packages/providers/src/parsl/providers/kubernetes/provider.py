@@ -170,7 +170,7 @@ class KubernetesProvider(ExecutionProvider):
         self.resources: dict[Any, dict[str, Any]] = {}
         self._lock = threading.Lock()
         self._serial = itertools.count()
-        self.api = PodAPI(self.label, namespace, self.cmd_timeout, kubeconfig, context)
+        self.api = PodAPI(self)
 
     @property
     def template(self) -> PodTemplate:
