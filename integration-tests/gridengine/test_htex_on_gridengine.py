@@ -22,7 +22,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from block_apps import env_of, nap_then_env_of, wait_until
+from block_apps import env_of, htex_loader, nap_then_env_of, one_worker_htex, wait_until
 from block_apps import mark_then_sleep as mark_env_then_sleep
 
 import parsl
@@ -53,30 +53,14 @@ def gridengine_provider(**kw: Any) -> GridEngineProvider:
 
 
 def htex(provider: GridEngineProvider) -> HighThroughputExecutor:
-    """One worker per block (the node has two CPUs), with quick heartbeats."""
-    return HighThroughputExecutor(
-        label="ge_htex",
-        provider=provider,
-        max_workers_per_node=1,
-        cores_per_worker=1,
-        heartbeat_period=1,
-        heartbeat_threshold=5,
-    )
+    return one_worker_htex(provider, "ge_htex")
 
 
 @pytest.fixture
 def load(gridengine: object, tmp_path: Path) -> Iterator[Callable[..., HighThroughputExecutor]]:
     """Load a DataFlowKernel with one Grid Engine-backed htex; cleared (blocks qdel'ed) afterwards."""
-
-    def _load(provider: GridEngineProvider, **config: Any) -> HighThroughputExecutor:
-        executor = htex(provider)
-        parsl.load(Config(executors=[executor], run_dir=str(tmp_path / "runinfo"), **config))
-        return executor
-
-    try:
-        yield _load
-    finally:
-        parsl.clear()
+    with htex_loader(str(tmp_path / "runinfo"), "ge_htex") as load_htex:
+        yield load_htex
 
 
 def qstat_jobs() -> dict[str, str]:

@@ -4,18 +4,14 @@ import os
 import sys
 from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import Any
 
 import pytest
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-from slurm_blocks import htex
+from block_apps import htex_loader
 from slurm_cluster import SlurmCluster
 
-import parsl
-from parsl.config import Config
 from parsl.executors import HighThroughputExecutor
-from parsl.providers import SlurmProvider
 
 
 @pytest.fixture(scope="session")
@@ -38,15 +34,5 @@ def slurm(tmp_path_factory: pytest.TempPathFactory) -> Iterator[SlurmCluster]:
 @pytest.fixture
 def load(slurm: SlurmCluster, tmp_path: Path) -> Iterator[Callable[..., HighThroughputExecutor]]:
     """Load a DataFlowKernel with one Slurm-backed htex; cleared (blocks cancelled) afterwards."""
-
-    def _load(
-        provider: SlurmProvider, label: str = "slurm_htex", **config: Any
-    ) -> HighThroughputExecutor:
-        executor = htex(provider, label)
-        parsl.load(Config(executors=[executor], run_dir=str(tmp_path / "runinfo"), **config))
-        return executor
-
-    try:
-        yield _load
-    finally:
-        parsl.clear()
+    with htex_loader(str(tmp_path / "runinfo"), "slurm_htex") as load_htex:
+        yield load_htex

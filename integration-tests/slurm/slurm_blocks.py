@@ -1,22 +1,14 @@
-"""What the HTEX-on-Slurm tests share: a polling helper, the block shape they use, the executor."""
+"""What the HTEX-on-Slurm tests share: the block shape they use and the executor over it."""
 
 from __future__ import annotations
 
-import time
-from collections.abc import Callable
 from typing import Any
+
+from block_apps import one_worker_htex
 
 from parsl.executors import HighThroughputExecutor
 from parsl.launchers import SrunLauncher
 from parsl.providers import SlurmProvider
-
-
-def wait_until(condition: Callable[[], bool], timeout: float = 60) -> None:
-    """Poll ``condition`` every 0.2 s; fail the test if it is not true within ``timeout`` seconds."""
-    deadline = time.monotonic() + timeout
-    while not condition():
-        assert time.monotonic() < deadline, "condition not reached in time"
-        time.sleep(0.2)
 
 
 def slurm_provider(**kw: Any) -> SlurmProvider:
@@ -35,12 +27,5 @@ def slurm_provider(**kw: Any) -> SlurmProvider:
 
 
 def htex(provider: SlurmProvider, label: str = "slurm_htex") -> HighThroughputExecutor:
-    """One worker per block (the node has two CPUs), with quick heartbeats."""
-    return HighThroughputExecutor(
-        label=label,
-        provider=provider,
-        max_workers_per_node=1,
-        cores_per_worker=1,
-        heartbeat_period=1,
-        heartbeat_threshold=5,
-    )
+    """The shared one-worker executor (block_apps.one_worker_htex) over a Slurm block."""
+    return one_worker_htex(provider, label)

@@ -17,6 +17,7 @@ from parsl.jobs.walltime import walltime_to_seconds
 from parsl.providers.base import ExecutionProvider
 from parsl.providers.cluster.arguments import (
     check_bool,
+    check_directive_value,
     check_int,
     check_text,
     check_walltime,
@@ -147,9 +148,9 @@ class KubernetesProvider(ExecutionProvider):
         self.user_id = _check_id("user_id", user_id)
         self.group_id = _check_id("group_id", group_id)
         self.run_as_non_root = check_bool("run_as_non_root", run_as_non_root)
-        self.secret = _check_optional_name("secret", secret)
+        self.secret = check_directive_value("secret", secret)
         self.persistent_volumes = _check_volumes(persistent_volumes)
-        self.service_account_name = _check_optional_name(
+        self.service_account_name = check_directive_value(
             "service_account_name", service_account_name
         )
         self.annotations = _check_annotations(annotations)
@@ -341,12 +342,6 @@ def _check_id(field: str, value: Any) -> str | None:
     if isinstance(value, bool) or not str(value).isdigit():
         raise bad_value(field, value, "None or a numeric id such as 1000")
     return str(value)
-
-
-def _check_optional_name(field: str, value: Any) -> str | None:
-    if value is not None and (not isinstance(value, str) or not value.strip()):
-        raise bad_value(field, value, "None or a Kubernetes object name")
-    return value
 
 
 def _check_volumes(value: Any) -> tuple[tuple[str, str], ...]:
