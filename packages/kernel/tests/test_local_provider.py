@@ -202,11 +202,20 @@ def test_cancel_sigkills_what_ignores_sigterm(make_provider: MakeProvider, tmp_p
     assert provider.status([job_id])[0].state == JobState.CANCELLED
 
 
-def test_cancel_several_blocks_at_once_shares_one_grace(make_provider: MakeProvider) -> None:
+def test_cancel_several_blocks_at_once_shares_one_grace(
+    make_provider: MakeProvider, tmp_path: Path
+) -> None:
     provider = make_provider(launcher=SimpleLauncher())
-    ids = [provider.submit("trap '' TERM; while :; do sleep 0.1; done", 1) for _ in range(3)]
+    marks = [tmp_path / f"trapped-{i}" for i in range(3)]
+    ids = [
+        provider.submit(f"trap '' TERM; touch {mark}; while :; do sleep 0.1; done", 1)
+        for mark in marks
+    ]
     assert len(set(ids)) == 3
-    time.sleep(0.2)  # let the traps be set
+    deadline = time.monotonic() + 10
+    while not all(mark.exists() for mark in marks):  # every block now ignores SIGTERM
+        assert time.monotonic() < deadline, "the blocks did not start"
+        time.sleep(0.02)
     started = time.monotonic()
     assert provider.cancel(ids) == [True, True, True]
     assert time.monotonic() - started < 2  # not three graces in a row
