@@ -6,6 +6,7 @@ from abc import ABC, abstractmethod
 from dataclasses import dataclass
 
 from parsl.dataflow.states import States
+from parsl.monitoring.types import TaggedMonitoringMessage
 
 
 @dataclass(frozen=True, slots=True)
@@ -20,6 +21,29 @@ class TaskTransition:
     func_name: str
     executor: str | None
     fail_reason: str | None = None
+    # Facts about the task, for the ``task`` and ``try`` tables. The kernel
+    # fills them on every transition (they are cheap references); a sink
+    # writes what it needs. Times are Unix timestamps.
+    time_invoked: float | None = None
+    time_returned: float | None = None
+    fail_count: int = 0
+    fail_cost: float = 0.0
+    depends: tuple[int, ...] = ()
+    """Ids of the app futures this task waited on."""
+    memoize: bool = False
+    hashsum: str | None = None
+    inputs: tuple[str, ...] = ()
+    """``str()`` of each ``File`` in ``inputs=``."""
+    outputs: tuple[str, ...] = ()
+    stdin: str | None = None
+    stdout: str | None = None
+    stderr: str | None = None
+    joins: tuple[int, ...] = ()
+    """For a join app: ids of the app futures it joined."""
+    fail_history: tuple[str, ...] = ()
+    """One ``"Type: message"`` line per failed try so far."""
+    try_time_launched: float | None = None
+    """When this try was handed to its executor."""
 
 
 class MonitoringSink(ABC):
@@ -37,6 +61,12 @@ class MonitoringSink(ABC):
     @abstractmethod
     def task_transition(self, event: TaskTransition) -> None:
         """Record one transition."""
+
+    def send(self, message: TaggedMonitoringMessage) -> None:  # noqa: B027 - optional hook
+        """Record one message from an executor or a worker (see :mod:`parsl.monitoring.types`).
+
+        Called from executor threads; like ``task_transition`` it must queue and return.
+        """
 
     def workflow_end(self, run_id: str, tasks_completed: int, tasks_failed: int) -> None:  # noqa: B027
         """Called once at cleanup, before :meth:`close`."""

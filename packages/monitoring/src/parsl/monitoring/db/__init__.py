@@ -1,0 +1,1 @@
+"""The monitoring database: its tables (``tables``) and the code that reads and writes them."""

@@ -1,0 +1,179 @@
+"""The monitoring database's tables: Parsl's names, columns and types, plus a few of our own.
+
+Queries and notebooks written for Parsl's ``monitoring.db`` read these
+tables unchanged: every table, column name and column type Parsl has is
+here. Columns Parsl does not have are marked "ours" below; readers that
+do not know them ignore them.
+
+Times are SQLAlchemy ``DateTime`` (naive, local time, as Parsl stores them);
+on SQLite that is ISO text, on PostgreSQL ``timestamp without time zone``.
+
+The schema's version is kept in the ``parsl_schema`` table (ours); a
+database of another version is refused with a clear error.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import (
+    Boolean,
+    Column,
+    DateTime,
+    Float,
+    ForeignKey,
+    Index,
+    Integer,
+    MetaData,
+    PrimaryKeyConstraint,
+    Table,
+    Text,
+)
+
+SCHEMA_VERSION = 2
+"""Bumped whenever a table or column changes incompatibly (1 was the REAL-timestamp schema)."""
+
+metadata = MetaData()
+
+workflow = Table(
+    "workflow",
+    metadata,
+    Column("run_id", Text, nullable=False, primary_key=True),
+    Column("workflow_name", Text, nullable=True),
+    Column("workflow_version", Text, nullable=True),
+    Column("time_began", DateTime, nullable=False),
+    Column("time_completed", DateTime, nullable=True),
+    Column("host", Text, nullable=False),
+    Column("user", Text, nullable=False),
+    Column("rundir", Text, nullable=False),
+    Column("tasks_failed_count", Integer, nullable=False),
+    Column("tasks_completed_count", Integer, nullable=False),
+)
+
+status = Table(
+    "status",
+    metadata,
+    Column("task_id", Integer, nullable=False),
+    Column("task_status_name", Text, nullable=False),
+    Column("timestamp", DateTime, nullable=False),
+    Column("run_id", Text, ForeignKey("workflow.run_id"), nullable=False),
+    Column("try_id", Integer, nullable=False),
+    PrimaryKeyConstraint("task_id", "run_id", "task_status_name", "timestamp"),
+)
+
+task = Table(
+    "task",
+    metadata,
+    Column("task_id", Integer, nullable=False),
+    Column("run_id", Text, ForeignKey("workflow.run_id"), nullable=False),
+    Column("task_depends", Text, nullable=True),
+    Column("task_func_name", Text, nullable=False),
+    Column("task_memoize", Text, nullable=False),
+    Column("task_hashsum", Text, nullable=True),
+    Column("task_inputs", Text, nullable=True),
+    Column("task_outputs", Text, nullable=True),
+    Column("task_stdin", Text, nullable=True),
+    Column("task_stdout", Text, nullable=True),
+    Column("task_stderr", Text, nullable=True),
+    Column("task_time_invoked", DateTime, nullable=True),
+    Column("task_time_returned", DateTime, nullable=True),
+    Column("task_fail_count", Integer, nullable=False),
+    Column("task_fail_cost", Float, nullable=False),
+    # ours: the latest state, its executor and the final failure, so lists need no join
+    Column("task_status_name", Text, nullable=True),
+    Column("task_executor", Text, nullable=True),
+    Column("task_fail_reason", Text, nullable=True),
+    PrimaryKeyConstraint("task_id", "run_id"),
+)
+
+try_ = Table(
+    "try",
+    metadata,
+    Column("try_id", Integer, nullable=False),
+    Column("task_id", Integer, nullable=False),
+    Column("run_id", Text, nullable=False),
+    Column("block_id", Text, nullable=True),
+    Column("hostname", Text, nullable=True),
+    Column("task_executor", Text, nullable=False),
+    Column("task_try_time_launched", DateTime, nullable=True),
+    Column("task_try_time_running", DateTime, nullable=True),
+    Column("task_try_time_returned", DateTime, nullable=True),
+    Column("task_fail_history", Text, nullable=True),
+    Column("task_joins", Text, nullable=True),
+    # ours: why this try failed ("Type: message"), None if it did not
+    Column("task_try_fail_reason", Text, nullable=True),
+    PrimaryKeyConstraint("try_id", "task_id", "run_id"),
+)
+
+node = Table(
+    "node",
+    metadata,
+    Column("id", Integer, nullable=False, primary_key=True, autoincrement=True),
+    Column("run_id", Text, ForeignKey("workflow.run_id"), nullable=False),
+    Column("hostname", Text, nullable=False),
+    Column("uid", Text, nullable=False),
+    Column("block_id", Text, nullable=False),
+    Column("cpu_count", Integer, nullable=False),
+    Column("total_memory", Float, nullable=False),
+    Column("active", Boolean, nullable=False),
+    Column("worker_count", Integer, nullable=False),
+    Column("python_v", Text, nullable=False),
+    Column("timestamp", DateTime, nullable=False),
+    Column("last_heartbeat", DateTime, nullable=False),
+)
+
+block = Table(
+    "block",
+    metadata,
+    Column("run_id", Text, ForeignKey("workflow.run_id"), nullable=False),
+    Column("executor_label", Text, nullable=False),
+    Column("block_id", Text, nullable=False),
+    Column("job_id", Text, nullable=True),
+    Column("timestamp", DateTime, nullable=False),
+    Column("status", Text, nullable=False),
+    PrimaryKeyConstraint("run_id", "block_id", "executor_label", "timestamp", "status"),
+)
+
+resource = Table(
+    "resource",
+    metadata,
+    Column("try_id", Integer, nullable=False),
+    Column("task_id", Integer, nullable=False),
+    Column("run_id", Text, ForeignKey("workflow.run_id"), nullable=False),
+    Column("timestamp", DateTime, nullable=False),
+    Column("resource_monitoring_interval", Float, nullable=True),
+    Column("psutil_process_pid", Integer, nullable=True),
+    Column("psutil_process_memory_percent", Float, nullable=True),
+    Column("psutil_process_children_count", Float, nullable=True),
+    Column("psutil_process_time_user", Float, nullable=True),
+    Column("psutil_process_time_system", Float, nullable=True),
+    Column("psutil_process_memory_virtual", Float, nullable=True),
+    Column("psutil_process_memory_resident", Float, nullable=True),
+    Column("psutil_process_disk_read", Float, nullable=True),
+    Column("psutil_process_disk_write", Float, nullable=True),
+    Column("psutil_process_status", Text, nullable=True),
+    Column("psutil_cpu_num", Text, nullable=True),
+    Column("psutil_process_num_ctx_switches_voluntary", Float, nullable=True),
+    Column("psutil_process_num_ctx_switches_involuntary", Float, nullable=True),
+    # ours: CPU percent since the previous sample, thread count, where it ran
+    Column("psutil_process_cpu_percent", Float, nullable=True),
+    Column("psutil_process_num_threads", Integer, nullable=True),
+    Column("hostname", Text, nullable=True),
+    PrimaryKeyConstraint("try_id", "task_id", "run_id", "timestamp"),
+)
+
+parsl_schema = Table(
+    "parsl_schema",
+    metadata,
+    Column("version", Integer, nullable=False, primary_key=True),
+)
+
+# Indexes the web views and query helpers rely on (aggregate in SQL, page through tasks).
+Index("status_by_run_task", status.c.run_id, status.c.task_id, status.c.timestamp)
+Index("task_by_run_status", task.c.run_id, task.c.task_status_name)
+Index("task_hashsum_idx", task.c.task_hashsum)
+Index("try_by_run_time", try_.c.run_id, try_.c.task_try_time_launched)
+Index("resource_by_run_task", resource.c.run_id, resource.c.task_id, resource.c.try_id)
+Index("node_by_run", node.c.run_id, node.c.timestamp)
+Index("block_by_run", block.c.run_id, block.c.timestamp)
+
+TABLES = {t.name: t for t in metadata.sorted_tables}
+"""Every table by name."""
