@@ -1,16 +1,17 @@
-"""parsl-monitoring's hub: ``MonitoringHub`` writes task transitions to SQLite; ``query`` reads them back.
+"""parsl-monitoring's hub: ``MonitoringHub`` writes a workflow's monitoring records to a database.
 
 ``from parsl.monitoring import MonitoringHub`` resolves here through the
-``parsl.monitoring`` entry-point group.
+``parsl.monitoring`` entry-point group. ``query`` reads the records back.
 """
 
 from __future__ import annotations
 
-from parsl.monitoring.hub.endpoint import database_path_from_url, default_database_path
-from parsl.monitoring.hub.errors import (
+from parsl.monitoring.db.engine import check_url, default_url, open_for_reading
+from parsl.monitoring.db.errors import (
     MonitoringDatabaseError,
     MonitoringError,
     MonitoringEventError,
+    MonitoringSchemaError,
     MonitoringStateError,
 )
 from parsl.monitoring.hub.hub import MonitoringHub
@@ -20,7 +21,9 @@ __all__ = [
     "MonitoringError",
     "MonitoringEventError",
     "MonitoringHub",
+    "MonitoringSchemaError",
     "MonitoringStateError",
-    "database_path_from_url",
-    "default_database_path",
+    "check_url",
+    "default_url",
+    "open_for_reading",
 ]

@@ -1,21 +1,19 @@
-"""The exceptions parsl-monitoring raises, under :class:`parsl.errors.ParslError`."""
+"""The exceptions parsl-monitoring raises (defined in :mod:`parsl.monitoring.db.errors`)."""
 
 from __future__ import annotations
 
-from parsl.errors import ParslError
+from parsl.monitoring.db.errors import (
+    MonitoringDatabaseError,
+    MonitoringError,
+    MonitoringEventError,
+    MonitoringSchemaError,
+    MonitoringStateError,
+)
 
-
-class MonitoringError(ParslError):
-    """Base class of the errors raised by the monitoring hub and its database helpers."""
-
-
-class MonitoringDatabaseError(MonitoringError):
-    """The monitoring database could not be opened, read or written."""
-
-
-class MonitoringStateError(MonitoringError):
-    """A MonitoringHub method was called at the wrong point of its life (e.g. start twice)."""
-
-
-class MonitoringEventError(MonitoringError, TypeError):
-    """``task_transition`` was given something that is not a ``TaskTransition``."""
+__all__ = [
+    "MonitoringDatabaseError",
+    "MonitoringError",
+    "MonitoringEventError",
+    "MonitoringSchemaError",
+    "MonitoringStateError",
+]

@@ -1,4 +1,4 @@
-"""MonitoringHub: records a workflow's task transitions in an SQLite database."""
+"""MonitoringHub: records a workflow's tasks, tries, resources, nodes and blocks in a database."""
 
 from __future__ import annotations
 
@@ -12,10 +12,11 @@ import threading
 import time
 from typing import Any
 
+from sqlalchemy.engine import URL
+
 from parsl.errors import bad_value
-from parsl.monitoring.hub.endpoint import database_path_from_url, default_database_path
-from parsl.monitoring.hub.errors import MonitoringEventError, MonitoringStateError
-from parsl.monitoring.hub.schema import open_for_writing
+from parsl.monitoring.db.engine import absolute, check_url, default_url, describe, open_for_writing
+from parsl.monitoring.db.errors import MonitoringEventError, MonitoringStateError
 from parsl.monitoring.hub.writer import (
     DatabaseWriter,
     FlushRequest,
@@ -25,6 +26,7 @@ from parsl.monitoring.hub.writer import (
     WorkflowStarted,
 )
 from parsl.monitoring.sink import MonitoringSink, TaskTransition
+from parsl.monitoring.types import MessageType, TaggedMonitoringMessage
 
 logger = logging.getLogger(__name__)
 
@@ -48,24 +50,28 @@ def _current_user() -> str:
 
 
 class MonitoringHub(MonitoringSink):
-    """Records every task state transition of a workflow in an SQLite database.
+    """Records a workflow in Parsl's monitoring tables, in SQLite or PostgreSQL.
 
     Give it to ``Config(monitoring=MonitoringHub(...))``. Each run writes one
-    ``workflow`` row, one ``task`` row per task (its latest, and finally its
-    final, state) and one ``status`` row per transition. The database is
-    ``logging_endpoint`` (``"sqlite:///path/monitoring.db"``) or, by default,
+    ``workflow`` row; a ``task`` row per task (its facts and latest state); a
+    ``status`` row per state change, including ``running`` and
+    ``running_ended`` seen on workers; a ``try`` row per attempt; and the
+    ``resource``, ``node`` and ``block`` rows executors and workers
+    :meth:`send`. The database is ``logging_endpoint``, an SQLAlchemy URL
+    (``"sqlite:///path/monitoring.db"``,
+    ``"postgresql+psycopg://user@host/dbname"``) or, by default,
     ``monitoring.db`` beside the run directory (``runinfo/monitoring.db``).
 
-    ``task_transition`` only queues the event; one background thread writes
-    batches in WAL mode, so readers (the query helpers, a web UI) never block
-    the workflow. If the writer fails (disk full, file removed), events are
-    dropped with one logged error and the workflow carries on.
+    ``task_transition`` and ``send`` only queue the event; one background
+    thread writes batches, one transaction each (SQLite in WAL mode, so
+    readers never block the workflow). If the database goes away mid-run,
+    the loss is logged once, later events are dropped and the workflow
+    carries on.
 
-    ``hub_address``, ``hub_port``, ``hub_port_range`` and the
-    ``resource_monitoring_*`` arguments are Parsl's and are validated and
-    stored; they take effect once remote (executor-side) monitoring exists.
-    ``close_timeout`` (not a Parsl argument) bounds how long :meth:`close`
-    waits for the writer.
+    ``hub_address``, ``hub_port`` and ``hub_port_range`` are Parsl's and
+    are validated and stored; the ``resource_monitoring_*`` arguments are
+    read by executors that monitor their workers. ``close_timeout`` (not a
+    Parsl argument) bounds how long :meth:`close` waits for the writer.
     """
 
     def __init__(
@@ -111,11 +117,8 @@ class MonitoringHub(MonitoringSink):
             )
         if not _is_number(close_timeout) or close_timeout <= 0:
             raise bad_value("close_timeout", close_timeout, "seconds > 0")
-        if logging_endpoint is not None:
-            # Checked now, so that a bad URL fails when the Config is built.
-            self._endpoint_path: str | None = database_path_from_url(logging_endpoint)
-        else:
-            self._endpoint_path = None
+        # Checked now, so that a bad URL or a missing driver fails when the Config is built.
+        self._url: URL | None = None if logging_endpoint is None else check_url(logging_endpoint)
 
         self.hub_address = hub_address
         self.hub_port = hub_port
@@ -129,7 +132,10 @@ class MonitoringHub(MonitoringSink):
         self.close_timeout = float(close_timeout)
 
         self.run_id: str | None = None
+        self.db_url: URL | None = None
+        """The database this run writes to, once started."""
         self.db_path: str | None = None
+        """For SQLite, the database file once started; None for a server database."""
         self._events: queue.SimpleQueue[QueueItem] = queue.SimpleQueue()
         self._writer: DatabaseWriter | None = None
         self._lock = threading.Lock()
@@ -175,9 +181,8 @@ class MonitoringHub(MonitoringSink):
                 )
             if self.monitoring_debug:
                 logging.getLogger("parsl.monitoring.hub").setLevel(logging.DEBUG)
-            path = self._endpoint_path or default_database_path(run_dir)
-            path = os.path.abspath(path)
-            conn = open_for_writing(path)
+            url = absolute(self._url) if self._url is not None else default_url(run_dir)
+            engine = open_for_writing(url)
             began = time.time()
             script = os.path.basename(sys.argv[0]) if sys.argv and sys.argv[0] else ""
             self._events.put(
@@ -193,10 +198,11 @@ class MonitoringHub(MonitoringSink):
                 )
             )
             self.run_id = run_id
-            self.db_path = path
-            self._writer = DatabaseWriter(conn, path, self._events)
+            self.db_url = url
+            self.db_path = url.database if url.get_backend_name() == "sqlite" else None
+            self._writer = DatabaseWriter(engine, url, self._events)
             self._writer.start()
-        logger.info("monitoring run %s into %s", run_id, path)
+        logger.info("monitoring run %s into %s", run_id, describe(url))
 
     def task_transition(self, event: TaskTransition) -> None:
         """Queue one transition for the writer; never blocks, never touches the disk."""
@@ -209,6 +215,31 @@ class MonitoringHub(MonitoringSink):
             self._drop()
             return
         self._events.put(event)
+
+    def send(self, message: TaggedMonitoringMessage) -> None:
+        """Queue one ``(MessageType, dict)`` message from an executor or worker; never blocks.
+
+        ``TASK_INFO`` messages add ``status`` rows and fill the ``try`` row
+        (host, block, start time); ``RESOURCE_INFO``, ``NODE_INFO`` and
+        ``BLOCK_INFO`` messages become ``resource``, ``node`` and ``block``
+        rows. A body without ``run_id`` belongs to this hub's run. A message
+        whose body the database cannot take is skipped by the writer with
+        a warning.
+        """
+        if (
+            type(message) is not tuple
+            or len(message) != 2
+            or not isinstance(message[0], MessageType)
+            or not isinstance(message[1], dict)
+        ):
+            raise MonitoringEventError(
+                f"send expects a (parsl.monitoring.types.MessageType, dict) pair, got {message!r:.200}"
+            )
+        writer = self._writer
+        if self._closed or (writer is not None and writer.failed.is_set()):
+            self._drop()
+            return
+        self._events.put(message)
 
     def workflow_end(self, run_id: str, tasks_completed: int, tasks_failed: int) -> None:
         """Queue the workflow's completion time and its counts of completed and failed tasks."""
@@ -259,15 +290,14 @@ class MonitoringHub(MonitoringSink):
             logger.error(
                 "monitoring writer for %s did not finish within %.1f s; "
                 "the database may miss the last events",
-                self.db_path,
+                writer.where,
                 self.close_timeout,
             )
         elif writer.error is not None:
-            logger.error(
-                "monitoring database %s is incomplete: its writer failed (%s); %d later events "
-                "were dropped",
-                self.db_path,
-                writer.error,
+            # The loss itself was logged (once) when it happened.
+            logger.info(
+                "monitoring database %s is incomplete: %d events after its loss were dropped",
+                writer.where,
                 self._dropped,
             )
 
@@ -278,9 +308,6 @@ class MonitoringHub(MonitoringSink):
                 return
             self._drop_logged = True
         writer = self._writer
-        reason = (
-            "the hub is closed"
-            if writer is None or writer.error is None
-            else f"its database writer failed: {writer.error}"
-        )
-        logger.error("MonitoringHub is dropping monitoring events because %s", reason)
+        if writer is not None and writer.failed.is_set():
+            return  # the writer reported the loss of its database already
+        logger.warning("MonitoringHub is closed; later monitoring events are dropped")

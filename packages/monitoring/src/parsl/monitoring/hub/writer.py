@@ -1,13 +1,17 @@
 """The background thread that turns queued monitoring events into database rows.
 
-One thread owns the SQLite connection. It blocks on the queue for the next
-event, then drains whatever else is already waiting (up to ``MAX_BATCH``)
+One thread owns the database connection. It blocks on the queue for the
+next event, drains whatever else is already waiting (up to ``MAX_BATCH``)
 and writes it all in one transaction, so under load many events share a
 commit and when idle a single event is written at once.
 
-Any database error ends the thread: it records the error, logs it, and
-sets ``failed``; the hub then drops further events instead of queueing
-them forever.
+A row the database refuses (a duplicate key in a table without upsert
+rules, a foreign key to a run that does not exist, a value of the wrong
+type) never stops the writer: the batch is retried one event per
+transaction and only the refused events are skipped, with a warning.
+Losing the database itself (the server stopped, the file removed, the
+disk full) ends the thread: it records the error, logs it once, and sets
+``failed``; the hub then drops further events instead of queueing them.
 """
 
 from __future__ import annotations
@@ -16,13 +20,25 @@ import contextlib
 import logging
 import os
 import queue
-import sqlite3
 import threading
-from collections.abc import Iterable
+from collections.abc import Sequence
 from dataclasses import dataclass, field
+from typing import Any
 
-from parsl.dataflow.states import FINAL_STATES, States
-from parsl.monitoring.hub.errors import MonitoringDatabaseError
+from sqlalchemy import Connection, Engine, update
+from sqlalchemy.engine import URL
+from sqlalchemy.exc import DataError, DBAPIError, IntegrityError, SQLAlchemyError, StatementError
+
+from parsl.monitoring.db import tables
+from parsl.monitoring.db.engine import describe
+from parsl.monitoring.db.errors import MonitoringDatabaseError
+from parsl.monitoring.db.rows import RowBatch, when
+from parsl.monitoring.db.upsert import (
+    insert_ignoring_duplicates,
+    upsert_task,
+    upsert_try,
+    upsert_workflow,
+)
 from parsl.monitoring.sink import TaskTransition
 
 logger = logging.getLogger(__name__)
@@ -30,7 +46,8 @@ logger = logging.getLogger(__name__)
 MAX_BATCH = 5000
 """The most events written in one transaction."""
 
-_FAILURE_STATES = frozenset({States.failed, States.fail_retryable})
+MAX_REJECTS_LOGGED = 10
+"""Refused events are logged one by one up to this many; later ones only counted."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -67,117 +84,79 @@ class StopRequest:
     """Tells the writer to commit what it has and exit."""
 
 
-QueueItem = TaskTransition | WorkflowStarted | WorkflowEnded | FlushRequest | StopRequest
-
-_INSERT_WORKFLOW = """
-INSERT INTO workflow (run_id, workflow_name, workflow_version, time_began, rundir, host, user)
-VALUES (?, ?, ?, ?, ?, ?, ?)
-ON CONFLICT (run_id) DO UPDATE SET
-    workflow_name = excluded.workflow_name,
-    workflow_version = excluded.workflow_version,
-    time_began = excluded.time_began,
-    rundir = excluded.rundir,
-    host = excluded.host,
-    user = excluded.user
-"""
-
-_END_WORKFLOW = """
-UPDATE workflow SET time_completed = ?, tasks_completed_count = ?, tasks_failed_count = ?
-WHERE run_id = ?
-"""
-
-_INSERT_STATUS = """
-INSERT INTO status (run_id, task_id, try_id, task_status_name, timestamp) VALUES (?, ?, ?, ?, ?)
-"""
-
-# The task row follows its transitions: the state is the latest one until a
-# final state arrives, which then sticks (with its time as time_returned).
-_UPSERT_TASK = """
-INSERT INTO task (run_id, task_id, task_func_name, task_executor, task_time_invoked,
-                  task_time_returned, task_status_name, task_fail_reason, task_try_count,
-                  task_fail_count)
-VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-ON CONFLICT (run_id, task_id) DO UPDATE SET
-    task_func_name = excluded.task_func_name,
-    task_executor = COALESCE(excluded.task_executor, task.task_executor),
-    task_time_invoked = MIN(task.task_time_invoked, excluded.task_time_invoked),
-    task_status_name = CASE WHEN task.task_time_returned IS NULL
-                            THEN excluded.task_status_name ELSE task.task_status_name END,
-    task_time_returned = COALESCE(task.task_time_returned, excluded.task_time_returned),
-    task_fail_reason = COALESCE(excluded.task_fail_reason, task.task_fail_reason),
-    task_try_count = MAX(task.task_try_count, excluded.task_try_count),
-    task_fail_count = task.task_fail_count + excluded.task_fail_count
-"""
+QueueItem = Any
+"""A TaskTransition, a TaggedMonitoringMessage tuple, or one of the requests above."""
 
 
-def _status_row(ev: TaskTransition) -> tuple[str, int, int, str, float]:
-    return (ev.run_id, ev.task_id, ev.try_id, ev.state.name, ev.timestamp)
-
-
-def _task_row(ev: TaskTransition) -> tuple[object, ...]:
-    returned = ev.timestamp if ev.state in FINAL_STATES else None
-    failed = 1 if ev.state in _FAILURE_STATES else 0
-    return (
-        ev.run_id,
-        ev.task_id,
-        ev.func_name,
-        ev.executor,
-        ev.timestamp,
-        returned,
-        ev.state.name,
-        ev.fail_reason,
-        ev.try_id + 1,
-        failed,
-    )
+def _is_refusal(e: BaseException) -> bool:
+    """True when the database refused some rows (not when it went away)."""
+    if isinstance(e, IntegrityError | DataError):
+        return True
+    return isinstance(e, StatementError) and not isinstance(e, DBAPIError)
 
 
 class DatabaseWriter(threading.Thread):
     """Owns the database connection; consumes ``events`` until a :class:`StopRequest`.
 
-    ``conn`` comes from :func:`~parsl.monitoring.hub.schema.open_for_writing`
-    on the starting thread (so a bad database fails ``start()`` at once) and
-    is used and closed only by this thread from then on.
+    ``engine`` comes from :func:`~parsl.monitoring.db.engine.open_for_writing`
+    on the starting thread (so an unreachable database fails ``start()`` at
+    once) and is used and disposed only by this thread from then on.
     """
 
-    def __init__(
-        self, conn: sqlite3.Connection, db_path: str, events: queue.SimpleQueue[QueueItem]
-    ) -> None:
+    def __init__(self, engine: Engine, url: URL, events: queue.SimpleQueue[QueueItem]) -> None:
         super().__init__(name="parsl-monitoring-writer", daemon=True)
-        self.conn = conn
-        self.db_path = db_path
+        self.engine = engine
+        self.url = url
+        self.where = describe(url)
+        self.dialect = engine.dialect.name
         self.events = events
         self.failed = threading.Event()
         self.error: Exception | None = None
         """What stopped the writer: a MonitoringDatabaseError for database trouble."""
         self.events_written = 0
+        self.events_rejected = 0
+        self.run_id: str | None = None
+        self._status = insert_ignoring_duplicates(self.dialect, tables.status)
+        self._resource = insert_ignoring_duplicates(self.dialect, tables.resource)
+        self._block = insert_ignoring_duplicates(self.dialect, tables.block)
+        self._node = tables.node.insert()
+        self._task = upsert_task(self.dialect)
+        self._try = upsert_try(self.dialect)
+        self._workflow = upsert_workflow(self.dialect)
+        self._sqlite_path = url.database if self.dialect == "sqlite" else None
 
     def run(self) -> None:
-        conn = self.conn
+        pending: list[QueueItem] = []
         try:
-            stop = False
-            while not stop:
-                batch = self._next_batch()
-                stop = self._write_batch(conn, batch)
-                for item in batch:
-                    if isinstance(item, FlushRequest):
-                        item.done.set()
+            with self.engine.connect() as conn:
+                stop = False
+                while not stop:
+                    pending = self._next_batch()
+                    stop = self._write_batch(conn, pending)
+                    for item in pending:
+                        if isinstance(item, FlushRequest):
+                            item.done.set()
+                    pending = []
         except Exception as e:
-            if isinstance(e, sqlite3.Error):
-                wrapped = MonitoringDatabaseError(f"writing {self.db_path!r} failed: {e}")
+            if isinstance(e, SQLAlchemyError):
+                cause = getattr(e, "orig", None) or e
+                wrapped = MonitoringDatabaseError(
+                    f"writing monitoring database {self.where!r} failed: {cause}"
+                )
                 wrapped.__cause__ = e
                 self.error = wrapped
             else:
                 self.error = e
             self.failed.set()
             logger.error(
-                "monitoring database writer for %r stopped: %s; monitoring events from now on "
-                "are dropped",
-                self.db_path,
-                e,
+                "monitoring database %s lost: %s; this run's monitoring events from now on "
+                "are dropped (the workflow itself carries on)",
+                self.where,
+                self.error,
             )
         finally:
-            with contextlib.suppress(sqlite3.Error):
-                conn.close()
+            with contextlib.suppress(Exception):
+                self.engine.dispose()
 
     def _next_batch(self) -> list[QueueItem]:
         batch = [self.events.get()]
@@ -188,62 +167,95 @@ class DatabaseWriter(threading.Thread):
                 break
         return batch
 
-    def _write_batch(self, conn: sqlite3.Connection, batch: list[QueueItem]) -> bool:
-        """Write ``batch`` in one transaction; True when it ended with a stop request."""
-        if not os.path.exists(self.db_path):
+    def _write_batch(self, conn: Connection, batch: Sequence[QueueItem]) -> bool:
+        """Write ``batch``; True when it ended with a stop request."""
+        if self._sqlite_path is not None and not os.path.exists(self._sqlite_path):
             # SQLite would go on writing into the unlinked file, losing every row silently.
-            raise MonitoringDatabaseError(f"monitoring database file {self.db_path!r} was removed")
-        stop = False
-        transitions: list[TaskTransition] = []
-        conn.execute("BEGIN IMMEDIATE")
+            raise MonitoringDatabaseError(
+                f"monitoring database file {self._sqlite_path!r} was removed"
+            )
         try:
+            self._write_in_transaction(conn, batch)
+        except SQLAlchemyError as e:
+            if not _is_refusal(e):
+                raise
+            logger.debug("monitoring batch refused (%s); writing it event by event", e)
             for item in batch:
-                if isinstance(item, TaskTransition):
-                    transitions.append(item)
-                    continue
-                self._write_transitions(conn, transitions)
-                transitions = []
-                if isinstance(item, WorkflowStarted):
-                    conn.execute(
-                        _INSERT_WORKFLOW,
-                        (
-                            item.run_id,
-                            item.workflow_name,
-                            item.workflow_version,
-                            item.time_began,
-                            item.rundir,
-                            item.host,
-                            item.user,
-                        ),
+                try:
+                    self._write_in_transaction(conn, [item])
+                except SQLAlchemyError as item_error:
+                    if not _is_refusal(item_error):
+                        raise
+                    self._reject(
+                        f"{item!r:.200}: {getattr(item_error, 'orig', None) or item_error}"
                     )
-                elif isinstance(item, WorkflowEnded):
-                    conn.execute(
-                        _END_WORKFLOW,
-                        (
-                            item.time_completed,
-                            item.tasks_completed_count,
-                            item.tasks_failed_count,
-                            item.run_id,
-                        ),
-                    )
-                elif isinstance(item, StopRequest):
-                    stop = True
-            self._write_transitions(conn, transitions)
-            conn.execute("COMMIT")
-            logger.debug("monitoring writer committed %d queued items", len(batch))
-        except BaseException:
-            if conn.in_transaction:
-                with contextlib.suppress(sqlite3.Error):
-                    conn.execute("ROLLBACK")
-            raise
-        return stop
+        return any(isinstance(item, StopRequest) for item in batch)
 
-    def _write_transitions(
-        self, conn: sqlite3.Connection, events: Iterable[TaskTransition]
-    ) -> None:
-        events = list(events)
-        if not events:
+    def _reject(self, why: str) -> None:
+        self.events_rejected += 1
+        if self.events_rejected <= MAX_REJECTS_LOGGED:
+            logger.warning("monitoring database %s refused an event: %s", self.where, why)
+        if self.events_rejected == MAX_REJECTS_LOGGED:
+            logger.warning("further refused monitoring events are only counted")
+
+    def _write_in_transaction(self, conn: Connection, batch: Sequence[QueueItem]) -> None:
+        starts: list[WorkflowStarted] = []
+        ends: list[WorkflowEnded] = []
+        rows = RowBatch(self.run_id)
+        for item in batch:
+            if isinstance(item, TaskTransition):
+                rows.add_transition(item)
+            elif isinstance(item, tuple):
+                rows.add_message(item)
+            elif isinstance(item, WorkflowStarted):
+                starts.append(item)
+                self.run_id = rows.default_run_id = item.run_id
+            elif isinstance(item, WorkflowEnded):
+                ends.append(item)
+        for why in rows.rejected:
+            self._reject(why)
+        if not (starts or ends or rows):
             return
-        conn.executemany(_INSERT_STATUS, [_status_row(ev) for ev in events])
-        conn.executemany(_UPSERT_TASK, [_task_row(ev) for ev in events])
-        self.events_written += len(events)
+        with conn.begin():
+            for s in starts:
+                conn.execute(
+                    self._workflow,
+                    {
+                        "run_id": s.run_id,
+                        "workflow_name": s.workflow_name,
+                        "workflow_version": s.workflow_version,
+                        "time_began": when(s.time_began),
+                        "rundir": s.rundir,
+                        "host": s.host,
+                        "user": s.user,
+                        "tasks_failed_count": 0,
+                        "tasks_completed_count": 0,
+                    },
+                )
+            self._write_rows(conn, rows)
+            for e in ends:
+                conn.execute(
+                    update(tables.workflow)
+                    .where(tables.workflow.c.run_id == e.run_id)
+                    .values(
+                        time_completed=when(e.time_completed),
+                        tasks_completed_count=e.tasks_completed_count,
+                        tasks_failed_count=e.tasks_failed_count,
+                    )
+                )
+        self.events_written += rows.events - len(rows.rejected)
+        logger.debug("monitoring writer committed %d queued items", len(batch))
+
+    def _write_rows(self, conn: Connection, rows: RowBatch) -> None:
+        if rows.tasks:
+            conn.execute(self._task, list(rows.tasks.values()))
+        if rows.tries:
+            conn.execute(self._try, list(rows.tries.values()))
+        for stmt, table_rows in (
+            (self._status, rows.status),
+            (self._resource, rows.resources),
+            (self._node, rows.nodes),
+            (self._block, rows.blocks),
+        ):
+            if table_rows:
+                conn.execute(stmt, table_rows)
