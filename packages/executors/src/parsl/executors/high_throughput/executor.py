@@ -14,7 +14,7 @@ from parsl.dataflow.futures import LeanCondition
 from parsl.errors import ConfigurationError, bad_value
 from parsl.executors.base import ParslExecutor
 from parsl.executors.errors import BadStateException
-from parsl.executors.high_throughput import curve, options
+from parsl.executors.high_throughput import curve, options, parsl_launch
 from parsl.executors.high_throughput.block_monitor import BlockMonitor
 from parsl.executors.high_throughput.call_packing import CallPacker
 from parsl.executors.high_throughput.client import InterchangeClient
@@ -57,6 +57,13 @@ class HighThroughputExecutor(BlockScalingMixin, ParslExecutor):
     the block given to it alone, with ``PARSL_MPI_PREFIX`` (``mpi_launcher``:
     mpiexec, srun or aprun) in its environment. See :class:`MPIExecutor`.
 
+    ``launch_cmd`` may also be a template copied from a Parsl configuration
+    (``process_worker_pool.py {debug} ... --block_id={{block_id}}``): it is
+    filled as Parsl does and runs our worker pool through the
+    ``process_worker_pool.py`` console script (see :mod:`.parsl_launch`).
+    ``address_probe_timeout``: seconds a worker pool given several addresses
+    spends finding one it can reach (None: its default, 30).
+
     Extra arguments beyond Parsl's: ``interchange_start_timeout`` (seconds
     :meth:`start` waits for the interchange), ``shutdown_timeout`` (seconds
     :meth:`shutdown` waits for it to exit before killing it) and
@@ -90,6 +97,7 @@ class HighThroughputExecutor(BlockScalingMixin, ParslExecutor):
         heartbeat_period: float = 30,
         drain_period: float | None = None,
         poll_period: int = 10,
+        address_probe_timeout: int | None = None,
         worker_logdir_root: str | None = None,
         manager_selector: Any = None,
         block_error_handler: bool | Callable[..., Any] = True,
@@ -139,6 +147,11 @@ class HighThroughputExecutor(BlockScalingMixin, ParslExecutor):
         )
         self.drain_period = options.check_optional_positive("drain_period", drain_period)
         self.poll_period = options.check_int("poll_period", poll_period, 1)
+        self.address_probe_timeout = (
+            None
+            if address_probe_timeout is None
+            else options.check_int("address_probe_timeout", address_probe_timeout, 1)
+        )
         self.worker_logdir_root = options.check_optional_path(
             "worker_logdir_root", worker_logdir_root
         )
@@ -173,9 +186,12 @@ class HighThroughputExecutor(BlockScalingMixin, ParslExecutor):
             "enable_mpi_mode", enable_mpi_mode, bool, "True or False"
         )
         self.mpi_launcher = options.check_mpi_launcher(mpi_launcher)
-        if self.enable_mpi_mode and "{mpi}" not in self.launch_cmd:
+        mpi_field = "{enable_mpi_mode}" if parsl_launch.is_parsl_style(self.launch_cmd) else "{mpi}"
+        if self.enable_mpi_mode and mpi_field not in self.launch_cmd:
             raise bad_value(
-                "launch_cmd", launch_cmd, "a template containing {mpi} when enable_mpi_mode=True"
+                "launch_cmd",
+                launch_cmd,
+                f"a template containing {mpi_field} when enable_mpi_mode=True",
             )
         self.cert_dir: str | None = None
         self.logdir: str | None = None

@@ -16,6 +16,7 @@ from typing import Any, TypeVar
 
 from parsl.errors import bad_value
 from parsl.executors.errors import InvalidResourceSpecification
+from parsl.executors.high_throughput import parsl_launch
 from parsl.executors.high_throughput.mpi_resources import (
     MPI_LAUNCHERS,
     MPI_SPEC_KEYS,
@@ -30,12 +31,13 @@ DEFAULT_LAUNCH_CMD = (
     " --mem-per-worker {mem_per_worker} --prefetch-capacity {prefetch_capacity}"
     " --heartbeat-period {heartbeat_period} --heartbeat-threshold {heartbeat_threshold}"
     " --poll-period {poll_period} --logdir {logdir} --cpu-affinity {cpu_affinity}"
-    " {drain_period} {accelerators} {cert_dir} {debug} {mpi}"
+    " {drain_period} {accelerators} {cert_dir} {debug} {mpi} {address_probe_timeout}"
 )
 """The worker-pool command; ``launch_cmd`` may use the same ``{fields}``.
 
 ``{python}`` is the executor's own interpreter; ``{drain_period}``,
-``{accelerators}``, ``{cert_dir}``, ``{debug}`` and ``{mpi}`` expand to whole options
+``{accelerators}``, ``{cert_dir}``, ``{debug}``, ``{mpi}`` and
+``{address_probe_timeout}`` expand to whole options
 (or nothing); ``parsl-worker-pool`` is the same program as a console script.
 """
 
@@ -59,6 +61,7 @@ LAUNCH_FIELDS = frozenset(
         "cert_dir",
         "debug",
         "mpi",
+        "address_probe_timeout",
     }
 )
 
@@ -251,11 +254,13 @@ def check_accelerators(value: Any) -> list[str]:
 
 
 def check_launch_cmd(value: Any) -> str:
-    """A format string using only the fields in LAUNCH_FIELDS."""
+    """A format string using only the fields in LAUNCH_FIELDS, or a Parsl-style one (see :mod:`.parsl_launch`)."""
     if value is None:
         return DEFAULT_LAUNCH_CMD
     if not isinstance(value, str) or not value.strip():
         raise bad_value("launch_cmd", value, "a command template string")
+    if parsl_launch.is_parsl_style(value):
+        return parsl_launch.check_parsl_launch_cmd(value)
     try:
         value.format_map(_FieldProbe())
     except (KeyError, ValueError, IndexError) as e:
@@ -275,7 +280,17 @@ class _FieldProbe(dict[str, str]):
 
 
 def render_launch_cmd(template: str, block_id: str, **fields: Any) -> str:
-    """The worker-pool command for one block; option-valued fields become whole options."""
+    """The worker-pool command for one block; option-valued fields become whole options.
+
+    A Parsl-style template is filled as Parsl does (:mod:`.parsl_launch`).
+    """
+    if parsl_launch.is_parsl_style(template):
+        settings: dict[str, Any] = {k: fields.get(k) for k in _PARSL_SETTINGS}
+        settings["mpi_launcher"] = fields.get("mpi")
+        settings["debug"] = bool(fields.get("debug"))
+        settings["accelerators"] = fields.get("accelerators") or []
+        parsl_values = parsl_launch.parsl_field_values(**settings)
+        return parsl_launch.render_parsl_launch_cmd(template, block_id, parsl_values)
     values: dict[str, Any] = {
         "python": shlex.quote(sys.executable),
         "block_id": shlex.quote(block_id),
@@ -294,6 +309,26 @@ def render_launch_cmd(template: str, block_id: str, **fields: Any) -> str:
     values["debug"] = "--debug" if fields.get("debug") else ""
     mpi = fields.get("mpi")
     values["mpi"] = f"--enable-mpi-mode --mpi-launcher {shlex.quote(mpi)}" if mpi else ""
+    probe = fields.get("address_probe_timeout")
+    values["address_probe_timeout"] = f"--address-probe-timeout {probe}" if probe else ""
     if fields.get("mem_per_worker") is None:
         values["mem_per_worker"] = 0
     return template.format_map(values).strip()
+
+
+_PARSL_SETTINGS = (
+    "address",
+    "worker_port",
+    "max_workers_per_node",
+    "cores_per_worker",
+    "mem_per_worker",
+    "prefetch_capacity",
+    "heartbeat_period",
+    "heartbeat_threshold",
+    "poll_period",
+    "logdir",
+    "cpu_affinity",
+    "drain_period",
+    "cert_dir",
+    "address_probe_timeout",
+)

@@ -103,6 +103,7 @@ class BlockScalingMixin:
     worker_debug: bool
     enable_mpi_mode: bool
     mpi_launcher: str
+    address_probe_timeout: int | None
     _client: InterchangeClient | None
     _closed: bool
 
@@ -152,16 +153,21 @@ class BlockScalingMixin:
             heartbeat_period=self.heartbeat_period,
             heartbeat_threshold=self.heartbeat_threshold,
             poll_period=self.poll_period,
-            logdir=os.path.join(self.worker_logdir_root, self.label)
-            if self.worker_logdir_root is not None
-            else os.path.join(self.logdir, "workers"),
+            logdir=self._worker_logdir(),
             cpu_affinity=self.cpu_affinity,
             drain_period=self.effective_drain_period,
             accelerators=self.available_accelerators,
             cert_dir=self.cert_dir,
             debug=self.worker_debug,
             mpi=self.mpi_launcher if self.enable_mpi_mode else None,
+            address_probe_timeout=self.address_probe_timeout,
         )
+
+    def _worker_logdir(self) -> str:
+        assert self.logdir is not None
+        if self.worker_logdir_root is not None:
+            return os.path.join(self.worker_logdir_root, self.label)
+        return os.path.join(self.logdir, "workers")
 
     @property
     def effective_drain_period(self) -> float | None:

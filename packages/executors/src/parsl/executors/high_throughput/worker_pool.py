@@ -30,6 +30,7 @@ import uuid
 from collections.abc import Sequence
 from typing import Any, NoReturn
 
+from parsl.executors.high_throughput.address_probe import NoReachableAddress, probe_addresses
 from parsl.executors.high_throughput.manager import Manager, ManagerExit, ManagerSettings
 from parsl.executors.high_throughput.mpi_resources import (
     MPI_LAUNCHERS,
@@ -134,6 +135,12 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--available-accelerators", default="", help="comma-separated names")
     p.add_argument("--enable-mpi-mode", action="store_true", help="run MPI tasks on block nodes")
     p.add_argument("--mpi-launcher", default="mpiexec", choices=MPI_LAUNCHERS)
+    p.add_argument(
+        "--address-probe-timeout",
+        type=float,
+        default=30.0,
+        help="seconds to find a reachable address among several --address values",
+    )
     return p
 
 
@@ -170,8 +177,9 @@ def settings_from_args(args: argparse.Namespace) -> ManagerSettings:
         count = max_concurrent_tasks(args.max_workers_per_node, len(nodes))
     manager_id = args.manager_id or uuid.uuid4().hex[:16]
     block = args.block_id if args.block_id is not None else "none"
+    address = probe_addresses(args.address.split(","), args.port, args.address_probe_timeout)
     return ManagerSettings(
-        address=args.address.split(",")[0].strip(),
+        address=address,
         port=args.port,
         manager_id=manager_id,
         block_id=args.block_id,
@@ -201,7 +209,7 @@ def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     try:
         settings = settings_from_args(args)
-    except ValueError as e:
+    except (ValueError, NoReachableAddress) as e:
         print(f"parsl-worker-pool: {e}", file=sys.stderr)
         return 2
     os.makedirs(settings.logdir, exist_ok=True)
