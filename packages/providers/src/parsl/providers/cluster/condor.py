@@ -11,6 +11,7 @@ from parsl.errors import bad_value
 from parsl.jobs.states import JobState, JobStatus
 from parsl.launchers.base import Launcher
 from parsl.providers.cluster.arguments import (
+    check_int,
     check_optional_int,
     check_positive_number,
     check_text,
@@ -272,6 +273,8 @@ class CondorProvider(ClusterProvider):
         launcher: wraps the worker command; default ``SingleNodeLauncher()``.
         requirements: the ``requirements`` ClassAd expression.
         cmd_timeout: seconds condor_submit, condor_q, condor_history or condor_rm may take.
+        cmd_chunk_size: the most job ids in one ``condor_q`` or ``condor_rm`` call
+            (more are split over several calls).
     """
 
     label = "condor"
@@ -294,7 +297,10 @@ class CondorProvider(ClusterProvider):
         launcher: Launcher | None = None,
         requirements: str = "",
         cmd_timeout: int = 60,
+        cmd_chunk_size: int = 100,
     ) -> None:
+        self.cmd_chunk_size = check_int("cmd_chunk_size", cmd_chunk_size, 1)
+        self.status_batch_size = self.cancel_batch_size = self.cmd_chunk_size
         self.cores_per_slot = check_optional_int("cores_per_slot", cores_per_slot, 1)
         self.mem_per_slot = check_positive_number("mem_per_slot", mem_per_slot)
         self.environment = _check_environment(environment)

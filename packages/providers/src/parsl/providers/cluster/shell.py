@@ -72,6 +72,10 @@ class ClusterProvider(ExecutionProvider):
     polling_interval_s: float = 60.0
     cores_per_node: int | None = None
     mem_per_node: float | None = None
+    #: Most job ids per status command (None: all in one); Slurm's ``status_batch_size``.
+    status_batch_size: int | None = None
+    #: Most job ids per cancel command (None: all in one); Condor's ``cmd_chunk_size``.
+    cancel_batch_size: int | None = None
 
     walltime_enforced = True
 
@@ -223,10 +227,12 @@ class ClusterProvider(ExecutionProvider):
         known = self._known_statuses(ids)
         to_ask = _unique(i for i in ids if not (i in known and known[i].terminal))
         reported: dict[str, JobStatus] = {}
-        if to_ask:
-            result = self._run(self.scheduler.status_command(to_ask))
-            reported = self.scheduler.parse_status_output(
-                result.returncode, result.stdout, result.stderr, to_ask
+        for chunk in _batches(to_ask, self.status_batch_size):
+            result = self._run(self.scheduler.status_command(chunk))
+            reported.update(
+                self.scheduler.parse_status_output(
+                    result.returncode, result.stdout, result.stderr, chunk
+                )
             )
         statuses = []
         for job_id in ids:
@@ -273,12 +279,12 @@ class ClusterProvider(ExecutionProvider):
         known = self._known_statuses(ids)
         to_cancel = _unique(i for i in ids if not (i in known and known[i].terminal))
         accepted: dict[str, bool] = {}
-        if to_cancel:
-            result = self._run(self.scheduler.cancel_command(to_cancel))
+        for chunk in _batches(to_cancel, self.cancel_batch_size):
+            result = self._run(self.scheduler.cancel_command(chunk))
             flags = self.scheduler.parse_cancel_output(
-                result.returncode, result.stdout, result.stderr, to_cancel
+                result.returncode, result.stdout, result.stderr, chunk
             )
-            accepted = dict(zip(to_cancel, flags, strict=True))
+            accepted.update(zip(chunk, flags, strict=True))
         for job_id, ok in accepted.items():
             if ok and job_id in known:
                 self._record(
@@ -327,3 +333,11 @@ class ClusterProvider(ExecutionProvider):
 def _unique(ids: Any) -> list[str]:
     """The ids in first-seen order, each once."""
     return list(dict.fromkeys(ids))
+
+
+def _batches(ids: list[str], size: int | None) -> list[list[str]]:
+    """``ids`` in consecutive runs of at most ``size`` (one run when None); none when empty."""
+    if not ids:
+        return []
+    step = size or len(ids)
+    return [ids[i : i + step] for i in range(0, len(ids), step)]

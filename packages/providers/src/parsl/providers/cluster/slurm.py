@@ -12,6 +12,7 @@ from parsl.launchers.base import Launcher
 from parsl.providers.cluster.arguments import (
     check_bool,
     check_directive_value,
+    check_int,
     check_optional_int,
     check_positive_number,
     check_regex_with_id,
@@ -122,6 +123,8 @@ class SlurmScheduler(BatchScheduler):
                 ("--exclusive", bool(options.get("exclusive", False))),
                 ("--cpus-per-task", cpus_per_task),
                 ("--mem", memory_directive(options.get("mem_per_node"))),
+                ("--gres", options.get("gres")),
+                ("--gpus-per-node", options.get("gpus_per_node")),
             ],
         )
         return {
@@ -304,6 +307,10 @@ class SlurmProvider(ClusterProvider):
         cmd_timeout: seconds sbatch, squeue or scancel may take.
         exclusive: ``--exclusive`` (nodes not shared with other jobs).
         launcher: wraps the worker command; default ``SingleNodeLauncher()``.
+        gres: ``--gres`` (generic resources, e.g. ``"gpu:2"``); None requests nothing.
+        gpus_per_node: ``--gpus-per-node`` (a count, or ``"type:count"``); None requests nothing.
+        status_batch_size: the most job ids asked about in one ``squeue`` call
+            (more are split over several calls).
     """
 
     label = "slurm"
@@ -329,8 +336,14 @@ class SlurmProvider(ClusterProvider):
         cmd_timeout: int = 10,
         exclusive: bool = True,
         launcher: Launcher | None = None,
+        gres: str | None = None,
+        gpus_per_node: int | str | None = None,
+        status_batch_size: int = 50,
     ) -> None:
         self.partition = check_directive_value("partition", partition)
+        self.gres = check_directive_value("gres", gres)
+        self.gpus_per_node = _check_gpus(gpus_per_node)
+        self.status_batch_size = check_int("status_batch_size", status_batch_size, 1)
         self.account = check_directive_value("account", account)
         self.qos = check_directive_value("qos", qos)
         self.constraint = check_directive_value("constraint", constraint)
@@ -366,4 +379,13 @@ class SlurmProvider(ClusterProvider):
             "exclusive": self.exclusive,
             "cores_per_node": self.cores_per_node,
             "mem_per_node": self.mem_per_node,
+            "gres": self.gres,
+            "gpus_per_node": self.gpus_per_node,
         }
+
+
+def _check_gpus(value: Any) -> int | str | None:
+    """None, a GPU count >= 1, or a ``type:count`` string for ``--gpus-per-node``."""
+    if isinstance(value, str):
+        return check_directive_value("gpus_per_node", value)
+    return check_optional_int("gpus_per_node", value, 1)

@@ -144,6 +144,8 @@ class PodTemplate:
     annotations: dict[str, str] = field(default_factory=dict)
     deadline_s: int | None = None
     shell: str = "/bin/bash"
+    extra_requests: dict[str, str] = field(default_factory=dict)
+    extra_limits: dict[str, str] = field(default_factory=dict)
 
 
 def container_script(worker_init: str, command: str) -> str:
@@ -161,8 +163,9 @@ def pod_manifest(template: PodTemplate, job_id: str, pod_name: str, command: str
         "args": [container_script(template.worker_init, command)],
         "env": [{"name": "PARSL_POD_NAME", "value": pod_name}],
         "resources": {
-            "limits": {"cpu": template.max_cpu, "memory": template.max_mem},
-            "requests": {"cpu": template.init_cpu, "memory": template.init_mem},
+            "limits": {"cpu": template.max_cpu, "memory": template.max_mem} | template.extra_limits,
+            "requests": {"cpu": template.init_cpu, "memory": template.init_mem}
+            | template.extra_requests,
         },
     }
     security: dict[str, Any] = {}

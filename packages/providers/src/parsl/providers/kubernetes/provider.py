@@ -82,6 +82,8 @@ class KubernetesProvider(ExecutionProvider):
         walltime: optional ``HH:MM:SS`` limit per pod (``activeDeadlineSeconds``).
         cmd_timeout: seconds an API call may take.
         kubeconfig, context: where the credentials come from (see above).
+        extra_requests, extra_limits: more container resource requests / limits,
+            e.g. ``{"nvidia.com/gpu": "1"}``.
     """
 
     label = "kubernetes"
@@ -115,6 +117,8 @@ class KubernetesProvider(ExecutionProvider):
         kubeconfig: str | None = None,
         context: str | None = None,
         launcher: Any = None,
+        extra_requests: dict[str, str] | None = None,
+        extra_limits: dict[str, str] | None = None,
     ) -> None:
         if not isinstance(image, str) or not image.strip() or any(c.isspace() for c in image):
             raise bad_value("image", image, 'a container image name such as "python:3.11"')
@@ -154,6 +158,8 @@ class KubernetesProvider(ExecutionProvider):
             "service_account_name", service_account_name
         )
         self.annotations = _check_annotations(annotations)
+        self.extra_requests = _check_extra_resources("extra_requests", extra_requests)
+        self.extra_limits = _check_extra_resources("extra_limits", extra_limits)
         self.walltime_limit = None if walltime is None else check_walltime(walltime)
         if walltime is not None:
             self.walltime = walltime
@@ -192,6 +198,8 @@ class KubernetesProvider(ExecutionProvider):
             persistent_volumes=self.persistent_volumes,
             service_account_name=self.service_account_name,
             annotations=self.annotations,
+            extra_requests=self.extra_requests,
+            extra_limits=self.extra_limits,
             deadline_s=None
             if self.walltime_limit is None
             else int(walltime_to_seconds(self.walltime_limit)),
@@ -370,4 +378,27 @@ def _check_annotations(value: Any) -> dict[str, str]:
         isinstance(k, str) and isinstance(v, str) for k, v in value.items()
     ):
         raise bad_value("annotations", value, "None or a dict of string keys to string values")
+    return dict(value)
+
+
+def _check_extra_resources(field: str, value: Any) -> dict[str, str]:
+    """None or a dict of resource names to quantity strings (``{"nvidia.com/gpu": "1"}``)."""
+    if value is None:
+        return {}
+    if not isinstance(value, dict) or not all(
+        isinstance(k, str) and k.strip() and isinstance(v, str) and v.strip()
+        for k, v in value.items()
+    ):
+        raise bad_value(
+            field,
+            value,
+            'None or a dict of resource names to quantities, e.g. {"nvidia.com/gpu": "1"}',
+        )
+    clash = {"cpu", "memory"} & set(value)
+    if clash:
+        raise bad_value(
+            field,
+            value,
+            f"other resources than {sorted(clash)} (set those with init_/max_cpu, _mem)",
+        )
     return dict(value)
