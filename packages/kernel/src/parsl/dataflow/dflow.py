@@ -30,6 +30,7 @@ from parsl.dataflow.rundir import make_rundir
 from parsl.dataflow.settle import _NO_KWARGS, _NONE, CleanedUp, TaskSettlement
 from parsl.dataflow.shutdown import CLEANUP_WAIT_LIMIT, close_quietly, shutdown_executors
 from parsl.dataflow.states import FINAL_STATES
+from parsl.dataflow.task_facts import future_ids
 from parsl.dataflow.taskrecord import TaskRecord
 from parsl.errors import ConfigurationError, ParslError, bad_value
 from parsl.executors.base import ParslExecutor
@@ -135,9 +136,12 @@ class DataFlowKernel(TaskSettlement):
         self.data_manager.plan(task, fu, stage=not inhibit)
         self.tasks[task.id] = task
         deps = self._gather(task)
-        self._transition(task, Event.submitted)
         if deps:
             task.depends = deps
+            if self.monitoring is not None:
+                task.depend_ids = future_ids(deps)
+        self._transition(task, Event.submitted)
+        if deps:
             remaining = [len(deps)]
 
             def on_dep_done(_: Future[Any]) -> None:

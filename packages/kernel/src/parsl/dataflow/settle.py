@@ -18,9 +18,9 @@ from parsl.app.errors import RemoteExceptionWrapper
 from parsl.dataflow.errors import DependencyError, JoinError
 from parsl.dataflow.lifecycle import Event, next_state
 from parsl.dataflow.states import FINAL_STATES
+from parsl.dataflow.task_facts import describe, transition_event
 from parsl.dataflow.taskrecord import TaskRecord
 from parsl.errors import ParslError
-from parsl.monitoring.sink import TaskTransition
 
 if TYPE_CHECKING:
     from parsl.config import Config
@@ -77,9 +77,10 @@ class TaskSettlement:
                 ),
             )
             return
+        task.joins = result  # before the transition, so that the joining event names them
         if not self._transition(task, Event.join_started):
+            task.joins = None
             return
-        task.joins = result
         remaining = [len(inner)]
 
         def on_inner_done(_: Future[Any]) -> None:
@@ -108,25 +109,18 @@ class TaskSettlement:
         with task.lock:
             if task.status in FINAL_STATES:
                 return False
-            task.status = next_state(task.status, event)
+            task.status = status = next_state(task.status, event)
+            if status in FINAL_STATES:
+                task.time_returned = time.time()
             if self.monitoring is not None:
-                self._emit(task, None if exc is None else f"{type(exc).__name__}: {exc}")
+                self._emit(task, None if exc is None else describe(exc))
         return True
 
     def _emit(self, task: TaskRecord, reason: str | None) -> None:
         assert self.monitoring is not None
         try:
             self.monitoring.task_transition(
-                TaskTransition(
-                    self.run_id,
-                    task.id,
-                    task.try_id,
-                    task.status,
-                    time.time(),
-                    task.func_name,
-                    task.executor,
-                    reason,
-                )
+                transition_event(self.run_id, task, reason, time.time())
             )
         except Exception:
             logger.exception("monitoring sink failed on task %s", task.id)
@@ -162,7 +156,6 @@ class TaskSettlement:
     ) -> None:
         if not self._transition(task, event, exc):
             return
-        task.time_returned = time.time()
         fu = task.app_fu
         assert fu is not None
         if exc is None:

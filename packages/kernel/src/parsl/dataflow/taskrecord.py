@@ -24,6 +24,7 @@ class TaskRecord:
         "__weakref__",
         "app_fu",
         "args",
+        "depend_ids",
         "depends",
         "exec_fu",
         "executor",
@@ -46,6 +47,7 @@ class TaskRecord:
         "time_invoked",
         "time_returned",
         "try_id",
+        "try_time_launched",
     )
 
     def __init__(
@@ -77,6 +79,8 @@ class TaskRecord:
         self.time_returned: float | None = None
         self.status = States.unsched
         self.depends: list[Future[Any]] = _EMPTY
+        # Ids of the app futures waited on; kept (only while monitoring) after ``depends`` is dropped.
+        self.depend_ids: tuple[int, ...] = ()
         self.app_fu: AppFuture | None = None
         self.exec_fu: Future[Any] | None = None
         self.fail_count = 0
@@ -86,6 +90,7 @@ class TaskRecord:
         self.hashsum: str | None = None
         self.joins: Future[Any] | list[Future[Any]] | None = None
         self.try_id = 0
+        self.try_time_launched: float | None = None  # set only while monitoring
         self.staging: list[tuple[Any, Any, str]] = _EMPTY  # (provider, File, "in"|"out")
 
     @property

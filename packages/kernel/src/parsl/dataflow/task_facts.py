@@ -1,0 +1,101 @@
+"""What a monitoring sink learns about a task: one :class:`TaskTransition` built from its record.
+
+Only called while a sink is configured, so none of this formatting costs
+anything when monitoring is off.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterable
+from concurrent.futures import Future
+from typing import Any
+
+from parsl.data_provider.files import File
+from parsl.dataflow.states import FINAL_STATES, States
+from parsl.dataflow.taskrecord import TaskRecord
+from parsl.monitoring.sink import TaskTransition
+
+
+def future_ids(futures: Iterable[Any]) -> tuple[int, ...]:
+    """Task ids of the app (or data) futures in ``futures``, each once, in order.
+
+    Futures that belong to no task (a plain :class:`~concurrent.futures.Future`)
+    have no id and are left out.
+    """
+    ids: dict[int, None] = {}
+    for f in futures:
+        tid = getattr(f, "tid", None) if isinstance(f, Future) else None
+        if isinstance(tid, int):
+            ids[tid] = None
+    return tuple(ids)
+
+
+def file_names(value: Any) -> tuple[str, ...]:
+    """``str()`` of each File (or the File of each DataFuture) in an ``inputs=``/``outputs=`` list."""
+    if not isinstance(value, list | tuple):
+        return ()
+    names = []
+    for v in value:
+        file = getattr(v, "file_obj", v)  # a DataFuture stands for its File
+        if isinstance(file, File):
+            names.append(str(file))
+    return tuple(names)
+
+
+def std_path(value: Any) -> str | None:
+    """The path of a ``stdout=``/``stderr=``/``stdin=`` argument: a path, or a ``(path, mode)`` pair."""
+    if isinstance(value, tuple | list) and value:
+        value = value[0]
+    if value is None:
+        return None
+    if isinstance(value, str | os.PathLike):
+        return os.fspath(value)
+    return str(value)
+
+
+def describe(exc: BaseException) -> str:
+    """One line for a failure: ``"Type: message"``."""
+    return f"{type(exc).__name__}: {exc}"
+
+
+def transition_event(
+    run_id: str, task: TaskRecord, reason: str | None, now: float
+) -> TaskTransition:
+    """The event for ``task`` having just entered ``task.status`` at ``now``.
+
+    Keeps ``task.try_time_launched`` current: set when a try is launched,
+    cleared when a retried task goes back to pending.
+    """
+    status = task.status
+    if status is States.launched:
+        task.try_time_launched = now
+    elif status is States.pending:
+        task.try_time_launched = None
+    kwargs = task.kwargs
+    joins = task.joins
+    return TaskTransition(
+        run_id,
+        task.id,
+        task.try_id,
+        status,
+        task.time_returned if status in FINAL_STATES and task.time_returned else now,
+        task.func_name,
+        task.executor,
+        reason,
+        time_invoked=task.time_invoked,
+        time_returned=task.time_returned,
+        fail_count=task.fail_count,
+        fail_cost=task.fail_cost,
+        depends=task.depend_ids,
+        memoize=task.memoize,
+        hashsum=task.hashsum,
+        inputs=file_names(kwargs.get("inputs")),
+        outputs=file_names(kwargs.get("outputs")),
+        stdin=std_path(kwargs.get("stdin")),
+        stdout=std_path(kwargs.get("stdout")),
+        stderr=std_path(kwargs.get("stderr")),
+        joins=() if joins is None else future_ids([joins] if isinstance(joins, Future) else joins),
+        fail_history=tuple(describe(e) for e in task.fail_history),
+        try_time_launched=task.try_time_launched,
+    )
