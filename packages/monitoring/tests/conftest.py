@@ -5,6 +5,7 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
+from monitoring_pg_server import PostgresServer
 
 from parsl.dataflow.states import States
 from parsl.monitoring.hub import MonitoringHub
@@ -23,6 +24,7 @@ def make_transition(
     executor: str | None = "threads",
     fail_reason: str | None = None,
     run_id: str = RUN_ID,
+    **facts: object,
 ) -> TaskTransition:
     """A TaskTransition as the DataFlowKernel would send it."""
     return TaskTransition(
@@ -34,6 +36,7 @@ def make_transition(
         func_name=func_name,
         executor=executor,
         fail_reason=fail_reason,
+        **facts,  # type: ignore[arg-type]
     )
 
 
@@ -49,13 +52,37 @@ def run_id() -> str:
 
 
 @pytest.fixture
-def db_url(tmp_path: Path) -> str:
-    return f"sqlite:///{tmp_path}/mon/monitoring.db"
+def db_path(tmp_path: Path) -> str:
+    return f"{tmp_path}/mon/monitoring.db"
 
 
 @pytest.fixture
-def db_path(tmp_path: Path) -> str:
-    return f"{tmp_path}/mon/monitoring.db"
+def sqlite_url(db_path: str) -> str:
+    return f"sqlite:///{db_path}"
+
+
+@pytest.fixture(scope="session")
+def postgres() -> Iterator[PostgresServer]:
+    """One real PostgreSQL 15 server on 127.0.0.1 for the session, stopped by pid."""
+    server = PostgresServer.start()
+    try:
+        yield server
+    finally:
+        server.stop()
+
+
+@pytest.fixture
+def pg_url(postgres: PostgresServer) -> str:
+    """A fresh, empty database on the session's PostgreSQL server."""
+    return postgres.new_database()
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def db_url(request: pytest.FixtureRequest, sqlite_url: str) -> str:
+    """Each test that takes it runs once on SQLite and once on PostgreSQL."""
+    if request.param == "sqlite":
+        return sqlite_url
+    return str(request.getfixturevalue("pg_url"))
 
 
 @pytest.fixture

@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from sqlalchemy import Table, case, func
+from sqlalchemy import Table, case, func, literal, or_
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.sql.dml import Insert
 
@@ -52,7 +52,9 @@ def upsert_task(dialect: str) -> Insert:
         elif col.name == "task_time_invoked":
             updates[col.name] = func.coalesce(col, ex[col.name])
         elif col.name == "task_status_name":
-            updates[col.name] = case((col.in_(sorted(FINAL_STATE_NAMES)), col), else_=ex[col.name])
+            # OR of equalities, not IN: an expanding IN cannot be used with executemany.
+            is_final = or_(*(col == literal(name) for name in sorted(FINAL_STATE_NAMES)))
+            updates[col.name] = case((is_final, col), else_=ex[col.name])
         else:
             updates[col.name] = ex[col.name]
     return ins.on_conflict_do_update(  # type: ignore[no-any-return]

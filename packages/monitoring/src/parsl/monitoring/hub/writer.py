@@ -27,7 +27,7 @@ from typing import Any
 
 from sqlalchemy import Connection, Engine, update
 from sqlalchemy.engine import URL
-from sqlalchemy.exc import DataError, DBAPIError, IntegrityError, SQLAlchemyError, StatementError
+from sqlalchemy.exc import DataError, IntegrityError, SQLAlchemyError
 
 from parsl.monitoring.db import tables
 from parsl.monitoring.db.engine import describe
@@ -90,9 +90,7 @@ QueueItem = Any
 
 def _is_refusal(e: BaseException) -> bool:
     """True when the database refused some rows (not when it went away)."""
-    if isinstance(e, IntegrityError | DataError):
-        return True
-    return isinstance(e, StatementError) and not isinstance(e, DBAPIError)
+    return isinstance(e, IntegrityError | DataError)
 
 
 class DatabaseWriter(threading.Thread):

@@ -1,0 +1,1 @@
+"""Query helpers over a monitoring database (``pandas``: DataFrames, with the ``pandas`` extra)."""
