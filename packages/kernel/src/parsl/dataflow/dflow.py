@@ -30,12 +30,12 @@ from parsl.dataflow.rundir import make_rundir
 from parsl.dataflow.settle import _NO_KWARGS, _NONE, CleanedUp, TaskSettlement
 from parsl.dataflow.shutdown import CLEANUP_WAIT_LIMIT, close_quietly, shutdown_executors
 from parsl.dataflow.states import FINAL_STATES
-from parsl.dataflow.task_facts import future_ids
 from parsl.dataflow.taskrecord import TaskRecord
 from parsl.errors import ConfigurationError, ParslError, bad_value
 from parsl.executors.base import ParslExecutor
 from parsl.executors.threads import ThreadPoolExecutor
 from parsl.jobs.poller import JobStatusPoller
+from parsl.monitoring.remote import attach_executor, monitor_wrapper
 
 if TYPE_CHECKING:
     from parsl.app.app import AppBase
@@ -87,6 +87,8 @@ class DataFlowKernel(TaskSettlement):
             for ex in [*config.executors, internal]:
                 ex.run_dir = self.run_dir
                 ex.run_id = self.run_id
+                if self.monitoring is not None:
+                    attach_executor(ex, self.monitoring)
                 self.executors[ex.label] = ex
                 ex.start()
         except BaseException:
@@ -136,12 +138,9 @@ class DataFlowKernel(TaskSettlement):
         self.data_manager.plan(task, fu, stage=not inhibit)
         self.tasks[task.id] = task
         deps = self._gather(task)
-        if deps:
-            task.depends = deps
-            if self.monitoring is not None:
-                task.depend_ids = future_ids(deps)
         self._transition(task, Event.submitted)
         if deps:
+            task.depends = deps
             remaining = [len(deps)]
 
             def on_dep_done(_: Future[Any]) -> None:
@@ -247,6 +246,8 @@ class DataFlowKernel(TaskSettlement):
         func, call_kwargs = task.func.prepare(task.kwargs)  # type: ignore[attr-defined]
         if task.staging:
             func = self.data_manager.wrap(task, func)
+        if self.monitoring is not None:
+            func, call_kwargs = monitor_wrapper(func, call_kwargs, executor, self.monitoring, task)
         exec_fu = executor.submit(func, task.resource_specification, *task.args, **call_kwargs)
         task.exec_fu = exec_fu
         self._transition(task, Event.launched)

@@ -12,7 +12,11 @@ from __future__ import annotations
 from abc import ABC, abstractmethod
 from collections.abc import Callable
 from concurrent.futures import Future
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from parsl.monitoring.radios.base import MonitoringRadioReceiver, RadioConfig
+    from parsl.monitoring.sink import MonitoringSink
 
 
 class ParslExecutor(ABC):
@@ -22,11 +26,25 @@ class ParslExecutor(ABC):
     calls :meth:`start` once, :meth:`submit` any number of times, and
     :meth:`shutdown` once. ``shutdown`` must finish in bounded time and must
     leave every outstanding future completed (with a result or an exception).
+
+    Monitoring: with a monitoring sink configured, the DataFlowKernel sets
+    :attr:`monitoring_messages` (the sink) and :attr:`hub_address` before
+    ``start``. An executor then starts its radio's receiver in ``start``
+    (:meth:`start_monitoring_receiver`) and stops it in ``shutdown``
+    (:meth:`stop_monitoring_receiver`); messages the executor observes
+    itself (blocks, nodes) go to ``monitoring_messages.send``.
     """
 
     label: str = "executor"
     run_dir: str = "."
     run_id: str | None = None
+    monitoring_messages: MonitoringSink | None = None
+    """The run's monitoring sink, or None when monitoring is off."""
+    hub_address: str | None = None
+    """The monitoring hub's address, for radios that listen on the network."""
+    remote_monitoring_radio: RadioConfig | None = None
+    """How workers' monitoring messages reach the sink (see :mod:`parsl.monitoring.radios`)."""
+    monitoring_receiver: MonitoringRadioReceiver | None = None
 
     def __enter__(self) -> ParslExecutor:
         return self
@@ -52,6 +70,28 @@ class ParslExecutor(ABC):
     @abstractmethod
     def shutdown(self) -> None:
         """Release everything; outstanding futures end with an exception."""
+
+    def start_monitoring_receiver(self) -> None:
+        """Start the radio's receiver if monitoring is on (executors call this in ``start``)."""
+        sink, radio = self.monitoring_messages, self.remote_monitoring_radio
+        if sink is None or radio is None or self.monitoring_receiver is not None:
+            return
+        self.monitoring_receiver = radio.create_receiver(
+            run_dir=self.run_dir, resource_msgs=sink, hub_address=self.hub_address
+        )
+
+    def stop_monitoring_receiver(self) -> None:
+        """Stop the radio's receiver, if one runs (bounded; executors call this in ``shutdown``)."""
+        receiver, self.monitoring_receiver = self.monitoring_receiver, None
+        if receiver is not None:
+            try:
+                receiver.shutdown()
+            except Exception:
+                import logging
+
+                logging.getLogger(__name__).exception(
+                    "executor %s: stopping the monitoring receiver failed", self.label
+                )
 
     @property
     def bad_state_is_set(self) -> bool:

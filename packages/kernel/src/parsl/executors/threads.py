@@ -22,6 +22,8 @@ from parsl.dataflow.futures import LeanCondition
 from parsl.errors import bad_value
 from parsl.executors.base import ParslExecutor
 from parsl.executors.errors import BadStateException
+from parsl.monitoring.radios.base import RadioConfig
+from parsl.monitoring.radios.threadpool import ThreadPoolRadio
 
 logger = logging.getLogger(__name__)
 
@@ -43,6 +45,9 @@ class ThreadPoolExecutor(ParslExecutor):
         Staging providers for files; None means local files only.
     working_dir:
         Directory staging providers download into; None means the current directory.
+    remote_monitoring_radio:
+        How tasks report to monitoring (default :class:`~parsl.monitoring.radios.ThreadPoolRadio`,
+        straight to the sink). ``remote_monitor_radio`` is accepted as an old spelling.
     shutdown_timeout:
         Seconds ``shutdown()`` waits for running tasks before failing them.
     """
@@ -54,8 +59,10 @@ class ThreadPoolExecutor(ParslExecutor):
         thread_name_prefix: str = "",
         storage_access: Sequence[Staging] | None = None,
         working_dir: str | None = None,
-        remote_monitor_radio: Any = None,
+        remote_monitoring_radio: RadioConfig | None = None,
         shutdown_timeout: float = 30.0,
+        *,
+        remote_monitor_radio: RadioConfig | None = None,
     ) -> None:
         if not isinstance(label, str) or not label:
             raise bad_value("ThreadPoolExecutor.label", label, "a non-empty string")
@@ -74,7 +81,17 @@ class ThreadPoolExecutor(ParslExecutor):
         self.thread_name_prefix = thread_name_prefix or f"parsl-{label}"
         self.storage_access = list(storage_access) if storage_access is not None else None
         self.working_dir = working_dir
-        self.remote_monitor_radio = remote_monitor_radio
+        if remote_monitoring_radio is None:
+            remote_monitoring_radio = remote_monitor_radio  # the old misspelled name still works
+        if remote_monitoring_radio is None:
+            remote_monitoring_radio = ThreadPoolRadio()
+        if not isinstance(remote_monitoring_radio, RadioConfig):
+            raise bad_value(
+                "ThreadPoolExecutor.remote_monitoring_radio",
+                remote_monitoring_radio,
+                "a RadioConfig from parsl.monitoring.radios (default ThreadPoolRadio())",
+            )
+        self.remote_monitoring_radio = remote_monitoring_radio
         self.shutdown_timeout = float(shutdown_timeout)
         self._queue: deque[_Work | None] = deque()
         self._cv = threading.Condition(threading.Lock())
@@ -87,6 +104,7 @@ class ThreadPoolExecutor(ParslExecutor):
     def start(self) -> None:
         if self._started:
             return
+        self.start_monitoring_receiver()
         self._started = True
         for i in range(self.max_threads):
             t = threading.Thread(
@@ -177,6 +195,7 @@ class ThreadPoolExecutor(ParslExecutor):
                         self._cv.wait(timeout=min(0.1, max(0.0, deadline - time.monotonic())))
         finally:
             self._fail_outstanding()
+            self.stop_monitoring_receiver()
         logger.debug("ThreadPoolExecutor %s shut down", self.label)
 
     def _fail_outstanding(self) -> None:

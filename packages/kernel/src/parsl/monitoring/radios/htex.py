@@ -1,0 +1,68 @@
+"""HTEXRadio: monitoring messages ride the HighThroughputExecutor's own channel.
+
+On a worker, the executor installs a channel with :func:`install_channel`:
+a function that takes one encoded batch (:mod:`parsl.monitoring.radios.wire`)
+and sends it to its manager, which forwards it through the interchange to
+the executor; the executor's client hands the messages to the sink. So no
+port is opened, and messages cross the network encrypted when htex's
+traffic is. The kernel knows nothing of htex: it only keeps the channel.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+
+from parsl.errors import ParslError
+from parsl.monitoring.radios.base import (
+    MessageTarget,
+    MonitoringRadioReceiver,
+    MonitoringRadioSender,
+    NullReceiver,
+    RadioConfig,
+)
+from parsl.monitoring.radios.wire import encode_batch
+from parsl.monitoring.types import TaggedMonitoringMessage
+
+__all__ = ["HTEXRadio", "HTEXRadioSender", "install_channel"]
+
+Channel = Callable[[bytes], None]
+_channel: Channel | None = None
+
+
+def install_channel(channel: Channel | None) -> None:
+    """Set (or with None, clear) this process's channel to its executor (htex workers call this)."""
+    global _channel
+    _channel = channel
+
+
+class HTEXRadioSender(MonitoringRadioSender):
+    """Encodes messages and passes them to the worker's channel."""
+
+    def __init__(self, channel: Channel) -> None:
+        self._channel = channel
+
+    def send(self, message: TaggedMonitoringMessage) -> None:
+        self._channel(encode_batch([message]))
+
+    def send_many(self, messages: Iterable[TaggedMonitoringMessage]) -> None:
+        self._channel(encode_batch(messages))
+
+
+class HTEXRadio(RadioConfig):
+    """The HighThroughputExecutor's default radio: its own ZeroMQ channel, nothing to configure."""
+
+    def create_receiver(
+        self, *, run_dir: str, resource_msgs: MessageTarget, hub_address: str | None = None
+    ) -> MonitoringRadioReceiver:
+        return NullReceiver()  # the executor's client delivers what arrives
+
+    def create_sender(self) -> HTEXRadioSender:
+        if _channel is None:
+            raise ParslError(
+                "HTEXRadio only works inside a HighThroughputExecutor worker; give this executor "
+                "remote_monitoring_radio=UDPRadio() or FilesystemRadio() instead"
+            )
+        return HTEXRadioSender(_channel)
+
+    def __repr__(self) -> str:
+        return "HTEXRadio()"

@@ -1,0 +1,199 @@
+"""Monitoring on the worker: the wrapper the DataFlowKernel puts around each task when monitoring is on.
+
+:func:`monitor_wrapper` returns ``functools.partial(run_monitored, func,
+settings)``: the same object for every task of one app on one executor, so
+htex serializes it once (its function cache) and the per-task facts travel
+as two small keyword arguments. On the worker, :func:`run_monitored`
+
+* sends ``TASK_INFO`` ``running`` (with hostname and, under htex, block id);
+* with resource monitoring on, registers the task with this process's
+  :mod:`~parsl.monitoring.resource_sampler` (a sample every
+  ``resource_monitoring_interval`` seconds, and a final one at the end);
+  with it off, psutil is never imported and no thread starts;
+* runs the task, and sends the final sample and ``running_ended``.
+
+The task's result or exception is returned or raised unchanged; a radio that
+fails is logged, never turned into a task failure.
+"""
+
+from __future__ import annotations
+
+import functools
+import logging
+import os
+import socket
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+from parsl.monitoring.radios.base import MonitoringRadioSender, RadioConfig
+from parsl.monitoring.types import MessageType, TaggedMonitoringMessage
+
+if TYPE_CHECKING:
+    from parsl.dataflow.taskrecord import TaskRecord
+    from parsl.executors.base import ParslExecutor
+    from parsl.monitoring.sink import MonitoringSink
+
+logger = logging.getLogger(__name__)
+
+__all__ = [
+    "TASK_ID_KWARG",
+    "TRY_ID_KWARG",
+    "RemoteMonitoring",
+    "attach_executor",
+    "monitor_wrapper",
+    "run_monitored",
+]
+
+TASK_ID_KWARG = "_parsl_monitoring_task_id"
+TRY_ID_KWARG = "_parsl_monitoring_try_id"
+BLOCK_ID_ENV = "PARSL_WORKER_BLOCK_ID"
+"""Set by htex for its workers: the block a worker runs in."""
+
+
+@dataclass(frozen=True, eq=False)
+class RemoteMonitoring:
+    """What a worker needs to report on the tasks of one executor in one run."""
+
+    run_id: str
+    executor_label: str
+    radio: RadioConfig
+    resource_monitoring_enabled: bool
+    resource_monitoring_interval: float
+
+
+def attach_executor(executor: ParslExecutor, sink: MonitoringSink | None) -> None:
+    """Give ``executor`` the run's sink and the monitoring settings (the DFK calls this before start)."""
+    executor.monitoring_messages = sink
+    executor.hub_address = getattr(sink, "hub_address", None) if sink is not None else None
+
+
+def monitor_wrapper(
+    func: Callable[..., Any],
+    kwargs: dict[str, Any],
+    executor: ParslExecutor,
+    sink: MonitoringSink,
+    task: TaskRecord,
+) -> tuple[Callable[..., Any], dict[str, Any]]:
+    """``func`` and its keyword arguments, wrapped to report from the worker.
+
+    Unchanged when the executor has no radio (an executor that does not take
+    part in remote monitoring).
+    """
+    settings = _settings_for(executor, sink)
+    if settings is None:
+        return func, kwargs
+    wrapped = functools.partial(run_monitored, func, settings)
+    return wrapped, {**kwargs, TASK_ID_KWARG: task.id, TRY_ID_KWARG: task.try_id}
+
+
+def _settings_for(executor: ParslExecutor, sink: MonitoringSink) -> RemoteMonitoring | None:
+    cached: RemoteMonitoring | None = getattr(executor, "_remote_monitoring", None)
+    radio = executor.remote_monitoring_radio
+    if radio is None or executor.run_id is None:
+        return None
+    if cached is None or cached.radio is not radio or cached.run_id != executor.run_id:
+        interval = getattr(sink, "resource_monitoring_interval", 30.0)
+        cached = RemoteMonitoring(
+            run_id=executor.run_id,
+            executor_label=executor.label,
+            radio=radio,
+            resource_monitoring_enabled=bool(getattr(sink, "resource_monitoring_enabled", False))
+            and interval > 0,
+            resource_monitoring_interval=float(interval),
+        )
+        executor._remote_monitoring = cached  # type: ignore[attr-defined]
+    return cached
+
+
+# ------------------------------------------------------------------ the worker side
+
+_HOSTNAME = socket.gethostname()
+_senders: dict[Any, MonitoringRadioSender] = {}
+_senders_lock = threading.Lock()
+
+
+def _radio_key(radio: RadioConfig) -> Any:
+    try:
+        key = (type(radio), tuple(sorted(vars(radio).items())))
+        hash(key)
+    except TypeError:
+        return None
+    return key
+
+
+def _sender(radio: RadioConfig) -> MonitoringRadioSender | None:
+    """This process's sender for ``radio`` (one per radio, reused); None if it cannot be made."""
+    key = _radio_key(radio)
+    with _senders_lock:
+        sender = _senders.get(key) if key is not None else None
+        if sender is None:
+            try:
+                sender = radio.create_sender()
+            except Exception:
+                logger.exception("monitoring: cannot create a sender for %r", radio)
+                return None
+            if key is not None:
+                _senders[key] = sender
+        return sender
+
+
+def _send(sender: MonitoringRadioSender | None, messages: list[TaggedMonitoringMessage]) -> None:
+    if sender is None:
+        return
+    try:
+        if len(messages) == 1:
+            sender.send(messages[0])
+        else:
+            sender.send_many(messages)
+    except Exception:
+        logger.exception("monitoring: could not send %d message(s)", len(messages))
+
+
+def run_monitored(
+    func: Callable[..., Any], settings: RemoteMonitoring, /, *args: Any, **kwargs: Any
+) -> Any:
+    """Run ``func`` reporting running / resources / running_ended (see the module docstring)."""
+    task_id = kwargs.pop(TASK_ID_KWARG, -1)
+    try_id = kwargs.pop(TRY_ID_KWARG, 0)
+    sender = _sender(settings.radio)
+    base: dict[str, Any] = {"run_id": settings.run_id, "task_id": task_id, "try_id": try_id}
+    info = dict(base, hostname=_HOSTNAME, executor_label=settings.executor_label)
+    block_id = os.environ.get(BLOCK_ID_ENV)
+    if block_id:
+        info["block_id"] = block_id
+    _send(
+        sender,
+        [(MessageType.TASK_INFO, dict(info, task_status_name="running", timestamp=time.time()))],
+    )
+    sampler = None
+    if settings.resource_monitoring_enabled and sender is not None:
+        try:
+            from parsl.monitoring.resource_sampler import process_sampler
+
+            sampler = process_sampler()
+            sampler.register(
+                (settings.run_id, task_id, try_id),
+                dict(base, resource_monitoring_interval=settings.resource_monitoring_interval),
+                sender,
+                settings.resource_monitoring_interval,
+            )
+        except Exception:
+            logger.exception("monitoring: cannot start resource monitoring")
+            sampler = None
+    try:
+        return func(*args, **kwargs)
+    finally:
+        final: list[TaggedMonitoringMessage] = []
+        if sampler is not None:
+            try:
+                body = sampler.finish((settings.run_id, task_id, try_id))
+                if body is not None:
+                    final.append((MessageType.RESOURCE_INFO, body))
+            except Exception:
+                logger.exception("monitoring: the final resource sample failed")
+        ended = dict(info, task_status_name="running_ended", timestamp=time.time())
+        final.append((MessageType.TASK_INFO, ended))
+        _send(sender, final)

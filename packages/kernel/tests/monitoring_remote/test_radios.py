@@ -1,0 +1,275 @@
+"""Radios with real sockets on 127.0.0.1 and real directories; the wire format's validation."""
+
+from __future__ import annotations
+
+import json
+import os
+import pickle
+import socket
+from pathlib import Path
+from typing import Any
+
+import pytest
+from conftest import RecordingSink
+
+from parsl.errors import ConfigurationError, ParslError
+from parsl.monitoring.radios import (
+    WIRE_VERSION,
+    FilesystemRadio,
+    HTEXRadio,
+    RadioMessageError,
+    ThreadPoolRadio,
+    UDPRadio,
+)
+from parsl.monitoring.radios import htex as htex_radio
+from parsl.monitoring.radios.wire import decode_batch, encode_batch
+from parsl.monitoring.types import MessageType
+
+
+def _task_info(task_id: int = 1, state: str = "running") -> tuple[MessageType, dict[str, Any]]:
+    body = {"run_id": "r", "task_id": task_id, "try_id": 0, "task_status_name": state}
+    return MessageType.TASK_INFO, {**body, "timestamp": 1.5, "hostname": "h"}
+
+
+# ---------------------------------------------------------------- wire
+
+
+def test_wire_round_trip() -> None:
+    msgs = [_task_info(1), _task_info(2, "running_ended")]
+    assert decode_batch(encode_batch(msgs)) == msgs
+
+
+@pytest.mark.parametrize(
+    ("data", "match"),
+    [
+        (b"\xff\xfe", "invalid UTF-8 JSON"),
+        (b"[1, 2]", "no version"),
+        (json.dumps({"v": WIRE_VERSION + 1, "messages": []}).encode(), "version 2"),
+        (json.dumps({"v": 1}).encode(), "no 'messages' list"),
+        (json.dumps({"v": 1, "messages": [["NOPE", {}]]}).encode(), "unknown message type"),
+        (json.dumps({"v": 1, "messages": [[1]]}).encode(), r"not a \[type, body\] pair"),
+        (json.dumps({"v": 1, "messages": [["TASK_INFO", []]]}).encode(), "must be an object"),
+        (json.dumps({"v": 1, "messages": [["TASK_INFO", {"run_id": "r"}]]}).encode(), "lacks"),
+        (
+            json.dumps({"v": 1, "messages": [["BLOCK_INFO", {"run_id": [1]}]]}).encode(),
+            "must be a string, number",
+        ),
+        (b'{"v": 1, "messages": [["NODE_INFO", {"x": NaN}]]}', "invalid"),
+    ],
+)
+def test_wire_rejects_garbage(data: bytes, match: str) -> None:
+    with pytest.raises(RadioMessageError, match=match):
+        decode_batch(data)
+
+
+def test_encode_rejects_bad_messages() -> None:
+    with pytest.raises(RadioMessageError, match="not a"):
+        encode_batch([("TASK_INFO", {})])  # type: ignore[list-item]
+    with pytest.raises(RadioMessageError, match="lacks"):
+        encode_batch([(MessageType.BLOCK_INFO, {"run_id": "r"})])
+    with pytest.raises(RadioMessageError, match="non-string key"):
+        encode_batch([(MessageType.WORKFLOW_INFO, {"run_id": "r", 1: 2})])  # type: ignore[dict-item]
+    with pytest.raises(RadioMessageError, match="must be a string"):
+        encode_batch([(MessageType.WORKFLOW_INFO, {"run_id": "r", "t": float("inf")})])
+
+
+# ---------------------------------------------------------------- UDP
+
+
+def test_udp_round_trip_over_real_socket(sink: RecordingSink, tmp_path: Path) -> None:
+    radio = UDPRadio()
+    receiver = radio.create_receiver(run_dir=str(tmp_path), resource_msgs=sink)
+    try:
+        assert radio.address == "127.0.0.1" and radio.port == receiver.port
+        worker_side = pickle.loads(pickle.dumps(radio))  # as it travels with a task
+        sender = worker_side.create_sender()
+        sender.send(_task_info(1))
+        sender.send_many([_task_info(2), _task_info(3)])
+        sink.wait_for(lambda: len(sink.messages) == 3)
+        sender.close()
+    finally:
+        receiver.shutdown()
+    assert [m["task_id"] for _, m in sink.messages] == [1, 2, 3]
+    receiver.shutdown()  # idempotent
+
+
+def test_udp_uses_hub_address(sink: RecordingSink, tmp_path: Path) -> None:
+    radio = UDPRadio()
+    receiver = radio.create_receiver(
+        run_dir=str(tmp_path), resource_msgs=sink, hub_address="127.0.0.1"
+    )
+    receiver.shutdown()
+    assert radio.address == "127.0.0.1"
+
+
+def test_udp_drops_garbage_and_forged_datagrams(sink: RecordingSink, tmp_path: Path) -> None:
+    radio = UDPRadio(address="127.0.0.1")
+    receiver = radio.create_receiver(run_dir=str(tmp_path), resource_msgs=sink)
+    raw = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    try:
+        raw.sendto(b"garbage", ("127.0.0.1", receiver.port))
+        raw.sendto(b"\0" * 64 + encode_batch([_task_info(9)]), ("127.0.0.1", receiver.port))
+        import hashlib
+        import hmac
+
+        assert radio.hmac_key is not None
+        bad = b"not json"
+        mac = hmac.new(radio.hmac_key, bad, hashlib.sha512).digest()
+        raw.sendto(mac + bad, ("127.0.0.1", receiver.port))
+        good = radio.create_sender()
+        good.send(_task_info(1))
+        sink.wait_for(lambda: len(sink.messages) == 1)
+        sink.wait_for(lambda: receiver.dropped == 3)
+        good.close()
+        assert receiver._thread.is_alive()
+    finally:
+        raw.close()
+        receiver.shutdown()
+    assert [m["task_id"] for _, m in sink.messages] == [1]
+
+
+def test_udp_port_in_use_is_a_clear_error(sink: RecordingSink, tmp_path: Path) -> None:
+    taken = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    taken.bind(("127.0.0.1", 0))
+    try:
+        radio = UDPRadio(port=taken.getsockname()[1])
+        with pytest.raises(ParslError, match="cannot listen on 127.0.0.1"):
+            radio.create_receiver(run_dir=str(tmp_path), resource_msgs=sink)
+    finally:
+        taken.close()
+
+
+def test_udp_sender_before_receiver_is_a_clear_error() -> None:
+    with pytest.raises(ParslError, match="no receiver yet"):
+        UDPRadio().create_sender()
+
+
+def test_udp_oversized_batch_is_refused(sink: RecordingSink, tmp_path: Path) -> None:
+    radio = UDPRadio()
+    receiver = radio.create_receiver(run_dir=str(tmp_path), resource_msgs=sink)
+    try:
+        kind, body = _task_info()
+        with pytest.raises(RadioMessageError, match="do not fit"):
+            sender = radio.create_sender()
+            try:
+                sender.send((kind, {**body, "big": "x" * 70000}))
+            finally:
+                sender.close()
+    finally:
+        receiver.shutdown()
+
+
+@pytest.mark.parametrize(
+    "kwargs",
+    [
+        {"port": -1},
+        {"port": "55"},
+        {"port": True},
+        {"address": ""},
+        {"atexit_timeout": 0},
+        {"atexit_timeout": "3"},
+        {"hmac_digest": "nope"},
+    ],
+)
+def test_udp_bad_arguments(kwargs: dict[str, Any]) -> None:
+    with pytest.raises(ConfigurationError, match="UDPRadio"):
+        UDPRadio(**kwargs)
+
+
+# ---------------------------------------------------------------- filesystem
+
+
+def test_filesystem_round_trip(sink: RecordingSink, tmp_path: Path) -> None:
+    radio = FilesystemRadio(poll_interval=0.05)
+    receiver = radio.create_receiver(run_dir=str(tmp_path), resource_msgs=sink)
+    try:
+        assert radio.directory is not None
+        assert radio.directory.startswith(str(tmp_path / "monitor-fs-radio"))
+        sender = pickle.loads(pickle.dumps(radio)).create_sender()
+        sender.send(_task_info(1))
+        sender.send_many([_task_info(2), _task_info(3)])
+        sink.wait_for(lambda: len(sink.messages) == 3)
+        assert os.listdir(os.path.join(radio.directory, "new")) == []
+        assert os.listdir(os.path.join(radio.directory, "tmp")) == []
+    finally:
+        receiver.shutdown()
+    assert sorted(m["task_id"] for _, m in sink.messages) == [1, 2, 3]
+
+
+def test_filesystem_delivers_files_written_before_shutdown(
+    sink: RecordingSink, tmp_path: Path
+) -> None:
+    radio = FilesystemRadio(poll_interval=60)
+    receiver = radio.create_receiver(run_dir=str(tmp_path), resource_msgs=sink)
+    radio.create_sender().send(_task_info(5))
+    receiver.shutdown()  # the last scan picks the file up
+    assert [m["task_id"] for _, m in sink.messages] == [5]
+
+
+def test_filesystem_moves_garbage_aside(sink: RecordingSink, tmp_path: Path) -> None:
+    radio = FilesystemRadio(poll_interval=60)
+    receiver = radio.create_receiver(run_dir=str(tmp_path), resource_msgs=sink)
+    try:
+        assert radio.directory is not None
+        Path(radio.directory, "new", "junk").write_bytes(b"\x00garbage")
+        radio.create_sender().send(_task_info(1))
+        assert receiver.poll_once() == 1
+        assert receiver.dropped == 1
+        assert os.listdir(os.path.join(radio.directory, "bad")) == ["junk"]
+        assert receiver.poll_once() == 0
+    finally:
+        receiver.shutdown()
+
+
+def test_filesystem_two_receivers_do_not_share(tmp_path: Path) -> None:
+    a, b = RecordingSink(), RecordingSink()
+    ra, rb = FilesystemRadio(poll_interval=60), FilesystemRadio(poll_interval=60)
+    rx_a = ra.create_receiver(run_dir=str(tmp_path), resource_msgs=a)
+    rx_b = rb.create_receiver(run_dir=str(tmp_path), resource_msgs=b)
+    ra.create_sender().send(_task_info(1))
+    rb.create_sender().send(_task_info(2))
+    rx_a.shutdown()
+    rx_b.shutdown()
+    assert [m["task_id"] for _, m in a.messages] == [1]
+    assert [m["task_id"] for _, m in b.messages] == [2]
+
+
+def test_filesystem_errors(tmp_path: Path, sink: RecordingSink) -> None:
+    with pytest.raises(ConfigurationError, match="poll_interval"):
+        FilesystemRadio(poll_interval=0)
+    with pytest.raises(ParslError, match="no receiver yet"):
+        FilesystemRadio().create_sender()
+    blocker = tmp_path / "file"
+    blocker.write_text("")
+    with pytest.raises(ParslError, match="cannot create"):
+        FilesystemRadio().create_receiver(run_dir=str(blocker), resource_msgs=sink)
+
+
+# ---------------------------------------------------------------- htex / thread pool
+
+
+def test_htex_radio_uses_the_installed_channel() -> None:
+    frames: list[bytes] = []
+    radio = HTEXRadio()
+    with pytest.raises(ParslError, match="only works inside a HighThroughputExecutor worker"):
+        radio.create_sender()
+    htex_radio.install_channel(frames.append)
+    try:
+        sender = radio.create_sender()
+        sender.send(_task_info(1))
+        sender.send_many([_task_info(2), _task_info(3)])
+    finally:
+        htex_radio.install_channel(None)
+    assert [len(decode_batch(f)) for f in frames] == [1, 2]
+    radio.create_receiver(run_dir=".", resource_msgs=RecordingSink()).shutdown()
+
+
+def test_thread_pool_radio(sink: RecordingSink) -> None:
+    radio = ThreadPoolRadio()
+    with pytest.raises(ParslError, match="no receiver"):
+        radio.create_sender()
+    radio.create_receiver(run_dir=".", resource_msgs=sink)
+    radio.create_sender().send(_task_info(4))
+    assert sink.messages == [_task_info(4)]
+    with pytest.raises(ParslError, match="only works in the submitting process"):
+        pickle.dumps(radio)

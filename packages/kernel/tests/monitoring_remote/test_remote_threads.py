@@ -1,0 +1,131 @@
+"""Remote monitoring through the ThreadPoolExecutor: running/running_ended and resource rows."""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+
+import pytest
+from conftest import RecordingSink
+
+import parsl
+from parsl import bash_app, python_app
+from parsl.config import Config
+from parsl.executors import ThreadPoolExecutor
+from parsl.monitoring.radios import ThreadPoolRadio
+from parsl.monitoring.types import MessageType
+
+
+@python_app
+def add(a: int, b: int) -> int:
+    return a + b
+
+
+@python_app
+def boom() -> None:
+    raise ValueError("expected failure")
+
+
+@bash_app
+def echo(stdout: str | None = None) -> str:
+    return "echo hello"
+
+
+def _load(sink: RecordingSink, tmp_path: Path, **kw: object) -> None:
+    parsl.load(
+        Config(
+            executors=[ThreadPoolExecutor(label="threads", max_threads=2, **kw)],  # type: ignore[arg-type]
+            run_dir=str(tmp_path / "runinfo"),
+            monitoring=sink,
+        )
+    )
+
+
+def test_running_and_running_ended_for_each_task(tmp_path: Path) -> None:
+    sink = RecordingSink(resource_monitoring_enabled=False)
+    _load(sink, tmp_path)
+    try:
+        futs = [add(i, 1) for i in range(5)]
+        assert [f.result(timeout=10) for f in futs] == [1, 2, 3, 4, 5]
+        run_id = parsl.dfk().run_id
+    finally:
+        parsl.clear()
+    infos = sink.of(MessageType.TASK_INFO)
+    for task_id in range(5):
+        states = [m["task_status_name"] for m in infos if m["task_id"] == task_id]
+        assert states == ["running", "running_ended"]
+    assert all(m["run_id"] == run_id and m["executor_label"] == "threads" for m in infos)
+    assert all(m["try_id"] == 0 and isinstance(m["hostname"], str) for m in infos)
+    running = {m["task_id"]: m["timestamp"] for m in infos if m["task_status_name"] == "running"}
+    ended = {
+        m["task_id"]: m["timestamp"] for m in infos if m["task_status_name"] == "running_ended"
+    }
+    assert all(running[t] <= ended[t] for t in running)
+    assert sink.of(MessageType.RESOURCE_INFO) == []
+
+
+def test_exception_unchanged_and_reported(tmp_path: Path) -> None:
+    sink = RecordingSink(resource_monitoring_enabled=True)
+    _load(sink, tmp_path)
+    try:
+        with pytest.raises(ValueError, match="expected failure"):
+            boom().result(timeout=10)
+    finally:
+        parsl.clear()
+    states = [m["task_status_name"] for m in sink.of(MessageType.TASK_INFO)]
+    assert states == ["running", "running_ended"]
+    (row,) = sink.of(MessageType.RESOURCE_INFO)  # the final sample of a short task
+    assert row["task_id"] == 0 and row["psutil_process_memory_resident"] > 0  # type: ignore[operator]
+
+
+def test_bash_app_is_monitored(tmp_path: Path) -> None:
+    sink = RecordingSink(resource_monitoring_enabled=True)
+    _load(sink, tmp_path)
+    out = tmp_path / "out.txt"
+    try:
+        assert echo(stdout=str(out)).result(timeout=10) == 0
+    finally:
+        parsl.clear()
+    assert out.read_text() == "hello\n"
+    assert [m["task_status_name"] for m in sink.of(MessageType.TASK_INFO)] == [
+        "running",
+        "running_ended",
+    ]
+    (row,) = sink.of(MessageType.RESOURCE_INFO)
+    assert row["psutil_process_time_user"] >= 0  # type: ignore[operator]
+
+
+def test_old_misspelled_argument_still_works(tmp_path: Path) -> None:
+    radio = ThreadPoolRadio()
+    ex = ThreadPoolExecutor(remote_monitor_radio=radio)
+    assert ex.remote_monitoring_radio is radio
+
+
+def test_bad_radio_is_a_clear_error() -> None:
+    with pytest.raises(parsl.errors.ConfigurationError, match="remote_monitoring_radio"):
+        ThreadPoolExecutor(remote_monitoring_radio="udp")  # type: ignore[arg-type]
+
+
+def test_periodic_samples_of_a_long_task(tmp_path: Path) -> None:
+    sink = RecordingSink(resource_monitoring_enabled=True, resource_monitoring_interval=0.1)
+
+    @python_app
+    def spin(seconds: float) -> int:
+        end = time.monotonic() + seconds
+        n = 0
+        while time.monotonic() < end:
+            n += 1
+        return n
+
+    _load(sink, tmp_path)
+    try:
+        assert spin(1.0).result(timeout=10) > 0
+    finally:
+        parsl.clear()
+    rows = sink.of(MessageType.RESOURCE_INFO)
+    assert len(rows) >= 3  # ~9 periodic samples and the final one (fewer on a busy machine)
+    assert max(r["psutil_process_cpu_percent"] for r in rows) > 10  # type: ignore[type-var]
+    times = [r["timestamp"] for r in rows]
+    assert times == sorted(times)
+    assert rows[-1]["psutil_process_time_user"] >= rows[0]["psutil_process_time_user"]  # type: ignore[operator]
+    assert all(r["resource_monitoring_interval"] == 0.1 for r in rows)

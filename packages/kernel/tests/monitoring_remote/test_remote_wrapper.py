@@ -1,0 +1,198 @@
+"""The worker-side wrapper on its own: real psutil on real processes, real radios."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import textwrap
+import threading
+import time
+from pathlib import Path
+from typing import Any
+
+import pytest
+from conftest import RecordingSink
+
+from parsl.monitoring import remote
+from parsl.monitoring.radios import ThreadPoolRadio
+from parsl.monitoring.radios.base import MonitoringRadioSender, RadioConfig
+from parsl.monitoring.remote import TASK_ID_KWARG, TRY_ID_KWARG, RemoteMonitoring, run_monitored
+from parsl.monitoring.types import MessageType
+
+
+def _settings(sink: RecordingSink, enabled: bool, interval: float = 30) -> RemoteMonitoring:
+    radio = ThreadPoolRadio()
+    radio.create_receiver(run_dir=".", resource_msgs=sink)
+    return RemoteMonitoring("run-1", "ex", radio, enabled, interval)
+
+
+def _call(settings: RemoteMonitoring, func: Any, *args: Any, task_id: int = 7, **kw: Any) -> Any:
+    return run_monitored(func, settings, *args, **{TASK_ID_KWARG: task_id, TRY_ID_KWARG: 2}, **kw)
+
+
+def test_result_and_kwargs_pass_through(sink: RecordingSink) -> None:
+    def f(a: int, *, b: int) -> tuple[int, int]:
+        return a, b
+
+    assert _call(_settings(sink, False), f, 1, b=2) == (1, 2)
+    running, ended = sink.of(MessageType.TASK_INFO)
+    assert (running["task_status_name"], ended["task_status_name"]) == ("running", "running_ended")
+    assert running["task_id"] == 7 and running["try_id"] == 2 and running["run_id"] == "run-1"
+
+
+def test_block_id_from_environment(sink: RecordingSink, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("PARSL_WORKER_BLOCK_ID", "3")
+    _call(_settings(sink, False), lambda: None)
+    assert [m["block_id"] for m in sink.of(MessageType.TASK_INFO)] == ["3", "3"]
+
+
+def test_exception_unchanged(sink: RecordingSink) -> None:
+    err = KeyError("the original")
+
+    def f() -> None:
+        raise err
+
+    with pytest.raises(KeyError) as info:
+        _call(_settings(sink, True), f)
+    assert info.value is err
+    assert len(sink.of(MessageType.RESOURCE_INFO)) == 1
+
+
+class _BrokenSender(MonitoringRadioSender):
+    def send(self, message: Any) -> None:
+        raise OSError("network is down")
+
+
+class _BrokenRadio(RadioConfig):
+    def __init__(self, fail_create: bool) -> None:
+        self.fail_create = fail_create
+
+    def create_sender(self) -> MonitoringRadioSender:
+        if self.fail_create:
+            raise RuntimeError("no route")
+        return _BrokenSender()
+
+    def create_receiver(self, **kw: Any) -> Any:  # pragma: no cover - not used here
+        raise NotImplementedError
+
+
+@pytest.mark.parametrize("fail_create", [True, False])
+def test_task_survives_a_broken_radio(fail_create: bool, caplog: pytest.LogCaptureFixture) -> None:
+    settings = RemoteMonitoring("run-1", "ex", _BrokenRadio(fail_create), True, 0.05)
+    assert _call(settings, lambda x: x * 2, 21) == 42
+    assert "monitoring" in caplog.text
+
+
+def test_short_task_gets_exactly_one_final_sample(sink: RecordingSink) -> None:
+    _call(_settings(sink, True, interval=30), lambda: None)
+    (row,) = sink.of(MessageType.RESOURCE_INFO)
+    assert row["pid" if False else "psutil_process_pid"] == os.getpid()
+    for key in (
+        "psutil_process_cpu_percent",
+        "psutil_process_memory_percent",
+        "psutil_process_children_count",
+        "psutil_process_time_user",
+        "psutil_process_time_system",
+        "psutil_process_memory_virtual",
+        "psutil_process_memory_resident",
+        "psutil_process_disk_read",
+        "psutil_process_disk_write",
+        "psutil_process_status",
+        "psutil_process_num_threads",
+        "psutil_process_num_ctx_switches_voluntary",
+        "psutil_process_num_ctx_switches_involuntary",
+    ):
+        assert row[key] is not None, key
+    assert row["resource_monitoring_interval"] == 30
+    assert row["psutil_process_memory_resident"] > 1_000_000  # type: ignore[operator]
+
+
+def test_live_child_process_is_counted(sink: RecordingSink) -> None:
+    def run_child() -> None:
+        child = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(0.6)"])
+        try:
+            child.wait(timeout=10)
+        finally:
+            child.kill()
+
+    _call(_settings(sink, True, interval=0.2), run_child)
+    rows = sink.of(MessageType.RESOURCE_INFO)
+    assert max(r["psutil_process_children_count"] for r in rows) == 1  # type: ignore[type-var]
+    assert rows[-1]["psutil_process_children_count"] == 0  # the child has exited by the end
+
+
+def test_reaped_child_cpu_time_counts(sink: RecordingSink) -> None:
+    burn = "import time\nend=time.process_time()+0.3\nwhile time.process_time()<end: pass"
+
+    def run_child() -> None:
+        subprocess.run([sys.executable, "-c", burn], check=True, timeout=20)
+
+    _call(_settings(sink, True), run_child)
+    (row,) = sink.of(MessageType.RESOURCE_INFO)
+    assert row["psutil_process_time_user"] + row["psutil_process_time_system"] >= 0.3  # type: ignore[operator]
+
+
+def test_sampler_thread_is_shared_between_tasks(sink: RecordingSink) -> None:
+    settings = _settings(sink, True, interval=0.05)
+    _call(settings, time.sleep, 0.1, task_id=1)
+    before = {t.name for t in threading.enumerate()}
+    _call(settings, time.sleep, 0.1, task_id=2)
+    samplers = [t for t in threading.enumerate() if t.name == "parsl-resource-sampler"]
+    assert len(samplers) == 1 and "parsl-resource-sampler" in before
+    assert {r["task_id"] for r in sink.of(MessageType.RESOURCE_INFO)} == {1, 2}
+
+
+def test_disabled_costs_no_thread_and_no_psutil(tmp_path: Path) -> None:
+    """In a fresh worker-like process: no psutil import, no extra thread, messages still sent."""
+    script = textwrap.dedent(
+        """
+        import sys, threading
+        from parsl.monitoring.radios import FilesystemRadio
+        from parsl.monitoring.remote import RemoteMonitoring, run_monitored, TASK_ID_KWARG
+
+        class Target:
+            def send(self, m): pass
+
+        radio = FilesystemRadio()
+        receiver = radio.create_receiver(run_dir=sys.argv[1], resource_msgs=Target())
+        receiver.shutdown()
+        threads = threading.active_count()
+        settings = RemoteMonitoring("r", "ex", radio, False, 1.0)
+        assert run_monitored(lambda: 5, settings, **{TASK_ID_KWARG: 1}) == 5
+        print("psutil" in sys.modules, threading.active_count() - threads)
+        """
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", script, str(tmp_path)],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=True,
+    )
+    assert out.stdout.split() == ["False", "0"]
+    radio_dir = next((tmp_path / "monitor-fs-radio").iterdir())
+    assert len(list((radio_dir / "new").iterdir())) == 2  # running, running_ended
+
+
+def test_settings_follow_the_sink() -> None:
+    from parsl.executors import ThreadPoolExecutor
+
+    sink = RecordingSink(resource_monitoring_enabled=True, resource_monitoring_interval=0)
+    ex = ThreadPoolExecutor()
+    ex.run_id = "r"
+    remote.attach_executor(ex, sink)
+    assert ex.monitoring_messages is sink and ex.hub_address == "127.0.0.1"
+    wrapped, kwargs = remote.monitor_wrapper(len, {}, ex, sink, _Task())
+    assert kwargs == {TASK_ID_KWARG: 4, TRY_ID_KWARG: 1}
+    settings = wrapped.args[1]  # type: ignore[attr-defined]
+    assert settings.resource_monitoring_enabled is False  # interval 0 means off
+    again, _ = remote.monitor_wrapper(len, {}, ex, sink, _Task())
+    assert again.args[1] is settings  # type: ignore[attr-defined]  # cached: htex serializes once
+    ex.remote_monitoring_radio = None
+    assert remote.monitor_wrapper(len, {"a": 1}, ex, sink, _Task()) == (len, {"a": 1})
+
+
+class _Task:
+    id = 4
+    try_id = 1
