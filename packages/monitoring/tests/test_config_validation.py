@@ -93,13 +93,15 @@ def test_bad_value_is_a_configuration_error_naming_the_field(field: str, value: 
 @pytest.mark.parametrize(
     ("url", "hint"),
     [
-        ("postgresql://user@db.example.org/parsl", "only writes SQLite"),
-        ("mysql+pymysql://localhost/parsl", "only writes SQLite"),
+        ("mysql+pymysql://localhost/parsl", "the 'mysql' database is not supported"),
+        ("oracle://scott@db.example.org/parsl", "the 'oracle' database is not supported"),
+        ("nosuchdb://x/y", "the 'nosuchdb' database is not supported"),
+        ("postgresql+nosuchdriver://u@127.0.0.1/p", "driver 'postgresql+nosuchdriver'"),
         ("monitoring.db", "sqlite:///monitoring.db"),
         ("sqlite://", "names no database file"),
         ("sqlite:///", "names no database file"),
+        ("sqlite:///:memory:", "names no database file"),
         ("sqlite:///dir/", "names a directory"),
-        ("sqlite:///m.db?timeout=5", "query options"),
     ],
 )
 def test_bad_logging_endpoint_fails_at_construction(url: str, hint: str) -> None:
@@ -107,6 +109,20 @@ def test_bad_logging_endpoint_fails_at_construction(url: str, hint: str) -> None
         MonitoringHub(logging_endpoint=url)
     assert hint in str(info.value)
     assert info.value.value == url
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "sqlite:///runinfo/monitoring.db",
+        "sqlite:////abs/dir/monitoring.db",
+        "postgresql+psycopg://parsl:secret@127.0.0.1:5432/parsl",
+    ],
+)
+def test_good_logging_endpoints_are_accepted_without_connecting(url: str) -> None:
+    hub = MonitoringHub(logging_endpoint=url)
+    assert hub.logging_endpoint == url
+    assert hub.db_url is None  # nothing is opened before parsl.load()
 
 
 def test_config_accepts_the_hub() -> None:

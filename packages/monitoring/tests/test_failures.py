@@ -10,18 +10,21 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
+from sqlalchemy import create_engine, text
 
 from parsl.dataflow.states import States
 from parsl.errors import ConfigurationError, ParslError
+from parsl.monitoring.db.tables import SCHEMA_VERSION
 from parsl.monitoring.hub import (
     MonitoringDatabaseError,
     MonitoringEventError,
     MonitoringHub,
+    MonitoringSchemaError,
     MonitoringStateError,
     query,
 )
-from parsl.monitoring.hub.schema import SCHEMA_VERSION
 from parsl.monitoring.sink import TaskTransition
+from parsl.monitoring.types import MessageType
 
 S = States
 
@@ -32,74 +35,84 @@ def wait_for_failure(hub: MonitoringHub, timeout: float = 10.0) -> None:
     assert writer.failed.wait(timeout), "the writer did not notice the broken database"
 
 
-def drop_messages(caplog: pytest.LogCaptureFixture) -> list[logging.LogRecord]:
-    return [r for r in caplog.records if "dropping monitoring events" in r.getMessage()]
+def errors(caplog: pytest.LogCaptureFixture) -> list[logging.LogRecord]:
+    return [r for r in caplog.records if r.levelno >= logging.ERROR]
 
 
 def test_writer_dies_on_a_damaged_database_and_events_are_dropped_with_one_error(
-    started_hub: MonitoringHub,
-    db_path: str,
-    caplog: pytest.LogCaptureFixture,
-    transition: Callable[..., TaskTransition],
-    run_id: str,
-) -> None:
-    assert started_hub.flush()
-    other = sqlite3.connect(db_path)
-    other.execute("DROP TABLE status")
-    other.commit()
-    other.close()
-    started_hub.task_transition(transition(0, S.pending))
-    wait_for_failure(started_hub)
-    assert isinstance(started_hub.writer_error, MonitoringDatabaseError)
-    assert "no such table: status" in str(started_hub.writer_error)
-    caplog.clear()
-    begin = time.monotonic()
-    with caplog.at_level(logging.ERROR):
-        for tid in range(1, 501):
-            started_hub.task_transition(transition(tid, S.pending))
-        started_hub.workflow_end(run_id, 0, 0)
-    assert time.monotonic() - begin < 1.0
-    [message] = drop_messages(caplog)
-    assert "no such table: status" in message.getMessage()
-    assert started_hub.dropped_events == 501
-    assert started_hub.flush(timeout=1) is False
-    begin = time.monotonic()
-    started_hub.close()
-    assert time.monotonic() - begin < 1.0
-
-
-def test_removing_the_database_directory_stops_the_writer_cleanly(
-    started_hub: MonitoringHub,
-    db_path: str,
-    caplog: pytest.LogCaptureFixture,
-    transition: Callable[..., TaskTransition],
-) -> None:
-    started_hub.task_transition(transition(0, S.pending))
-    assert started_hub.flush()
-    shutil.rmtree(Path(db_path).parent)
-    with caplog.at_level(logging.ERROR):
-        started_hub.task_transition(transition(0, S.launched))
-        wait_for_failure(started_hub)
-        for _ in range(10):
-            started_hub.task_transition(transition(0, S.exec_done))
-    assert "was removed" in str(started_hub.writer_error)
-    assert len(drop_messages(caplog)) == 1
-    assert started_hub.dropped_events == 10
-    started_hub.close()
-    assert not Path(db_path).exists()  # no silent re-creation
-
-
-@pytest.mark.timeout(60)
-def test_close_returns_in_bounded_time_while_the_writer_is_stuck(
     make_hub: Callable[..., MonitoringHub],
-    db_url: str,
+    sqlite_url: str,
     db_path: str,
     run_dir: str,
     caplog: pytest.LogCaptureFixture,
     transition: Callable[..., TaskTransition],
     run_id: str,
 ) -> None:
-    hub = make_hub(logging_endpoint=db_url, close_timeout=0.5)
+    hub = make_hub(logging_endpoint=sqlite_url)
+    hub.start(run_id, run_dir)
+    assert hub.flush()
+    other = sqlite3.connect(db_path)
+    other.execute("DROP TABLE status")
+    other.commit()
+    other.close()
+    with caplog.at_level(logging.WARNING):
+        hub.task_transition(transition(0, S.pending))
+        wait_for_failure(hub)
+        assert isinstance(hub.writer_error, MonitoringDatabaseError)
+        assert "no such table: status" in str(hub.writer_error)
+        begin = time.monotonic()
+        for tid in range(1, 501):
+            hub.task_transition(transition(tid, S.pending))
+        hub.send((MessageType.BLOCK_INFO, {"block_id": "0"}))
+        hub.workflow_end(run_id, 0, 0)
+        assert time.monotonic() - begin < 1.0
+        assert hub.dropped_events == 502
+        assert hub.flush(timeout=1) is False
+        begin = time.monotonic()
+        hub.close()
+        assert time.monotonic() - begin < 1.0
+    [message] = errors(caplog)  # the loss is reported once
+    assert "no such table: status" in message.getMessage()
+    assert "workflow itself carries on" in message.getMessage()
+
+
+def test_removing_the_database_directory_stops_the_writer_cleanly(
+    make_hub: Callable[..., MonitoringHub],
+    sqlite_url: str,
+    db_path: str,
+    run_dir: str,
+    caplog: pytest.LogCaptureFixture,
+    transition: Callable[..., TaskTransition],
+    run_id: str,
+) -> None:
+    hub = make_hub(logging_endpoint=sqlite_url)
+    hub.start(run_id, run_dir)
+    hub.task_transition(transition(0, S.pending))
+    assert hub.flush()
+    shutil.rmtree(Path(db_path).parent)
+    with caplog.at_level(logging.ERROR):
+        hub.task_transition(transition(0, S.launched))
+        wait_for_failure(hub)
+        for _ in range(10):
+            hub.task_transition(transition(0, S.exec_done))
+        hub.close()
+    assert "was removed" in str(hub.writer_error)
+    assert len(errors(caplog)) == 1
+    assert hub.dropped_events == 10
+    assert not Path(db_path).exists()  # no silent re-creation
+
+
+@pytest.mark.timeout(60)
+def test_close_returns_in_bounded_time_while_the_writer_is_stuck(
+    make_hub: Callable[..., MonitoringHub],
+    sqlite_url: str,
+    db_path: str,
+    run_dir: str,
+    caplog: pytest.LogCaptureFixture,
+    transition: Callable[..., TaskTransition],
+    run_id: str,
+) -> None:
+    hub = make_hub(logging_endpoint=sqlite_url, close_timeout=0.5)
     hub.start(run_id, run_dir)
     assert hub.flush()
     blocker = sqlite3.connect(db_path, isolation_level=None)
@@ -144,22 +157,57 @@ def test_start_refuses_a_database_whose_directory_cannot_be_made(
 ) -> None:
     (tmp_path / "a_file").write_text("x")
     hub = make_hub(logging_endpoint=f"sqlite:///{tmp_path}/a_file/monitoring.db")
-    with pytest.raises(MonitoringDatabaseError, match="cannot open monitoring database"):
+    with pytest.raises(MonitoringDatabaseError, match="cannot create the directory of"):
         hub.start(run_id, run_dir)
 
 
-def test_start_refuses_a_newer_schema(
-    make_hub: Callable[..., MonitoringHub], tmp_path: Path, run_dir: str, run_id: str
+def test_start_refuses_another_schema_version_and_leaves_the_database_alone(
+    make_hub: Callable[..., MonitoringHub],
+    db_url: str,
+    run_dir: str,
+    run_id: str,
 ) -> None:
-    path = tmp_path / "future.db"
-    conn = sqlite3.connect(path)
-    conn.execute(f"PRAGMA user_version = {SCHEMA_VERSION + 1}")
-    conn.close()
-    hub = make_hub(logging_endpoint=f"sqlite:///{path}")
-    with pytest.raises(MonitoringDatabaseError, match="schema version"):
+    first = make_hub(logging_endpoint=db_url)
+    first.start("older-run", run_dir)
+    first.close()
+    engine = create_engine(db_url)
+    with engine.begin() as conn:
+        conn.execute(text(f"UPDATE parsl_schema SET version = {SCHEMA_VERSION + 1}"))
+    engine.dispose()
+    hub = make_hub(logging_endpoint=db_url)
+    with pytest.raises(MonitoringSchemaError, match=f"schema version {SCHEMA_VERSION + 1}") as info:
         hub.start(run_id, run_dir)
-    with pytest.raises(MonitoringDatabaseError, match="schema version"):
-        query.workflows(path)
+    assert "new database" in str(info.value)
+    assert isinstance(info.value, MonitoringDatabaseError)
+    with pytest.raises(MonitoringSchemaError, match="schema version"):
+        query.workflows(db_url)
+    assert hub._writer is None
+
+
+@pytest.mark.parametrize(
+    "old_schema",
+    [
+        # this package's schema 1 (REAL times, SQLite user_version)
+        "CREATE TABLE workflow (run_id TEXT PRIMARY KEY, time_began REAL); PRAGMA user_version = 1;",
+        # a database written by Parsl itself (no parsl_schema table)
+        "CREATE TABLE workflow (run_id TEXT PRIMARY KEY, time_began DATETIME);"
+        "CREATE TABLE task (task_id INTEGER, run_id TEXT);",
+    ],
+)
+def test_start_refuses_monitoring_tables_without_our_schema_version(
+    make_hub: Callable[..., MonitoringHub], db_path: str, run_dir: str, run_id: str, old_schema: str
+) -> None:
+    Path(db_path).parent.mkdir(parents=True)
+    conn = sqlite3.connect(db_path)
+    conn.executescript(old_schema)
+    conn.close()
+    hub = make_hub(logging_endpoint=f"sqlite:///{db_path}")
+    with pytest.raises(MonitoringSchemaError, match="another schema"):
+        hub.start(run_id, run_dir)
+    conn = sqlite3.connect(db_path)
+    names = {r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type='table'")}
+    conn.close()
+    assert "parsl_schema" not in names  # nothing was added to the foreign database
 
 
 def test_start_twice_or_after_close_is_refused(
@@ -192,6 +240,9 @@ def test_task_transition_rejects_what_is_not_a_transition(
     with pytest.raises(MonitoringEventError, match="TaskTransition"):
         started_hub.task_transition({"task_id": 1, "state": "pending"})  # type: ignore[arg-type]
     assert issubclass(MonitoringEventError, TypeError)
+    for bad in ({"task_id": 1}, ("TASK_INFO", {}), (MessageType.TASK_INFO, [1]), (1, 2, 3)):
+        with pytest.raises(MonitoringEventError, match="MessageType, dict"):
+            started_hub.send(bad)  # type: ignore[arg-type]
     # The bad event never reached the writer, which carries on.
     started_hub.task_transition(transition(0, S.pending))
     assert started_hub.flush()

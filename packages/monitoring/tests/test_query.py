@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
+import socket
 import sqlite3
 from collections.abc import Callable
 from pathlib import Path
 
 import pytest
+from sqlalchemy import text
+from sqlalchemy.exc import DBAPIError
 
 from parsl.dataflow.states import States
-from parsl.monitoring.hub import MonitoringDatabaseError, MonitoringHub, query
+from parsl.monitoring.hub import MonitoringDatabaseError, MonitoringHub, open_for_reading, query
 from parsl.monitoring.sink import TaskTransition
 
 
@@ -47,7 +50,7 @@ def test_unknown_run_and_task_give_empty_lists(
 ) -> None:
     started_hub.task_transition(transition(0, States.pending))
     started_hub.close()
-    db = started_hub.db_path
+    db = started_hub.db_url
     assert db is not None
     assert query.tasks(db, "no-such-run") == []
     assert query.task_status_history(db, run_id, 99) == []
@@ -56,7 +59,7 @@ def test_unknown_run_and_task_give_empty_lists(
 def test_readers_see_committed_rows_while_the_hub_is_running(
     started_hub: MonitoringHub, transition: Callable[..., TaskTransition], run_id: str
 ) -> None:
-    db = started_hub.db_path
+    db = started_hub.db_url
     assert db is not None
     started_hub.task_transition(transition(4, States.pending))
     assert started_hub.flush()
@@ -70,3 +73,29 @@ def test_readers_see_committed_rows_while_the_hub_is_running(
     started_hub.task_transition(transition(4, States.exec_done))
     assert started_hub.flush()
     assert query.tasks(db, run_id)[0]["task_status_name"] == "exec_done"
+
+
+def test_a_reader_engine_cannot_write(
+    started_hub: MonitoringHub, transition: Callable[..., TaskTransition], run_id: str
+) -> None:
+    started_hub.task_transition(transition(0, States.pending))
+    assert started_hub.flush()
+    assert started_hub.db_url is not None
+    engine = open_for_reading(started_hub.db_url)
+    try:
+        with pytest.raises(DBAPIError, match="read-only|readonly"), engine.begin() as conn:
+            conn.execute(text("DELETE FROM task"))
+        rows = query.tasks(engine, run_id)  # an engine is used as it is, and left open
+        assert [r["task_id"] for r in rows] == [0]
+        assert query.table_rows(engine, "workflow", run_id)[0]["workflow_name"] == "wf"
+    finally:
+        engine.dispose()
+
+
+def test_reading_a_server_that_is_not_there_is_a_clear_error() -> None:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]  # nothing listens here once closed
+    url = f"postgresql+psycopg://nobody@127.0.0.1:{port}/nothing"
+    with pytest.raises(MonitoringDatabaseError, match=f"cannot read monitoring database .*{port}"):
+        query.workflows(url)
