@@ -167,14 +167,23 @@ class BasicMemoizer(Memoizer):
         ``'dfk_exit'`` (at close) or ``'manual'`` (only on :meth:`checkpoint`).
     :param checkpoint_period: ``"HH:MM:SS"``, only with ``'periodic'``
         (default ``"00:30:00"``).
+    :param memoize: False turns app caching off for every app, as
+        ``Config(app_cache=False)`` does (nothing is reused or checkpointed).
+
+    All arguments are keyword-only, as in Parsl.
     """
 
     def __init__(
         self,
+        *,
         checkpoint_files: Sequence[str | os.PathLike[str]] | None = None,
-        checkpoint_mode: str | None = None,
         checkpoint_period: str | None = None,
+        checkpoint_mode: str | None = None,
+        memoize: bool = True,
     ) -> None:
+        if not isinstance(memoize, bool):
+            raise bad_value("memoize", memoize, "True (reuse results) or False (never)")
+        self.memoize = memoize
         if checkpoint_mode not in CHECKPOINT_MODES:
             raise bad_value(
                 "checkpoint_mode",
@@ -236,6 +245,7 @@ class BasicMemoizer(Memoizer):
             raise bad_value("run_dir", run_dir, "a directory path")
         if not isinstance(app_cache, bool):
             raise bad_value("app_cache", app_cache, "True or False")
+        app_cache = app_cache and self.memoize
         self._app_cache = app_cache
         if app_cache:
             loaded: dict[str, Any] = {}
