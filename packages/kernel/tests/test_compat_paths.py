@@ -19,7 +19,7 @@ import parsl.launchers
 import parsl.launchers.base
 import parsl.monitoring
 from parsl import plugins
-from parsl.errors import ParslError, PluginNotFound
+from parsl.errors import ParslError, PluginAttributeNotFound
 
 PLUGIN_MODULE = "kernel_compat_test_plugin"
 
@@ -105,8 +105,11 @@ def test_old_monitoring_module_resolves_plugins_through_entry_points() -> None:
 def test_old_module_names_the_missing_package(module: str) -> None:
     mod = importlib.import_module(module)
     group = module.rsplit(".", 1)[0]
-    with pytest.raises(PluginNotFound, match=rf"'NoSuchThing' .* group '{group}'"):
+    # Attribute access is an AttributeError (hasattr/getattr-with-default work) ...
+    with pytest.raises(PluginAttributeNotFound, match=rf"'NoSuchThing' .* group '{group}'"):
         mod.NoSuchThing  # noqa: B018
+    assert not hasattr(mod, "NoSuchThing")
+    # ... and ``from module import name`` an ImportError that keeps the hint.
     with pytest.raises(ImportError, match="is not provided by any installed package"):
         exec(f"from {module} import NoSuchThing")
     # Private and dunder names are ordinary AttributeErrors (introspection, copy, pickle).

@@ -9,9 +9,11 @@ separate folders, add their subpackages beneath it.
 from __future__ import annotations
 
 import pkgutil
+from typing import Any
 
 __path__ = pkgutil.extend_path(__path__, __name__)
 
+from parsl import plugins
 from parsl.app.app import AUTO_LOGNAME, bash_app, join_app, python_app
 from parsl.config import Config
 from parsl.data_provider.files import File
@@ -29,13 +31,33 @@ clear = DataFlowKernelLoader.clear
 dfk = DataFlowKernelLoader.dfk
 wait_for_current_tasks = DataFlowKernelLoader.wait_for_current_tasks
 
+# Names Parsl exports at the top level whose classes live in other distributions:
+# resolved on first use through the plugin registry, like ``parsl.executors.X``.
+_FROM_PLUGINS = {
+    "HighThroughputExecutor": "parsl.executors",
+    "WorkQueueExecutor": "parsl.executors",
+    "MonitoringHub": "parsl.monitoring",
+}
+
+
+def __getattr__(name: str) -> Any:
+    group = _FROM_PLUGINS.get(name)
+    if group is None:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    return plugins.module_getattr(group, __name__, name)
+
+
 __all__ = [
     "AUTO_LOGNAME",
     "Config",
     "DataFlowKernel",
+    "DataFlowKernelLoader",
     "File",
+    "HighThroughputExecutor",
+    "MonitoringHub",
     "ParslError",
     "ThreadPoolExecutor",
+    "WorkQueueExecutor",
     "__version__",
     "bash_app",
     "clear",

@@ -1,4 +1,4 @@
-"""Finding an address of this host that workers can reach."""
+"""Finding an address of this host that workers can reach, and writing it as a URL."""
 
 from __future__ import annotations
 
@@ -55,3 +55,59 @@ def get_all_addresses() -> set[str]:
         except AddressNotFound:
             continue
     return found
+
+
+def address_by_query(timeout: float = 30, url: str = "https://api.ipify.org") -> str:
+    """This host's address as a public "what is my IP" service sees it (default: ipify).
+
+    Useful where workers reach the submit host through its public address;
+    behind NAT the answer may not be reachable from workers. Raises
+    :class:`AddressNotFound` when the service cannot be reached within
+    ``timeout`` seconds or answers with something that is not an IP address.
+    """
+    import urllib.error
+    import urllib.request
+
+    try:
+        with urllib.request.urlopen(url, timeout=timeout) as reply:
+            text = reply.read(256).decode(errors="replace").strip()
+    except (urllib.error.URLError, OSError, ValueError) as e:
+        raise AddressNotFound(f"could not ask {url} for this host's address: {e}") from e
+    try:
+        return str(ipaddress.ip_address(text))
+    except ValueError as e:
+        raise AddressNotFound(f"{url} answered {text[:60]!r}, which is not an IP address") from e
+
+
+def get_any_address() -> str:
+    """Some IPv4 address of this host: a non-loopback interface's if there is one, else loopback.
+
+    Raises :class:`AddressNotFound` when no interface has an IPv4 address.
+    """
+    found: list[str] = []
+    for _, name in socket.if_nameindex():
+        try:
+            found.append(address_by_interface(name))
+        except AddressNotFound:
+            continue
+    outside = [a for a in found if not ipaddress.ip_address(a).is_loopback]
+    if outside or found:
+        return (outside or found)[0]
+    raise AddressNotFound("no network interface of this host has an IPv4 address")
+
+
+def tcp_url(address: str, port: str | int | None = None) -> str:
+    """A ZeroMQ-style ``tcp://`` URL for ``address`` and optional ``port``.
+
+    IPv6 addresses are put in brackets (``tcp://[::1]:5000``); IPv4
+    addresses, host names and ``*`` are written as they are.
+    """
+    if not isinstance(address, str) or not address:
+        raise AddressNotFound(f"address {address!r} is not valid: expected a non-empty string")
+    host = address
+    try:
+        if ipaddress.ip_address(address).version == 6:
+            host = f"[{address}]"
+    except ValueError:
+        pass  # a host name or "*"
+    return f"tcp://{host}" if port is None or port == "" else f"tcp://{host}:{port}"

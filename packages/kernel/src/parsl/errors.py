@@ -49,4 +49,15 @@ class OptionalModuleMissing(ParslError):
 
 
 class PluginNotFound(ParslError, ImportError):
-    """A public name resolves through an entry-point group, and no installed package provides it."""
+    """A public name resolves through an entry-point group, and no installed package provides it.
+
+    Raised by ``from parsl.executors import Name`` and :func:`parsl.plugins.load`.
+    """
+
+
+class PluginAttributeNotFound(ParslError, AttributeError):
+    """The attribute-access form of :class:`PluginNotFound` (``parsl.executors.Name``).
+
+    An AttributeError, so ``hasattr(parsl.executors, "Name")`` is False and
+    ``getattr(parsl.executors, "Name", None)`` is None, as for any module.
+    """

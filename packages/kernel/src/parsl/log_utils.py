@@ -1,33 +1,64 @@
-"""Logging helpers with Parsl's public names."""
+"""Logging helpers with Parsl's public names: ``set_stream_logger`` and ``set_file_logger``.
+
+Both attach a handler to the named logger (``"parsl"`` by default) and also
+to ``concurrent.futures``, whose logger reports exceptions raised inside
+future callbacks, which would otherwise go unseen.
+"""
 
 from __future__ import annotations
 
 import logging
+from typing import TextIO
 
-DEFAULT_FORMAT = "%(asctime)s %(name)s:%(lineno)d [%(levelname)s] %(message)s"
+DEFAULT_FORMAT = (
+    "%(created)f %(asctime)s %(processName)s-%(process)d %(threadName)s-%(thread)d "
+    "%(name)s:%(lineno)d %(funcName)s %(levelname)s: %(message)s"
+)
+
+__all__ = ["DEFAULT_FORMAT", "set_file_logger", "set_stream_logger"]
+
+
+def _check(name: str, level: int) -> None:
+    if not isinstance(name, str):
+        raise TypeError(f"name={name!r} is not valid: expected a logger name (str)")
+    if isinstance(level, bool) or not isinstance(level, int):
+        raise TypeError(
+            f"level={level!r} is not valid: expected a logging level such as logging.INFO"
+        )
+
+
+def _attach(
+    handler: logging.Handler, name: str, level: int, format_string: str | None
+) -> logging.Logger:
+    handler.setLevel(level)
+    handler.setFormatter(logging.Formatter(format_string or DEFAULT_FORMAT))
+    logger = logging.getLogger(name)
+    logger.setLevel(level)
+    logger.addHandler(handler)
+    logging.getLogger("concurrent.futures").addHandler(handler)
+    return logger
 
 
 def set_stream_logger(
-    name: str = "parsl", level: int = logging.DEBUG, format_string: str | None = None
+    name: str = "parsl",
+    level: int = logging.DEBUG,
+    format_string: str | None = None,
+    stream: TextIO | None = None,
 ) -> logging.Logger:
-    """Send ``name``'s log records to stderr at ``level``."""
-    logger = logging.getLogger(name)
-    logger.setLevel(level)
-    handler = logging.StreamHandler()
-    handler.setLevel(level)
-    handler.setFormatter(logging.Formatter(format_string or DEFAULT_FORMAT))
-    logger.addHandler(handler)
-    return logger
+    """Send ``name``'s log records at ``level`` and above to ``stream`` (stderr by default).
+
+    Returns the logger, so a caller can adjust it further.
+    """
+    _check(name, level)
+    return _attach(logging.StreamHandler(stream), name, level, format_string)
 
 
 def set_file_logger(
-    filename: str, name: str = "parsl", level: int = logging.DEBUG, format_string: str | None = None
+    filename: str,
+    name: str = "parsl",
+    level: int = logging.DEBUG,
+    format_string: str | None = None,
 ) -> logging.Logger:
-    """Send ``name``'s log records to ``filename`` at ``level``."""
-    logger = logging.getLogger(name)
-    logger.setLevel(level)
-    handler = logging.FileHandler(filename)
-    handler.setLevel(level)
-    handler.setFormatter(logging.Formatter(format_string or DEFAULT_FORMAT))
-    logger.addHandler(handler)
-    return logger
+    """Append ``name``'s log records at ``level`` and above to ``filename``; returns the logger."""
+    _check(name, level)
+    return _attach(logging.FileHandler(filename), name, level, format_string)

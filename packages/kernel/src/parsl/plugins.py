@@ -12,11 +12,15 @@ found the same way as ours.
 
 from __future__ import annotations
 
+import dis
+import sys
+from difflib import get_close_matches
 from functools import cache
-from importlib.metadata import EntryPoint, entry_points
+from importlib.metadata import EntryPoint, PackageNotFoundError, distribution, entry_points
+from types import FrameType
 from typing import Any
 
-from parsl.errors import PluginNotFound
+from parsl.errors import PluginAttributeNotFound, PluginNotFound
 
 GROUPS = {
     "executors": "parsl.executors",
@@ -27,6 +31,17 @@ GROUPS = {
     "monitoring": "parsl.monitoring",
     "memoizers": "parsl.memoizers",
 }
+
+SUGGESTED_DISTRIBUTION = {
+    "parsl.executors": "parsl-executors",
+    "parsl.providers": "parsl-providers",
+    "parsl.launchers": "parsl-launchers",
+    "parsl.staging": "parsl-staging",
+    "parsl.monitoring": "parsl-monitoring",
+}
+"""The distribution of this repository that fills each group, named in hints while not installed."""
+
+_IMPORT_OPCODES = frozenset({dis.opmap["IMPORT_FROM"], dis.opmap["IMPORT_STAR"]})
 
 
 @cache
@@ -39,35 +54,87 @@ def available(group: str) -> list[str]:
     return sorted(_group(group))
 
 
+def _installed(dist: str) -> bool:
+    try:
+        distribution(dist)
+    except PackageNotFoundError:
+        return False
+    return True
+
+
+def not_found_message(group: str, name: str) -> str:
+    """Why ``name`` is missing from ``group``, and what to do about it.
+
+    Suggests installing this repository's package for the group only while
+    it is not installed; otherwise points at spelling (with the closest
+    registered name, if any) and at the package that would provide it.
+    """
+    have = available(group)
+    text = (
+        f"{name!r} is not provided by any installed package in entry-point group {group!r} "
+        f"(installed: {', '.join(have) or 'nothing'})."
+    )
+    close = get_close_matches(name, have, n=1)
+    if close:
+        text += f" Did you mean {close[0]!r}?"
+    dist = SUGGESTED_DISTRIBUTION.get(group)
+    if dist is not None and not _installed(dist):
+        return text + f" Install the package that provides it, e.g. 'pip install {dist}'."
+    return text + " Check the spelling, or install the package that provides it."
+
+
 def load(group: str, name: str) -> Any:
     """Load the object registered as ``name`` in ``group``.
 
     Raises :class:`~parsl.errors.PluginNotFound` (an ImportError) naming the
-    group and what is installed, when nothing provides it.
+    group and what is installed, when nothing provides it or what is
+    registered cannot be imported.
     """
     ep = _group(group).get(name)
     if ep is None:
-        have = ", ".join(available(group)) or "nothing"
+        raise PluginNotFound(not_found_message(group, name), name=name)
+    try:
+        return ep.load()
+    except ImportError as e:
+        owner = ep.dist.name if ep.dist is not None else "an installed package"
         raise PluginNotFound(
-            f"{name!r} is not provided by any installed package in entry-point group "
-            f"{group!r} (installed: {have}). Install the package that provides it, e.g. "
-            f"'pip install parsl-{group.rsplit('.', 1)[-1]}'."
-        )
-    return ep.load()
+            f"{name!r} is registered in entry-point group {group!r} by {owner}, "
+            f"but {ep.value!r} cannot be imported: {e}",
+            name=name,
+        ) from e
+
+
+def _called_by_from_import(frame: FrameType | None) -> bool:
+    """True when ``frame`` is running ``from module import name`` (or ``import *``)."""
+    if frame is None:
+        return False
+    code = frame.f_code.co_code
+    return 0 <= frame.f_lasti < len(code) and code[frame.f_lasti] in _IMPORT_OPCODES
 
 
 def module_getattr(group: str, module: str, name: str) -> Any:
     """Implements a plugin package's ``__getattr__``: a missing public attribute is an entry point.
 
-    A public name nobody provides raises :class:`~parsl.errors.PluginNotFound`,
-    an ImportError, so ``from parsl.executors import X`` shows which package to
-    install rather than Python's bare "cannot import name". Private and dunder
-    names stay plain AttributeErrors, so introspection (``hasattr``, copy,
-    pickle) behaves as usual.
+    A public name nobody provides raises
+    :class:`~parsl.errors.PluginAttributeNotFound`, an AttributeError, so
+    ``hasattr`` and ``getattr(module, name, None)`` behave as on any module;
+    under ``from module import name`` it raises
+    :class:`~parsl.errors.PluginNotFound` instead, an ImportError whose
+    message (which Python would otherwise replace with a bare "cannot import
+    name") says what is installed and what to do. Private and dunder names
+    stay plain AttributeErrors.
     """
     if name.startswith("_"):
         raise AttributeError(f"module {module!r} has no attribute {name!r}")
-    return load(group, name)
+    try:
+        return load(group, name)
+    except PluginNotFound as e:
+        # Our caller is the package's __getattr__; its caller is the code asking.
+        if _called_by_from_import(sys._getframe(2)):
+            raise
+        raise PluginAttributeNotFound(
+            str(e), name=name, obj=sys.modules.get(module)
+        ) from e.__cause__
 
 
 def refresh() -> None:

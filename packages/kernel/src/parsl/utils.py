@@ -1,10 +1,49 @@
-"""Small public helpers of Parsl's API: finding checkpoints of earlier runs."""
+"""Small public helpers of Parsl's API.
+
+Checkpoints of earlier runs, the version, files that appear late, walltime
+strings, running a shell command with a deadline, process titles, and names
+safe for DNS (Kubernetes pods, for one). ``RepresentationMixin``, ``Timer``,
+``AutoCancelTimer`` and ``AtomicIDCounter`` are exported here too, where
+Parsl's users and plugin authors import them from.
+"""
 
 from __future__ import annotations
 
+import contextlib
+import logging
 import os
+import re
+import shutil
+import signal
+import subprocess
+import time
+from collections.abc import Iterator
+from typing import IO, Any
 
-__all__ = ["get_all_checkpoints", "get_last_checkpoint"]
+from parsl.representation import RepresentationMixin
+from parsl.timers import AtomicIDCounter, AutoCancelTimer, Timer
+from parsl.version import VERSION
+
+logger = logging.getLogger(__name__)
+
+__all__ = [
+    "VERSION",
+    "AtomicIDCounter",
+    "AutoCancelTimer",
+    "RepresentationMixin",
+    "Timer",
+    "execute_wait",
+    "get_all_checkpoints",
+    "get_last_checkpoint",
+    "get_std_fname_mode",
+    "get_version",
+    "sanitize_dns_label_rfc1123",
+    "sanitize_dns_subdomain_rfc1123",
+    "setproctitle",
+    "time_limited_open",
+    "wait_for_file",
+    "wtime_to_minutes",
+]
 
 
 def _run_order(name: str) -> tuple[int, int, str]:
@@ -34,3 +73,158 @@ def get_all_checkpoints(rundir: str = "runinfo") -> list[str]:
 def get_last_checkpoint(rundir: str = "runinfo") -> list[str]:
     """A list holding the checkpoint directory of the latest run that has one, or an empty list."""
     return get_all_checkpoints(rundir)[-1:]
+
+
+def get_version() -> str:
+    """The version, with ``-<commit>-clean`` or ``-<commit>-dirty`` when run from a git checkout.
+
+    "dirty" means the kernel's source folder has uncommitted changes.
+    """
+    here = os.path.dirname(os.path.abspath(__file__))
+    git = shutil.which("git")
+    if git is None:
+        return VERSION
+    try:
+        head = subprocess.run(
+            [git, "-C", here, "rev-parse", "--short", "HEAD"],
+            capture_output=True,
+            text=True,
+            timeout=10,
+            check=True,
+        ).stdout.strip()
+        changes = subprocess.run(
+            [git, "-C", here, "status", "--porcelain", "--", "."],
+            capture_output=True,
+            text=True,
+            timeout=10,
+            check=True,
+        ).stdout.strip()
+    except (OSError, subprocess.SubprocessError):
+        return VERSION  # not a git checkout (an installed wheel), or git cannot tell
+    return f"{VERSION}-{head}-{'dirty' if changes else 'clean'}"
+
+
+@contextlib.contextmanager
+def wait_for_file(path: str, seconds: float = 10) -> Iterator[None]:
+    """Wait up to ``seconds`` for ``path`` to exist, then run the block (whether it exists or not)."""
+    deadline = time.monotonic() + seconds
+    while not os.path.exists(path) and time.monotonic() < deadline:
+        time.sleep(min(0.1, max(0.0, deadline - time.monotonic())))
+    yield
+
+
+@contextlib.contextmanager
+def time_limited_open(path: str, mode: str, seconds: float = 1) -> Iterator[IO[Any]]:
+    """Open ``path`` once it exists, waiting up to ``seconds``; closed when the block ends.
+
+    A file still missing after the wait raises :class:`FileNotFoundError`.
+    """
+    with wait_for_file(path, seconds), open(path, mode) as f:
+        yield f
+
+
+def wtime_to_minutes(time_string: str) -> int:
+    """Whole minutes in an ``"HH:MM:SS"`` walltime (seconds are dropped, as schedulers do)."""
+    parts = time_string.split(":") if isinstance(time_string, str) else []
+    if len(parts) != 3 or not all(p.strip().isdigit() for p in parts):
+        raise ValueError(f"walltime {time_string!r} is not valid: expected 'HH:MM:SS'")
+    hours, minutes, _ = (int(p) for p in parts)
+    total = hours * 60 + minutes
+    if total < 1:
+        logger.warning("walltime %r is less than one minute", time_string)
+    return total
+
+
+def execute_wait(cmd: str, walltime: float | None = None) -> tuple[int, str, str]:
+    """Run ``cmd`` with bash; return ``(exit code, stdout, stderr)``.
+
+    With ``walltime``, a command still running after that many seconds is
+    killed with its whole process group, and :class:`subprocess.TimeoutExpired`
+    is raised.
+    """
+    if not isinstance(cmd, str):
+        raise TypeError(f"cmd={cmd!r} is not valid: expected a shell command string")
+    proc = subprocess.Popen(
+        cmd,
+        shell=True,
+        executable="/bin/bash",
+        stdin=subprocess.DEVNULL,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        start_new_session=True,
+    )
+    try:
+        out, err = proc.communicate(timeout=walltime)
+    except subprocess.TimeoutExpired:
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(proc.pid, signal.SIGKILL)
+        proc.communicate()
+        raise
+    return proc.returncode, out.decode(errors="replace"), err.decode(errors="replace")
+
+
+def setproctitle(title: str) -> None:
+    """Name this process in ``ps`` and ``top``.
+
+    Uses the ``setproctitle`` package when installed (the full command line
+    shown by ``ps``); otherwise, on Linux, the process name (its first 15
+    bytes, as ``ps -o comm`` and ``top`` show it). Elsewhere it does nothing.
+    """
+    try:
+        import setproctitle as spt  # type: ignore[import-not-found]
+    except ImportError:
+        with contextlib.suppress(OSError), open("/proc/self/comm", "w") as f:
+            f.write(title.encode()[:15].decode(errors="ignore"))
+        return
+    spt.setproctitle(title)
+
+
+def get_std_fname_mode(
+    fdname: str, stdfspec: str | os.PathLike[str] | tuple[str | os.PathLike[str], str]
+) -> tuple[str, str]:
+    """The file name and open mode for an app's ``stdout``/``stderr`` argument.
+
+    A path means append (``"a+"``); a ``(path, mode)`` tuple gives its mode.
+    Anything else raises :class:`~parsl.app.errors.BadStdStreamFile` naming
+    ``fdname``.
+    """
+    from parsl.app.errors import BadStdStreamFile
+
+    mode = "a+"
+    fname: Any = stdfspec
+    if isinstance(stdfspec, tuple):
+        if len(stdfspec) != 2 or not isinstance(stdfspec[1], str):
+            raise BadStdStreamFile(
+                f"{fdname}={stdfspec!r}: expected a path or a (path, mode) tuple of length 2"
+            )
+        fname, mode = stdfspec
+    if not isinstance(fname, str | os.PathLike):
+        raise BadStdStreamFile(f"{fdname}={stdfspec!r}: expected a path or a (path, mode) tuple")
+    path = os.fspath(fname)
+    return (path.decode() if isinstance(path, bytes) else path), mode
+
+
+def sanitize_dns_label_rfc1123(raw_string: str) -> str:
+    """``raw_string`` as a DNS label (RFC 1123): lowercase letters, digits and single hyphens.
+
+    Other characters become hyphens, runs of hyphens one, the result is at
+    most 63 characters and starts and ends with a letter or digit. Raises
+    :class:`ValueError` when nothing usable remains.
+    """
+    label = re.sub(r"-+", "-", re.sub(r"[^a-z0-9]", "-", raw_string.lower()))[:63].strip("-")
+    if not label:
+        raise ValueError(f"{raw_string!r} leaves an empty DNS label once sanitized")
+    return label
+
+
+def sanitize_dns_subdomain_rfc1123(raw_string: str) -> str:
+    """``raw_string`` as a DNS subdomain: dot-separated sanitized labels, at most 253 characters.
+
+    Empty labels (``a..b``) are dropped. Raises :class:`ValueError` when
+    nothing usable remains.
+    """
+    labels = [sanitize_dns_label_rfc1123(part) for part in raw_string.split(".") if part]
+    name = ".".join(labels)[:253].strip("-.")
+    if not name:
+        raise ValueError(f"{raw_string!r} leaves an empty DNS subdomain once sanitized")
+    return name

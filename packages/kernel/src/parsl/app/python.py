@@ -5,7 +5,7 @@ from __future__ import annotations
 import signal
 import threading
 from collections.abc import Callable
-from functools import partial
+from functools import partial, wraps
 from typing import Any
 
 from parsl.app.app import RESERVED_KWARGS, AppBase
@@ -32,6 +32,24 @@ class JoinApp(PythonApp):
     """An app that returns futures; its own future completes with their results."""
 
     kind = "join"
+
+
+def timeout(f: Callable[..., Any], seconds: float) -> Callable[..., Any]:
+    """Wrap ``f`` so that a call lasting more than ``seconds`` raises :class:`AppTimeout`.
+
+    This is what an app's ``walltime=`` keyword does, available for any
+    function; see :func:`run_with_walltime` for how the call is cut short.
+    """
+    if not callable(f):
+        raise TypeError(f"f={f!r} is not valid: expected a callable")
+    if isinstance(seconds, bool) or not isinstance(seconds, int | float) or seconds <= 0:
+        raise ValueError(f"seconds={seconds!r} is not valid: expected a number > 0")
+
+    @wraps(f)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        return run_with_walltime(f, float(seconds), *args, **kwargs)
+
+    return wrapper
 
 
 def run_with_walltime(

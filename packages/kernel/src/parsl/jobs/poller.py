@@ -1,14 +1,24 @@
-"""The thread that applies the scaling strategy to executors that manage blocks."""
+"""The thread that polls block-running executors and applies the scaling strategy to them.
+
+Two kinds of executor take part: a
+:class:`~parsl.executors.status_handling.BlockProviderExecutor` (Parsl's base
+class for out-of-tree executors; polled through ``poll_facade``, judged by
+its ``block_error_handler``, scaled through ``scale_out_facade`` /
+``scale_in_facade``, its initial blocks started and its remaining blocks
+cancelled by this poller) and any executor offering :class:`ScalableExecutor`
+(the HighThroughputExecutor, which starts and cancels its own blocks).
+"""
 
 from __future__ import annotations
 
 import logging
 import threading
-import time
+from collections.abc import Sequence
 from typing import Any, Protocol, runtime_checkable
 
+from parsl.executors.status_handling import BlockProviderExecutor
 from parsl.jobs.states import JobStatus
-from parsl.jobs.strategy import BlockScaler, ExecutorSnapshot, ScalingDecision
+from parsl.jobs.strategy import ExecutorSnapshot, ScalingDecision, Strategy
 from parsl.providers.base import ExecutionProvider
 
 logger = logging.getLogger(__name__)
@@ -37,15 +47,16 @@ class ScalableExecutor(Protocol):
     def scale_in(self, blocks: int = 1, force: bool = False) -> list[str]: ...
 
 
-def snapshot(ex: ScalableExecutor, now: float) -> ExecutorSnapshot:
-    """Read one executor's numbers for the strategy."""
+def snapshot(ex: Any, now: float) -> ExecutorSnapshot:
+    """Read one executor's numbers for the strategy (a block-provider executor's last poll)."""
     p = ex.provider
-    active = sum(1 for s in ex.status().values() if not s.terminal)
+    statuses = ex.status_facade if isinstance(ex, BlockProviderExecutor) else ex.status()
+    active = sum(1 for s in statuses.values() if not s.terminal)
     return ExecutorSnapshot(
         label=ex.label,
         outstanding=ex.outstanding,
         active_blocks=active,
-        slots_per_block=max(1, ex.workers_per_node * max(1, p.nodes_per_block)),
+        slots_per_block=max(1, int(ex.workers_per_node) * max(1, p.nodes_per_block)),
         min_blocks=p.min_blocks,
         max_blocks=p.max_blocks,
         parallelism=float(p.parallelism),
@@ -53,52 +64,114 @@ def snapshot(ex: ScalableExecutor, now: float) -> ExecutorSnapshot:
     )
 
 
-def apply(ex: ScalableExecutor, decision: ScalingDecision) -> None:
+def apply(ex: Any, decision: ScalingDecision) -> None:
     """Carry out one decision on one executor."""
+    block_provider = isinstance(ex, BlockProviderExecutor)
     if decision.scale_out:
         logger.info("scaling %s out by %d: %s", ex.label, decision.scale_out, decision.reason)
-        ex.scale_out(decision.scale_out)
+        if block_provider:
+            ex.scale_out_facade(decision.scale_out)
+        else:
+            ex.scale_out(decision.scale_out)
     elif decision.scale_in:
         logger.info("scaling %s in by %d: %s", ex.label, decision.scale_in, decision.reason)
-        ex.scale_in(decision.scale_in)
+        if block_provider:
+            ex.scale_in_facade(decision.scale_in)
+        else:
+            ex.scale_in(decision.scale_in)
+
+
+def _takes_part(ex: Any) -> bool:
+    if isinstance(ex, BlockProviderExecutor):
+        return ex.provider is not None
+    return isinstance(ex, ScalableExecutor)
 
 
 class JobStatusPoller:
-    """Every ``period`` seconds: snapshot each scalable executor, decide, apply."""
+    """Every ``period`` seconds: poll each block-running executor, judge its blocks, scale it.
+
+    Our DataFlowKernel builds it as ``JobStatusPoller(executors, strategy,
+    period, max_idletime)``; Parsl's keyword form
+    ``JobStatusPoller(strategy=..., max_idletime=..., strategy_period=...)``
+    followed by :meth:`add_executors` works too.
+    """
 
     def __init__(
-        self, executors: list[Any], strategy: str | None, period: float, max_idletime: float
+        self,
+        executors: Sequence[Any] | None = None,
+        strategy: str | None = None,
+        period: float | None = None,
+        max_idletime: float = 120.0,
+        *,
+        strategy_period: float | None = None,
+        monitoring: Any = None,
     ) -> None:
-        self.executors = [e for e in executors if isinstance(e, ScalableExecutor)]
-        self.scaler = BlockScaler(strategy, max_idletime)
-        self.period = period
+        if period is None:
+            period = 5.0 if strategy_period is None else strategy_period
+        if isinstance(period, bool) or not isinstance(period, int | float) or period <= 0:
+            raise ValueError(f"strategy_period={period!r} is not valid: expected seconds > 0")
+        self._strategy = Strategy(strategy=strategy, max_idletime=max_idletime)
+        self.scaler = self._strategy.scaler
+        self.period = float(period)
+        self.monitoring = monitoring
+        self.executors: list[Any] = []
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
+        self.add_executors(executors or [])
+
+    def add_executors(self, executors: Sequence[Any]) -> None:
+        """Take part in polling and scaling: executors that run blocks; others are ignored."""
+        new = [ex for ex in executors if _takes_part(ex) and ex not in self.executors]
+        self.executors.extend(new)
+        self._strategy.add_executors(new)
+
+    def _block_providers(self) -> list[BlockProviderExecutor]:
+        return [ex for ex in self.executors if isinstance(ex, BlockProviderExecutor)]
 
     def start(self) -> None:
-        """Start polling, unless nothing can be scaled."""
-        if not self.executors or self.scaler.strategy == "none":
+        """Start the initial blocks of block-provider executors, then poll on a thread if needed."""
+        try:
+            self._strategy.launch_init_blocks(self._block_providers())
+        except Exception:
+            logger.exception("starting initial blocks failed")
+        if not self._block_providers() and (not self.executors or self.scaler.strategy == "none"):
             return
         self._thread = threading.Thread(target=self._run, name="parsl-strategy", daemon=True)
         self._thread.start()
 
     def poll_once(self, now: float | None = None) -> None:
-        """One strategy pass over every scalable executor."""
-        now = time.monotonic() if now is None else now
-        for ex in self.executors:
+        """One pass: poll and judge block-provider executors, then one strategy pass over all."""
+        for ex in self._block_providers():
             if ex.bad_state_is_set:
                 continue
             try:
-                apply(ex, self.scaler.decide(snapshot(ex, now)))
+                ex.poll_facade()
+                ex.handle_errors(ex.status_facade)
             except Exception:
-                logger.exception("strategy pass failed for executor %s", ex.label)
+                logger.exception("status poll failed for executor %s", ex.label)
+        self._strategy.strategize(self.executors, now)
+
+    poll = poll_once
+    """Parsl's name for one pass."""
 
     def _run(self) -> None:
         while not self._stop.wait(self.period):
             self.poll_once()
 
-    def close(self, timeout: float = 10.0) -> None:
-        """Stop polling; waits at most ``timeout`` for a pass in progress."""
+    def close(self, timeout: float | None = 10.0) -> None:
+        """Stop polling (waiting at most ``timeout`` for a pass), then cancel block-provider blocks.
+
+        Every block a block-provider executor still has active is scaled
+        in, before the DataFlowKernel shuts the executors down.
+        """
         self._stop.set()
         if self._thread is not None:
             self._thread.join(timeout)
+        for ex in self._block_providers():
+            active = [b for b, s in ex.status_facade.items() if not s.terminal]
+            if not active:
+                continue
+            try:
+                ex.scale_in_facade(len(active))
+            except Exception:
+                logger.exception("cancelling the blocks of executor %s failed", ex.label)

@@ -24,8 +24,14 @@ Strategies (``Config(strategy=...)``):
 
 from __future__ import annotations
 
+import logging
 import math
+import time
+from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Any
+
+logger = logging.getLogger(__name__)
 
 STRATEGIES = ("none", "simple", "htex_auto_scale")
 
@@ -106,3 +112,59 @@ class BlockScaler:
             return ScalingDecision(reason="over-provisioned, within max_idletime")
         self._surplus_since.pop(s.label, None)
         return ScalingDecision(reason="enough blocks")
+
+
+class Strategy:
+    """Parsl's scaling-strategy object: one pass over a list of executors at a time.
+
+    ``Strategy(strategy="simple", max_idletime=120.0)``; the
+    :class:`~parsl.jobs.job_status_poller.JobStatusPoller` calls
+    :meth:`strategize` every ``strategy_period`` seconds. For a
+    :class:`~parsl.executors.status_handling.BlockProviderExecutor`, the
+    first pass also starts the provider's ``init_blocks`` (whatever the
+    strategy, ``"none"`` included). The decisions themselves are
+    :class:`BlockScaler`'s.
+    """
+
+    def __init__(self, *, strategy: str | None, max_idletime: float) -> None:
+        self.scaler = BlockScaler(strategy, max_idletime)
+        self.executors: dict[str, dict[str, bool]] = {}
+        """Per executor label: ``{"first": True}`` until its initial blocks were started."""
+
+    @property
+    def strategy(self) -> str:
+        """The strategy's name (``"none"``, ``"simple"`` or ``"htex_auto_scale"``)."""
+        return self.scaler.strategy
+
+    def add_executors(self, executors: Sequence[Any]) -> None:
+        """Start tracking ``executors`` (their initial blocks are still to be started)."""
+        for ex in executors:
+            self.executors.setdefault(ex.label, {"first": True})
+
+    def launch_init_blocks(self, executors: Sequence[Any]) -> None:
+        """Start ``provider.init_blocks`` blocks for each block-provider executor, once."""
+        from parsl.executors.status_handling import BlockProviderExecutor
+
+        for ex in executors:
+            state = self.executors.setdefault(ex.label, {"first": True})
+            if not state["first"]:
+                continue
+            state["first"] = False
+            if isinstance(ex, BlockProviderExecutor) and ex.provider is not None:
+                blocks = int(ex.provider.init_blocks)
+                logger.info("executor %s: starting %d initial block(s)", ex.label, blocks)
+                ex.scale_out_facade(blocks)
+
+    def strategize(self, executors: Sequence[Any], now: float | None = None) -> None:
+        """One pass: initial blocks where still due, then scale each executor not in a bad state."""
+        from parsl.jobs.poller import apply, snapshot
+
+        self.launch_init_blocks(executors)
+        now = time.monotonic() if now is None else now
+        for ex in executors:
+            if ex.bad_state_is_set:
+                continue
+            try:
+                apply(ex, self.scaler.decide(snapshot(ex, now)))
+            except Exception:
+                logger.exception("strategy pass failed for executor %s", ex.label)

@@ -9,11 +9,21 @@ from typing import Any
 class SerializerBase(ABC):
     """Turns objects into bytes and back.
 
-    ``identifier`` is a short unique byte string written in front of every
-    payload, so the receiving side picks the matching deserializer.
+    ``identifier`` is a short unique byte string (no newline) written in
+    front of every payload, so the receiving side picks the matching
+    deserializer. A subclass sets it as a class attribute, ``identifier``
+    or, as Parsl's serializers do, ``_identifier``; either name works.
     """
 
     identifier: bytes = b""
+    _identifier: bytes = b""
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        if "_identifier" in cls.__dict__ and "identifier" not in cls.__dict__:
+            cls.identifier = cls._identifier
+        elif "identifier" in cls.__dict__:
+            cls._identifier = cls.identifier
 
     @abstractmethod
     def serialize(self, data: Any) -> bytes:

@@ -3,6 +3,11 @@
 Payload format: one identifier byte-string, a newline, then the body. The
 identifier selects the deserializer, so payloads from any registered
 serializer can be read back.
+
+As in Parsl, callables and data have separate ordered lists of serializers
+(:data:`methods_for_code`, :data:`methods_for_data`), extended with
+:func:`register_method_for_code` / :func:`register_method_for_data`; dill
+is the default for both.
 """
 
 from __future__ import annotations
@@ -15,43 +20,87 @@ from parsl.serialize.dill_serializer import DillSerializer, PickleSerializer
 from parsl.serialize.errors import DeserializationError, SerializationError
 
 _SEP = b"\n"
-_by_id: dict[bytes, SerializerBase] = {}
-_active: list[SerializerBase] = []
+
+methods_for_code: list[SerializerBase] = [DillSerializer()]
+"""Serializers tried in order for callables; the first that succeeds writes the payload."""
+
+methods_for_data: list[SerializerBase] = [DillSerializer()]
+"""Serializers tried in order for everything else."""
+
+additional_methods_for_deserialization: dict[bytes, SerializerBase] = {
+    PickleSerializer.identifier: PickleSerializer()
+}
+"""Serializers that only read: payloads with these identifiers can be deserialized."""
 
 
-def register_serializer(serializer: SerializerBase, *, default: bool = False) -> None:
-    """Make ``serializer`` readable and, with ``default=True``, use it for writing."""
+def _check(serializer: SerializerBase) -> bytes:
     if not isinstance(serializer, SerializerBase):
         raise TypeError(f"expected a SerializerBase, got {type(serializer).__name__}")
     ident = serializer.identifier
-    if not ident or _SEP in ident:
+    if not isinstance(ident, bytes) or not ident or _SEP in ident:
         raise ValueError(
-            f"serializer identifier {ident!r} must be non-empty and contain no newline"
+            f"serializer identifier {ident!r} must be non-empty bytes and contain no newline"
         )
-    _by_id[ident] = serializer
+    return ident
+
+
+def register_method_for_code(serializer: SerializerBase) -> None:
+    """Try ``serializer`` first for callables (earlier registrations are tried after it)."""
+    _check(serializer)
+    methods_for_code.insert(0, serializer)
+
+
+def register_method_for_data(serializer: SerializerBase) -> None:
+    """Try ``serializer`` first for data (earlier registrations are tried after it)."""
+    _check(serializer)
+    methods_for_data.insert(0, serializer)
+
+
+def register_serializer(serializer: SerializerBase, *, default: bool = False) -> None:
+    """Make ``serializer`` readable and, with ``default=True``, the only writer for code and data."""
+    ident = _check(serializer)
+    additional_methods_for_deserialization[ident] = serializer
     if default:
-        _active[:] = [serializer]
+        methods_for_code[:] = [serializer]
+        methods_for_data[:] = [serializer]
 
 
 def unregister_serializer(serializer: SerializerBase) -> None:
-    """Forget ``serializer``; dill becomes the writer again if it was the writer."""
-    _by_id.pop(serializer.identifier, None)
-    if _active and _active[0] is serializer:
-        _active[:] = [_by_id[DillSerializer.identifier]]
-
-
-register_serializer(PickleSerializer())
-register_serializer(DillSerializer(), default=True)
+    """Forget ``serializer`` everywhere; a list left empty falls back to dill."""
+    for methods in (methods_for_code, methods_for_data):
+        methods[:] = [m for m in methods if m is not serializer]
+        if not methods:
+            methods.append(DillSerializer())
+    if additional_methods_for_deserialization.get(serializer.identifier) is serializer:
+        del additional_methods_for_deserialization[serializer.identifier]
 
 
 def serialize(obj: Any, *, name: str = "object") -> bytes:
-    """Serialize ``obj`` with the active serializer; ``name`` goes into the error."""
-    serializer = _active[0]
-    try:
-        body = serializer.serialize(obj)
-    except Exception as e:
-        raise SerializationError(name, f"{type(e).__name__}: {e}") from e
-    return serializer.identifier + _SEP + body
+    """Serialize ``obj`` with the first serializer for its kind that succeeds.
+
+    Callables use :data:`methods_for_code`, other objects
+    :data:`methods_for_data`. ``name`` goes into the
+    :class:`SerializationError` raised when none succeeds.
+    """
+    methods = methods_for_code if callable(obj) else methods_for_data
+    errors = []
+    for serializer in list(methods):
+        try:
+            body = serializer.serialize(obj)
+        except Exception as e:
+            errors.append(e)
+            continue
+        return serializer.identifier + _SEP + body
+    reason = "; ".join(f"{type(e).__name__}: {e}" for e in errors) or "no serializer registered"
+    error = SerializationError(name, reason)
+    raise error from (errors[-1] if errors else None)
+
+
+def _reader(ident: bytes) -> SerializerBase | None:
+    for serializer in (*methods_for_code, *methods_for_data):
+        if serializer.identifier == ident:
+            return serializer
+    return additional_methods_for_deserialization.get(ident)
 
 
 def deserialize(payload: bytes) -> Any:
@@ -59,7 +108,7 @@ def deserialize(payload: bytes) -> Any:
     ident, sep, body = payload.partition(_SEP)
     if not sep:
         raise DeserializationError("payload has no serializer header")
-    serializer = _by_id.get(ident)
+    serializer = _reader(ident)
     if serializer is None:
         raise DeserializationError(f"no serializer registered for identifier {ident!r}")
     try:
