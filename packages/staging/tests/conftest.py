@@ -5,6 +5,7 @@ from __future__ import annotations
 import http.server
 import select
 import socket
+import ssl
 import subprocess
 import sys
 import threading
@@ -14,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from staging_pki import TestPKI, make_pki
 
 import parsl
 from parsl.config import Config
@@ -58,6 +60,37 @@ def http_url(served_dir: Path) -> Iterator[str]:
         server.shutdown()
         server.server_close()
         thread.join(timeout=10)
+
+
+@pytest.fixture
+def pki(tmp_path: Path) -> TestPKI:
+    """A fresh test CA and a certificate for 127.0.0.1 signed by it."""
+    return make_pki(tmp_path / "pki")
+
+
+def serve_https(directory: Path, pki: TestPKI) -> tuple[http.server.ThreadingHTTPServer, str]:
+    """Start an HTTPS http.server on 127.0.0.1 with ``pki``'s server certificate."""
+    handler = partial(_QuietHandler, directory=str(directory))
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    context.load_cert_chain(pki.server_cert, pki.server_key)
+    server.socket = context.wrap_socket(server.socket, server_side=True)
+    thread = threading.Thread(
+        target=server.serve_forever, kwargs={"poll_interval": 0.05}, name="test-https", daemon=True
+    )
+    thread.start()
+    return server, f"https://127.0.0.1:{server.server_address[1]}"
+
+
+@pytest.fixture
+def https_url(served_dir: Path, pki: TestPKI) -> Iterator[str]:
+    """Base URL of a real HTTPS server serving ``served_dir`` with a certificate from ``pki``."""
+    server, url = serve_https(served_dir, pki)
+    try:
+        yield url
+    finally:
+        server.shutdown()
+        server.server_close()
 
 
 @pytest.fixture

@@ -8,8 +8,10 @@ provider for another URL scheme can subclass by setting ``schemes``.
 from __future__ import annotations
 
 from parsl.data_provider.downloads._fetch import (
+    DEFAULT_TLS,
     FTP_SCHEMES,
     HTTP_SCHEMES,
+    TLSSettings,
     fetch,
     fetch_ftp,
     fetch_http,
@@ -28,11 +30,13 @@ from parsl.data_provider.downloads._providers import (
 
 __all__ = [
     "DEFAULT_TIMEOUT",
+    "DEFAULT_TLS",
     "FTP_SCHEMES",
     "HTTP_SCHEMES",
     "DownloadThenRun",
     "InTaskDownload",
     "SeparateTaskDownload",
+    "TLSSettings",
     "check_timeout",
     "executor_working_dir",
     "fetch",

@@ -14,9 +14,11 @@ import os
 import posixpath
 import secrets
 import shutil
+import ssl
 import urllib.error
 import urllib.request
 from collections.abc import Callable
+from dataclasses import dataclass
 from typing import BinaryIO
 from urllib.parse import unquote, urlsplit, urlunsplit
 
@@ -27,6 +29,28 @@ USER_AGENT = "parsl-staging"
 
 HTTP_SCHEMES = frozenset({"http", "https"})
 FTP_SCHEMES = frozenset({"ftp"})
+
+
+@dataclass(frozen=True)
+class TLSSettings:
+    """How ``https://`` downloads check the server: ``verify`` (on by default) against ``ca_file``.
+
+    ``ca_file`` is a PEM bundle of CA certificates to trust instead of the
+    system's (for servers with a private CA); None uses the system store
+    (``SSL_CERT_FILE`` / ``SSL_CERT_DIR`` are honoured).
+    """
+
+    verify: bool = True
+    ca_file: str | None = None
+
+    def context(self) -> ssl.SSLContext:
+        """The SSL context for one download."""
+        if not self.verify:
+            return ssl._create_unverified_context()
+        return ssl.create_default_context(cafile=self.ca_file)
+
+
+DEFAULT_TLS = TLSSettings()
 
 
 def redacted(url: str) -> str:
@@ -69,16 +93,24 @@ def _describe(exc: BaseException, timeout: float) -> str:
     return str(exc) or type(exc).__name__
 
 
-def fetch_http(url: str, dest: str, timeout: float) -> None:
-    """Download an ``http://`` or ``https://`` URL to ``dest``."""
+def fetch_http(url: str, dest: str, timeout: float, tls: TLSSettings = DEFAULT_TLS) -> None:
+    """Download an ``http://`` or ``https://`` URL to ``dest``, checking TLS as ``tls`` says."""
     request = urllib.request.Request(url, headers={"User-Agent": USER_AGENT})
+    context = tls.context() if urlsplit(url).scheme.lower() == "https" else None
     try:
-        with urllib.request.urlopen(request, timeout=timeout) as response:
+        with urllib.request.urlopen(request, timeout=timeout, context=context) as response:
             write_atomically(dest, lambda out: shutil.copyfileobj(response, out, CHUNK_SIZE))
     except urllib.error.HTTPError as e:
         e.close()
         raise DownloadError(redacted(url), f"HTTP {e.code} {e.reason}") from e
     except urllib.error.URLError as e:
+        if isinstance(e.reason, ssl.SSLCertVerificationError):
+            raise DownloadError(
+                redacted(url),
+                f"TLS certificate verification failed ({e.reason.verify_message}); if the "
+                "server's certificate comes from a private CA, give the provider "
+                "ca_file='<PEM bundle of that CA>'",
+            ) from e
         reason = e.reason if isinstance(e.reason, BaseException) else OSError(str(e.reason))
         raise DownloadError(redacted(url), _describe(reason, timeout)) from e
     except (OSError, http.client.HTTPException) as e:
@@ -119,11 +151,11 @@ def fetch_ftp(url: str, dest: str, timeout: float) -> None:
         raise DownloadError(shown, _describe(e, timeout)) from e
 
 
-def fetch(url: str, dest: str, timeout: float) -> None:
+def fetch(url: str, dest: str, timeout: float, tls: TLSSettings = DEFAULT_TLS) -> None:
     """Download ``url`` to ``dest`` with the fetcher for its scheme."""
     scheme = urlsplit(url).scheme.lower()
     if scheme in HTTP_SCHEMES:
-        fetch_http(url, dest, timeout)
+        fetch_http(url, dest, timeout, tls)
     elif scheme in FTP_SCHEMES:
         fetch_ftp(url, dest, timeout)
     else:

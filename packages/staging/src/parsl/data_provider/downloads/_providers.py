@@ -11,7 +11,7 @@ from collections.abc import Callable, Sequence
 from typing import Any, ClassVar
 
 from parsl.app.futures import DataFuture
-from parsl.data_provider.downloads._fetch import fetch, redacted
+from parsl.data_provider.downloads._fetch import DEFAULT_TLS, TLSSettings, fetch, redacted
 from parsl.data_provider.files import File
 from parsl.data_provider.staging import Staging
 from parsl.data_provider.staging_errors import DownloadError
@@ -41,11 +41,14 @@ def local_path_for(file: File, working_dir: str | None) -> str:
 
 
 def _download_outputs(
-    timeout: float, outputs: Sequence[File] = (), _parsl_staging_inhibit: bool = True
+    timeout: float,
+    tls: TLSSettings = DEFAULT_TLS,
+    outputs: Sequence[File] = (),
+    _parsl_staging_inhibit: bool = True,
 ) -> None:
     """The body of a separate stage-in task: fetch each output file to its local path."""
     for file in outputs:
-        fetch(file.url, file.local_path or file.filename, timeout)
+        fetch(file.url, file.local_path or file.filename, timeout, tls)
 
 
 class DownloadThenRun:
@@ -57,14 +60,17 @@ class DownloadThenRun:
     __name__: str
     __wrapped__: Callable[..., Any]
 
-    def __init__(self, func: Callable[..., Any], file: File, timeout: float) -> None:
+    def __init__(
+        self, func: Callable[..., Any], file: File, timeout: float, tls: TLSSettings = DEFAULT_TLS
+    ) -> None:
         functools.update_wrapper(self, func, updated=())
         self.func = func
         self.file = file
         self.timeout = timeout
+        self.tls = tls
 
     def __call__(self, *args: Any, **kwargs: Any) -> Any:
-        fetch(self.file.url, self.file.local_path or self.file.filename, self.timeout)
+        fetch(self.file.url, self.file.local_path or self.file.filename, self.timeout, self.tls)
         return self.func(*args, **kwargs)
 
 
@@ -73,8 +79,28 @@ class _DownloadStaging(Staging):
 
     schemes: ClassVar[frozenset[str]] = frozenset()
 
-    def __init__(self, timeout: float = DEFAULT_TIMEOUT) -> None:
-        self.timeout = check_timeout(type(self).__name__, timeout)
+    def __init__(
+        self,
+        timeout: float = DEFAULT_TIMEOUT,
+        *,
+        verify: bool = True,
+        ca_file: str | os.PathLike[str] | None = None,
+    ) -> None:
+        owner = type(self).__name__
+        self.timeout = check_timeout(owner, timeout)
+        if not isinstance(verify, bool):
+            raise bad_value(f"{owner}.verify", verify, "True or False")
+        if ca_file is not None:
+            if not isinstance(ca_file, str | os.PathLike):
+                raise bad_value(
+                    f"{owner}.ca_file", ca_file, "a path to a PEM file of CA certificates"
+                )
+            ca_file = os.fspath(ca_file)
+            if not os.path.isfile(ca_file):
+                raise bad_value(
+                    f"{owner}.ca_file", ca_file, "an existing PEM file of CA certificates"
+                )
+        self.tls = TLSSettings(verify=verify, ca_file=ca_file)
 
     def can_stage_in(self, file: File) -> bool:
         return file.scheme.lower() in self.schemes
@@ -83,7 +109,12 @@ class _DownloadStaging(Staging):
         return False
 
     def __repr__(self) -> str:
-        return f"{type(self).__name__}(timeout={self.timeout:g})"
+        extra = (
+            ""
+            if self.tls == DEFAULT_TLS
+            else f", verify={self.tls.verify}, ca_file={self.tls.ca_file!r}"
+        )
+        return f"{type(self).__name__}(timeout={self.timeout:g}{extra})"
 
 
 class SeparateTaskDownload(_DownloadStaging):
@@ -95,7 +126,7 @@ class SeparateTaskDownload(_DownloadStaging):
         file.local_path = local_path_for(file, executor_working_dir(dm, executor))
         app = python_app(executors=[executor], data_flow_kernel=dm.dfk)(_download_outputs)
         extra: dict[str, Any] = {} if parent_fut is None else {"parent_fut": parent_fut}
-        app_fut = app(self.timeout, outputs=[file], _parsl_staging_inhibit=True, **extra)
+        app_fut = app(self.timeout, self.tls, outputs=[file], _parsl_staging_inhibit=True, **extra)
         outputs: list[DataFuture] = app_fut.outputs
         if outputs:
             return outputs[0]
@@ -110,4 +141,4 @@ class InTaskDownload(_DownloadStaging):
         self, dm: Any, executor: str, file: File, func: Callable[..., Any]
     ) -> Callable[..., Any] | None:
         file.local_path = local_path_for(file, executor_working_dir(dm, executor))
-        return DownloadThenRun(func, file, self.timeout)
+        return DownloadThenRun(func, file, self.timeout, self.tls)

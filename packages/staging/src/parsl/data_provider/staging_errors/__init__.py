@@ -10,7 +10,7 @@ from collections.abc import Sequence
 
 from parsl.errors import ParslError
 
-__all__ = ["DownloadError", "RSyncError", "StagingError"]
+__all__ = ["DownloadError", "RSyncError", "StagingError", "ZipStagingError"]
 
 
 class StagingError(ParslError):
@@ -39,3 +39,15 @@ class RSyncError(StagingError):
 
     def __reduce__(self) -> tuple[object, ...]:
         return (type(self), (self.command, self.reason))
+
+
+class ZipStagingError(StagingError):
+    """A ``zip:`` file could not be staged; ``url`` and ``reason`` say which and why."""
+
+    def __init__(self, url: str, reason: str) -> None:
+        super().__init__(f"zip staging of {url} failed: {reason}")
+        self.url = url
+        self.reason = reason
+
+    def __reduce__(self) -> tuple[object, ...]:
+        return (type(self), (self.url, self.reason))
