@@ -43,6 +43,8 @@ PLAIN_INTERVAL = 5.0
 RATE_WINDOW = 30.0
 """The rate (and so the ETA) is measured over about this many recent seconds."""
 
+_REPORTING: set[str] = set()
+"""Labels of executors seen marking their futures running (remembered across displays)."""
 _LAUNCHED = frozenset({States.launched, States.running, States.running_ended, States.joining})
 
 
@@ -113,7 +115,6 @@ class Progress:
         self._unfinished: dict[int, Future[Any]] = {id(f): f for f in self._futures}
         self._finished_q: queue.SimpleQueue[Future[Any]] = queue.SimpleQueue()
         self._ready: deque[Future[Any]] = deque()  # counted, not yet yielded by __iter__
-        self._reporting: set[str] = set()  # executor labels seen marking their futures running
         self._start = time.monotonic()
         self._samples: deque[tuple[float, int]] = deque([(self._start, 0)])
         self._next_draw = self._start
@@ -271,7 +272,7 @@ class Progress:
             elif where is not False:
                 unmarked[where] = unmarked.get(where, 0) + 1
         # Launched, not marked running: queued if the executor marks running tasks, else running.
-        running += sum(n for label, n in unmarked.items() if label not in self._reporting)
+        running += sum(n for label, n in unmarked.items() if label not in _REPORTING)
         return ProgressCounts(
             total=self.total,
             done=self.done,
@@ -302,7 +303,7 @@ class Progress:
         if exec_fu is None:
             return True
         if exec_fu.running():
-            self._reporting.add(record.executor)
+            _REPORTING.add(record.executor)
             return True
         return str(record.executor)
 
