@@ -1,0 +1,217 @@
+"""Pages about workflows: the list, one workflow's overview, its task table and its DAG."""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+
+from sqlalchemy import select
+from sqlalchemy.engine import Connection
+
+from parsl.monitoring.db.tables import task
+from parsl.monitoring.visualization import dag, svg
+from parsl.monitoring.visualization import queries_task as qt
+from parsl.monitoring.visualization import queries_workflow as qw
+from parsl.monitoring.visualization.database import Database
+from parsl.monitoring.visualization.errors import BadRequestError
+from parsl.monitoring.visualization.render import Links, Page, Renderer, Section
+from parsl.monitoring.visualization.states import STATE_ORDER, app_colours, state_colour
+
+Params = Mapping[str, str]
+
+
+@dataclass
+class ViewContext:
+    db: Database
+    renderer: Renderer
+    links: Links
+
+
+def int_param(params: Params, name: str, default: int, minimum: int = 0) -> int:
+    """Query parameter ``name`` as an int >= ``minimum``; BadRequestError naming it otherwise."""
+    raw = params.get(name, "")
+    if raw == "":
+        return default
+    try:
+        value = int(raw)
+    except ValueError:
+        raise BadRequestError(f"{name}={raw!r} is not a whole number") from None
+    if value < minimum:
+        raise BadRequestError(f"{name}={value} must be at least {minimum}")
+    return value
+
+
+def pager(page: int, total: int, href: Callable[[int], str | None]) -> list[tuple[str, str | None]]:
+    """Previous/next links and "page i of n" for a table of ``total`` rows."""
+    pages = max(1, math.ceil(total / qw.PAGE_SIZE))
+    if pages == 1:
+        return []
+    return [
+        ("« previous", href(page - 1) if page > 0 else None),
+        (f"page {page + 1} of {pages} ({total} rows)", None),
+        ("next »", href(page + 1) if page + 1 < pages else None),
+    ]
+
+
+def workflow_tabs(ctx: ViewContext, run_id: str) -> Section:
+    items = [
+        ("Overview", ctx.links.workflow(run_id)),
+        ("Tasks", ctx.links.tasks(run_id)),
+        ("DAG", ctx.links.dag(run_id)),
+        ("Resources", ctx.links.resources(run_id)),
+    ]
+    return Section("tabs", None, ctx.renderer.macro("tabs", items))
+
+
+def workflows_page(ctx: ViewContext, conn: Connection, params: Params) -> Page:
+    page = int_param(params, "page", 0)
+    total = qw.count_workflows(conn)
+    rows = qw.list_workflows(conn, page)
+    html = ctx.renderer.macro("workflows_table", rows, ctx.links) + ctx.renderer.macro(
+        "pager", pager(page, total, ctx.links.workflows)
+    )
+    live = any(r["status"] == "running" for r in rows)
+    return Page("Workflows", [Section("workflows", None, html, live=True)], live=live)
+
+
+def _task_stream(ctx: ViewContext, conn: Connection, run_id: str) -> str:
+    if qw.count_tries(conn, run_id) <= qw.GANTT_MAX_BARS:
+        bars = qw.gantt_bars(ctx.db, conn, run_id)
+        colours = app_colours([str(b["app"]) for b in bars])
+        now = db_now()
+        return svg.gantt(bars, colours, now, lambda tid: ctx.links.task(run_id, tid))
+    span, rows = qw.busy_by_host(ctx.db, conn, run_id)
+    note = (
+        f'<p class="muted">More than {qw.GANTT_MAX_BARS} tries: busy worker-time per host '
+        "and time bin (tries counted in the bin they started in).</p>"
+    )
+    return note + svg.heatmap(span, rows)
+
+
+def db_now() -> float:
+    """Now, on the database's clock scale (naive local time as epoch seconds)."""
+    return (dt.datetime.now() - dt.datetime(1970, 1, 1)).total_seconds()
+
+
+def workflow_page(ctx: ViewContext, conn: Connection, run_id: str, params: Params) -> Page:
+    wf = qw.get_workflow(conn, run_id)
+    counts = qw.state_counts(conn, run_id)
+    total = sum(n for _, n in counts)
+    apps = qw.apps_table(ctx.db, conn, run_id)
+    colours = app_colours([a["app"] for a in apps])
+    span, series = qw.tries_per_app(ctx.db, conn, run_id)
+    r = ctx.renderer
+    sections = [
+        workflow_tabs(ctx, run_id),
+        Section("summary", "Summary", r.macro("summary", wf, total), live=True),
+        Section("progress", "Progress by state", svg.progress_bar(counts), live=True),
+        Section("apps", "Apps", r.macro("apps_table", apps, ctx.links, run_id), live=True),
+        Section(
+            "tries-per-app",
+            "Tries launched per app over time",
+            svg.stacked_columns(span, series, colours),
+            live=True,
+        ),
+        Section("stream", "Task stream per worker", _task_stream(ctx, conn, run_id), live=True),
+    ]
+    title = f"Workflow {wf['workflow_name'] or ''} {run_id}".replace("  ", " ")
+    return Page(title, sections, nav=[("Workflows", "/")], live=wf["status"] == "running")
+
+
+def tasks_page(ctx: ViewContext, conn: Connection, run_id: str, params: Params) -> Page:
+    wf = qw.get_workflow(conn, run_id)
+    f = qw.TaskFilter(state=params.get("state") or None, app=params.get("app") or None)
+    page = int_param(params, "page", 0)
+    total = qw.count_tasks(conn, run_id, f)
+    rows = qw.list_tasks(conn, run_id, f, page)
+    apps = [
+        a
+        for (a,) in conn.execute(
+            select(task.c.task_func_name).where(task.c.run_id == run_id).distinct()
+        )
+    ]
+    r = ctx.renderer
+    form = r.macro(
+        "filter_form", ctx.links.tasks(run_id), list(STATE_ORDER), sorted(apps), f.state, f.app
+    )
+    table = r.macro("tasks_table", rows, ctx.links, run_id) + r.macro(
+        "pager",
+        pager(page, total, lambda p: ctx.links.tasks(run_id, state=f.state, app=f.app, page=p)),
+    )
+    sections = [
+        workflow_tabs(ctx, run_id),
+        Section("filter", None, form),
+        Section("tasks", f"Tasks ({total})", table, live=True),
+    ]
+    return Page(
+        f"Tasks of {run_id}", sections, nav=[("Workflows", "/")], live=wf["status"] == "running"
+    )
+
+
+def dag_section(ctx: ViewContext, conn: Connection, run_id: str, start: int, by: str) -> str:
+    tasks = qt.dag_window(conn, run_id, start)
+    if by == "state":
+
+        def colour(t: dict[str, object]) -> str:
+            return state_colour(str(t["state"]))
+
+        keys = sorted({str(t["state"]) for t in tasks})
+        items = [(k, state_colour(k)) for k in keys]
+    else:
+        apps = app_colours([str(t["app"]) for t in tasks])
+
+        def colour(t: dict[str, object]) -> str:
+            return apps[str(t["app"])]
+
+        items = list(apps.items())
+    return dag.render(tasks, colour, lambda tid: ctx.links.task(run_id, tid)) + svg.legend(items)
+
+
+def dag_page(ctx: ViewContext, conn: Connection, run_id: str, params: Params) -> Page:
+    wf = qw.get_workflow(conn, run_id)
+    by = params.get("color", "app")
+    if by not in ("app", "state"):
+        raise BadRequestError(f"color={by!r}: colour the DAG by 'app' or 'state'")
+    span = qt.task_id_range(conn, run_id)
+    first = span[0] if span else 0
+    start = int_param(params, "start", first, minimum=-(2**62))
+    r = ctx.renderer
+    switch = r.macro(
+        "colour_switch",
+        [
+            ("app", ctx.links.dag(run_id, start=start, color="app")),
+            ("state", ctx.links.dag(run_id, start=start, color="state")),
+        ],
+    )
+    window = qt.DAG_MAX_TASKS
+    nav: list[tuple[str, str | None]] = []
+    if span and span[1] - span[0] + 1 > window:
+        nav = [
+            (
+                "« earlier tasks",
+                ctx.links.dag(run_id, start=start - window, color=by) if start > span[0] else None,
+            ),
+            (f"tasks {start}-{start + window - 1} of {span[0]}-{span[1]}", None),
+            (
+                "later tasks »",
+                ctx.links.dag(run_id, start=start + window, color=by)
+                if start + window <= span[1]
+                else None,
+            ),
+        ]
+    body = (
+        r.macro("pager", nav)
+        + '<div class="dagbox">'
+        + dag_section(ctx, conn, run_id, start, by)
+        + "</div>"
+    )
+    sections = [
+        workflow_tabs(ctx, run_id),
+        Section("colour", None, switch),
+        Section("dag", "Task dependency graph", body, live=True),
+    ]
+    return Page(
+        f"DAG of {run_id}", sections, nav=[("Workflows", "/")], live=wf["status"] == "running"
+    )

@@ -1,0 +1,148 @@
+"""The web server over HTTP: every route, the live JSON, and every failure as a plain page."""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+import urllib.error
+import urllib.request
+from typing import Any
+
+import pytest
+from conftest import MonitoringDB
+from sqlalchemy import text
+from sqlalchemy.exc import OperationalError
+
+from parsl.monitoring.visualization import BackgroundServer, Database
+from parsl.monitoring.visualization import server as server_mod
+
+PAGES = [
+    "/",
+    "/workflow/run-a",
+    "/workflow/run-a/tasks",
+    "/workflow/run-a/tasks?state=failed&app=simulate",
+    "/workflow/run-a/dag",
+    "/workflow/run-a/dag?color=state&start=10",
+    "/workflow/run-a/resources",
+    "/workflow/run-a/resources?memory_mb=250&page=0",
+    "/workflow/run-a/task/12",
+    "/workflow/run-a/task/2",
+    "/workflow/run-b",
+    "/workflow/run-b/task/29",
+]
+
+
+def get(url: str, method: str = "GET") -> tuple[int, str, str]:
+    req = urllib.request.Request(url, method=method)
+    try:
+        with urllib.request.urlopen(req, timeout=10) as r:
+            return r.status, r.headers["Content-Type"], r.read().decode()
+    except urllib.error.HTTPError as e:
+        body = e.read().decode()
+        e.close()
+        return e.code, e.headers["Content-Type"], body
+
+
+@pytest.mark.parametrize("path", PAGES)
+def test_every_page_renders_self_contained(server: BackgroundServer, path: str) -> None:
+    status, ctype, body = get(server.url + path)
+    assert status == 200, body
+    assert ctype.startswith("text/html")
+    assert "<h1>" in body and "Traceback" not in body
+    # nothing fetched from elsewhere: no external scripts, styles or images
+    assert "http://" not in body.replace('xmlns="http://www.w3.org/2000/svg"', "")
+    assert (
+        "https://" not in body and "<script src" not in body and '<link rel="stylesheet' not in body
+    )
+
+
+def test_pages_show_the_data(server: BackgroundServer) -> None:
+    _, _, home = get(server.url + "/")
+    assert "run-a" in home and "run-b" in home and "alice" in home
+    _, _, wf = get(server.url + "/workflow/run-a")
+    assert "simulate" in wf and 'data-state="exec_done"' in wf and "<svg" in wf
+    _, _, task = get(server.url + "/workflow/run-a/task/12")
+    assert "ValueError: bad input 12 (try 1)" in task and "fail_retryable" in task
+    _, _, plot = get(server.url + "/workflow/run-a/task/2")  # a "plot" task with real output files
+    assert "plotting 2" in plot and "fallback font" in plot
+    _, _, res = get(server.url + "/workflow/run-a/resources?memory_mb=300")
+    assert "task(s) over 300 MiB" in res and "node00" in res
+
+
+def test_running_workflow_page_polls_and_finished_one_does_not(server: BackgroundServer) -> None:
+    _, _, live = get(server.url + "/workflow/run-b")
+    assert 'data-poll="/workflow/run-b?format=json"' in live
+    _, _, done = get(server.url + "/workflow/run-a")
+    assert "data-poll" not in done
+
+
+def test_json_gives_live_sections(server: BackgroundServer) -> None:
+    status, ctype, body = get(server.url + "/workflow/run-b?format=json")
+    assert status == 200 and ctype == "application/json"
+    data = json.loads(body)
+    assert data["done"] is False
+    assert {"summary", "progress", "apps", "tries-per-app", "stream"} <= set(data["sections"])
+    assert "tabs" not in data["sections"]
+    _, _, finished = get(server.url + "/workflow/run-a?format=json")
+    assert json.loads(finished)["done"] is True
+
+
+@pytest.mark.parametrize(
+    ("path", "status", "message"),
+    [
+        ("/workflow/nope", 404, "no workflow with run id &#39;nope&#39;"),
+        ("/workflow/run-a/task/9999", 404, "no task 9999"),
+        ("/no/such/page", 404, "there is no page at /no/such/page"),
+        ("/workflow/run-a/tasks?page=abc", 400, "page=&#39;abc&#39; is not a whole number"),
+        ("/workflow/run-a/tasks?page=-1", 400, "must be at least 0"),
+        ("/workflow/run-a/dag?color=pink", 400, "colour the DAG by"),
+        ("/workflow/run-a/resources?memory_mb=lots", 400, "not a number of MiB"),
+        ("/workflow/run-a/resources?memory_mb=-5", 400, "must be zero or more"),
+    ],
+)
+def test_bad_requests_are_plain_pages(
+    server: BackgroundServer, path: str, status: int, message: str
+) -> None:
+    code, ctype, body = get(server.url + path)
+    assert code == status
+    assert ctype.startswith("text/html")
+    assert message in body and "Traceback" not in body
+
+
+def test_json_errors_are_json(server: BackgroundServer) -> None:
+    code, ctype, body = get(server.url + "/workflow/nope?format=json")
+    assert code == 404 and ctype == "application/json"
+    assert "nope" in json.loads(body)["error"]
+
+
+def test_writes_are_refused(server: BackgroundServer, db: Database) -> None:
+    code, _, body = get(server.url + "/", method="POST")
+    assert code == 405 and "read-only" in body
+    with pytest.raises(OperationalError, match="readonly"), db.engine.begin() as conn:
+        conn.execute(text("DELETE FROM task"))
+
+
+def test_database_error_is_a_503_page(
+    server: BackgroundServer, monitoring_db: MonitoringDB
+) -> None:
+    # Someone else's process breaks the database under the running server.
+    with sqlite3.connect(monitoring_db.path) as raw:
+        raw.execute("DROP TABLE resource")
+    code, _, body = get(server.url + "/workflow/run-a/resources")
+    assert code == 503
+    assert "could not be read" in body and "no such table: resource" in body
+    assert "Traceback" not in body
+
+
+def test_unexpected_error_is_a_500_page_without_traceback(
+    server: BackgroundServer, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    def broken(*args: Any) -> None:
+        raise RuntimeError("renderer bug")
+
+    monkeypatch.setattr(server_mod, "workflow_page", broken)
+    code, _, body = get(server.url + "/workflow/run-a")
+    assert code == 500
+    assert "failed to render this page" in body
+    assert "renderer bug" not in body and "Traceback" not in body
+    assert "renderer bug" in caplog.text  # but the server's log has it
