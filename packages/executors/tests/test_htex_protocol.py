@@ -32,6 +32,7 @@ from parsl.executors.high_throughput.protocol import (
     Heartbeat,
     ManagerRefused,
     Message,
+    Monitoring,
     Register,
     Rejected,
     Reply,
@@ -90,6 +91,7 @@ SAMPLES: list[Message] = [
     Command(request_id=1, op="managers", args={}),
     Reply(request_id=1, result={"managers": [{"id": "m-1", "tasks": 2}]}, error=None),
     Reply(request_id=2, result={}, error="unknown op 'x'"),
+    Monitoring(payload=b'{"v":1,"messages":[]}'),
 ]
 
 
@@ -126,6 +128,7 @@ def test_samples_cover_every_kind() -> None:
         "MANAGER_REFUSED",
         "COMMAND",
         "REPLY",
+        "MONITORING",
     }
 
 

@@ -47,9 +47,11 @@ from parsl.executors.high_throughput.errors import (
 )
 from parsl.executors.high_throughput.interchange_process import launch_interchange, stop_process
 from parsl.executors.high_throughput.interchange_settings import InterchangeSettings
+from parsl.executors.high_throughput.monitoring_reports import deliver
 from parsl.executors.high_throughput.protocol import (
     Command,
     ManagerRefused,
+    Monitoring,
     Reply,
     Result,
     Shutdown,
@@ -57,6 +59,7 @@ from parsl.executors.high_throughput.protocol import (
     decode,
 )
 from parsl.executors.high_throughput.zmq_pipes import close_socket, receive_batches, tcp_url
+from parsl.monitoring.radios.base import MessageTarget
 from parsl.serialize import deserialize
 
 logger = logging.getLogger(__name__)
@@ -113,6 +116,8 @@ class InterchangeClient:
         self._io_thread: threading.Thread | None = None
         self._room = threading.Condition(threading.Lock())
         self._room_waiters = 0
+        self.monitoring_sink: MessageTarget | None = None
+        """Where MONITORING messages go (the run's sink); None drops them."""
 
     # ----------------------------------------------------------------- start
 
@@ -267,6 +272,9 @@ class InterchangeClient:
                 if now >= next_check:
                     next_check = now + PROCESS_CHECK_PERIOD_S
                     self._check_process()
+            # What the interchange sent before it exited (its last monitoring reports).
+            for parts in receive_batches(sock):
+                self._handle_batch(parts)
         except Exception:
             logger.exception("htex %s: I/O thread failed", self.label)
             self.fail(lambda: BadStateException(self.label, "the executor's I/O thread failed"))
@@ -312,6 +320,8 @@ class InterchangeClient:
                 fut = futures.pop(msg.task_id, None)
                 if fut is not None:
                     _settle(fut, exc=_LOST[msg.error](msg.manager_id, msg.reason))
+            elif isinstance(msg, Monitoring):
+                deliver(self.label, msg.payload, self.monitoring_sink)
             elif isinstance(msg, ManagerRefused):
                 self._refused(msg)
             elif isinstance(msg, Reply):

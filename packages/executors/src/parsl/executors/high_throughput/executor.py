@@ -26,6 +26,7 @@ from parsl.executors.high_throughput.manager_selector import (
 from parsl.executors.high_throughput.protocol import Task
 from parsl.executors.high_throughput.scaling import BlockScalingMixin
 from parsl.jobs.states import JobState, JobStatus
+from parsl.monitoring.radios.base import RadioConfig
 from parsl.providers.base import ExecutionProvider
 
 logger = logging.getLogger(__name__)
@@ -102,7 +103,7 @@ class HighThroughputExecutor(BlockScalingMixin, ParslExecutor):
         manager_selector: Any = None,
         block_error_handler: bool | Callable[..., Any] = True,
         encrypted: bool | None = None,
-        remote_monitoring_radio: Any = None,
+        remote_monitoring_radio: RadioConfig | None = None,
         interchange_start_timeout: float = 30.0,
         shutdown_timeout: float = 10.0,
         max_outstanding_tasks: int | None = 100_000,
@@ -172,7 +173,7 @@ class HighThroughputExecutor(BlockScalingMixin, ParslExecutor):
         if encrypted is not None and not isinstance(encrypted, bool):
             raise bad_value("encrypted", encrypted, "None (automatic), True or False")
         self.encrypted = not options.is_loopback(self.address) if encrypted is None else encrypted
-        self.remote_monitoring_radio = remote_monitoring_radio
+        self.remote_monitoring_radio = options.check_radio(remote_monitoring_radio)
         self.interchange_start_timeout = options.check_positive(
             "interchange_start_timeout", interchange_start_timeout
         )
@@ -231,6 +232,7 @@ class HighThroughputExecutor(BlockScalingMixin, ParslExecutor):
             parent_pid=os.getpid(),
             cert_dir=self.cert_dir,
             prefer_oldest_block=self.manager_selector.prefer_oldest_block,
+            monitoring_run_id=self.run_id if self.monitoring_messages is not None else None,
         )
         client = InterchangeClient(
             self.label,
@@ -239,7 +241,15 @@ class HighThroughputExecutor(BlockScalingMixin, ParslExecutor):
             self.interchange_start_timeout,
             self.max_outstanding_tasks,
         )
-        client.start()
+        self.start_monitoring_receiver()
+        client.monitoring_sink = self.monitoring_messages
+        self._block_reporter.sink = self.monitoring_messages
+        self._block_reporter.run_id = self.run_id
+        try:
+            client.start()
+        except BaseException:
+            self.stop_monitoring_receiver()
+            raise
         self._client = client
         try:
             if self.provider.init_blocks:
@@ -273,6 +283,8 @@ class HighThroughputExecutor(BlockScalingMixin, ParslExecutor):
                 )
             except Exception:
                 logger.exception("htex %s: cancelling blocks %s failed", self.label, live)
+        self.report_final_block_states()
+        self.stop_monitoring_receiver()
         logger.info("htex %s shut down", self.label)
 
     # ---------------------------------------------------------------- tasks

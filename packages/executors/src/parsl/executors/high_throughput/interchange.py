@@ -20,7 +20,6 @@ import signal
 import sys
 import time
 from collections import defaultdict
-from dataclasses import dataclass
 from typing import Any
 
 import zmq
@@ -37,12 +36,14 @@ from parsl.executors.high_throughput.instructions import (
     SendTask,
 )
 from parsl.executors.high_throughput.interchange_settings import InterchangeSettings
+from parsl.executors.high_throughput.monitoring_reports import ManagerInfo, node_info_frame
 from parsl.executors.high_throughput.protocol import (
     Accepted,
     Command,
     Drain,
     Heartbeat,
     ManagerRefused,
+    Monitoring,
     Register,
     Rejected,
     Reply,
@@ -60,15 +61,6 @@ from parsl.executors.high_throughput.zmq_pipes import bind_socket, close_socket,
 logger = logging.getLogger("parsl.executors.high_throughput.interchange")
 
 PARENT_CHECK_PERIOD_S = 0.5
-
-
-@dataclass
-class _ManagerInfo:
-    hostname: str
-    block_id: str | None
-    worker_count: int
-    python_version: str
-    registered_at: float
 
 
 class Interchange:
@@ -106,7 +98,7 @@ class Interchange:
         self.client_identity = settings.client_identity.encode()
         self.dispatch = TaskDispatch(settings.heartbeat_threshold, settings.prefer_oldest_block)
         self.payloads: dict[int, bytes] = {}
-        self.managers: dict[str, _ManagerInfo] = {}
+        self.managers: dict[str, ManagerInfo] = {}
         self.blocks_seen: set[str] = set()
         self.to_client: list[bytes] = []
         self.to_managers: defaultdict[str, list[bytes]] = defaultdict(list)
@@ -147,6 +139,7 @@ class Interchange:
         goodbye = Shutdown(reason=self.stopping).encode()
         for manager_id in self.managers:
             self.to_managers[manager_id].append(goodbye)
+            self._node_info(manager_id, active=False)
         self._flush()
 
     def close(self) -> None:
@@ -297,7 +290,11 @@ class Interchange:
                 self._execute(self.dispatch.worker_lost(manager_id, msg.task_id, msg.reason))
             elif isinstance(msg, Drain):
                 self._execute(self.dispatch.drain_manager(manager_id))
-            elif not isinstance(msg, Heartbeat):
+            elif isinstance(msg, Monitoring):
+                self.to_client.append(frame)
+            elif isinstance(msg, Heartbeat):
+                self._node_info(manager_id, active=True)
+            else:
                 logger.error("unexpected %s from manager %s", msg.kind, manager_id)
 
     def _register(self, manager_id: str, reg: Register, now: float) -> None:
@@ -313,9 +310,16 @@ class Interchange:
             manager_id, reg.worker_count, reg.prefetch_capacity, reg.block_id, now=now
         )
         if not any(isinstance(i, RejectManager) for i in out):
-            self.managers[manager_id] = _ManagerInfo(
-                reg.hostname, reg.block_id, reg.worker_count, reg.python_version, time.time()
+            self.managers[manager_id] = ManagerInfo(
+                reg.hostname,
+                reg.block_id,
+                reg.worker_count,
+                reg.python_version,
+                time.time(),
+                reg.cpu_count,
+                reg.total_memory,
             )
+            self._node_info(manager_id, active=True)
             if reg.block_id is not None:
                 self.blocks_seen.add(reg.block_id)
             self.to_managers[manager_id].append(Accepted(manager_id=manager_id).encode())
@@ -327,6 +331,13 @@ class Interchange:
                 reg.worker_count,
             )
         self._execute(out)
+
+    def _node_info(self, manager_id: str, *, active: bool) -> None:
+        """With monitoring on, queue a NODE_INFO message about a registered manager for the executor."""
+        run_id = self.settings.monitoring_run_id
+        info = self.managers.get(manager_id)
+        if run_id is not None and info is not None:
+            self.to_client.append(node_info_frame(run_id, manager_id, info, active=active))
 
     def _refuse(self, manager_id: str, hostname: str, table: dict[str, Any], text: str) -> None:
         logger.error("refusing manager %s: %s", manager_id, text)
@@ -351,11 +362,13 @@ class Interchange:
                 self.to_client.append(failed.encode())
             elif isinstance(ins, ManagerRemoved):
                 logger.warning("manager %s removed: %s", ins.manager_id, ins.reason)
+                self._node_info(ins.manager_id, active=False)
                 self.managers.pop(ins.manager_id, None)
                 self.to_managers[ins.manager_id].append(
                     Rejected(manager_id=ins.manager_id, reason=ins.reason).encode()
                 )
             elif isinstance(ins, DrainedManager):
+                self._node_info(ins.manager_id, active=False)
                 self.managers.pop(ins.manager_id, None)
                 self.to_managers[ins.manager_id].append(Shutdown(reason="drained").encode())
             elif isinstance(ins, RejectManager):

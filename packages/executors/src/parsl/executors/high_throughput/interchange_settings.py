@@ -24,6 +24,8 @@ class InterchangeSettings:
     parent_pid: int
     cert_dir: str | None
     prefer_oldest_block: bool = False
+    monitoring_run_id: str | None = None
+    """The run's id when monitoring is on: the interchange then reports NODE_INFO."""
 
     def to_json(self) -> str:
         return json.dumps(asdict(self))

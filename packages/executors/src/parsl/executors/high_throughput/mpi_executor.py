@@ -8,6 +8,7 @@ from typing import Any
 from parsl.data_provider.staging import Staging
 from parsl.executors.high_throughput import options
 from parsl.executors.high_throughput.executor import HighThroughputExecutor
+from parsl.monitoring.radios.base import RadioConfig
 from parsl.providers.base import ExecutionProvider
 
 
@@ -47,6 +48,7 @@ class MPIExecutor(HighThroughputExecutor):
         mpi_launcher: str = "mpiexec",
         block_error_handler: bool | Callable[..., Any] = True,
         encrypted: bool | None = None,
+        remote_monitoring_radio: RadioConfig | None = None,
         interchange_start_timeout: float = 30.0,
         shutdown_timeout: float = 10.0,
     ) -> None:
@@ -73,6 +75,7 @@ class MPIExecutor(HighThroughputExecutor):
             worker_logdir_root=worker_logdir_root,
             block_error_handler=block_error_handler,
             encrypted=encrypted,
+            remote_monitoring_radio=remote_monitoring_radio,
             interchange_start_timeout=interchange_start_timeout,
             shutdown_timeout=shutdown_timeout,
             enable_mpi_mode=True,

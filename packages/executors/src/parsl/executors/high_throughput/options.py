@@ -23,6 +23,8 @@ from parsl.executors.high_throughput.mpi_resources import (
     parse_mpi_spec,
 )
 from parsl.executors.high_throughput.worker_pool import AFFINITY_POLICIES
+from parsl.monitoring.radios.base import RadioConfig
+from parsl.monitoring.radios.htex import HTEXRadio
 
 DEFAULT_LAUNCH_CMD = (
     "{python} -m parsl.executors.high_throughput.worker_pool"
@@ -332,3 +334,17 @@ _PARSL_SETTINGS = (
     "cert_dir",
     "address_probe_timeout",
 )
+
+
+def check_radio(value: Any) -> RadioConfig:
+    """``remote_monitoring_radio``: a RadioConfig; None means HTEXRadio (htex's own channel)."""
+    if value is None:
+        return HTEXRadio()
+    if not isinstance(value, RadioConfig):
+        raise bad_value(
+            "remote_monitoring_radio",
+            value,
+            "a RadioConfig from parsl.monitoring.radios: HTEXRadio() (the default), "
+            "UDPRadio() or FilesystemRadio()",
+        )
+    return value

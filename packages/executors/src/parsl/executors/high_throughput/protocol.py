@@ -27,6 +27,7 @@ version is recognised as such (a clear version error), not misread.
 from __future__ import annotations
 
 import json
+import os
 import struct
 import typing
 from dataclasses import dataclass
@@ -59,6 +60,7 @@ __all__ = [
     "Heartbeat",
     "ManagerRefused",
     "Message",
+    "Monitoring",
     "Register",
     "Rejected",
     "Reply",
@@ -139,9 +141,13 @@ class Register(Message):
     python_version: str
     package_version: str
     kernel_version: str
+    cpu_count: int = 0
+    """CPUs of the manager's node (for monitoring's ``node`` table); 0 if unknown."""
+    total_memory: int = 0
+    """Bytes of memory of the manager's node; 0 if unknown."""
 
     def _check_values(self) -> None:
-        _non_negative(self, "worker_count", "prefetch_capacity")
+        _non_negative(self, "worker_count", "prefetch_capacity", "cpu_count", "total_memory")
         major, _, minor = self.python_version.partition(".")
         if not (major.isdigit() and minor.isdigit()):
             raise MalformedMessage(
@@ -165,8 +171,17 @@ class Register(Message):
             hostname=hostname,
             worker_count=worker_count,
             prefetch_capacity=prefetch_capacity,
+            cpu_count=os.cpu_count() or 0,
+            total_memory=_total_memory(),
             **local_versions(),
         )
+
+
+def _total_memory() -> int:
+    try:
+        return int(os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES"))
+    except (ValueError, OSError, AttributeError):  # pragma: no cover - not POSIX
+        return 0
 
 
 @_message_kind("ACCEPTED")
@@ -263,6 +278,27 @@ class WorkerReady(Message):
 
     worker_id: str
     pid: int
+
+
+@_message_kind("MONITORING")
+@dataclass(frozen=True, kw_only=True)
+class Monitoring(Message):
+    """Worker -> manager -> interchange -> executor, or interchange -> executor: monitoring messages.
+
+    ``payload`` is one batch in :mod:`parsl.monitoring.radios.wire`'s format;
+    nothing on the way decodes it, only the executor does.
+    """
+
+    payload: bytes
+
+
+MONITORING_PREFIX = b'{"kind":"MONITORING"'
+"""How a MONITORING frame's header starts (after the fixed prefix): a cheap test without decoding."""
+
+
+def is_monitoring(frame: bytes) -> bool:
+    """True if ``frame`` is a MONITORING message (checked without decoding it)."""
+    return frame.startswith(MONITORING_PREFIX, _PREFIX.size)
 
 
 LOST_ERRORS = ("WorkerLost", "ManagerLost")

@@ -22,6 +22,7 @@ from parsl.executors.errors import ScalingFailed
 from parsl.executors.high_throughput import options
 from parsl.executors.high_throughput.block_monitor import MAX_FAILED_BLOCKS
 from parsl.executors.high_throughput.errors import BlocksFailed
+from parsl.executors.high_throughput.monitoring_reports import BlockReporter
 from parsl.executors.high_throughput.mpi_resources import max_concurrent_tasks
 from parsl.executors.high_throughput.worker_pool import available_cpus, worker_count
 from parsl.jobs.states import JobState, JobStatus
@@ -123,6 +124,7 @@ class BlockScalingMixin:
         self._scaling_lock = threading.Lock()
         self._submit_failures = 0  # consecutive provider.submit failures
         self._status_cache = ProviderStatusCache()
+        self._block_reporter = BlockReporter(self.label)
 
     @property
     def workers_per_node(self) -> int:
@@ -212,6 +214,7 @@ class BlockScalingMixin:
                     ) from e
                 self._submit_failures = 0
                 self.blocks[block_id] = str(job_id)  # a new block: the next status() polls
+                self._block_reporter.report(block_id, str(job_id), JobStatus(JobState.PENDING))
                 new.append(block_id)
                 logger.info("htex %s: block %s is job %s", self.label, block_id, job_id)
         return new
@@ -223,6 +226,7 @@ class BlockScalingMixin:
         counts failed jobs) cannot see it; without this the strategy would
         retry the scheduler every period forever while tasks wait.
         """
+        self._block_reporter.report(block_id, None, JobStatus(JobState.FAILED, message=str(error)))
         self._submit_failures += 1
         if self._submit_failures >= MAX_FAILED_BLOCKS and not self.bad_state_is_set:
             reason = (
@@ -255,9 +259,10 @@ class BlockScalingMixin:
     def _cancel_blocks(self, block_ids: list[str], shown_as: JobStatus) -> None:
         """Cancel blocks through the provider; those it accepts show as ``shown_as`` at once."""
         accepted = self.provider.cancel([self.blocks[b] for b in block_ids])
-        self._status_cache.record_cancelled(
-            (b for b, ok in zip(block_ids, accepted, strict=False) if ok), shown_as
-        )
+        cancelled = [b for b, ok in zip(block_ids, accepted, strict=False) if ok]
+        self._status_cache.record_cancelled(cancelled, shown_as)
+        for block_id in cancelled:
+            self._block_reporter.report(block_id, self.blocks[block_id], shown_as)
 
     def blocks_ended(self, block_ids: list[str]) -> None:
         """Tell the interchange these blocks are gone: their managers' tasks fail with ManagerLost now."""
@@ -276,7 +281,20 @@ class BlockScalingMixin:
         if not block_ids:
             return {}
         interval = float(self.provider.status_polling_interval)
-        return self._status_cache.read(block_ids, interval, self._poll_provider)
+        statuses = self._status_cache.read(block_ids, interval, self._poll_provider)
+        for block_id, status in statuses.items():  # BLOCK_INFO for each state change
+            self._block_reporter.report(block_id, self.blocks.get(block_id), status)
+        return statuses
+
+    def report_final_block_states(self) -> None:
+        """With monitoring on, poll the provider once more so each block's last state is reported."""
+        if self._block_reporter.sink is None or not self.blocks:
+            return
+        self._status_cache.invalidate()
+        try:
+            self.status()
+        except Exception:
+            logger.exception("htex %s: the last block status poll failed", self.label)
 
     def _poll_provider(self, block_ids: list[str]) -> dict[str, JobStatus]:
         try:

@@ -16,13 +16,23 @@ import argparse
 import logging
 import os
 import sys
+import threading
 import time
+from collections.abc import Callable
 from typing import Any
 
 from parsl.app.errors import RemoteExceptionWrapper
 from parsl.executors.high_throughput.call_packing import serialize_value
 from parsl.executors.high_throughput.frame_pipe import read_frame, write_frame
-from parsl.executors.high_throughput.protocol import Result, Shutdown, Task, WorkerReady, decode
+from parsl.executors.high_throughput.protocol import (
+    Monitoring,
+    Result,
+    Shutdown,
+    Task,
+    WorkerReady,
+    decode,
+)
+from parsl.monitoring.radios import htex as htex_radio
 from parsl.serialize import serialize, unpack_apply_message
 
 logger = logging.getLogger("parsl.executors.high_throughput.worker")
@@ -68,9 +78,26 @@ def _restore_environment(saved: dict[str, str | None]) -> None:
             os.environ[name] = value
 
 
+def _frame_writer(result_fd: int) -> Callable[[bytes], None]:
+    """Write whole frames to the result pipe; safe from several threads (the resource sampler's too)."""
+    lock = threading.Lock()
+
+    def write(frame: bytes) -> None:
+        with lock:
+            write_frame(result_fd, frame)
+
+    return write
+
+
 def serve(task_fd: int, result_fd: int, worker_id: str) -> int:
-    """Run tasks from ``task_fd`` until SHUTDOWN or end-of-file (the manager is gone)."""
-    write_frame(result_fd, WorkerReady(worker_id=worker_id, pid=os.getpid()).encode())
+    """Run tasks from ``task_fd`` until SHUTDOWN or end-of-file (the manager is gone).
+
+    Monitoring messages from the task wrapper (HTEXRadio) go to the manager
+    as MONITORING frames on the same pipe.
+    """
+    write = _frame_writer(result_fd)
+    htex_radio.install_channel(lambda batch: write(Monitoring(payload=batch).encode()))
+    write(WorkerReady(worker_id=worker_id, pid=os.getpid()).encode())
     while True:
         frame = read_frame(task_fd)
         if frame is None:
@@ -85,7 +112,7 @@ def serve(task_fd: int, result_fd: int, worker_id: str) -> int:
                 payload = execute(msg.payload)
             finally:
                 _restore_environment(saved)
-            write_frame(result_fd, Result(task_id=msg.task_id, payload=payload).encode())
+            write(Result(task_id=msg.task_id, payload=payload).encode())
             logger.debug(
                 "worker %s finished task %d in %.3f s",
                 worker_id,

@@ -3,7 +3,8 @@
 Each worker gets a task pipe and a result pipe (see :mod:`.frame_pipe`) and
 runs at most one task at a time. Result frames are passed through to the
 interchange without being decoded: a worker answers its tasks in order,
-so the slot knows which task each answer belongs to. A worker that dies
+so the slot knows which task each answer belongs to. MONITORING frames
+(recognised by their header's first bytes) are passed through too. A worker that dies
 (end-of-file on its result pipe, or found dead by :meth:`WorkerProcesses.reap`)
 yields a TASK_LOST frame for the task it held, and is replaced.
 """
@@ -21,7 +22,7 @@ from dataclasses import dataclass
 
 from parsl.executors.high_throughput.errors import HighThroughputError, ProtocolError
 from parsl.executors.high_throughput.frame_pipe import FrameReader, FrameWriter
-from parsl.executors.high_throughput.protocol import TaskLost, WorkerReady, decode
+from parsl.executors.high_throughput.protocol import TaskLost, WorkerReady, decode, is_monitoring
 
 logger = logging.getLogger("parsl.executors.high_throughput.manager")
 
@@ -137,6 +138,9 @@ class WorkerProcesses:
         if slot is None:
             return
         for frame in slot.results.read_frames():
+            if is_monitoring(frame):
+                self.outgoing.append(frame)  # monitoring messages, passed through
+                continue
             if slot.task_id is not None:
                 self.outgoing.append(frame)  # the task's RESULT, passed through as it is
                 self.finished.append(slot.task_id)

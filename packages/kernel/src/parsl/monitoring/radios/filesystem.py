@@ -10,10 +10,12 @@ is logged, moved aside to ``bad/`` and never read again.
 
 from __future__ import annotations
 
+import itertools
 import logging
 import os
 import socket
 import threading
+import time
 import uuid
 from collections.abc import Iterable
 
@@ -40,13 +42,15 @@ class FilesystemRadioSender(MonitoringRadioSender):
     def __init__(self, directory: str) -> None:
         self.directory = directory
         self._prefix = f"{socket.gethostname()}.{os.getpid()}."
+        self._seq = itertools.count()
 
     def send(self, message: TaggedMonitoringMessage) -> None:
         self.send_many([message])
 
     def send_many(self, messages: Iterable[TaggedMonitoringMessage]) -> None:
         data = encode_batch(messages)
-        name = self._prefix + uuid.uuid4().hex
+        # Names sort in writing order (per host), so the receiver delivers in that order.
+        name = f"{time.time_ns():020d}.{self._prefix}{next(self._seq):08d}"
         tmp = os.path.join(self.directory, "tmp", name)
         with open(tmp, "wb") as f:
             f.write(data)

@@ -1,0 +1,108 @@
+"""What htex itself tells monitoring: NODE_INFO about managers, BLOCK_INFO about blocks, and delivery.
+
+* The interchange builds one MONITORING frame per NODE_INFO message
+  (:func:`node_info_frame`): when a manager registers, at each of its
+  heartbeats and when it leaves (``active`` False).
+* The executor reports every change of a block's provider state as
+  BLOCK_INFO (:class:`BlockReporter`).
+* The executor's client hands every MONITORING payload it receives (from
+  workers through HTEXRadio, or NODE_INFO from the interchange) to the sink
+  (:func:`deliver`).
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from dataclasses import dataclass
+
+from parsl.executors.high_throughput.protocol import Monitoring
+from parsl.jobs.states import JobStatus
+from parsl.monitoring.radios.base import MessageTarget
+from parsl.monitoring.radios.wire import RadioMessageError, decode_batch, encode_batch
+from parsl.monitoring.types import MessageType
+
+logger = logging.getLogger(__name__)
+
+
+@dataclass
+class ManagerInfo:
+    """What the interchange remembers of a registered manager."""
+
+    hostname: str
+    block_id: str | None
+    worker_count: int
+    python_version: str
+    registered_at: float
+    cpu_count: int = 0
+    total_memory: int = 0
+
+
+def node_info_frame(run_id: str, manager_id: str, info: ManagerInfo, *, active: bool) -> bytes:
+    """A MONITORING frame holding one NODE_INFO message (the ``node`` table's columns)."""
+    now = time.time()
+    body = {
+        "run_id": run_id,
+        "hostname": info.hostname,
+        "uid": manager_id,
+        "block_id": info.block_id,
+        "cpu_count": info.cpu_count,
+        "total_memory": info.total_memory,
+        "active": active,
+        "worker_count": info.worker_count,
+        "python_v": info.python_version,
+        "timestamp": now,
+        "last_heartbeat": now,
+    }
+    return Monitoring(payload=encode_batch([(MessageType.NODE_INFO, body)])).encode()
+
+
+def deliver(label: str, payload: bytes, sink: MessageTarget | None) -> None:
+    """Decode one MONITORING payload and hand its messages to ``sink``; bad payloads are dropped."""
+    if sink is None:
+        return
+    try:
+        messages = decode_batch(payload)
+    except RadioMessageError as e:
+        logger.warning("htex %s: dropped a monitoring batch: %s", label, e)
+        return
+    for message in messages:
+        try:
+            sink.send(message)
+        except Exception:
+            logger.exception("htex %s: the monitoring sink refused a message", label)
+
+
+class BlockReporter:
+    """Sends BLOCK_INFO for each block whose state differs from the last one reported."""
+
+    def __init__(self, label: str) -> None:
+        self.label = label
+        self.sink: MessageTarget | None = None
+        self.run_id: str | None = None
+        self._last: dict[str, str] = {}
+        self._lock = threading.Lock()
+
+    def report(self, block_id: str, job_id: str | None, status: JobStatus) -> None:
+        """Report ``status`` for the block unless it is the state reported last."""
+        sink, run_id = self.sink, self.run_id
+        if sink is None or run_id is None:
+            return
+        state = status.state.name
+        with self._lock:
+            if self._last.get(block_id) == state:
+                return
+            self._last[block_id] = state
+        body = {
+            "run_id": run_id,
+            "executor_label": self.label,
+            "block_id": block_id,
+            "job_id": job_id,
+            "timestamp": time.time(),
+            "status": state,
+        }
+        try:
+            sink.send((MessageType.BLOCK_INFO, body))
+        except Exception:
+            logger.exception("htex %s: the monitoring sink refused a block report", self.label)
