@@ -23,6 +23,10 @@ from parsl.executors.high_throughput.manager_selector import (
     ManagerSelector,
     RandomManagerSelector,
 )
+from parsl.executors.high_throughput.parsl_surface import (
+    ParslSurfaceMixin,
+    register_as_block_provider_executor,
+)
 from parsl.executors.high_throughput.protocol import Task
 from parsl.executors.high_throughput.scaling import BlockScalingMixin
 from parsl.jobs.states import JobState, JobStatus
@@ -32,7 +36,7 @@ from parsl.providers.base import ExecutionProvider
 logger = logging.getLogger(__name__)
 
 
-class HighThroughputExecutor(BlockScalingMixin, ParslExecutor):
+class HighThroughputExecutor(ParslSurfaceMixin, BlockScalingMixin, ParslExecutor):
     """Runs tasks on worker pools in blocks obtained from a provider, through an interchange.
 
     The executor (in the user's process) starts an interchange process and
@@ -202,6 +206,7 @@ class HighThroughputExecutor(BlockScalingMixin, ParslExecutor):
         self._monitor: BlockMonitor | None = None
         self._closed = False
         self._init_block_scaling()
+        self._init_parsl_surface()
 
     # ------------------------------------------------------------- lifecycle
 
@@ -303,6 +308,9 @@ class HighThroughputExecutor(BlockScalingMixin, ParslExecutor):
         **kwargs: Any,
     ) -> Future[Any]:
         """Send ``func(*args, **kwargs)`` to a worker; the future completes with its result."""
+        return self._submit_packed(self._packer.pack(func, args, kwargs), resource_specification)
+
+    def _submit_packed(self, payload: bytes, resource_specification: dict[str, Any]) -> Future[Any]:
         client = self._client
         if client is None:
             raise BadStateException(self.label, "executor has not been started")
@@ -315,7 +323,6 @@ class HighThroughputExecutor(BlockScalingMixin, ParslExecutor):
             priority = resource_specification.get("priority")
             spec = {k: v for k, v in resource_specification.items() if k != "priority"}
         task_id = next(self._task_ids)
-        payload = self._packer.pack(func, args, kwargs)
         frame = Task(
             task_id=task_id, priority=priority, resource_spec=spec, payload=payload
         ).encode()
@@ -358,13 +365,6 @@ class HighThroughputExecutor(BlockScalingMixin, ParslExecutor):
 
     # ------------------------------------------------------------ managers
 
-    def connected_managers(self) -> list[dict[str, Any]]:
-        """One dict per registered manager (id, block, host, workers, tasks held, draining ...)."""
-        if self._client is None:
-            return []
-        managers: list[dict[str, Any]] = self._client.request("status", {})["managers"]
-        return managers
-
     def registered_blocks(self) -> set[str]:
         """Blocks from which a manager has registered at some point."""
         if self._client is None or self._client.exception is not None:
@@ -381,3 +381,6 @@ class HighThroughputExecutor(BlockScalingMixin, ParslExecutor):
             f"HighThroughputExecutor(label={self.label!r}, provider={self.provider!r}, "
             f"address={self.address!r}, max_workers_per_node={self.max_workers_per_node})"
         )
+
+
+register_as_block_provider_executor(HighThroughputExecutor)

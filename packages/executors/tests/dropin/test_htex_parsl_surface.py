@@ -1,0 +1,114 @@
+"""Parsl's public HighThroughputExecutor methods, on a real executor with real worker pools."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from typing import Any
+
+import htex_tasks
+import pytest
+
+from parsl.executors import HighThroughputExecutor
+from parsl.executors.errors import BadStateException, InvalidResourceSpecification
+from parsl.executors.status_handling import BlockProviderExecutor
+from parsl.jobs.states import JobState
+from parsl.providers import LocalProvider
+from parsl.serialize import pack_apply_message
+
+MakeHtex = Callable[..., HighThroughputExecutor]
+
+
+def wait_for(check: Callable[[], Any], timeout: float = 30) -> Any:
+    deadline = time.monotonic() + timeout
+    while True:
+        value = check()
+        if value or time.monotonic() > deadline:
+            return value
+        time.sleep(0.1)
+
+
+def test_the_names_parsl_documents_are_there() -> None:
+    for name in (
+        "scale_out_facade",
+        "scale_in_facade",
+        "connected_managers",
+        "connected_blocks",
+        "submit_payload",
+        "validate_resource_spec",
+        "outstanding",
+        "workers_per_node",
+        "launch_cmd",
+        "blocks_to_job_id",
+        "job_ids_to_block",
+        "tasks",
+        "status_facade",
+        "poll_facade",
+        "get_usage_information",
+        "worker_logdir",
+        "monitoring_messages",
+    ):
+        assert hasattr(HighThroughputExecutor, name) or hasattr(
+            HighThroughputExecutor(), name
+        ), name
+    assert isinstance(HighThroughputExecutor(), BlockProviderExecutor)
+    assert HighThroughputExecutor(enable_mpi_mode=True).get_usage_information() == {"mpi": True}
+    with pytest.raises(BadStateException):
+        HighThroughputExecutor().worker_logdir  # noqa: B018
+
+
+@pytest.mark.timeout(90)
+def test_scaling_facades_blocks_and_managers(make_htex: MakeHtex) -> None:
+    htex = make_htex(
+        max_workers_per_node=1, provider=LocalProvider(init_blocks=0, min_blocks=0, max_blocks=3)
+    )
+    assert htex.connected_blocks() == [] and htex.blocks_to_job_id == {}
+    new = htex.scale_out_facade(2)
+    assert new == ["0", "1"]
+    assert set(htex.blocks_to_job_id) == {"0", "1"}
+    assert htex.job_ids_to_block[htex.blocks_to_job_id["1"]] == "1"
+    assert wait_for(lambda: htex.connected_blocks() == ["0", "1"])
+    managers = htex.connected_managers()
+    assert {m["block_id"] for m in managers} == {"0", "1"}
+    for m in managers:
+        assert m["manager"] == m["manager_id"] and m["active"] is True
+        assert m["worker_count"] == 1 and m["tasks"] == 0
+        assert m["idle_duration"] >= 0 and m["parsl_version"]
+    assert htex.workers_per_node == 1
+    assert htex.worker_logdir.endswith("workers")
+
+    busy = htex.submit(htex_tasks.sleep_then, {}, 20)
+    assert wait_for(lambda: htex.outstanding == 1 and len(htex.tasks) == 1)
+    assert wait_for(lambda: any(m["tasks"] for m in htex.connected_managers()))
+    # With max_idletime, only a block idle that long goes: none yet, then the idle one.
+    assert htex.scale_in_facade(2, max_idletime=60) == []
+    removed = htex.scale_in_facade(2, max_idletime=0)
+    assert len(removed) == 1
+    assert htex.status_facade[removed[0]].state in (JobState.SCALED_IN, JobState.CANCELLED)
+    assert not busy.done()
+    # Without it, busy blocks go too (Parsl's "rude" scale-in): the task's future fails.
+    left = [b for b in ("0", "1") if b not in removed]
+    assert htex.scale_in_facade(1) == left
+    with pytest.raises(Exception, match="(?i)manager|lost|block"):
+        busy.result(timeout=30)
+    htex.poll_facade()
+
+
+@pytest.mark.timeout(60)
+def test_submit_payload_runs_a_packed_call(make_htex: MakeHtex) -> None:
+    htex = make_htex()
+    fut = htex.submit_payload({}, pack_apply_message(htex_tasks.add, (21, 21), {}))
+    assert fut.result(timeout=30) == 42
+    prio = htex.submit_payload(
+        {"resource_spec": {"priority": 1}}, pack_apply_message(htex_tasks.add, (1, 1), {})
+    )
+    assert prio.result(timeout=30) == 2
+    with pytest.raises(InvalidResourceSpecification):
+        htex.submit_payload({"resource_spec": {"cores": 2}}, pack_apply_message(htex_tasks.add, (1, 1), {}))
+    with pytest.raises(TypeError, match="context"):
+        htex.submit_payload([], b"")  # type: ignore[arg-type]
+    with pytest.raises(TypeError, match="bytes"):
+        htex.submit_payload({}, "text")  # type: ignore[arg-type]
+    htex.validate_resource_spec({"priority": 3})
+    with pytest.raises(InvalidResourceSpecification):
+        htex.validate_resource_spec({"num_nodes": 2})
