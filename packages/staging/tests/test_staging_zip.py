@@ -10,6 +10,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
+import zip_workers
 
 from parsl import File, python_app
 from parsl.data_provider.files import File as FileClass
@@ -134,20 +135,13 @@ def test_one_thousand_concurrent_outputs_all_arrive(load_parsl: LoadParsl, tmp_p
     print(f"\nzip stage-out: {n} concurrent outputs in {elapsed:.2f} s")
 
 
-def _append_many(archive: str, worker: int, count: int, src_dir: str) -> None:
-    for i in range(count):
-        src = Path(src_dir) / f"w{worker}-{i}.txt"
-        src.write_text(f"{worker}:{i}")
-        url = f"zip:{archive}/w{worker}/{i}.txt"
-        append_member(parse_zip_url(url), str(src), url, timeout=60)
-
-
 @pytest.mark.timeout(120)
 def test_appends_from_several_processes_are_not_lost(tmp_path: Path) -> None:
     archive = str(tmp_path / "procs.zip")
     ctx = multiprocessing.get_context("spawn")
     procs = [
-        ctx.Process(target=_append_many, args=(archive, w, 40, str(tmp_path))) for w in range(4)
+        ctx.Process(target=zip_workers.append_many, args=(archive, w, 40, str(tmp_path)))
+        for w in range(4)
     ]
     for p in procs:
         p.start()
@@ -215,19 +209,11 @@ def test_lock_wait_is_bounded(tmp_path: Path) -> None:
         # Another process holds the file lock: simulate with a second descriptor in a child.
         ctx = multiprocessing.get_context("spawn")
         q = ctx.Queue()
-        p = ctx.Process(target=_try_lock, args=(archive, url, q))
+        p = ctx.Process(target=zip_workers.try_lock, args=(archive, url, q))
         p.start()
         p.join(timeout=30)
         assert p.exitcode == 0
         assert "stayed locked for 0.2 s" in q.get(timeout=5)
-
-
-def _try_lock(archive: str, url: str, q: multiprocessing.Queue) -> None:  # type: ignore[type-arg]
-    try:
-        with _archive.locked(archive, url, timeout=0.2):
-            q.put("acquired")
-    except ZipStagingError as e:
-        q.put(str(e))
 
 
 def test_wrappers_pickle(tmp_path: Path) -> None:

@@ -10,7 +10,15 @@ from collections.abc import Sequence
 
 from parsl.errors import ParslError
 
-__all__ = ["DownloadError", "RSyncError", "StagingError", "ZipStagingError"]
+__all__ = [
+    "DownloadError",
+    "GlobusAuthError",
+    "GlobusTransferError",
+    "GlobusTransferTimeout",
+    "RSyncError",
+    "StagingError",
+    "ZipStagingError",
+]
 
 
 class StagingError(ParslError):
@@ -51,3 +59,23 @@ class ZipStagingError(StagingError):
 
     def __reduce__(self) -> tuple[object, ...]:
         return (type(self), (self.url, self.reason))
+
+
+class GlobusAuthError(StagingError):
+    """No usable Globus credentials, or Globus refused them; the message says how to fix it."""
+
+
+class GlobusTransferError(StagingError):
+    """A Globus transfer task failed; ``task_id`` names it and ``reason`` carries Globus's events."""
+
+    def __init__(self, task_id: str, reason: str) -> None:
+        super().__init__(f"Globus transfer task {task_id} failed: {reason}")
+        self.task_id = task_id
+        self.reason = reason
+
+    def __reduce__(self) -> tuple[object, ...]:
+        return (type(self), (self.task_id, self.reason))
+
+
+class GlobusTransferTimeout(GlobusTransferError):
+    """A Globus transfer task did not finish within its deadline and was cancelled."""
