@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import datetime as dt
 import shutil
 import sys
 from collections.abc import Iterator
@@ -44,7 +45,7 @@ def template_db(
         name="live",
         tasks=30,
         completed=False,
-        start=finished.start.replace(hour=10),
+        start=dt.datetime.now().replace(microsecond=0) - dt.timedelta(seconds=30),
     )
     _, engine = new_database(where / "monitoring.db")
     build_workflow(engine, finished)

@@ -110,7 +110,7 @@ def serve(argv: Sequence[str]) -> int:
 
 
 def report(argv: Sequence[str]) -> int:
-    args = _report_parser().parse_args(argv)
+    args = _report_parser().parse_intermixed_args(argv)
     logging.basicConfig(level=logging.DEBUG if args.debug else logging.WARNING)
     from parsl.monitoring.visualization.report import write_report
 

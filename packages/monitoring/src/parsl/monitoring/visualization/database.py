@@ -42,7 +42,7 @@ def parse_url(text: str) -> URL:
         )
     try:
         url = make_url(text)
-    except ArgumentError as e:
+    except (ArgumentError, ValueError) as e:
         raise DatabaseURLError(f"{text!r} is not a valid database URL: {e}") from None
     if url.get_backend_name() not in SUPPORTED_DIALECTS:
         raise DatabaseURLError(

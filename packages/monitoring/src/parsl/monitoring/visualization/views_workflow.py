@@ -6,6 +6,7 @@ import datetime as dt
 import math
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
+from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.engine import Connection
@@ -76,11 +77,14 @@ def workflows_page(ctx: ViewContext, conn: Connection, params: Params) -> Page:
     return Page("Workflows", [Section("workflows", None, html, live=True)], live=live)
 
 
-def _task_stream(ctx: ViewContext, conn: Connection, run_id: str) -> str:
+def _task_stream(ctx: ViewContext, conn: Connection, wf: dict[str, Any]) -> str:
+    run_id = wf["run_id"]
     if qw.count_tries(conn, run_id) <= qw.GANTT_MAX_BARS:
         bars = qw.gantt_bars(ctx.db, conn, run_id)
         colours = app_colours([str(b["app"]) for b in bars])
-        now = db_now()
+        # Tries with no end yet run until now, or until the workflow's recorded end.
+        end = wf["time_completed"]
+        now = db_now() if end is None else (end - dt.datetime(1970, 1, 1)).total_seconds()
         return svg.gantt(bars, colours, now, lambda tid: ctx.links.task(run_id, tid))
     span, rows = qw.busy_by_host(ctx.db, conn, run_id)
     note = (
@@ -114,7 +118,7 @@ def workflow_page(ctx: ViewContext, conn: Connection, run_id: str, params: Param
             svg.stacked_columns(span, series, colours),
             live=True,
         ),
-        Section("stream", "Task stream per worker", _task_stream(ctx, conn, run_id), live=True),
+        Section("stream", "Task stream per worker", _task_stream(ctx, conn, wf), live=True),
     ]
     title = f"Workflow {wf['workflow_name'] or ''} {run_id}".replace("  ", " ")
     return Page(title, sections, nav=[("Workflows", "/")], live=wf["status"] == "running")
