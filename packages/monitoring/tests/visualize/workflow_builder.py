@@ -28,11 +28,16 @@ RUNNING_MIX = ("pending", "launched", "running", "running_ended")
 def new_database(path: Path | str) -> tuple[str, Engine]:
     """Create a schema-version-stamped database file; returns (URL, engine for writing)."""
     url = f"sqlite:///{path}"
+    return url, stamp_database(url)
+
+
+def stamp_database(url: str) -> Engine:
+    """Create the monitoring tables at ``url`` (any dialect) with the schema version; an engine."""
     engine = create_engine(url)
     tables.metadata.create_all(engine)
     with engine.begin() as conn:
         conn.execute(insert(tables.parsl_schema), [{"version": tables.SCHEMA_VERSION}])
-    return url, engine
+    return engine
 
 
 @dataclass
