@@ -1,0 +1,1 @@
+"""Benchmarks of the DataFlowKernel with a user's configuration (``parsl-perf``)."""
