@@ -8,7 +8,9 @@ separate folders, add their subpackages beneath it.
 
 from __future__ import annotations
 
+import importlib
 import pkgutil
+import sys
 from typing import Any
 
 __path__ = pkgutil.extend_path(__path__, __name__)
@@ -19,7 +21,7 @@ from parsl.config import Config
 from parsl.data_provider.files import File
 from parsl.dataflow.dflow import DataFlowKernel
 from parsl.dataflow.loader import DataFlowKernelLoader
-from parsl.errors import ParslError
+from parsl.errors import ParslError, PluginAttributeNotFound, PluginNotFound
 from parsl.executors import ThreadPoolExecutor
 from parsl.log_utils import set_file_logger, set_stream_logger
 from parsl.version import VERSION
@@ -44,7 +46,12 @@ def __getattr__(name: str) -> Any:
     group = _FROM_PLUGINS.get(name)
     if group is None:
         raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-    return plugins.module_getattr(group, __name__, name)
+    try:  # the plugin-point module's own lookup (with its stand-ins), e.g. parsl.executors.X
+        return getattr(importlib.import_module(group), name)
+    except PluginAttributeNotFound as e:
+        if plugins.called_by_from_import(sys._getframe(1)):
+            raise PluginNotFound(str(e), name=name) from e
+        raise
 
 
 __all__ = [

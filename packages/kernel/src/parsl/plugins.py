@@ -104,7 +104,7 @@ def load(group: str, name: str) -> Any:
         ) from e
 
 
-def _called_by_from_import(frame: FrameType | None) -> bool:
+def called_by_from_import(frame: FrameType | None) -> bool:
     """True when ``frame`` is running ``from module import name`` (or ``import *``)."""
     if frame is None:
         return False
@@ -130,7 +130,7 @@ def module_getattr(group: str, module: str, name: str) -> Any:
         return load(group, name)
     except PluginNotFound as e:
         # Our caller is the package's __getattr__; its caller is the code asking.
-        if _called_by_from_import(sys._getframe(2)):
+        if called_by_from_import(sys._getframe(2)):
             raise
         raise PluginAttributeNotFound(
             str(e), name=name, obj=sys.modules.get(module)

@@ -44,7 +44,17 @@ logger = logging.getLogger(__name__)
 
 BlockErrorHandler = Callable[["BlockProviderExecutor", dict[str, JobStatus]], None]
 
-__all__ = ["BlockErrorHandler", "BlockProviderExecutor"]
+__all__ = ["BlockErrorHandler", "BlockProviderExecutor", "inherits_block_handling"]
+
+
+def inherits_block_handling(executor: object) -> bool:
+    """True when ``executor``'s class really inherits :class:`BlockProviderExecutor`'s code.
+
+    An executor class may be *registered* as a virtual subclass (so that
+    ``isinstance`` answers as Parsl's would) while starting, polling and
+    cancelling its blocks itself; the poller must leave those to it.
+    """
+    return BlockProviderExecutor in type(executor).__mro__
 
 
 class BlockProviderExecutor(ParslExecutor):
@@ -244,7 +254,11 @@ class BlockProviderExecutor(ParslExecutor):
             return block_ids, [self.blocks_to_job_id[b] for b in block_ids]
 
     def status(self) -> dict[str, JobStatus]:
-        """Every block's status, polled from the provider now (blocks this executor ended win)."""
+        """Every block's status, polled from the provider now.
+
+        Blocks this executor ended itself (refused at submission: FAILED;
+        scaled in: SCALED_IN) keep the status it gave them.
+        """
         result: dict[str, JobStatus] = {}
         if self._provider is not None:
             block_ids, job_ids = self._get_block_and_job_ids()
@@ -252,10 +266,7 @@ class BlockProviderExecutor(ParslExecutor):
                 statuses = self._provider.status(job_ids)
                 result = dict(zip(block_ids, statuses, strict=True))
         with self._blocks_lock:
-            for block_id, status in self._simulated_status.items():
-                polled = result.get(block_id)
-                if polled is None or not polled.terminal or status.state is JobState.FAILED:
-                    result[block_id] = status
+            result.update(self._simulated_status)
         return result
 
     def poll_facade(self) -> None:

@@ -6,7 +6,9 @@ class for out-of-tree executors; polled through ``poll_facade``, judged by
 its ``block_error_handler``, scaled through ``scale_out_facade`` /
 ``scale_in_facade``, its initial blocks started and its remaining blocks
 cancelled by this poller) and any executor offering :class:`ScalableExecutor`
-(the HighThroughputExecutor, which starts and cancels its own blocks).
+(the HighThroughputExecutor, which starts and cancels its own blocks; it is
+registered as a virtual BlockProviderExecutor subclass for ``isinstance``,
+but only classes inheriting the base's code get the first treatment).
 """
 
 from __future__ import annotations
@@ -16,7 +18,7 @@ import threading
 from collections.abc import Sequence
 from typing import Any, Protocol, runtime_checkable
 
-from parsl.executors.status_handling import BlockProviderExecutor
+from parsl.executors.status_handling import BlockProviderExecutor, inherits_block_handling
 from parsl.jobs.states import JobStatus
 from parsl.jobs.strategy import ExecutorSnapshot, ScalingDecision, Strategy
 from parsl.providers.base import ExecutionProvider
@@ -50,7 +52,7 @@ class ScalableExecutor(Protocol):
 def snapshot(ex: Any, now: float) -> ExecutorSnapshot:
     """Read one executor's numbers for the strategy (a block-provider executor's last poll)."""
     p = ex.provider
-    statuses = ex.status_facade if isinstance(ex, BlockProviderExecutor) else ex.status()
+    statuses = ex.status_facade if inherits_block_handling(ex) else ex.status()
     active = sum(1 for s in statuses.values() if not s.terminal)
     return ExecutorSnapshot(
         label=ex.label,
@@ -66,7 +68,7 @@ def snapshot(ex: Any, now: float) -> ExecutorSnapshot:
 
 def apply(ex: Any, decision: ScalingDecision) -> None:
     """Carry out one decision on one executor."""
-    block_provider = isinstance(ex, BlockProviderExecutor)
+    block_provider = inherits_block_handling(ex)
     if decision.scale_out:
         logger.info("scaling %s out by %d: %s", ex.label, decision.scale_out, decision.reason)
         if block_provider:
@@ -82,7 +84,7 @@ def apply(ex: Any, decision: ScalingDecision) -> None:
 
 
 def _takes_part(ex: Any) -> bool:
-    if isinstance(ex, BlockProviderExecutor):
+    if inherits_block_handling(ex):
         return ex.provider is not None
     return isinstance(ex, ScalableExecutor)
 
@@ -126,7 +128,7 @@ class JobStatusPoller:
         self._strategy.add_executors(new)
 
     def _block_providers(self) -> list[BlockProviderExecutor]:
-        return [ex for ex in self.executors if isinstance(ex, BlockProviderExecutor)]
+        return [ex for ex in self.executors if inherits_block_handling(ex)]
 
     def start(self) -> None:
         """Start the initial blocks of block-provider executors, then poll on a thread if needed."""

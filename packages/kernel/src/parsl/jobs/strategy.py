@@ -143,14 +143,14 @@ class Strategy:
 
     def launch_init_blocks(self, executors: Sequence[Any]) -> None:
         """Start ``provider.init_blocks`` blocks for each block-provider executor, once."""
-        from parsl.executors.status_handling import BlockProviderExecutor
+        from parsl.executors.status_handling import inherits_block_handling
 
         for ex in executors:
             state = self.executors.setdefault(ex.label, {"first": True})
             if not state["first"]:
                 continue
             state["first"] = False
-            if isinstance(ex, BlockProviderExecutor) and ex.provider is not None:
+            if inherits_block_handling(ex) and ex.provider is not None:
                 blocks = int(ex.provider.init_blocks)
                 logger.info("executor %s: starting %d initial block(s)", ex.label, blocks)
                 ex.scale_out_facade(blocks)

@@ -24,6 +24,7 @@ class DillCallableSerializer(DillSerializer):
     identifier = b"C"
 
     def __init__(self) -> None:
+        super().__init__()
         self._cache: weakref.WeakKeyDictionary[Any, bytes] = weakref.WeakKeyDictionary()
         self._lock = threading.Lock()
 

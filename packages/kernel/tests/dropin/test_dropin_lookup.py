@@ -1,0 +1,137 @@
+"""Looking names up on Parsl's modules behaves as on any module; top-level names resolve lazily."""
+
+from __future__ import annotations
+
+import importlib
+import subprocess
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+import parsl
+from parsl import plugins
+from parsl.errors import PluginAttributeNotFound, PluginNotFound
+
+PLUGIN_POINT_MODULES = [
+    "parsl",
+    "parsl.executors",
+    "parsl.providers",
+    "parsl.launchers",
+    "parsl.launchers.launchers",
+    "parsl.monitoring",
+    "parsl.monitoring.monitoring",
+    "parsl.serialize",
+    "parsl.data_provider",
+]
+
+
+@pytest.mark.parametrize("module", PLUGIN_POINT_MODULES)
+def test_missing_names_look_missing(module: str) -> None:
+    mod = importlib.import_module(module)
+    assert not hasattr(mod, "Missing")
+    assert getattr(mod, "Missing", None) is None
+    assert getattr(mod, "_missing", "default") == "default"
+    with pytest.raises(AttributeError):
+        mod.Missing  # noqa: B018
+
+
+@pytest.mark.parametrize(
+    "module", ["parsl.executors", "parsl.providers", "parsl.launchers", "parsl.monitoring"]
+)
+def test_from_import_of_a_missing_name_keeps_the_hint(module: str) -> None:
+    with pytest.raises(ImportError, match="is not provided by any installed package") as info:
+        exec(f"from {module} import Missing")
+    assert isinstance(info.value, PluginNotFound)
+    assert "pip install" not in str(info.value)  # its package is installed here
+
+
+def test_attribute_error_is_a_parsl_error_naming_group_and_close_names() -> None:
+    with pytest.raises(PluginAttributeNotFound) as info:
+        parsl.executors.HighThroughputExecuter  # noqa: B018
+    assert isinstance(info.value, AttributeError)
+    assert "group 'parsl.executors'" in str(info.value)
+    assert "Did you mean 'HighThroughputExecutor'?" in str(info.value)
+    assert info.value.name == "HighThroughputExecuter"
+
+
+def test_hint_asks_to_install_only_a_package_that_is_missing(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    installed = plugins.not_found_message("parsl.executors", "X")
+    assert "Check the spelling" in installed and "pip install" not in installed
+    monkeypatch.setitem(
+        plugins.SUGGESTED_DISTRIBUTION, "parsl.executors", "parsl-not-installed-anywhere"
+    )
+    missing = plugins.not_found_message("parsl.executors", "X")
+    assert "pip install parsl-not-installed-anywhere" in missing
+
+
+BROKEN_PLUGIN = "dropin_broken_plugin"
+
+
+@pytest.fixture
+def broken_plugin(tmp_path: Path) -> Iterator[None]:
+    """A distribution whose registered executor cannot be imported (its module is missing)."""
+    info = tmp_path / f"{BROKEN_PLUGIN}-0.1.dist-info"
+    info.mkdir()
+    (info / "METADATA").write_text(f"Metadata-Version: 2.1\nName: {BROKEN_PLUGIN}\nVersion: 0.1\n")
+    (info / "entry_points.txt").write_text(
+        "[parsl.executors]\nBrokenExecutor = no_such_module_anywhere:BrokenExecutor\n"
+    )
+    sys.path.insert(0, str(tmp_path))
+    importlib.invalidate_caches()
+    plugins.refresh()
+    try:
+        yield
+    finally:
+        sys.path.remove(str(tmp_path))
+        plugins.refresh()
+
+
+@pytest.mark.usefixtures("broken_plugin")
+def test_a_plugin_that_cannot_be_imported_is_named_with_its_distribution() -> None:
+    assert not hasattr(parsl.executors, "BrokenExecutor")
+    with pytest.raises(ImportError, match=f"registered .* by {BROKEN_PLUGIN}") as info:
+        exec("from parsl.executors import BrokenExecutor")
+    assert "no_such_module_anywhere" in str(info.value)
+
+
+def test_top_level_names_resolve_through_the_plugin_registry() -> None:
+    for name in parsl._FROM_PLUGINS:
+        assert name in parsl.__all__
+        assert name not in vars(parsl)  # not imported eagerly
+    from parsl import HighThroughputExecutor, MonitoringHub
+
+    assert HighThroughputExecutor is plugins.load("parsl.executors", "HighThroughputExecutor")
+    assert MonitoringHub is plugins.load("parsl.monitoring", "MonitoringHub")
+    from parsl.dataflow.loader import DataFlowKernelLoader
+
+    assert parsl.DataFlowKernelLoader is DataFlowKernelLoader
+
+
+def test_star_import_gives_every_name_in_all() -> None:
+    code = (
+        "from parsl import *; import parsl; names = dir();"
+        "print(sorted(set(parsl.__all__) - set(names)))"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, timeout=60, check=False
+    )
+    assert out.returncode == 0, out.stderr
+    assert out.stdout.strip() == "[]"
+
+
+def test_top_level_names_follow_the_plugin_modules_own_lookup(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from parsl import WorkQueueExecutor
+
+    # Whatever parsl.executors gives (a registered class, or the stand-in naming what to install).
+    assert WorkQueueExecutor is parsl.executors.WorkQueueExecutor
+    monkeypatch.setitem(parsl._FROM_PLUGINS, "NoSuchHub", "parsl.monitoring")
+    assert not hasattr(parsl, "NoSuchHub")
+    assert getattr(parsl, "NoSuchHub", None) is None
+    with pytest.raises(PluginNotFound, match="'NoSuchHub' is not provided .* 'parsl.monitoring'"):
+        exec("from parsl import NoSuchHub")
