@@ -7,7 +7,8 @@ as the rows they become:
 
 * every transition, and every ``TASK_INFO`` message, is one ``status`` row;
 * the ``task`` row of each task and the ``try`` row of each attempt are
-  merged within the batch (one row per key), ready for an upsert whose SQL
+  merged within the batch (one row per key; an ``ON CONFLICT DO UPDATE`` may
+  touch a row only once per statement), ready for an upsert whose SQL
   applies the same rules against the stored row (see
   :mod:`parsl.monitoring.db.upsert`);
 * ``RESOURCE_INFO``, ``NODE_INFO`` and ``BLOCK_INFO`` messages are rows of
@@ -39,30 +40,42 @@ _FAILED_TRY = frozenset({States.failed, States.fail_retryable})
 _TRY_ENDED = frozenset({States.exec_done, States.failed, States.fail_retryable})
 _TRY_STATES = frozenset({States.launched, States.running, States.running_ended, *_TRY_ENDED})
 
-TASK_COLUMNS = tuple(c.name for c in tables.task.columns)
 TRY_COLUMNS = tuple(c.name for c in tables.try_.columns)
 
 
-def when(t: float | None) -> datetime | None:
+Stamp = Callable[[float], Any]
+"""Turns a Unix timestamp into a driver value for a ``DateTime`` column."""
+
+
+def when(t: float) -> datetime:
     """A Unix timestamp as the tables store it: a naive local ``datetime``."""
-    return None if t is None else datetime.fromtimestamp(t)
+    return datetime.fromtimestamp(t)
+
+
+def sqlite_when(t: float) -> str:
+    """A Unix timestamp as SQLAlchemy stores a ``DateTime`` in SQLite (ISO text, microseconds)."""
+    return datetime.fromtimestamp(t).isoformat(" ", "microseconds")
 
 
 def _csv(items: tuple[Any, ...]) -> str | None:
     return ",".join(str(i) for i in items) if items else None
 
 
-def _coerce_datetime(v: Any) -> datetime:
+def _unix_time(v: Any) -> float:
     if isinstance(v, datetime):
-        return v
+        return v.timestamp()
     if isinstance(v, bool) or not isinstance(v, int | float):
         raise ValueError(f"expected a Unix timestamp, got {v!r}")
-    return datetime.fromtimestamp(v)
+    return float(v)
 
 
-def _coercer(column_type: Any) -> Callable[[Any], Any]:
+_DATETIME = object()
+"""Marks a DateTime column in _MessageTable.coerce (converted with the batch's stamp)."""
+
+
+def _coercer(column_type: Any) -> Any:
     if isinstance(column_type, DateTime):
-        return _coerce_datetime
+        return _DATETIME
     if isinstance(column_type, Boolean):
         return bool
     if isinstance(column_type, Integer):
@@ -81,15 +94,16 @@ class _MessageTable:
         self.coerce = {c.name: _coercer(c.type) for c in cols}
         self.required = frozenset(c.name for c in cols if not c.nullable)
 
-    def row(self, body: dict[str, Any]) -> Row:
+    def row(self, body: dict[str, Any], stamp: Stamp) -> Row:
         missing = self.required - body.keys()
         if missing:
             raise ValueError(f"missing {sorted(missing)}")
         out: Row = dict.fromkeys(self.coerce)
         for key, value in body.items():
             conv = self.coerce.get(key)
-            if conv is not None and value is not None:
-                out[key] = conv(value)
+            if conv is None or value is None:
+                continue
+            out[key] = stamp(_unix_time(value)) if conv is _DATETIME else conv(value)
         return out
 
 
@@ -98,88 +112,87 @@ _NODE = _MessageTable(tables.node)
 _BLOCK = _MessageTable(tables.block)
 
 
-def merge_task(old: Row, new: Row) -> Row:
-    """Combine two task rows of one task, ``new`` the later; the upsert SQL does the same."""
-    out = dict(new)
-    if old["task_status_name"] in FINAL_STATE_NAMES:
-        out["task_status_name"] = old["task_status_name"]
-    for col in ("task_time_returned", "task_executor", "task_fail_reason", "task_hashsum"):
-        if out[col] is None:
-            out[col] = old[col]
-    if old["task_time_invoked"] is not None:
-        out["task_time_invoked"] = old["task_time_invoked"]
-    return out
-
-
-def merge_try(old: Row, new: Row) -> Row:
-    """Combine two try rows of one attempt: a later value wins unless it is unknown."""
-    out = dict(old)
+def merge_try(old: Row, new: Row) -> None:
+    """Fold ``new`` (a later partial try row) into ``old``: a known value wins, unknown keeps."""
     for col, value in new.items():
         if value is not None and not (col == "task_executor" and value == ""):
-            out[col] = value
-    return out
+            old[col] = value
 
 
-def task_row(ev: TaskTransition) -> Row:
-    """The task row as of this transition."""
-    final = ev.state in FINAL_STATES
-    returned = (
-        ev.time_returned if ev.time_returned is not None else (ev.timestamp if final else None)
-    )
-    return {
-        "task_id": ev.task_id,
-        "run_id": ev.run_id,
-        "task_depends": _csv(ev.depends),
-        "task_func_name": ev.func_name,
-        "task_memoize": "1" if ev.memoize else "0",
-        "task_hashsum": ev.hashsum,
-        "task_inputs": _csv(ev.inputs),
-        "task_outputs": _csv(ev.outputs),
-        "task_stdin": ev.stdin,
-        "task_stdout": ev.stdout,
-        "task_stderr": ev.stderr,
-        "task_time_invoked": when(ev.time_invoked if ev.time_invoked is not None else ev.timestamp),
-        "task_time_returned": when(returned),
-        "task_fail_count": ev.fail_count,
-        "task_fail_cost": float(ev.fail_cost),
-        "task_status_name": ev.state.name,
-        "task_executor": ev.executor,
-        "task_fail_reason": ev.fail_reason if ev.state in FINAL_STATES else None,
-    }
+class _TaskSoFar:
+    """One task's row within a batch: the latest transition, plus the values that stick."""
+
+    __slots__ = ("event", "executor", "fail_reason", "final", "hashsum", "invoked", "returned")
+
+    def __init__(self, ev: TaskTransition) -> None:
+        self.event = ev
+        self.final: str | None = None
+        self.invoked = ev.time_invoked if ev.time_invoked is not None else ev.timestamp
+        self.returned: float | None = None
+        self.executor: str | None = None
+        self.fail_reason: str | None = None
+        self.hashsum: str | None = None
+
+    def add(self, ev: TaskTransition) -> None:
+        """Rules as in the upsert SQL: a final state sticks; a known value replaces unknown."""
+        self.event = ev
+        final = ev.state in FINAL_STATES
+        if final and self.final is None:
+            self.final = ev.state.name
+        if ev.time_returned is not None:
+            self.returned = ev.time_returned
+        elif final and self.returned is None:
+            self.returned = ev.timestamp
+        if ev.executor is not None:
+            self.executor = ev.executor
+        if final and ev.fail_reason is not None:
+            self.fail_reason = ev.fail_reason
+        if ev.hashsum is not None:
+            self.hashsum = ev.hashsum
+
+    def row(self, stamp: Stamp) -> Row:
+        ev = self.event
+        return {
+            "task_id": ev.task_id,
+            "run_id": ev.run_id,
+            "task_depends": _csv(ev.depends),
+            "task_func_name": ev.func_name,
+            "task_memoize": "1" if ev.memoize else "0",
+            "task_hashsum": self.hashsum,
+            "task_inputs": _csv(ev.inputs),
+            "task_outputs": _csv(ev.outputs),
+            "task_stdin": ev.stdin,
+            "task_stdout": ev.stdout,
+            "task_stderr": ev.stderr,
+            "task_time_invoked": stamp(self.invoked),
+            "task_time_returned": None if self.returned is None else stamp(self.returned),
+            "task_fail_count": ev.fail_count,
+            "task_fail_cost": float(ev.fail_cost),
+            "task_status_name": self.final or ev.state.name,
+            "task_executor": self.executor,
+            "task_fail_reason": self.fail_reason,
+        }
 
 
-def try_row(ev: TaskTransition) -> Row | None:
-    """The try row this transition tells about, or None when no attempt was launched."""
-    if ev.state not in _TRY_STATES and ev.try_time_launched is None:
-        return None
-    launched = ev.try_time_launched
-    if launched is None and ev.state is States.launched:
-        launched = ev.timestamp
-    ended = ev.state in _TRY_ENDED
-    returned = (ev.time_returned or ev.timestamp) if ended else None
+def _empty_try(run_id: str, task_id: int, try_id: int) -> Row:
     row: Row = dict.fromkeys(TRY_COLUMNS)
-    row.update(
-        try_id=ev.try_id,
-        task_id=ev.task_id,
-        run_id=ev.run_id,
-        task_executor=ev.executor or "",
-        task_try_time_launched=when(launched),
-        task_try_time_running=when(ev.timestamp) if ev.state is States.running else None,
-        task_try_time_returned=when(returned),
-        task_fail_history="\n".join(ev.fail_history) if ev.fail_history else None,
-        task_joins=_csv(ev.joins),
-        task_try_fail_reason=ev.fail_reason if ev.state in _FAILED_TRY else None,
-    )
+    row["run_id"], row["task_id"], row["try_id"], row["task_executor"] = run_id, task_id, try_id, ""
     return row
 
 
 class RowBatch:
-    """The rows of one batch of events, for one transaction."""
+    """The rows of one batch of events, for one transaction.
 
-    def __init__(self, default_run_id: str | None = None) -> None:
+    ``stamp`` turns Unix timestamps into the values the database driver is
+    given for ``DateTime`` columns (:func:`when` for PostgreSQL,
+    :func:`sqlite_when` for SQLite).
+    """
+
+    def __init__(self, default_run_id: str | None = None, stamp: Stamp = when) -> None:
         self.default_run_id = default_run_id
+        self.stamp = stamp
         self.status: list[Row] = []
-        self.tasks: dict[tuple[str, int], Row] = {}
+        self._tasks: dict[tuple[str, int], _TaskSoFar] = {}
         self.tries: dict[tuple[str, int, int], Row] = {}
         self.resources: list[Row] = []
         self.nodes: list[Row] = []
@@ -190,30 +203,57 @@ class RowBatch:
     def __bool__(self) -> bool:
         return self.events > 0
 
-    def _add_try(self, row: Row) -> None:
-        key = (row["run_id"], row["task_id"], row["try_id"])
-        old = self.tries.get(key)
-        self.tries[key] = row if old is None else merge_try(old, row)
+    @property
+    def tasks(self) -> list[Row]:
+        """One row per task of the batch."""
+        return [t.row(self.stamp) for t in self._tasks.values()]
+
+    def _try(self, run_id: str, task_id: int, try_id: int) -> Row:
+        key = (run_id, task_id, try_id)
+        row = self.tries.get(key)
+        if row is None:
+            row = self.tries[key] = _empty_try(run_id, task_id, try_id)
+        return row
 
     def add_transition(self, ev: TaskTransition) -> None:
         """One DataFlowKernel transition: a status row, the task row, maybe the try row."""
         self.events += 1
+        stamp = self.stamp
+        state = ev.state
         self.status.append(
             {
                 "task_id": ev.task_id,
-                "task_status_name": ev.state.name,
-                "timestamp": when(ev.timestamp),
+                "task_status_name": state.name,
+                "timestamp": stamp(ev.timestamp),
                 "run_id": ev.run_id,
                 "try_id": ev.try_id,
             }
         )
         key = (ev.run_id, ev.task_id)
-        row = task_row(ev)
-        old = self.tasks.get(key)
-        self.tasks[key] = row if old is None else merge_task(old, row)
-        tried = try_row(ev)
-        if tried is not None:
-            self._add_try(tried)
+        so_far = self._tasks.get(key)
+        if so_far is None:
+            so_far = self._tasks[key] = _TaskSoFar(ev)
+        so_far.add(ev)
+        launched = ev.try_time_launched
+        if state not in _TRY_STATES and launched is None:
+            return  # no attempt was launched (pending, dep_fail, memo_done, ...)
+        row = self._try(ev.run_id, ev.task_id, ev.try_id)
+        if ev.executor:
+            row["task_executor"] = ev.executor
+        if launched is None and state is States.launched:
+            launched = ev.timestamp
+        if launched is not None:
+            row["task_try_time_launched"] = stamp(launched)
+        if state is States.running:
+            row["task_try_time_running"] = stamp(ev.timestamp)
+        if state in _TRY_ENDED:
+            row["task_try_time_returned"] = stamp(ev.time_returned or ev.timestamp)
+        if ev.fail_history:
+            row["task_fail_history"] = "\n".join(ev.fail_history)
+        if ev.joins:
+            row["task_joins"] = _csv(ev.joins)
+        if state in _FAILED_TRY and ev.fail_reason is not None:
+            row["task_try_fail_reason"] = ev.fail_reason
 
     def add_message(self, message: Any) -> None:
         """One message from an executor or worker; a malformed one is listed in ``rejected``."""
@@ -227,11 +267,11 @@ class RowBatch:
             if kind is MessageType.TASK_INFO:
                 self._task_info(body)
             elif kind is MessageType.RESOURCE_INFO:
-                self.resources.append(_RESOURCE.row(body))
+                self.resources.append(_RESOURCE.row(body, self.stamp))
             elif kind is MessageType.NODE_INFO:
-                self.nodes.append(_NODE.row(body))
+                self.nodes.append(_NODE.row(body, self.stamp))
             elif kind is MessageType.BLOCK_INFO:
-                self.blocks.append(_BLOCK.row(body))
+                self.blocks.append(_BLOCK.row(body, self.stamp))
             # WORKFLOW_INFO: the workflow row comes from start() and workflow_end().
         except (ValueError, TypeError, OverflowError, OSError) as e:
             self.rejected.append(f"{_kind_name(message)} message {_short(message)}: {e}")
@@ -241,7 +281,7 @@ class RowBatch:
         if missing:
             raise ValueError(f"missing {sorted(missing)}")
         task_id, try_id = int(body["task_id"]), int(body["try_id"])
-        stamp = _coerce_datetime(body["timestamp"])
+        stamp = self.stamp(_unix_time(body["timestamp"]))
         name = str(body["task_status_name"])
         run_id = str(body["run_id"])
         self.status.append(
@@ -253,18 +293,14 @@ class RowBatch:
                 "try_id": try_id,
             }
         )
-        row: Row = dict.fromkeys(TRY_COLUMNS)
-        row.update(
-            try_id=try_id,
-            task_id=task_id,
-            run_id=run_id,
-            task_executor=str(body.get("executor_label") or ""),
-            hostname=None if body.get("hostname") is None else str(body["hostname"]),
-            block_id=None if body.get("block_id") is None else str(body["block_id"]),
-        )
+        partial: Row = {
+            "task_executor": str(body.get("executor_label") or ""),
+            "hostname": None if body.get("hostname") is None else str(body["hostname"]),
+            "block_id": None if body.get("block_id") is None else str(body["block_id"]),
+        }
         if name == States.running.name:
-            row["task_try_time_running"] = stamp
-        self._add_try(row)
+            partial["task_try_time_running"] = stamp
+        merge_try(self._try(run_id, task_id, try_id), partial)
 
 
 def _kind_name(message: Any) -> str:

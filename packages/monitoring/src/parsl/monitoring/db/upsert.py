@@ -1,19 +1,23 @@
 """Dialect-specific writes: upserts of task, try and workflow rows, and duplicate-tolerant inserts.
 
 SQLite and PostgreSQL share ``INSERT ... ON CONFLICT``; SQLAlchemy builds
-it through each dialect's own ``insert``. The merge rules match
-:func:`parsl.monitoring.db.rows.merge_task` and
-:func:`~parsl.monitoring.db.rows.merge_try`, which apply them within a batch
-(an ``ON CONFLICT DO UPDATE`` may touch a row only once per statement).
+it through each dialect's own ``insert``. The merge rules match those
+:class:`parsl.monitoring.db.rows.RowBatch` applies within a batch (an
+``ON CONFLICT DO UPDATE`` may touch a row only once per statement).
+
+:class:`Prepared` compiles a statement once and runs it with the driver's
+own ``executemany``: the writer's hot path, without per-row SQLAlchemy work.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import operator
+from collections.abc import Callable, Sequence
 from typing import Any
 
-from sqlalchemy import Table, case, func, literal, or_
+from sqlalchemy import Connection, Table, case, func, literal_column
 from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.engine import Dialect
 from sqlalchemy.sql.dml import Insert
 
 from parsl.monitoring.db import tables
@@ -52,8 +56,10 @@ def upsert_task(dialect: str) -> Insert:
         elif col.name == "task_time_invoked":
             updates[col.name] = func.coalesce(col, ex[col.name])
         elif col.name == "task_status_name":
-            # OR of equalities, not IN: an expanding IN cannot be used with executemany.
-            is_final = or_(*(col == literal(name) for name in sorted(FINAL_STATE_NAMES)))
+            # Inline constants (fixed state names), so the statement's only parameters are
+            # the row's values: it can be compiled once and run with executemany.
+            names = ", ".join(f"'{name}'" for name in sorted(FINAL_STATE_NAMES))
+            is_final = col.op("IN")(literal_column(f"({names})"))
             updates[col.name] = case((is_final, col), else_=ex[col.name])
         else:
             updates[col.name] = ex[col.name]
@@ -72,7 +78,9 @@ def upsert_try(dialect: str) -> Insert:
         if col.primary_key:
             continue
         if col.name == "task_executor":
-            updates[col.name] = case((ex[col.name] == "", col), else_=ex[col.name])
+            updates[col.name] = case(
+                (ex[col.name] == literal_column("''"), col), else_=ex[col.name]
+            )
         else:
             updates[col.name] = func.coalesce(ex[col.name], col)
     return ins.on_conflict_do_update(  # type: ignore[no-any-return]
@@ -88,3 +96,26 @@ def upsert_workflow(dialect: str) -> Insert:
     return ins.on_conflict_do_update(  # type: ignore[no-any-return]
         index_elements=[t.c.run_id], set_={c: ins.excluded[c] for c in fresh}
     )
+
+
+class Prepared:
+    """A statement compiled once for ``dialect``, run over many rows with ``executemany``.
+
+    Rows are dicts keyed by column name holding driver-ready values (see
+    :attr:`parsl.monitoring.db.rows.RowBatch.stamp` for times): no type
+    processing happens here.
+    """
+
+    def __init__(self, statement: Insert, dialect: Dialect) -> None:
+        compiled = statement.compile(dialect=dialect)
+        self.sql = compiled.string
+        names = compiled.positiontup
+        self._order: Callable[[dict[str, Any]], Any] | None = None
+        if names:  # a positional paramstyle (SQLite's qmark): tuples in this order
+            getter = operator.itemgetter(*names)
+            self._order = getter if len(names) > 1 else (lambda row: (getter(row),))
+
+    def run(self, conn: Connection, rows: Sequence[dict[str, Any]]) -> None:
+        order = self._order
+        params: Any = rows if order is None else [order(r) for r in rows]
+        conn.exec_driver_sql(self.sql, params)

@@ -25,15 +25,16 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import Connection, Engine, update
+from sqlalchemy import Connection, Engine, bindparam, update
 from sqlalchemy.engine import URL
 from sqlalchemy.exc import DataError, IntegrityError, SQLAlchemyError
 
 from parsl.monitoring.db import tables
 from parsl.monitoring.db.engine import describe
 from parsl.monitoring.db.errors import MonitoringDatabaseError
-from parsl.monitoring.db.rows import RowBatch, when
+from parsl.monitoring.db.rows import RowBatch, sqlite_when, when
 from parsl.monitoring.db.upsert import (
+    Prepared,
     insert_ignoring_duplicates,
     upsert_task,
     upsert_try,
@@ -114,13 +115,18 @@ class DatabaseWriter(threading.Thread):
         self.events_written = 0
         self.events_rejected = 0
         self.run_id: str | None = None
-        self._status = insert_ignoring_duplicates(self.dialect, tables.status)
-        self._resource = insert_ignoring_duplicates(self.dialect, tables.resource)
-        self._block = insert_ignoring_duplicates(self.dialect, tables.block)
-        self._node = tables.node.insert()
-        self._task = upsert_task(self.dialect)
-        self._try = upsert_try(self.dialect)
-        self._workflow = upsert_workflow(self.dialect)
+        d, dialect = self.dialect, engine.dialect
+        self._status = Prepared(insert_ignoring_duplicates(d, tables.status), dialect)
+        self._resource = Prepared(insert_ignoring_duplicates(d, tables.resource), dialect)
+        self._block = Prepared(insert_ignoring_duplicates(d, tables.block), dialect)
+        node_columns = [c.name for c in tables.node.columns if c.name != "id"]  # id: assigned
+        self._node = Prepared(
+            tables.node.insert().values({c: bindparam(c) for c in node_columns}), dialect
+        )
+        self._task = Prepared(upsert_task(d), dialect)
+        self._try = Prepared(upsert_try(d), dialect)
+        self._workflow = upsert_workflow(d)
+        self._stamp = sqlite_when if d == "sqlite" else when
         self._sqlite_path = url.database if self.dialect == "sqlite" else None
 
     def run(self) -> None:
@@ -199,7 +205,7 @@ class DatabaseWriter(threading.Thread):
     def _write_in_transaction(self, conn: Connection, batch: Sequence[QueueItem]) -> None:
         starts: list[WorkflowStarted] = []
         ends: list[WorkflowEnded] = []
-        rows = RowBatch(self.run_id)
+        rows = RowBatch(self.run_id, self._stamp)
         for item in batch:
             if isinstance(item, TaskTransition):
                 rows.add_transition(item)
@@ -245,15 +251,13 @@ class DatabaseWriter(threading.Thread):
         logger.debug("monitoring writer committed %d queued items", len(batch))
 
     def _write_rows(self, conn: Connection, rows: RowBatch) -> None:
-        if rows.tasks:
-            conn.execute(self._task, list(rows.tasks.values()))
-        if rows.tries:
-            conn.execute(self._try, list(rows.tries.values()))
         for stmt, table_rows in (
+            (self._task, rows.tasks),
+            (self._try, list(rows.tries.values())),
             (self._status, rows.status),
             (self._resource, rows.resources),
             (self._node, rows.nodes),
             (self._block, rows.blocks),
         ):
             if table_rows:
-                conn.execute(stmt, table_rows)
+                stmt.run(conn, table_rows)
