@@ -20,7 +20,9 @@ at = datetime.fromtimestamp
 T0 = 1_700_000_000.0
 
 
-def task_info(task_id: int, name: str, stamp: float, **extra: Any) -> tuple[MessageType, dict[str, Any]]:
+def task_info(
+    task_id: int, name: str, stamp: float, **extra: Any
+) -> tuple[MessageType, dict[str, Any]]:
     body = {"task_id": task_id, "try_id": 0, "task_status_name": name, "timestamp": stamp}
     body.update(extra)
     return (MessageType.TASK_INFO, body)
@@ -217,7 +219,10 @@ def test_a_message_of_another_run_is_refused_alone_on_postgresql(
         hub.send(block("RUNNING", T0 + 1))
         hub.close()
     assert hub.writer_error is None
-    assert [r["status"] for r in query.table_rows(pg_url, "block", run_id)] == ["PENDING", "RUNNING"]
+    assert [r["status"] for r in query.table_rows(pg_url, "block", run_id)] == [
+        "PENDING",
+        "RUNNING",
+    ]
     assert any("no-such-run" in r.getMessage() for r in caplog.records)
 
 

@@ -60,13 +60,18 @@ def closed_port() -> int:
 def test_an_unreachable_server_is_a_clear_error_at_load(tmp_path: Path) -> None:
     port = closed_port()
     hub = MonitoringHub(logging_endpoint=f"postgresql+psycopg://parsl:secret@127.0.0.1:{port}/mon")
-    config = Config(executors=[ThreadPoolExecutor(label="threads")], run_dir=str(tmp_path), monitoring=hub)
+    config = Config(
+        executors=[ThreadPoolExecutor(label="threads")], run_dir=str(tmp_path), monitoring=hub
+    )
     begin = time.monotonic()
     with pytest.raises(MonitoringDatabaseError) as info:
         parsl.load(config)
     assert time.monotonic() - begin < 15
     message = str(info.value)
-    assert f"cannot open monitoring database 'postgresql+psycopg://parsl:***@127.0.0.1:{port}/mon'" in message
+    assert (
+        f"cannot open monitoring database 'postgresql+psycopg://parsl:***@127.0.0.1:{port}/mon'"
+        in message
+    )
     assert "secret" not in message  # the password is never shown
     assert "refused" in message.lower() or "connect" in message.lower()
     with pytest.raises(NoDataFlowKernelError):

@@ -35,7 +35,12 @@ def recorded(
         hub.send(
             (
                 MessageType.TASK_INFO,
-                {"task_id": tid, "try_id": 0, "task_status_name": "running", "timestamp": T0 + tid + 0.15},
+                {
+                    "task_id": tid,
+                    "try_id": 0,
+                    "task_status_name": "running",
+                    "timestamp": T0 + tid + 0.15,
+                },
             )
         )
     for k in range(2):
@@ -75,7 +80,10 @@ def recorded(
 
 def test_every_helper_answers_its_question(recorded: str, run_id: str) -> None:
     counts = mq.app_counts_for_workflow(run_id, recorded)
-    assert dict(zip(counts["task_func_name"], counts["frequency"], strict=True)) == {"add": 3, "mul": 1}
+    assert dict(zip(counts["task_func_name"], counts["frequency"], strict=True)) == {
+        "add": 3,
+        "mul": 1,
+    }
 
     tasks = mq.tasks_for_workflow(run_id, recorded)
     assert sorted(tasks["task_id"]) == [0, 1, 2, 3]
@@ -152,7 +160,12 @@ def test_without_pandas_the_import_error_names_the_extra(tmp_path: Path) -> None
         """
     )
     out = subprocess.run(
-        [sys.executable, "-c", code], capture_output=True, text=True, timeout=60, cwd=tmp_path
+        [sys.executable, "-c", code],
+        check=False,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        cwd=tmp_path,
     )
     assert out.returncode == 0, out.stderr
     assert "pip install 'parsl-monitoring[pandas]'" in out.stdout

@@ -154,7 +154,9 @@ def test_ctrl_c_mid_run_leaves_a_database_that_opens_with_the_workflow_row(tmp_p
     try:
         assert proc.stdout is not None
         run_id = proc.stdout.readline().strip()
-        assert proc.stdout.readline().strip() == "RUNNING", proc.stderr.read() if proc.stderr else ""
+        assert proc.stdout.readline().strip() == "RUNNING", (
+            proc.stderr.read() if proc.stderr else ""
+        )
         time.sleep(0.3)  # tasks in flight, the writer busy
         os.kill(proc.pid, signal.SIGINT)
         _, err = proc.communicate(timeout=60)
