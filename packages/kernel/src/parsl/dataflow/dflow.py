@@ -138,9 +138,10 @@ class DataFlowKernel(TaskSettlement):
         self.data_manager.plan(task, fu, stage=not inhibit)
         self.tasks[task.id] = task
         deps = self._gather(task)
+        if deps:
+            task.depends = deps  # before the transition: monitoring records them
         self._transition(task, Event.submitted)
         if deps:
-            task.depends = deps
             remaining = [len(deps)]
 
             def on_dep_done(_: Future[Any]) -> None:

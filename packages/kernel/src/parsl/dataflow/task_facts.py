@@ -13,7 +13,7 @@ from typing import Any
 
 from parsl.data_provider.files import File
 from parsl.dataflow.states import FINAL_STATES, States
-from parsl.dataflow.taskrecord import TaskRecord
+from parsl.dataflow.taskrecord import MonitorFacts, TaskRecord
 from parsl.monitoring.sink import TaskTransition
 
 
@@ -64,14 +64,19 @@ def transition_event(
 ) -> TaskTransition:
     """The event for ``task`` having just entered ``task.status`` at ``now``.
 
-    Keeps ``task.try_time_launched`` current: set when a try is launched,
-    cleared when a retried task goes back to pending.
+    Keeps ``task.facts`` current: made at the first event (at submit, while
+    ``task.depends`` still holds the dependencies); the try's launch time is
+    set when it is launched and cleared when a retried task goes back to
+    pending.
     """
+    facts = task.facts
+    if facts is None:
+        facts = task.facts = MonitorFacts(future_ids(task.depends))
     status = task.status
     if status is States.launched:
-        task.try_time_launched = now
+        facts.try_time_launched = now
     elif status is States.pending:
-        task.try_time_launched = None
+        facts.try_time_launched = None
     kwargs = task.kwargs
     joins = task.joins
     return TaskTransition(
@@ -87,7 +92,7 @@ def transition_event(
         time_returned=task.time_returned,
         fail_count=task.fail_count,
         fail_cost=task.fail_cost,
-        depends=task.depend_ids,
+        depends=facts.depend_ids,
         memoize=task.memoize,
         hashsum=task.hashsum,
         inputs=file_names(kwargs.get("inputs")),
@@ -97,5 +102,5 @@ def transition_event(
         stderr=std_path(kwargs.get("stderr")),
         joins=() if joins is None else future_ids([joins] if isinstance(joins, Future) else joins),
         fail_history=tuple(describe(e) for e in task.fail_history),
-        try_time_launched=task.try_time_launched,
+        try_time_launched=facts.try_time_launched,
     )

@@ -17,6 +17,18 @@ _LOCKS = [threading.Lock() for _ in range(64)]
 _EMPTY: list[Any] = []  # shared placeholder, replaced (never appended to) when a task needs a list
 
 
+class MonitorFacts:
+    """What only monitoring needs to remember about a task (absent when monitoring is off)."""
+
+    __slots__ = ("depend_ids", "try_time_launched")
+
+    def __init__(self, depend_ids: tuple[int, ...]) -> None:
+        self.depend_ids = depend_ids
+        """Ids of the app futures the task waited on (``depends`` is dropped at launch)."""
+        self.try_time_launched: float | None = None
+        """When the current try was handed to its executor."""
+
+
 class TaskRecord:
     """One task: its call, its state and its history. Slotted to keep finished tasks small."""
 
@@ -24,10 +36,10 @@ class TaskRecord:
         "__weakref__",
         "app_fu",
         "args",
-        "depend_ids",
         "depends",
         "exec_fu",
         "executor",
+        "facts",
         "fail_cost",
         "fail_count",
         "fail_history",
@@ -47,7 +59,6 @@ class TaskRecord:
         "time_invoked",
         "time_returned",
         "try_id",
-        "try_time_launched",
     )
 
     def __init__(
@@ -79,18 +90,16 @@ class TaskRecord:
         self.time_returned: float | None = None
         self.status = States.unsched
         self.depends: list[Future[Any]] = _EMPTY
-        # Ids of the app futures waited on; kept (only while monitoring) after ``depends`` is dropped.
-        self.depend_ids: tuple[int, ...] = ()
         self.app_fu: AppFuture | None = None
         self.exec_fu: Future[Any] | None = None
         self.fail_count = 0
         self.fail_cost = 0.0
         self.fail_history: list[BaseException] = []  # appended to on each failed try
+        self.facts: MonitorFacts | None = None  # only while a monitoring sink is configured
         self.from_memo = False
         self.hashsum: str | None = None
         self.joins: Future[Any] | list[Future[Any]] | None = None
         self.try_id = 0
-        self.try_time_launched: float | None = None  # set only while monitoring
         self.staging: list[tuple[Any, Any, str]] = _EMPTY  # (provider, File, "in"|"out")
 
     @property
