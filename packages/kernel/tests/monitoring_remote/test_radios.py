@@ -69,8 +69,12 @@ def test_encode_rejects_bad_messages() -> None:
         encode_batch([(MessageType.BLOCK_INFO, {"run_id": "r"})])
     with pytest.raises(RadioMessageError, match="non-string key"):
         encode_batch([(MessageType.WORKFLOW_INFO, {"run_id": "r", 1: 2})])  # type: ignore[dict-item]
-    with pytest.raises(RadioMessageError, match="must be a string"):
+    with pytest.raises(RadioMessageError, match="not JSON compliant"):
         encode_batch([(MessageType.WORKFLOW_INFO, {"run_id": "r", "t": float("inf")})])
+    with pytest.raises(RadioMessageError, match="must be a string"):
+        encode_batch([(MessageType.WORKFLOW_INFO, {"run_id": "r", "t": object()})])
+    with pytest.raises(RadioMessageError, match="must be a string"):
+        encode_batch([(MessageType.WORKFLOW_INFO, {"run_id": "r", "t": [1]})])
 
 
 # ---------------------------------------------------------------- UDP

@@ -8,6 +8,11 @@ starts a thread). Tasks register when they start; a daemon thread sends a
 takes one last sample as the task ends, so a task shorter than the interval
 still gets one row.
 
+The process's own figures come from ``/proc/self/stat`` and
+``getrusage`` (disk read/write: the storage I/O the kernel accounts, as
+psutil's ``read_bytes``/``write_bytes``); ``psutil_process_cpu_percent``
+is the CPU time used since the task's previous sample over the wall time.
+
 A sample describes the task's process plus its descendants: live children
 found by the periodic scan (scanning every process on the node takes
 milliseconds, too slow for the end of every short task), and children that
@@ -44,6 +49,8 @@ class _Watched:
     next_due: float
     reaped_user: float
     reaped_system: float
+    cpu_seen: float
+    wall_seen: float
     children: list[psutil.Process] = field(default_factory=list)
 
 
@@ -52,14 +59,54 @@ def _reaped_times() -> tuple[float, float]:
     return usage.ru_utime, usage.ru_stime
 
 
+def _own_cpu_time() -> float:
+    t = os.times()
+    return t.user + t.system
+
+
+_PROC_STATES = {
+    "R": "running",
+    "S": "sleeping",
+    "D": "disk-sleep",
+    "Z": "zombie",
+    "T": "stopped",
+    "t": "tracing-stop",
+    "X": "dead",
+    "I": "idle",
+    "P": "parked",
+    "W": "waking",
+}
+_CLOCK_TICKS = os.sysconf("SC_CLK_TCK") if hasattr(os, "sysconf") else 100
+_PAGE_SIZE = os.sysconf("SC_PAGE_SIZE") if hasattr(os, "sysconf") else 4096
+
+
+def _total_memory() -> int:
+    try:
+        return int(os.sysconf("SC_PHYS_PAGES")) * _PAGE_SIZE
+    except (ValueError, OSError, AttributeError):  # pragma: no cover - not POSIX
+        return int(psutil.virtual_memory().total)
+
+
 class ResourceSampler:
-    """Samples the registered tasks of this process; see the module docstring."""
+    """Samples the registered tasks of this process; see the module docstring.
+
+    The process's own numbers come from one read of ``/proc/<pid>/stat`` and
+    one ``getrusage`` (a few microseconds; psutil costs a file open per
+    figure, too slow for the end of every short task); psutil is used for
+    the children and where ``/proc`` is missing.
+    """
 
     def __init__(self) -> None:
         self.process = psutil.Process(os.getpid())
+        self.total_memory = _total_memory()
+        try:  # kept open: re-reading an open /proc file is far cheaper than opening it
+            self._stat_fd: int | None = os.open(f"/proc/{os.getpid()}/stat", os.O_RDONLY)
+        except OSError:  # pragma: no cover - systems without /proc
+            self._stat_fd = None
         self._tasks: dict[tuple[str, int, int], _Watched] = {}
         self._lock = threading.Lock()
         self._wake = threading.Condition(self._lock)
+        self._wake_at = float("inf")
         self._thread: threading.Thread | None = None
 
     def register(
@@ -70,10 +117,11 @@ class ResourceSampler:
         interval: float,
     ) -> None:
         """Start watching a task; ``base`` holds the keys every message of it carries."""
-        self.process.cpu_percent(None)  # the next reading covers the task from here
         user, system = _reaped_times()
         now = time.monotonic()
-        watched = _Watched(base, sender, interval, now + interval, user, system)
+        watched = _Watched(
+            base, sender, interval, now + interval, user, system, _own_cpu_time(), now
+        )
         with self._lock:
             self._tasks[key] = watched
             if self._thread is None or not self._thread.is_alive():
@@ -81,7 +129,8 @@ class ResourceSampler:
                     target=self._run, name="parsl-resource-sampler", daemon=True
                 )
                 self._thread.start()
-            self._wake.notify()
+            elif watched.next_due < self._wake_at:
+                self._wake.notify()  # only when it sleeps past this task's first sample
 
     def finish(self, key: tuple[str, int, int]) -> dict[str, Any] | None:
         """Stop watching a task; return its final RESOURCE_INFO body (None if not watched)."""
@@ -99,8 +148,11 @@ class ResourceSampler:
                 for w in due:
                     w.next_due = now + w.interval
                 if not due:
-                    wait = min((w.next_due for w in self._tasks.values()), default=now + 60) - now
-                    self._wake.wait(max(0.01, wait))
+                    self._wake_at = min(
+                        (w.next_due for w in self._tasks.values()), default=now + 60
+                    )
+                    self._wake.wait(max(0.01, self._wake_at - now))
+                    self._wake_at = float("inf")
                     continue
             for w in due:
                 try:
@@ -108,39 +160,73 @@ class ResourceSampler:
                 except Exception:
                     logger.exception("resource monitoring: could not send a sample")
 
+    def _own(self) -> dict[str, Any]:
+        """This process's figures (the ``psutil_process_*`` columns)."""
+        usage = resource.getrusage(resource.RUSAGE_SELF)
+        out: dict[str, Any] = {
+            "psutil_process_pid": os.getpid(),
+            "psutil_process_num_ctx_switches_voluntary": usage.ru_nvcsw,
+            "psutil_process_num_ctx_switches_involuntary": usage.ru_nivcsw,
+        }
+        stat = None
+        if self._stat_fd is not None:
+            try:
+                stat = os.pread(self._stat_fd, 4096, 0)
+            except OSError:  # pragma: no cover - /proc vanished
+                stat = None
+        if stat is not None:
+            fields = stat[stat.rindex(b")") + 2 :].split()
+            rss = int(fields[21]) * _PAGE_SIZE
+            out.update(
+                psutil_process_status=_PROC_STATES.get(fields[0].decode(), fields[0].decode()),
+                psutil_process_time_user=int(fields[11]) / _CLOCK_TICKS,
+                psutil_process_time_system=int(fields[12]) / _CLOCK_TICKS,
+                psutil_process_num_threads=int(fields[17]),
+                psutil_process_memory_virtual=int(fields[20]),
+                psutil_process_memory_resident=rss,
+                psutil_cpu_num=int(fields[36]),
+                psutil_process_disk_read=usage.ru_inblock * 512,
+                psutil_process_disk_write=usage.ru_oublock * 512,
+            )
+        else:  # pragma: no cover - systems without /proc
+            proc = self.process
+            with proc.oneshot():
+                mem = proc.memory_info()
+                times = proc.cpu_times()
+                out.update(
+                    psutil_process_status=proc.status(),
+                    psutil_process_time_user=times.user,
+                    psutil_process_time_system=times.system,
+                    psutil_process_num_threads=proc.num_threads(),
+                    psutil_process_memory_virtual=mem.vms,
+                    psutil_process_memory_resident=mem.rss,
+                    psutil_cpu_num=proc.cpu_num() if hasattr(proc, "cpu_num") else None,
+                )
+                read, write = _io_counters(proc)
+            out.update(psutil_process_disk_read=read, psutil_process_disk_write=write)
+        rss = out["psutil_process_memory_resident"]
+        out["psutil_process_memory_percent"] = 100.0 * rss / self.total_memory
+        return out
+
     def sample(self, watched: _Watched, *, scan_children: bool) -> dict[str, Any]:
         """One RESOURCE_INFO body for ``watched``."""
-        proc = self.process
-        with proc.oneshot():
-            mem = proc.memory_info()
-            times = proc.cpu_times()
-            ctx = proc.num_ctx_switches()
-            body = dict(watched.base)
-            body.update(
-                timestamp=time.time(),
-                hostname=_HOSTNAME,
-                psutil_process_pid=proc.pid,
-                psutil_process_cpu_percent=proc.cpu_percent(None),
-                psutil_process_memory_percent=proc.memory_percent(),
-                psutil_process_memory_virtual=mem.vms,
-                psutil_process_memory_resident=mem.rss,
-                psutil_process_time_user=times.user,
-                psutil_process_time_system=times.system,
-                psutil_process_status=proc.status(),
-                psutil_process_num_threads=proc.num_threads(),
-                psutil_process_num_ctx_switches_voluntary=ctx.voluntary,
-                psutil_process_num_ctx_switches_involuntary=ctx.involuntary,
-                psutil_cpu_num=proc.cpu_num() if hasattr(proc, "cpu_num") else None,
-            )
-            io = _io_counters(proc)
+        body = dict(watched.base)
+        body["timestamp"] = time.time()
+        body["hostname"] = _HOSTNAME
+        body.update(self._own())
+        cpu, wall = _own_cpu_time(), time.monotonic()
+        elapsed = wall - watched.wall_seen
+        body["psutil_process_cpu_percent"] = (
+            100.0 * (cpu - watched.cpu_seen) / elapsed if elapsed > 0 else 0.0
+        )
+        watched.cpu_seen, watched.wall_seen = cpu, wall
         user, system = _reaped_times()
         body["psutil_process_time_user"] += user - watched.reaped_user
         body["psutil_process_time_system"] += system - watched.reaped_system
-        read, write = io
         if scan_children:
             try:
-                watched.children = proc.children(recursive=True)
-            except psutil.Error:
+                watched.children = self.process.children(recursive=True)
+            except psutil.Error:  # pragma: no cover - this process is alive
                 watched.children = []
         alive = 0
         for child in watched.children:
@@ -156,11 +242,9 @@ class ResourceSampler:
             body["psutil_process_memory_virtual"] += cmem.vms
             body["psutil_process_time_user"] += ctimes.user
             body["psutil_process_time_system"] += ctimes.system
-            read += cio[0]
-            write += cio[1]
+            body["psutil_process_disk_read"] += cio[0]
+            body["psutil_process_disk_write"] += cio[1]
         body["psutil_process_children_count"] = alive
-        body["psutil_process_disk_read"] = read
-        body["psutil_process_disk_write"] = write
         return body
 
 

@@ -16,7 +16,6 @@ stray or hostile datagram never runs code; :func:`decode_batch` raises
 from __future__ import annotations
 
 import json
-import math
 from collections.abc import Iterable
 from typing import Any
 
@@ -39,7 +38,9 @@ REQUIRED_KEYS: dict[MessageType, frozenset[str]] = {
 }
 
 _ENCODER = json.JSONEncoder(separators=(",", ":"), allow_nan=False)
-_SCALARS = (str, int, float, bool, type(None))
+_SCALARS = frozenset({str, int, float, bool, type(None)})
+_SCALAR_BASES = (str, int, float)
+_CONTAINERS = frozenset({dict, list})
 
 
 class RadioMessageError(ParslError, ValueError):
@@ -47,18 +48,30 @@ class RadioMessageError(ParslError, ValueError):
 
 
 def _check_body(kind: MessageType, body: Any) -> dict[str, Any]:
+    """A decoded body: JSON gives str keys and scalar or container values; refuse containers."""
     if type(body) is not dict:
         raise RadioMessageError(f"{kind.name} body must be an object, got {type(body).__name__}")
     for key, value in body.items():
-        if type(key) is not str:
-            raise RadioMessageError(f"{kind.name} body has a non-string key {key!r}")
-        if not isinstance(value, _SCALARS) or (type(value) is float and not math.isfinite(value)):
+        if type(value) in _CONTAINERS:
             raise RadioMessageError(
                 f"{kind.name}.{key} must be a string, number, bool or null, got {value!r:.80}"
             )
-    missing = REQUIRED_KEYS[kind] - body.keys()
-    if missing:
-        raise RadioMessageError(f"{kind.name} message lacks {sorted(missing)}")
+    if not REQUIRED_KEYS[kind] <= body.keys():
+        missing = sorted(REQUIRED_KEYS[kind] - body.keys())
+        raise RadioMessageError(f"{kind.name} message lacks {missing}")
+    return body
+
+
+def _check_outgoing(kind: MessageType, body: Any) -> dict[str, Any]:
+    """A body about to be encoded: also str keys and JSON scalars only."""
+    _check_body(kind, body)
+    for key, value in body.items():
+        if type(key) is not str:
+            raise RadioMessageError(f"{kind.name} body has a non-string key {key!r}")
+        if type(value) not in _SCALARS and not isinstance(value, _SCALAR_BASES):
+            raise RadioMessageError(
+                f"{kind.name}.{key} must be a string, number, bool or null, got {value!r:.80}"
+            )
     return body
 
 
@@ -68,10 +81,10 @@ def encode_batch(messages: Iterable[TaggedMonitoringMessage]) -> bytes:
     for item in messages:
         if not isinstance(item, tuple) or len(item) != 2 or not isinstance(item[0], MessageType):
             raise RadioMessageError(f"not a (MessageType, dict) pair: {item!r:.80}")
-        out.append([item[0].name, _check_body(item[0], item[1])])
+        out.append([item[0].name, _check_outgoing(item[0], item[1])])
     try:
         return _ENCODER.encode({"v": WIRE_VERSION, "messages": out}).encode()
-    except (TypeError, ValueError) as e:  # pragma: no cover - _check_body admits only JSON scalars
+    except ValueError as e:  # NaN or infinity
         raise RadioMessageError(f"cannot encode monitoring messages: {e}") from None
 
 
