@@ -104,6 +104,8 @@ def test_every_method_failing_names_each_error() -> None:
     methods_for_data[:] = [ParslStyleJson()]
     with pytest.raises(SerializationError, match="the thing.*not JSON serializable"):
         serialize({1, 2}, name="the thing")
+    dill_payload = DillSerializer.identifier + b"\n" + DillSerializer().serialize({1, 2})
+    assert deserialize(dill_payload) == {1, 2}  # dill payloads stay readable
     unregister_serializer(methods_for_data[0])
     assert isinstance(methods_for_data[0], DillSerializer)  # never left empty
 

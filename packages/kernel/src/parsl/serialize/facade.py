@@ -28,9 +28,12 @@ methods_for_data: list[SerializerBase] = [DillSerializer()]
 """Serializers tried in order for everything else."""
 
 additional_methods_for_deserialization: dict[bytes, SerializerBase] = {
-    PickleSerializer.identifier: PickleSerializer()
+    PickleSerializer.identifier: PickleSerializer(),
+    DillSerializer.identifier: DillSerializer(),
 }
-"""Serializers that only read: payloads with these identifiers can be deserialized."""
+"""Serializers that only read: payloads with these identifiers can be deserialized.
+
+dill and pickle stay readable whatever the writers are."""
 
 
 def _check(serializer: SerializerBase) -> bytes:
