@@ -12,6 +12,7 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
+import psutil
 import pytest
 
 import parsl
@@ -230,3 +231,23 @@ def test_htex_runs_tasks_with_a_parsl_launch_cmd(run_dir: str, template: str) ->
     assert len(managers) == 1 and managers[0]["worker_count"] == 2
     logs = list(Path(run_dir).rglob("manager.log"))
     assert logs and "starting with 2 workers" in logs[0].read_text()
+
+
+@pytest.mark.timeout(90)
+def test_parsl_interchange_launch_cmd_runs_our_interchange(run_dir: str) -> None:
+    # Parsl configurations set interchange_launch_cmd=["interchange.py"] (or a full path to it).
+    script = shutil.which("interchange.py", path=VENV_BIN)
+    assert script is not None, "parsl-executors must install interchange.py"
+    htex = HighThroughputExecutor(
+        label="parsl_interchange",
+        max_workers_per_node=1,
+        interchange_launch_cmd=[script],
+        launch_cmd=parsl_launch.PARSL_DEFAULT_LAUNCH_CMD,
+        provider=_on_path_provider(),
+    )
+    with parsl.load(Config(executors=[htex], run_dir=run_dir)):
+        pid, _ = where_am_i().result(timeout=60)
+        assert htex.interchange_pid is not None
+        cmdline = psutil.Process(htex.interchange_pid).cmdline()
+    assert pid != os.getpid()
+    assert any(part.endswith("interchange.py") for part in cmdline), cmdline
