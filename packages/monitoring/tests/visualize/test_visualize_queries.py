@@ -11,6 +11,7 @@ from parsl.monitoring.visualization import queries_resource as qr
 from parsl.monitoring.visualization import queries_task as qt
 from parsl.monitoring.visualization import queries_workflow as qw
 from parsl.monitoring.visualization.database import Database
+from parsl.monitoring.visualization.states import state_colour, state_rank
 
 
 def test_workflow_list_counts_tasks_by_outcome(db: Database) -> None:
@@ -193,6 +194,8 @@ def test_svg_empty_inputs_say_so() -> None:
 
 
 def test_helpers() -> None:
+    assert state_rank("exec_done") < state_rank("failed") < state_rank("something-new")
+    assert state_colour("something-new") == state_colour(None)
     assert svg.fmt_seconds(0.25) == "250ms" and svg.fmt_seconds(12.34) == "12.3s"
     assert svg.fmt_seconds(245) == "4m05s" and svg.fmt_seconds(7380) == "2h03m"
     assert svg.fmt_bytes(512) == "512B" and svg.fmt_bytes(3 * 2**30) == "3.0GiB"

@@ -2,18 +2,24 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import sqlite3
+import subprocess
+import sys
 import urllib.error
 import urllib.request
+from pathlib import Path
 from typing import Any
 
 import pytest
 from conftest import MonitoringDB
-from sqlalchemy import text
+from sqlalchemy import insert, text
 from sqlalchemy.exc import OperationalError
+from workflow_builder import WorkflowSpec, build_workflow, new_database
 
-from parsl.monitoring.visualization import BackgroundServer, Database
+from parsl.monitoring.db import tables
+from parsl.monitoring.visualization import BackgroundServer, Database, open_database
 from parsl.monitoring.visualization import server as server_mod
 
 PAGES = [
@@ -146,3 +152,58 @@ def test_unexpected_error_is_a_500_page_without_traceback(
     assert "failed to render this page" in body
     assert "renderer bug" not in body and "Traceback" not in body
     assert "renderer bug" in caplog.text  # but the server's log has it
+
+
+@pytest.mark.timeout(120)
+def test_big_workflow_is_aggregated_and_paged(tmp_path: Path) -> None:
+    url, engine = new_database(tmp_path / "big.db")
+    spec = WorkflowSpec(run_id="big", tasks=1700, samples_per_try=0, failed_every=0, memo_every=0)
+    build_workflow(engine, spec)
+    with engine.begin() as conn:  # enough workflows for a second page of the list
+        conn.execute(
+            insert(tables.workflow),
+            [
+                {
+                    "run_id": f"old-{i:02d}",
+                    "time_began": spec.start - dt.timedelta(days=i + 1),
+                    "host": "h",
+                    "user": "u",
+                    "rundir": "/r",
+                    "tasks_failed_count": 0,
+                    "tasks_completed_count": 0,
+                }
+                for i in range(55)
+            ],
+        )
+    engine.dispose()
+    db = open_database(url)
+    srv = BackgroundServer(db)
+    try:
+        _, _, wf = get(srv.url + "/workflow/big")
+        assert "More than 1500 tries: busy worker-time per host" in wf
+        assert 'aria-label="busy time per host"' in wf
+        _, _, dag_first = get(srv.url + "/workflow/big/dag")
+        assert "tasks 0-299 of 0-1699" in dag_first and "later tasks »</a>" in dag_first
+        assert dag_first.count('class="node"') == 300
+        _, _, dag_last = get(srv.url + "/workflow/big/dag?start=1500&color=state")
+        assert "earlier tasks</a>" in dag_last and dag_last.count('class="node"') == 200
+        _, _, tasks = get(srv.url + "/workflow/big/tasks?page=33")
+        assert "page 34 of 34 (1700 rows)" in tasks and ">1699</a>" in tasks
+        _, _, home = get(srv.url + "/?page=1")
+        assert "page 2 of 2 (56 rows)" in home and "old-54" in home
+    finally:
+        srv.stop()
+        db.close()
+
+
+def test_python_dash_m_help() -> None:
+    done = subprocess.run(
+        [sys.executable, "-m", "parsl.monitoring.visualization", "--help"],
+        check=False,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert done.returncode == 0
+    for option in ("--port", "--listen", "--debug", "db_path", "report RUN_ID"):
+        assert option in done.stdout
