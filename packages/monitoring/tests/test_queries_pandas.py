@@ -92,6 +92,7 @@ def test_every_helper_answers_its_question(recorded: str, run_id: str) -> None:
     done = mq.completion_times_for_workflow(run_id, recorded)
     assert list(done.columns) == ["task_id", "task_func_name", "task_time_returned"]
     assert done["task_time_returned"].notna().all()
+    assert pd.api.types.is_datetime64_any_dtype(done["task_time_returned"])  # also on SQLite
 
     status = mq.status_for_workflow(run_id, recorded)
     assert list(status.columns) == ["run_id", "task_id", "task_status_name", "timestamp"]
@@ -107,6 +108,8 @@ def test_every_helper_answers_its_question(recorded: str, run_id: str) -> None:
         "task_try_time_returned",
     ]
     assert len(tries) == 4 and tries["task_try_time_running"].notna().all()
+    ran = tries["task_try_time_returned"] - tries["task_try_time_running"]
+    assert (ran >= pd.Timedelta(0)).all()  # times subtract: they are datetimes, not text
 
     assert len(mq.resources_for_workflow(run_id, recorded)) == 3
     one = mq.resources_for_task(run_id, 1, recorded)

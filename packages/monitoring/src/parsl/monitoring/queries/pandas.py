@@ -8,7 +8,8 @@ database URL string (opened read-only for the call)::
     from parsl.monitoring.queries.pandas import app_counts_for_workflow
     app_counts_for_workflow(run_id, "sqlite:///runinfo/monitoring.db")
 
-Values are passed as query parameters, never pasted into the SQL.
+Values are passed as query parameters, never pasted into the SQL. Time
+columns come back as pandas datetimes on SQLite as on PostgreSQL.
 """
 
 from __future__ import annotations
@@ -23,8 +24,9 @@ except ImportError as e:  # pragma: no cover - exercised in a subprocess without
         "parsl.monitoring.queries.pandas needs pandas: pip install 'parsl-monitoring[pandas]'"
     ) from e
 
-from sqlalchemy import Connection, Engine, text
+from sqlalchemy import Connection, DateTime, Engine, text
 
+from parsl.monitoring.db import tables
 from parsl.monitoring.db.engine import open_for_reading
 
 DB = Any
@@ -42,16 +44,29 @@ __all__ = [
 ]
 
 
+_TIMES = frozenset(
+    c.name for t in tables.metadata.sorted_tables for c in t.columns if isinstance(c.type, DateTime)
+)
+"""Columns holding times: SQLite returns them as text, so they are parsed here."""
+
+
+def _with_times(frame: pd.DataFrame) -> pd.DataFrame:
+    for col in frame.columns:
+        if col in _TIMES and not pd.api.types.is_datetime64_any_dtype(frame[col]):
+            frame[col] = pd.to_datetime(frame[col], format="ISO8601")
+    return frame
+
+
 def _query(sql: str, db: DB, **params: Any) -> pd.DataFrame:
     if isinstance(db, sqlite3.Connection):
-        return pd.read_sql_query(sql, db, params=params)
+        return _with_times(pd.read_sql_query(sql, db, params=params))
     if isinstance(db, Engine | Connection):
-        return pd.read_sql_query(text(sql), db, params=params)
+        return _with_times(pd.read_sql_query(text(sql), db, params=params))
     if isinstance(db, str):
         engine = open_for_reading(db)
         try:
             with engine.connect() as conn:
-                return pd.read_sql_query(text(sql), conn, params=params)
+                return _with_times(pd.read_sql_query(text(sql), conn, params=params))
         finally:
             engine.dispose()
     raise TypeError(
