@@ -310,3 +310,13 @@ def test_a_registered_executor_keeps_its_own_block_handling() -> None:
     finally:
         poller.close()
     assert ex.calls == [("scale_out", 2)]  # nor does the poller cancel its blocks
+
+
+def test_parsl_executor_surface_a_plugin_relies_on() -> None:
+    ex = Plain(provider=None)
+    assert ex.monitor_resources() is True
+    assert ex.run_dir == "." and ex.run_id is None
+    assert ex.monitoring_messages is None and ex.hub_address is None
+    assert not ex.bad_state_is_set and ex.executor_exception is None
+    with ex as entered:
+        assert entered is ex

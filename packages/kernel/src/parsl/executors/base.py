@@ -52,6 +52,13 @@ class ParslExecutor(ABC):
     def __exit__(self, *exc: object) -> None:
         self.shutdown()
 
+    def monitor_resources(self) -> bool:
+        """Whether tasks on this executor may be wrapped for resource monitoring (default True).
+
+        An executor whose tasks share one process (threads) returns False.
+        """
+        return True
+
     @abstractmethod
     def start(self) -> None:
         """Acquire whatever the executor needs (threads, processes, blocks)."""
