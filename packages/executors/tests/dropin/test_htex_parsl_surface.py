@@ -48,9 +48,9 @@ def test_the_names_parsl_documents_are_there() -> None:
         "worker_logdir",
         "monitoring_messages",
     ):
-        assert hasattr(HighThroughputExecutor, name) or hasattr(
-            HighThroughputExecutor(), name
-        ), name
+        assert hasattr(HighThroughputExecutor, name) or hasattr(HighThroughputExecutor(), name), (
+            name
+        )
     assert isinstance(HighThroughputExecutor(), BlockProviderExecutor)
     assert HighThroughputExecutor(enable_mpi_mode=True).get_usage_information() == {"mpi": True}
     with pytest.raises(BadStateException):
@@ -104,7 +104,9 @@ def test_submit_payload_runs_a_packed_call(make_htex: MakeHtex) -> None:
     )
     assert prio.result(timeout=30) == 2
     with pytest.raises(InvalidResourceSpecification):
-        htex.submit_payload({"resource_spec": {"cores": 2}}, pack_apply_message(htex_tasks.add, (1, 1), {}))
+        htex.submit_payload(
+            {"resource_spec": {"cores": 2}}, pack_apply_message(htex_tasks.add, (1, 1), {})
+        )
     with pytest.raises(TypeError, match="context"):
         htex.submit_payload([], b"")  # type: ignore[arg-type]
     with pytest.raises(TypeError, match="bytes"):
