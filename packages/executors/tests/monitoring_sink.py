@@ -40,5 +40,7 @@ class RecordingSink(MonitoringSink):
         deadline = time.monotonic() + timeout
         while not check():
             if time.monotonic() > deadline:
-                raise AssertionError(f"not met within {timeout} s; messages: {self.messages!r:.3000}")
+                raise AssertionError(
+                    f"not met within {timeout} s; messages: {self.messages!r:.3000}"
+                )
             time.sleep(0.05)

@@ -49,9 +49,9 @@ from parsl.executors.high_throughput.interchange_process import launch_interchan
 from parsl.executors.high_throughput.interchange_settings import InterchangeSettings
 from parsl.executors.high_throughput.monitoring_reports import deliver
 from parsl.executors.high_throughput.protocol import (
+    MONITORING_HEAD,
     Command,
     ManagerRefused,
-    Monitoring,
     Reply,
     Result,
     Shutdown,
@@ -307,6 +307,9 @@ class InterchangeClient:
         """Complete the futures of one batch of results (done-callbacks run here)."""
         futures = self.futures
         for frame in parts:
+            if frame.startswith(MONITORING_HEAD):  # most frequent with monitoring on: no decode
+                deliver(self.label, frame[len(MONITORING_HEAD) :], self.monitoring_sink)
+                continue
             try:
                 msg = decode(frame)
             except ProtocolError as e:
@@ -320,8 +323,6 @@ class InterchangeClient:
                 fut = futures.pop(msg.task_id, None)
                 if fut is not None:
                     _settle(fut, exc=_LOST[msg.error](msg.manager_id, msg.reason))
-            elif isinstance(msg, Monitoring):
-                deliver(self.label, msg.payload, self.monitoring_sink)
             elif isinstance(msg, ManagerRefused):
                 self._refused(msg)
             elif isinstance(msg, Reply):

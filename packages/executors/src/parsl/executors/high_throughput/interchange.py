@@ -38,12 +38,12 @@ from parsl.executors.high_throughput.instructions import (
 from parsl.executors.high_throughput.interchange_settings import InterchangeSettings
 from parsl.executors.high_throughput.monitoring_reports import ManagerInfo, node_info_frame
 from parsl.executors.high_throughput.protocol import (
+    MONITORING_HEAD,
     Accepted,
     Command,
     Drain,
     Heartbeat,
     ManagerRefused,
-    Monitoring,
     Register,
     Rejected,
     Reply,
@@ -261,6 +261,9 @@ class Interchange:
         if known:
             self.dispatch.heartbeat(manager_id, now)
         for frame in parts[1:]:
+            if known and frame.startswith(MONITORING_HEAD):  # passed on without decoding
+                self.to_client.append(frame)
+                continue
             try:
                 msg = decode(frame)
             except ProtocolVersionMismatch as e:
@@ -290,8 +293,6 @@ class Interchange:
                 self._execute(self.dispatch.worker_lost(manager_id, msg.task_id, msg.reason))
             elif isinstance(msg, Drain):
                 self._execute(self.dispatch.drain_manager(manager_id))
-            elif isinstance(msg, Monitoring):
-                self.to_client.append(frame)
             elif isinstance(msg, Heartbeat):
                 self._node_info(manager_id, active=True)
             else:

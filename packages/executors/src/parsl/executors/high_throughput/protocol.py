@@ -295,6 +295,12 @@ class Monitoring(Message):
 MONITORING_PREFIX = b'{"kind":"MONITORING"'
 """How a MONITORING frame's header starts (after the fixed prefix): a cheap test without decoding."""
 
+_MONITORING_HEADER = b'{"kind":"MONITORING"}'
+MONITORING_HEAD = (
+    _PREFIX.pack(MAGIC, PROTOCOL_VERSION, len(_MONITORING_HEADER)) + _MONITORING_HEADER
+)
+"""The exact bytes before the payload of every MONITORING frame of this protocol version."""
+
 
 def is_monitoring(frame: bytes) -> bool:
     """True if ``frame`` is a MONITORING message (checked without decoding it)."""
