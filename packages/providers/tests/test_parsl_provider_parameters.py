@@ -166,3 +166,23 @@ def test_kubernetes_extra_requests_and_limits_reach_the_pod() -> None:
 def test_kubernetes_extra_resources_are_checked(kwargs: dict[str, Any], match: str) -> None:
     with pytest.raises(ConfigurationError, match=match):
         KubernetesProvider(image="python:3.11", **kwargs)
+
+
+def test_kubernetes_extra_resources_are_in_the_submitted_pods(tmp_path: Path) -> None:
+    from kube_standin import standin_cluster
+
+    with standin_cluster(namespaces=("default",)) as cluster:
+        provider = KubernetesProvider(
+            image="python:3.11",
+            kubeconfig=str(cluster.kubeconfig()),
+            extra_requests={"example.com/fpga": "1"},
+            extra_limits={"example.com/fpga": "1"},
+        )
+        provider.script_dir = str(tmp_path)
+        job_id = provider.submit("true", 1, "parsl.htex.block-0")
+        # The pod as the API server received and stored it.
+        stored = cluster.pods[("default", f"{job_id}-0")].obj
+        provider.cancel([job_id])
+    resources = stored["spec"]["containers"][0]["resources"]
+    assert resources["requests"]["example.com/fpga"] == "1"
+    assert resources["limits"]["example.com/fpga"] == "1"
