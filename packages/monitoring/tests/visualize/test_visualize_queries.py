@@ -211,3 +211,13 @@ def test_helpers() -> None:
             {"task_id": 3, "depends": [42]},
         ]
     ) == {0: 0, 1: 1, 2: 2, 3: 0}
+
+
+def test_dependents_match_exactly(db: Database) -> None:
+    with db.engine.connect() as conn:
+        every = qw.list_tasks(conn, "run-a", qw.TaskFilter(), 0) + qw.list_tasks(
+            conn, "run-a", qw.TaskFilter(), 1
+        )
+        for tid in (1, 2, 12, 21):
+            expected = [t["task_id"] for t in every if tid in qt.parse_depends(t["task_depends"])]
+            assert qt.dependents(conn, "run-a", tid) == expected

@@ -6,7 +6,7 @@ import os
 import re
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import func, or_, select
 from sqlalchemy.engine import Connection
 
 from parsl.monitoring.db.tables import resource, status, task, try_
@@ -59,14 +59,24 @@ def tries(conn: Connection, run_id: str, task_id: int) -> list[dict[str, Any]]:
 
 
 def dependents(conn: Connection, run_id: str, task_id: int, limit: int = 50) -> list[int]:
-    """Tasks that list ``task_id`` in their ``task_depends`` (a LIKE pre-filter, exact check after)."""
+    """Tasks that list ``task_id`` in their comma-separated ``task_depends`` (at most ``limit``)."""
+    n = str(int(task_id))
+    col = task.c.task_depends
+    listed = or_(
+        col == n,
+        col.like(f"{n},%"),
+        col.like(f"%,{n}"),
+        col.like(f"%,{n},%"),
+        col.like(f"%, {n}"),
+        col.like(f"%, {n},%"),
+    )
     rows = conn.execute(
-        select(task.c.task_id, task.c.task_depends)
-        .where(task.c.run_id == run_id, task.c.task_depends.like(f"%{task_id}%"))
+        select(task.c.task_id, col)
+        .where(task.c.run_id == run_id, listed)
         .order_by(task.c.task_id)
-        .limit(limit * 4)
+        .limit(limit)
     ).all()
-    return [r.task_id for r in rows if task_id in parse_depends(r.task_depends)][:limit]
+    return [r.task_id for r in rows if task_id in parse_depends(r.task_depends)]
 
 
 def resource_series(
