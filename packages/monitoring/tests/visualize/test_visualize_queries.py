@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import xml.etree.ElementTree as ET
+from pathlib import Path
 
 import pytest
 
@@ -84,10 +85,8 @@ def test_parse_depends_forms() -> None:
     assert qt.parse_depends("[4 5]") == [4, 5]
 
 
-def test_file_tail_reads_the_end(tmp_path: object) -> None:
-    from pathlib import Path
-
-    p = Path(str(tmp_path)) / "big.out"
+def test_file_tail_reads_the_end(tmp_path: Path) -> None:
+    p = tmp_path / "big.out"
     p.write_text("x" * 10000 + "THE END")
     tail = qt.file_tail(str(p), limit=100)
     assert tail is not None and tail.endswith("THE END") and tail.startswith("…")
@@ -221,3 +220,20 @@ def test_dependents_match_exactly(db: Database) -> None:
         for tid in (1, 2, 12, 21):
             expected = [t["task_id"] for t in every if tid in qt.parse_depends(t["task_depends"])]
             assert qt.dependents(conn, "run-a", tid) == expected
+
+
+def test_relative_output_paths_are_found_beside_runinfo(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    script_dir = tmp_path / "project"
+    (script_dir / "runinfo" / "000").mkdir(parents=True)
+    (script_dir / "logs").mkdir()
+    (script_dir / "logs" / "t.out").write_text("hello")
+    monkeypatch.chdir(tmp_path)  # the viewer runs somewhere else
+    rundir = str(script_dir / "runinfo" / "000")
+    found = qt.locate_output("logs/t.out", rundir)
+    assert found == str(script_dir / "logs" / "t.out") and qt.file_tail(found) == "hello"
+    assert qt.locate_output("logs/missing.out", rundir) == "logs/missing.out"
+    assert qt.locate_output("/abs/x.out", rundir) == "/abs/x.out"
+    assert qt.locate_output(None, rundir) is None
+    assert qt.locate_output("logs/t.out", None) == "logs/t.out"

@@ -104,6 +104,22 @@ def resource_series(
     return [r._asdict() for r in rows]
 
 
+def locate_output(path: str | None, rundir: str | None) -> str | None:
+    """Where a task's stdout/stderr file is: as given, or (a relative path) beside ``runinfo/``.
+
+    Relative paths are relative to the directory the workflow script ran in,
+    which is usually the parent of its ``runinfo`` directory (``rundir`` is
+    ``.../runinfo/000``); the current directory is tried first.
+    """
+    if not path:
+        return None
+    if os.path.isabs(path) or os.path.isfile(path) or not rundir:
+        return path
+    script_dir = os.path.dirname(os.path.dirname(os.path.abspath(rundir)))
+    beside = os.path.join(script_dir, path)
+    return beside if os.path.isfile(beside) else path
+
+
 def file_tail(path: str | None, limit: int = TAIL_BYTES) -> str | None:
     """The last ``limit`` bytes of the file at ``path`` as text, or None if it cannot be read."""
     if not path or not os.path.isfile(path):

@@ -47,12 +47,14 @@ def task_sections(
 ) -> tuple[dict[str, Any], list[Section]]:
     """The task's row and its page sections (keys prefixed with ``prefix``, for the report)."""
     t = qt.get_task(conn, run_id, task_id)
+    rundir = qw.get_workflow(conn, run_id)["rundir"]
     t["dependents"] = qt.dependents(conn, run_id, task_id)
     samples = qt.resource_series(ctx.db, conn, run_id, task_id)
     cpu = _by_try(samples, "cpu")
     rss = _by_try(samples, "rss")
     files = [
-        (name, t[f"task_{name}"], qt.file_tail(t[f"task_{name}"])) for name in ("stdout", "stderr")
+        (name, t[f"task_{name}"], qt.file_tail(qt.locate_output(t[f"task_{name}"], rundir)))
+        for name in ("stdout", "stderr")
     ]
     r = ctx.renderer
     p = prefix
