@@ -78,7 +78,15 @@ def transition_event(
     elif status is States.pending:
         facts.try_time_launched = None
     kwargs = task.kwargs
+    if kwargs:
+        inputs, outputs = file_names(kwargs.get("inputs")), file_names(kwargs.get("outputs"))
+        stdin, stdout = std_path(kwargs.get("stdin")), std_path(kwargs.get("stdout"))
+        stderr = std_path(kwargs.get("stderr"))
+    else:
+        inputs = outputs = ()
+        stdin = stdout = stderr = None
     joins = task.joins
+    history = task.fail_history
     return TaskTransition(
         run_id,
         task.id,
@@ -95,12 +103,12 @@ def transition_event(
         depends=facts.depend_ids,
         memoize=task.memoize,
         hashsum=task.hashsum,
-        inputs=file_names(kwargs.get("inputs")),
-        outputs=file_names(kwargs.get("outputs")),
-        stdin=std_path(kwargs.get("stdin")),
-        stdout=std_path(kwargs.get("stdout")),
-        stderr=std_path(kwargs.get("stderr")),
+        inputs=inputs,
+        outputs=outputs,
+        stdin=stdin,
+        stdout=stdout,
+        stderr=stderr,
         joins=() if joins is None else future_ids([joins] if isinstance(joins, Future) else joins),
-        fail_history=tuple(describe(e) for e in task.fail_history),
+        fail_history=tuple(map(describe, history)) if history else (),
         try_time_launched=facts.try_time_launched,
     )
