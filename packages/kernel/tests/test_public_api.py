@@ -93,7 +93,8 @@ def test_parsl_all_is_exactly_the_top_level_surface() -> None:
         ]
     )
     for name in parsl.__all__:
-        assert hasattr(parsl, name)
+        # Names from other distributions are looked up on use (tests/dropin/test_dropin_lookup.py).
+        assert name in parsl._FROM_PLUGINS or hasattr(parsl, name)
 
 
 def test_namespace_is_extendable() -> None:

@@ -15,6 +15,38 @@ if TYPE_CHECKING:
     from parsl.dataflow.taskrecord import TaskRecord
 
 
+DEFAULT_STAGING_NAMES = ("NoOpFileStaging", "FTPSeparateTaskStaging", "HTTPSeparateTaskStaging")
+"""Parsl's default staging providers, by their ``parsl.staging`` entry-point names."""
+
+
+def _default_staging() -> list[Staging]:
+    """New instances of Parsl's default staging providers that are installed.
+
+    Local files always (the kernel's ``NoOpFileStaging``); FTP and HTTP(S)
+    as separate tasks when ``parsl-staging`` (or another package registering
+    those names) is installed.
+    """
+    from parsl import plugins
+    from parsl.data_provider.file_noop import NoOpFileStaging
+    from parsl.errors import PluginNotFound
+
+    providers: list[Staging] = [NoOpFileStaging()]
+    for name in DEFAULT_STAGING_NAMES[1:]:
+        try:
+            providers.append(plugins.load("parsl.staging", name)())
+        except PluginNotFound:
+            continue
+    return providers
+
+
+def __getattr__(name: str) -> Any:
+    # ``default_staging``: Parsl's list, e.g. ``storage_access=default_staging + [GlobusStaging()]``;
+    # a new list each time, so adding to it never changes another executor's.
+    if name == "default_staging":
+        return _default_staging()
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
 class NoStagingProvider(ParslError):
     """No staging provider of the executor accepts a file's URL scheme."""
 
