@@ -306,7 +306,7 @@ CTRL_C_SCRIPT = textwrap.dedent(
     from parsl import python_app
     from parsl.config import Config
     from parsl.executors import ThreadPoolExecutor
-    from parsl.progress import progress
+    from parsl.progress import Progress, progress
 
     @python_app
     def nap(i):
@@ -314,19 +314,24 @@ CTRL_C_SCRIPT = textwrap.dedent(
         return i
 
     with parsl.load(Config(executors=[ThreadPoolExecutor(max_threads=2)], run_dir=sys.argv[1])):
-        for f in progress([nap(i) for i in range(6)], interval=0.05):
-            pass
+        futures = [nap(i) for i in range(6)]
+        if sys.argv[2] == "iterate":
+            for f in progress(futures, interval=0.05):
+                pass
+        else:
+            Progress(futures, interval=0.05).wait()
     """
 )
 
 
 @pytest.mark.timeout(60)
-def test_ctrl_c_ends_the_line_and_raises_keyboard_interrupt(tmp_path: Path) -> None:
+@pytest.mark.parametrize("mode", ["iterate", "wait"])
+def test_ctrl_c_ends_the_line_and_raises_keyboard_interrupt(tmp_path: Path, mode: str) -> None:
     script = tmp_path / "flow.py"
     script.write_text(CTRL_C_SCRIPT)
     out, drain = open_pty()
     proc = subprocess.Popen(
-        [sys.executable, str(script), str(tmp_path / "runinfo")],
+        [sys.executable, str(script), str(tmp_path / "runinfo"), mode],
         stdin=subprocess.DEVNULL,
         stdout=subprocess.DEVNULL,
         stderr=out,
