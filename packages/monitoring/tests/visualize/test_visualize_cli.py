@@ -183,12 +183,18 @@ def test_default_url_is_runinfo_in_cwd(
     monkeypatch: pytest.MonkeyPatch,
     capsys: pytest.CaptureFixture[str],
 ) -> None:
-    monkeypatch.chdir(tmp_path)
+    here = tmp_path / "project"
+    here.mkdir()
+    monkeypatch.chdir(here)
     assert main(["report", "run-a", "-o", "r.html"]) == 1
-    assert f"no monitoring database at {tmp_path}/runinfo/monitoring.db" in capsys.readouterr().err
-    (tmp_path / "runinfo").mkdir()
-    os.link(monitoring_db.path, tmp_path / "runinfo" / "monitoring.db")
+    assert f"no monitoring database at {here}/runinfo/monitoring.db" in capsys.readouterr().err
+    os.link(monitoring_db.path, here / "monitoring.db")  # run from inside runinfo/
     assert main(["report", "run-a", "-o", "r.html"]) == 0
+    assert "sqlite:///./monitoring.db" in (here / "r.html").read_text()
+    (here / "runinfo").mkdir()
+    os.link(monitoring_db.path, here / "runinfo" / "monitoring.db")
+    assert main(["report", "run-a", "-o", "r.html"]) == 0
+    assert "sqlite:///./runinfo/monitoring.db" in (here / "r.html").read_text()
 
 
 @pytest.fixture

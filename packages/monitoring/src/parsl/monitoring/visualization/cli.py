@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import argparse
 import logging
+import os
 import signal
 import sys
 from collections.abc import Sequence
@@ -72,6 +73,21 @@ def _report_parser() -> argparse.ArgumentParser:
     return p
 
 
+def _default_or(url: str) -> str:
+    """The URL to open: as given; by default ``runinfo/monitoring.db``, else ``./monitoring.db``.
+
+    The fallback covers running from inside ``runinfo/`` (as Parsl users
+    sometimes do), when only ``monitoring.db`` is there.
+    """
+    if (
+        url == DEFAULT_DB_URL
+        and not os.path.exists(os.path.join("runinfo", "monitoring.db"))
+        and os.path.isfile("monitoring.db")
+    ):
+        return "sqlite:///./monitoring.db"
+    return url
+
+
 def _fail(message: str) -> int:
     print(f"{PROG}: error: {message}", file=sys.stderr)
     return 1
@@ -92,7 +108,7 @@ def serve(argv: Sequence[str]) -> int:
     from parsl.monitoring.visualization.server import VisualizeApp, create_server
 
     try:
-        db = open_database(args.db_path)
+        db = open_database(_default_or(args.db_path))
         server = create_server(VisualizeApp(db), args.listen, args.port)
     except VisualizationError as e:
         return _fail(str(e))
@@ -115,7 +131,7 @@ def report(argv: Sequence[str]) -> int:
     from parsl.monitoring.visualization.report import write_report
 
     try:
-        db = open_database(args.db_path)
+        db = open_database(_default_or(args.db_path))
         try:
             path = write_report(db, args.run_id, args.output)
         finally:
