@@ -262,3 +262,25 @@ def test_workflow_end_checks_its_arguments(
     with pytest.raises(ConfigurationError) as info:
         started_hub.workflow_end(*args)  # type: ignore[arg-type]
     assert info.value.field == field
+
+
+def test_the_workflow_row_is_written_by_start_or_start_fails(
+    make_hub: Callable[..., MonitoringHub], sqlite_url: str, db_path: str, run_dir: str
+) -> None:
+    first = make_hub(logging_endpoint=sqlite_url)
+    first.start("first-run", run_dir)
+    # Committed before start() returns, not left on the writer's queue.
+    assert [w["run_id"] for w in query.workflows(db_path)] == ["first-run"]
+    conn = sqlite3.connect(db_path)
+    conn.execute(
+        "CREATE TRIGGER no_more BEFORE INSERT ON workflow "
+        "BEGIN SELECT RAISE(ABORT, 'no new workflows here'); END"
+    )
+    conn.commit()
+    conn.close()
+    second = make_hub(logging_endpoint=sqlite_url)
+    with pytest.raises(
+        MonitoringDatabaseError, match="cannot record the workflow.*no new workflows"
+    ):
+        second.start("second-run", run_dir)
+    assert second._writer is None

@@ -13,10 +13,15 @@ import time
 from typing import Any
 
 from sqlalchemy.engine import URL
+from sqlalchemy.exc import SQLAlchemyError
 
 from parsl.errors import bad_value
 from parsl.monitoring.db.engine import absolute, check_url, default_url, describe, open_for_writing
-from parsl.monitoring.db.errors import MonitoringEventError, MonitoringStateError
+from parsl.monitoring.db.errors import (
+    MonitoringDatabaseError,
+    MonitoringEventError,
+    MonitoringStateError,
+)
 from parsl.monitoring.hub.writer import (
     DatabaseWriter,
     FlushRequest,
@@ -24,6 +29,7 @@ from parsl.monitoring.hub.writer import (
     StopRequest,
     WorkflowEnded,
     WorkflowStarted,
+    record_start,
 )
 from parsl.monitoring.sink import MonitoringSink, TaskTransition
 from parsl.monitoring.types import MessageType, TaggedMonitoringMessage
@@ -185,22 +191,28 @@ class MonitoringHub(MonitoringSink):
             engine = open_for_writing(url)
             began = time.time()
             script = os.path.basename(sys.argv[0]) if sys.argv and sys.argv[0] else ""
-            self._events.put(
-                WorkflowStarted(
-                    run_id=run_id,
-                    workflow_name=self.workflow_name or script or "parsl",
-                    workflow_version=self.workflow_version
-                    or time.strftime("%Y-%m-%d %H:%M:%S", time.localtime(began)),
-                    time_began=began,
-                    rundir=os.path.abspath(run_dir),
-                    host=socket.gethostname(),
-                    user=_current_user(),
-                )
+            started = WorkflowStarted(
+                run_id=run_id,
+                workflow_name=self.workflow_name or script or "parsl",
+                workflow_version=self.workflow_version
+                or time.strftime("%Y-%m-%d %H:%M:%S", time.localtime(began)),
+                time_began=began,
+                rundir=os.path.abspath(run_dir),
+                host=socket.gethostname(),
+                user=_current_user(),
             )
+            try:
+                record_start(engine, started)
+            except SQLAlchemyError as e:
+                engine.dispose()
+                raise MonitoringDatabaseError(
+                    f"cannot record the workflow in monitoring database {describe(url)!r}: "
+                    f"{getattr(e, 'orig', None) or e}"
+                ) from e
             self.run_id = run_id
             self.db_url = url
             self.db_path = url.database if url.get_backend_name() == "sqlite" else None
-            self._writer = DatabaseWriter(engine, url, self._events)
+            self._writer = DatabaseWriter(engine, url, self._events, run_id)
             self._writer.start()
         logger.info("monitoring run %s into %s", run_id, describe(url))
 

@@ -86,12 +86,35 @@ class StopRequest:
 
 
 QueueItem = Any
-"""A TaskTransition, a TaggedMonitoringMessage tuple, or one of the requests above."""
+"""A TaskTransition, a TaggedMonitoringMessage tuple, a WorkflowEnded or a request above."""
 
 
 def _is_refusal(e: BaseException) -> bool:
     """True when the database refused some rows (not when it went away)."""
     return isinstance(e, IntegrityError | DataError)
+
+
+def record_start(engine: Engine, started: WorkflowStarted) -> None:
+    """Write (or refresh) the workflow row at once, on the calling thread.
+
+    ``start()`` does this before any task runs, so the row is in the
+    database even if the workflow is interrupted a moment later.
+    """
+    with engine.begin() as conn:
+        conn.execute(
+            upsert_workflow(engine.dialect.name),
+            {
+                "run_id": started.run_id,
+                "workflow_name": started.workflow_name,
+                "workflow_version": started.workflow_version,
+                "time_began": when(started.time_began),
+                "rundir": started.rundir,
+                "host": started.host,
+                "user": started.user,
+                "tasks_failed_count": 0,
+                "tasks_completed_count": 0,
+            },
+        )
 
 
 class DatabaseWriter(threading.Thread):
@@ -102,7 +125,9 @@ class DatabaseWriter(threading.Thread):
     once) and is used and disposed only by this thread from then on.
     """
 
-    def __init__(self, engine: Engine, url: URL, events: queue.SimpleQueue[QueueItem]) -> None:
+    def __init__(
+        self, engine: Engine, url: URL, events: queue.SimpleQueue[QueueItem], run_id: str
+    ) -> None:
         super().__init__(name="parsl-monitoring-writer", daemon=True)
         self.engine = engine
         self.url = url
@@ -114,7 +139,8 @@ class DatabaseWriter(threading.Thread):
         """What stopped the writer: a MonitoringDatabaseError for database trouble."""
         self.events_written = 0
         self.events_rejected = 0
-        self.run_id: str | None = None
+        self.run_id = run_id
+        """Messages without a ``run_id`` belong to this run."""
         d, dialect = self.dialect, engine.dialect
         self._status = Prepared(insert_ignoring_duplicates(d, tables.status), dialect)
         self._resource = Prepared(insert_ignoring_duplicates(d, tables.resource), dialect)
@@ -125,7 +151,6 @@ class DatabaseWriter(threading.Thread):
         )
         self._task = Prepared(upsert_task(d), dialect)
         self._try = Prepared(upsert_try(d), dialect)
-        self._workflow = upsert_workflow(d)
         self._stamp = sqlite_when if d == "sqlite" else when
         self._sqlite_path = url.database if self.dialect == "sqlite" else None
 
@@ -203,7 +228,6 @@ class DatabaseWriter(threading.Thread):
             logger.warning("further refused monitoring events are only counted")
 
     def _write_in_transaction(self, conn: Connection, batch: Sequence[QueueItem]) -> None:
-        starts: list[WorkflowStarted] = []
         ends: list[WorkflowEnded] = []
         rows = RowBatch(self.run_id, self._stamp)
         for item in batch:
@@ -211,31 +235,13 @@ class DatabaseWriter(threading.Thread):
                 rows.add_transition(item)
             elif isinstance(item, tuple):
                 rows.add_message(item)
-            elif isinstance(item, WorkflowStarted):
-                starts.append(item)
-                self.run_id = rows.default_run_id = item.run_id
             elif isinstance(item, WorkflowEnded):
                 ends.append(item)
         for why in rows.rejected:
             self._reject(why)
-        if not (starts or ends or rows):
+        if not (ends or rows):
             return
         with conn.begin():
-            for s in starts:
-                conn.execute(
-                    self._workflow,
-                    {
-                        "run_id": s.run_id,
-                        "workflow_name": s.workflow_name,
-                        "workflow_version": s.workflow_version,
-                        "time_began": when(s.time_began),
-                        "rundir": s.rundir,
-                        "host": s.host,
-                        "user": s.user,
-                        "tasks_failed_count": 0,
-                        "tasks_completed_count": 0,
-                    },
-                )
             self._write_rows(conn, rows)
             for e in ends:
                 conn.execute(
