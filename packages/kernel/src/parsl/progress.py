@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import os
 import queue
+import sys
 import time
 from collections import deque
 from collections.abc import Iterable, Iterator
@@ -81,7 +82,8 @@ class Progress:
 
     The display advances while you iterate over the Progress (each future
     as it finishes) or call :meth:`wait`; both end when every future has
-    finished. ``interval`` overrides the seconds between updates.
+    finished. ``interval`` overrides the seconds between updates. Use a
+    Progress from one thread (the one that waits).
     """
 
     def __init__(
@@ -92,10 +94,8 @@ class Progress:
         interval: float | None = None,
         label: str = "tasks",
     ) -> None:
-        self._futures = _as_future_list(futures)
+        items = _as_future_list(futures)
         if file is None:
-            import sys
-
             file = sys.stderr
         if not callable(getattr(file, "write", None)):
             raise TypeError(f"file must be a text stream with write(), not {type(file).__name__}")
@@ -109,10 +109,10 @@ class Progress:
         self.tty = _isatty(file)
         self.interval = float(interval or (TTY_INTERVAL if self.tty else PLAIN_INTERVAL))
         self.label = label
-        self.total = len(self._futures)
+        self.total = len(items)
         self.done = 0
         self.failed = 0
-        self._unfinished: dict[int, Future[Any]] = {id(f): f for f in self._futures}
+        self._unfinished: dict[int, Future[Any]] = {id(f): f for f in items}
         self._finished_q: queue.SimpleQueue[Future[Any]] = queue.SimpleQueue()
         self._ready: deque[Future[Any]] = deque()  # counted, not yet yielded by __iter__
         self._start = time.monotonic()
@@ -121,7 +121,7 @@ class Progress:
         self._last_plain: tuple[int, int, int, int] | None = None
         self._width = 0
         self._closed = False
-        for f in self._futures:
+        for f in items:
             f.add_done_callback(self._finished_q.put)
 
     # ----------------------------------------------------------------- public
@@ -255,7 +255,7 @@ class Progress:
     def _counts(self, now: float) -> ProgressCounts:
         finished = self.done + self.failed
         samples = self._samples
-        if samples[-1][1] != finished or now - samples[-1][0] > 1.0:
+        if now - samples[-1][0] >= 0.1:  # at most ten samples a second: bounded memory
             samples.append((now, finished))
         while len(samples) > 2 and now - samples[1][0] > RATE_WINDOW:
             samples.popleft()
