@@ -9,7 +9,6 @@ import sys
 from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 
-import psutil
 import pytest
 
 import parsl
@@ -93,19 +92,6 @@ def agent_port(data_root: Path, falcon_program: str) -> Iterator[int]:
         yield port
     finally:
         stop_by_pid(proc)
-
-
-def falcon_children() -> list[str]:
-    """Command lines of this test process's descendants that run falcon."""
-    found = []
-    for child in psutil.Process().children(recursive=True):
-        try:
-            cmd = " ".join(child.cmdline())
-        except psutil.Error:
-            continue
-        if " receiver " in cmd or " sender " in cmd:
-            found.append(cmd)
-    return found
 
 
 @pytest.fixture

@@ -11,7 +11,7 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
-from conftest import falcon_children
+from falcon_processes import falcon_children
 
 from parsl import File, python_app
 from parsl.data_provider.falcon import (
