@@ -204,3 +204,17 @@ def test_report_opens_offline(browser: Browser, db: Database, tmp_path: Path) ->
     page.click('#tasks-table a >> text="12"')
     assert page.evaluate("location.hash") == "#task-12-facts"
     context.close()
+
+
+def test_live_refresh_keeps_what_the_user_typed(
+    server: BackgroundServer, watched: Watched, monitoring_db: MonitoringDB
+) -> None:
+    page = watched.open(server.url + "/workflow/run-b/resources", "resources-running")
+    before = page.text_content("#over-count")
+    page.fill("#memory-mb", "77")
+    add_running_tasks(monitoring_db.engine, monitoring_db.running, first=30, count=25)
+    page.wait_for_function(
+        f"document.getElementById('over-count').textContent !== {before!r}", timeout=15000
+    )
+    assert page.input_value("#memory-mb") == "77"
+    assert watched.errors == []

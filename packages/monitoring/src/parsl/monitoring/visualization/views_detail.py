@@ -132,10 +132,7 @@ def resource_sections(
     mb = memory_threshold(params)
     page = int_param(params, "page", 0)
     total, over = qr.over_memory(conn, run_id, mb * 1024 * 1024, page)
-    action = None if in_report else ctx.links.resources(run_id)
-    over_html = r.macro(
-        "memory_table", total, over, f"{mb:g}", ctx.links, run_id, action
-    ) + r.macro(
+    over_html = r.macro("memory_table", total, over, f"{mb:g}", ctx.links, run_id) + r.macro(
         "pager",
         []
         if in_report
@@ -143,6 +140,17 @@ def resource_sections(
     )
     blocks = qr.block_history(ctx.db, conn, run_id)
     running = qw.get_workflow(conn, run_id)["status"] == "running"
+    form = (
+        []
+        if in_report
+        else [
+            Section(
+                "memory-form",
+                "Tasks over a memory threshold",
+                r.macro("memory_form", f"{mb:g}", ctx.links.resources(run_id)),
+            )
+        ]
+    )
     return [
         Section(
             "distributions",
@@ -150,7 +158,10 @@ def resource_sections(
             r.macro("dist_table", dists),
             live=True,
         ),
-        Section("over-memory", "Tasks over a memory threshold", over_html, live=True),
+        *form,
+        Section(
+            "over-memory", None if form else "Tasks over a memory threshold", over_html, live=True
+        ),
         Section(
             "efficiency",
             "Worker efficiency (busy vs available worker-time)",
