@@ -130,7 +130,11 @@ def module_getattr(group: str, module: str, name: str) -> Any:
         return load(group, name)
     except PluginNotFound as e:
         # Our caller is the package's __getattr__; its caller is the code asking.
-        if called_by_from_import(sys._getframe(2)):
+        try:
+            asking: FrameType | None = sys._getframe(2)
+        except ValueError:  # called from the top of a stack (not through a __getattr__)
+            asking = None
+        if called_by_from_import(asking):
             raise
         raise PluginAttributeNotFound(
             str(e), name=name, obj=sys.modules.get(module)

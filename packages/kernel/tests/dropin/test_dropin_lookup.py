@@ -180,3 +180,18 @@ def test_top_level_names_follow_the_plugin_modules_own_lookup(
     assert getattr(parsl, "NoSuchHub", None) is None
     with pytest.raises(PluginNotFound, match="'NoSuchHub' is not provided .* 'parsl.monitoring'"):
         exec("from parsl import NoSuchHub")
+
+
+def test_module_getattr_called_at_the_top_of_a_stack() -> None:
+    code = (
+        "from parsl import plugins\n"
+        "try:\n"
+        "    plugins.module_getattr('parsl.executors', 'parsl.executors', 'Nope')\n"
+        "except AttributeError as e:\n"
+        "    print(type(e).__name__)\n"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, timeout=60, check=False
+    )
+    assert out.returncode == 0, out.stderr
+    assert out.stdout.strip() == "PluginAttributeNotFound"
