@@ -56,7 +56,10 @@ status = Table(
     Column("timestamp", DateTime, nullable=False),
     Column("run_id", Text, ForeignKey("workflow.run_id"), nullable=False),
     Column("try_id", Integer, nullable=False),
-    PrimaryKeyConstraint("task_id", "run_id", "task_status_name", "timestamp"),
+    # Parsl's key columns, ordered so that the key also finds a run's (and a task's) rows in
+    # time order; stored as the key's B-tree itself on SQLite (WITHOUT ROWID).
+    PrimaryKeyConstraint("run_id", "task_id", "timestamp", "task_status_name"),
+    sqlite_with_rowid=False,
 )
 
 task = Table(
@@ -81,7 +84,7 @@ task = Table(
     Column("task_status_name", Text, nullable=True),
     Column("task_executor", Text, nullable=True),
     Column("task_fail_reason", Text, nullable=True),
-    PrimaryKeyConstraint("task_id", "run_id"),
+    PrimaryKeyConstraint("run_id", "task_id"),
 )
 
 try_ = Table(
@@ -100,7 +103,7 @@ try_ = Table(
     Column("task_joins", Text, nullable=True),
     # ours: why this try failed ("Type: message"), None if it did not
     Column("task_try_fail_reason", Text, nullable=True),
-    PrimaryKeyConstraint("try_id", "task_id", "run_id"),
+    PrimaryKeyConstraint("run_id", "task_id", "try_id"),
 )
 
 node = Table(
@@ -157,7 +160,8 @@ resource = Table(
     Column("psutil_process_cpu_percent", Float, nullable=True),
     Column("psutil_process_num_threads", Integer, nullable=True),
     Column("hostname", Text, nullable=True),
-    PrimaryKeyConstraint("try_id", "task_id", "run_id", "timestamp"),
+    PrimaryKeyConstraint("run_id", "task_id", "try_id", "timestamp"),
+    sqlite_with_rowid=False,
 )
 
 parsl_schema = Table(
@@ -167,11 +171,11 @@ parsl_schema = Table(
 )
 
 # Indexes the web views and query helpers rely on (aggregate in SQL, page through tasks).
-Index("status_by_run_task", status.c.run_id, status.c.task_id, status.c.timestamp)
+# The primary keys lead with run_id: status by (run, task, time), task by (run, task),
+# try by (run, task, try) and resource by (run, task, try, time) need no index of their own.
 Index("task_by_run_status", task.c.run_id, task.c.task_status_name)
 Index("task_hashsum_idx", task.c.task_hashsum)
 Index("try_by_run_time", try_.c.run_id, try_.c.task_try_time_launched)
-Index("resource_by_run_task", resource.c.run_id, resource.c.task_id, resource.c.try_id)
 Index("node_by_run", node.c.run_id, node.c.timestamp)
 Index("block_by_run", block.c.run_id, block.c.timestamp)
 
