@@ -35,6 +35,8 @@ from parsl.monitoring.types import MessageType
 Row = dict[str, Any]
 
 FINAL_STATE_NAMES = frozenset(s.name for s in FINAL_STATES)
+STATE_NAMES = {s: s.name for s in States}
+"""Each state's name (a dict lookup is cheaper than the enum's ``name`` property)."""
 
 _FAILED_TRY = frozenset({States.failed, States.fail_retryable})
 _TRY_ENDED = frozenset({States.exec_done, States.failed, States.fail_retryable})
@@ -138,7 +140,7 @@ class _TaskSoFar:
         self.event = ev
         final = ev.state in FINAL_STATES
         if final and self.final is None:
-            self.final = ev.state.name
+            self.final = STATE_NAMES[ev.state]
         if ev.time_returned is not None:
             self.returned = ev.time_returned
         elif final and self.returned is None:
@@ -168,7 +170,7 @@ class _TaskSoFar:
             "task_time_returned": None if self.returned is None else stamp(self.returned),
             "task_fail_count": ev.fail_count,
             "task_fail_cost": float(ev.fail_cost),
-            "task_status_name": self.final or ev.state.name,
+            "task_status_name": self.final or STATE_NAMES[ev.state],
             "task_executor": self.executor,
             "task_fail_reason": self.fail_reason,
         }
@@ -223,7 +225,7 @@ class RowBatch:
         self.status.append(
             {
                 "task_id": ev.task_id,
-                "task_status_name": state.name,
+                "task_status_name": STATE_NAMES[state],
                 "timestamp": stamp(ev.timestamp),
                 "run_id": ev.run_id,
                 "try_id": ev.try_id,

@@ -1,0 +1,105 @@
+"""RowBatch, the pure part of the writer: events in, rows out, no database."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import datetime
+
+from parsl.dataflow.states import States
+from parsl.monitoring.db.rows import RowBatch, sqlite_when, when
+from parsl.monitoring.sink import TaskTransition
+from parsl.monitoring.types import MessageType
+
+S = States
+T0 = 1_700_000_000.25
+
+
+def test_times_are_stamped_for_the_driver() -> None:
+    assert when(T0) == datetime.fromtimestamp(T0)
+    text = sqlite_when(T0)
+    assert text == datetime.fromtimestamp(T0).strftime("%Y-%m-%d %H:%M:%S.%f")
+    assert sqlite_when(float(int(T0))).endswith(".000000")  # always microseconds: sorts as text
+
+
+def test_one_task_row_per_batch_with_sticky_values(
+    transition: Callable[..., TaskTransition],
+) -> None:
+    batch = RowBatch("run-0001", stamp=lambda t: t)
+    batch.add_transition(transition(1, S.pending, timestamp=T0, executor=None, time_invoked=T0))
+    batch.add_transition(transition(1, S.launched, timestamp=T0 + 1, hashsum="h1"))
+    batch.add_transition(transition(1, S.failed, timestamp=T0 + 2, fail_reason="E: x"))
+    batch.add_transition(transition(1, S.running, timestamp=T0 + 3, executor=None))  # stray
+    [row] = batch.tasks
+    assert row["task_status_name"] == "failed"  # the final state sticks
+    assert row["task_time_invoked"] == T0
+    assert row["task_time_returned"] == T0 + 2
+    assert (row["task_executor"], row["task_hashsum"], row["task_fail_reason"]) == (
+        "threads",
+        "h1",
+        "E: x",
+    )
+    assert len(batch.status) == 4 and batch.events == 4
+
+
+def test_no_try_row_for_a_task_that_never_launched(
+    transition: Callable[..., TaskTransition],
+) -> None:
+    batch = RowBatch("run-0001")
+    batch.add_transition(transition(2, S.pending, timestamp=T0))
+    batch.add_transition(transition(2, S.dep_fail, timestamp=T0 + 1))
+    batch.add_transition(transition(3, S.memo_done, timestamp=T0))
+    assert batch.tries == {}
+    assert {r["task_status_name"] for r in batch.tasks} == {"dep_fail", "memo_done"}
+
+
+def test_worker_messages_fill_the_try_and_keep_known_values(
+    transition: Callable[..., TaskTransition],
+) -> None:
+    batch = RowBatch("run-0001", stamp=lambda t: t)
+    batch.add_transition(transition(4, S.launched, timestamp=T0, executor="htex"))
+    body = {"task_id": 4, "try_id": 0, "task_status_name": "running", "timestamp": T0 + 1}
+    batch.add_message((MessageType.TASK_INFO, {**body, "hostname": "n1", "block_id": 7}))
+    batch.add_message((MessageType.TASK_INFO, {**body, "task_status_name": "running_ended"}))
+    [attempt] = batch.tries.values()
+    assert attempt["run_id"] == "run-0001"  # the batch's run, as the body had none
+    assert attempt["task_executor"] == "htex"  # an unknown executor never replaces a known one
+    assert (attempt["hostname"], attempt["block_id"]) == ("n1", "7")
+    assert attempt["task_try_time_running"] == T0 + 1
+    assert attempt["task_try_time_launched"] == T0
+
+
+def test_message_values_are_coerced_to_the_column_types() -> None:
+    batch = RowBatch("run-0001", stamp=lambda t: t)
+    batch.add_message(
+        (
+            MessageType.RESOURCE_INFO,
+            {
+                "task_id": "5",
+                "try_id": 0,
+                "timestamp": datetime.fromtimestamp(T0),
+                "psutil_cpu_num": 3,
+                "psutil_process_disk_read": 10,
+                "not_a_column": "ignored",
+            },
+        )
+    )
+    [row] = batch.resources
+    assert row["task_id"] == 5
+    assert row["timestamp"] == T0
+    assert row["psutil_cpu_num"] == "3"
+    assert row["psutil_process_disk_read"] == 10.0
+    assert "not_a_column" not in row
+    assert batch.rejected == []
+
+
+def test_malformed_messages_are_listed_not_raised() -> None:
+    batch = RowBatch("run-0001")
+    batch.add_message("not a pair")
+    batch.add_message(("TASK_INFO", {}))
+    batch.add_message((MessageType.BLOCK_INFO, {"block_id": "1"}))
+    batch.add_message((MessageType.RESOURCE_INFO, {"task_id": 1, "try_id": 0, "timestamp": True}))
+    assert len(batch.rejected) == 4
+    assert batch.rejected[0].startswith("malformed message")
+    assert "BLOCK_INFO" in batch.rejected[2] and "missing" in batch.rejected[2]
+    assert "Unix timestamp" in batch.rejected[3]
+    assert batch.resources == [] and batch.blocks == []
