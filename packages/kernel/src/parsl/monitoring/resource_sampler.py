@@ -107,6 +107,7 @@ class ResourceSampler:
         self._lock = threading.Lock()
         self._wake = threading.Condition(self._lock)
         self._wake_at = float("inf")
+        self._idle_wait = 60.0
         self._thread: threading.Thread | None = None
 
     def register(
@@ -124,6 +125,10 @@ class ResourceSampler:
         )
         with self._lock:
             self._tasks[key] = watched
+            # Idle, the thread wakes once per interval: a task registered then is never
+            # sampled late, and a run of short tasks never wakes it (a wake per task costs
+            # more than the tasks' samples).
+            self._idle_wait = min(self._idle_wait, interval)
             if self._thread is None or not self._thread.is_alive():
                 self._thread = threading.Thread(
                     target=self._run, name="parsl-resource-sampler", daemon=True
@@ -148,9 +153,8 @@ class ResourceSampler:
                 for w in due:
                     w.next_due = now + w.interval
                 if not due:
-                    self._wake_at = min(
-                        (w.next_due for w in self._tasks.values()), default=now + 60
-                    )
+                    idle = now + self._idle_wait
+                    self._wake_at = min((w.next_due for w in self._tasks.values()), default=idle)
                     self._wake.wait(max(0.01, self._wake_at - now))
                     self._wake_at = float("inf")
                     continue

@@ -131,9 +131,17 @@ def _read_exactly(fd: int, size: int) -> bytes | None:
 
 def write_frame(fd: int, frame: bytes) -> None:
     """Write one whole frame, blocking until the pipe takes it."""
-    if len(frame) > MAX_FRAME:
-        raise MalformedMessage(f"frame of {len(frame)} bytes exceeds {MAX_FRAME}")
-    data = memoryview(_LENGTH.pack(len(frame)) + frame)
+    write_frames(fd, [frame])
+
+
+def write_frames(fd: int, frames: list[bytes]) -> None:
+    """Write whole frames with one system call where the pipe takes them all, blocking until it has."""
+    parts: list[bytes] = []
+    for frame in frames:
+        if len(frame) > MAX_FRAME:
+            raise MalformedMessage(f"frame of {len(frame)} bytes exceeds {MAX_FRAME}")
+        parts += (_LENGTH.pack(len(frame)), frame)
+    data = memoryview(b"".join(parts))
     while data:
         written = os.write(fd, data)
         data = data[written:]

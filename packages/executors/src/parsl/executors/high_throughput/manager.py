@@ -37,6 +37,8 @@ from parsl.executors.high_throughput.zmq_pipes import receive_batches, tcp_url
 logger = logging.getLogger("parsl.executors.high_throughput.manager")
 
 WORKER_CHECK_PERIOD_S = 0.05
+MONITORING_DELAY_S = 0.1
+"""How long workers' monitoring frames may wait for a result to travel with (fewer wakeups)."""
 
 
 @dataclass(frozen=True)
@@ -232,6 +234,13 @@ class Manager:
             if now >= next_heartbeat:
                 self.to_interchange.append(Heartbeat(manager_id=s.manager_id).encode())
                 next_heartbeat = now + s.heartbeat_period
+            if workers.monitoring and (
+                workers.outgoing
+                or self.to_interchange
+                or now - workers.monitoring_since >= MONITORING_DELAY_S
+            ):
+                self.to_interchange += workers.monitoring
+                workers.monitoring = []
             if workers.outgoing:
                 self.to_interchange += workers.outgoing
                 workers.outgoing = []

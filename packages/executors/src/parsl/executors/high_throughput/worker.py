@@ -18,12 +18,11 @@ import os
 import sys
 import threading
 import time
-from collections.abc import Callable
 from typing import Any
 
 from parsl.app.errors import RemoteExceptionWrapper
 from parsl.executors.high_throughput.call_packing import serialize_value
-from parsl.executors.high_throughput.frame_pipe import read_frame, write_frame
+from parsl.executors.high_throughput.frame_pipe import read_frame, write_frame, write_frames
 from parsl.executors.high_throughput.protocol import (
     Monitoring,
     Result,
@@ -78,15 +77,41 @@ def _restore_environment(saved: dict[str, str | None]) -> None:
             os.environ[name] = value
 
 
-def _frame_writer(result_fd: int) -> Callable[[bytes], None]:
-    """Write whole frames to the result pipe; safe from several threads (the resource sampler's too)."""
-    lock = threading.Lock()
+class _ResultPipe:
+    """The worker's result pipe, shared by the task's thread and the resource sampler's.
 
-    def write(frame: bytes) -> None:
-        with lock:
-            write_frame(result_fd, frame)
+    Monitoring frames a task's own thread sends after its first one (the
+    final resource sample and ``running_ended``) wait and go out in the same
+    write as the task's RESULT: one wakeup of the manager instead of two. The
+    first (``running``) and every frame from another thread go out at once.
+    """
 
-    return write
+    def __init__(self, fd: int) -> None:
+        self.fd = fd
+        self._lock = threading.Lock()
+        self._held: list[bytes] = []
+        self._sent_this_task = 0
+        self._task_thread = threading.current_thread()
+
+    def write(self, frame: bytes) -> None:
+        with self._lock:
+            write_frame(self.fd, frame)
+
+    def monitoring(self, batch: bytes) -> None:
+        frame = Monitoring(payload=batch).encode()
+        with self._lock:
+            if threading.current_thread() is self._task_thread and self._sent_this_task:
+                self._held.append(frame)
+                return
+            if threading.current_thread() is self._task_thread:
+                self._sent_this_task += 1
+            write_frame(self.fd, frame)
+
+    def result(self, frame: bytes) -> None:
+        """Write the held monitoring frames and the RESULT together; start the next task afresh."""
+        with self._lock:
+            held, self._held, self._sent_this_task = self._held, [], 0
+            write_frames(self.fd, [*held, frame])
 
 
 def serve(task_fd: int, result_fd: int, worker_id: str) -> int:
@@ -95,9 +120,9 @@ def serve(task_fd: int, result_fd: int, worker_id: str) -> int:
     Monitoring messages from the task wrapper (HTEXRadio) go to the manager
     as MONITORING frames on the same pipe.
     """
-    write = _frame_writer(result_fd)
-    htex_radio.install_channel(lambda batch: write(Monitoring(payload=batch).encode()))
-    write(WorkerReady(worker_id=worker_id, pid=os.getpid()).encode())
+    pipe = _ResultPipe(result_fd)
+    htex_radio.install_channel(pipe.monitoring)
+    pipe.write(WorkerReady(worker_id=worker_id, pid=os.getpid()).encode())
     while True:
         frame = read_frame(task_fd)
         if frame is None:
@@ -112,7 +137,7 @@ def serve(task_fd: int, result_fd: int, worker_id: str) -> int:
                 payload = execute(msg.payload)
             finally:
                 _restore_environment(saved)
-            write(Result(task_id=msg.task_id, payload=payload).encode())
+            pipe.result(Result(task_id=msg.task_id, payload=payload).encode())
             logger.debug(
                 "worker %s finished task %d in %.3f s",
                 worker_id,

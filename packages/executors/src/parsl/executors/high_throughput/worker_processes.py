@@ -53,7 +53,9 @@ class WorkerProcesses:
     """The worker processes of one manager.
 
     ``outgoing`` collects the frames for the interchange (results and
-    TASK_LOST reports); the manager sends and clears it. ``finished`` collects
+    TASK_LOST reports); the manager sends and clears it. ``monitoring``
+    collects the workers' MONITORING frames, which the manager sends in
+    batches. ``finished`` collects
     the ids of tasks that ended (answered or lost); the manager clears it.
     ``changed`` is set whenever the descriptors to poll change.
     """
@@ -78,6 +80,9 @@ class WorkerProcesses:
         self.by_result_fd: dict[int, WorkerSlot] = {}
         self.by_task_fd: dict[int, WorkerSlot] = {}
         self.outgoing: list[bytes] = []
+        self.monitoring: list[bytes] = []
+        self.monitoring_since = 0.0
+        """When the oldest frame in :attr:`monitoring` arrived."""
         self.finished: list[int] = []
         self.changed = True
         self._failed_starts = 0
@@ -139,7 +144,9 @@ class WorkerProcesses:
             return
         for frame in slot.results.read_frames():
             if is_monitoring(frame):
-                self.outgoing.append(frame)  # monitoring messages, passed through
+                if not self.monitoring:
+                    self.monitoring_since = time.monotonic()
+                self.monitoring.append(frame)  # passed through, in batches (see Manager)
                 continue
             if slot.task_id is not None:
                 self.outgoing.append(frame)  # the task's RESULT, passed through as it is

@@ -64,15 +64,15 @@ def _check_body(kind: MessageType, body: Any) -> dict[str, Any]:
 
 def _check_outgoing(kind: MessageType, body: Any) -> dict[str, Any]:
     """A body about to be encoded: also str keys and JSON scalars only."""
-    _check_body(kind, body)
-    for key, value in body.items():
+    checked = _check_body(kind, body)
+    for key, value in checked.items():
         if type(key) is not str:
             raise RadioMessageError(f"{kind.name} body has a non-string key {key!r}")
         if type(value) not in _SCALARS and not isinstance(value, _SCALAR_BASES):
             raise RadioMessageError(
                 f"{kind.name}.{key} must be a string, number, bool or null, got {value!r:.80}"
             )
-    return body
+    return checked
 
 
 def encode_batch(messages: Iterable[TaggedMonitoringMessage]) -> bytes:
