@@ -237,3 +237,50 @@ def test_relative_output_paths_are_found_beside_runinfo(
     assert qt.locate_output("/abs/x.out", rundir) == "/abs/x.out"
     assert qt.locate_output(None, rundir) is None
     assert qt.locate_output("logs/t.out", None) == "logs/t.out"
+
+
+def test_distribution_statistics_match_a_direct_computation(db: Database) -> None:
+    from sqlalchemy import select
+
+    from parsl.monitoring.db.tables import resource, task
+
+    peaks: dict[str, list[float]] = {}
+    cpus: dict[str, list[float]] = {}
+    with db.engine.connect() as conn:
+        samples = conn.execute(
+            select(
+                resource.c.task_id,
+                resource.c.try_id,
+                resource.c.psutil_process_memory_resident,
+                resource.c.psutil_process_cpu_percent,
+            ).where(resource.c.run_id == "run-a")
+        ).all()
+        apps = dict(
+            conn.execute(
+                select(task.c.task_id, task.c.task_func_name).where(task.c.run_id == "run-a")
+            ).all()
+        )
+        dists = {d["app"]: d for d in qr.distributions(conn, "run-a")}
+    per_try: dict[tuple[int, int], list[tuple[float, float]]] = {}
+    for tid, k, rss, cpu in samples:
+        per_try.setdefault((tid, k), []).append((rss, cpu))
+    for (tid, _), vals in per_try.items():
+        peaks.setdefault(apps[tid], []).append(max(v[0] for v in vals))
+        cpus.setdefault(apps[tid], []).append(sum(v[1] for v in vals) / len(vals))
+    assert set(dists) == set(peaks)
+    for app, d in dists.items():
+        assert d["tries"] == len(peaks[app]) == sum(d["rss_hist"]) == sum(d["cpu_hist"])
+        assert d["rss_min"] == min(peaks[app]) and d["rss_max"] == max(peaks[app])
+        assert d["rss_mean"] == pytest.approx(sum(peaks[app]) / len(peaks[app]))
+        assert d["cpu_mean"] == pytest.approx(sum(cpus[app]) / len(cpus[app]))
+
+
+def test_over_memory_pages(db: Database, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(qr, "PAGE_SIZE", 20)
+    with db.engine.connect() as conn:
+        total, first = qr.over_memory(conn, "run-a", 0, 0)
+        again, second = qr.over_memory(conn, "run-a", 0, 2)
+        past, nothing = qr.over_memory(conn, "run-a", 0, 5)
+    assert total == again == past == 50  # every task that ran (not dep_fail or memo_done)
+    assert len(first) == 20 and len(second) == 10 and nothing == []
+    assert not {r["task_id"] for r in first} & {r["task_id"] for r in second}

@@ -35,52 +35,106 @@ def _with_app(per_try: Any, run_id: str) -> Any:
     return per_try.join(task, and_(task.c.run_id == run_id, task.c.task_id == per_try.c.task_id))
 
 
+class _Stat:
+    """min / mean / max of the values folded in (None values skipped)."""
+
+    def __init__(self) -> None:
+        self.lo: float | None = None
+        self.hi: float | None = None
+        self.total = 0.0
+        self.n = 0
+
+    def add(self, lo: float | None, hi: float | None, total: float | None, n: int) -> None:
+        if n == 0 or lo is None or hi is None:
+            return
+        self.lo = lo if self.lo is None else min(self.lo, lo)
+        self.hi = hi if self.hi is None else max(self.hi, hi)
+        self.total += float(total or 0.0)
+        self.n += n
+
+    @property
+    def mean(self) -> float | None:
+        return self.total / self.n if self.n else None
+
+
 def distributions(conn: Connection, run_id: str) -> list[dict[str, Any]]:
     """Per app: tries sampled, min/mean/max of peak RSS and of mean CPU percent, and histograms.
 
-    Each histogram has HIST_BINS bins from 0 to the run's maximum (``rss_max_all``,
-    ``cpu_max_all`` on every row), counted in SQL.
+    Two statements: the run's largest sample (the histograms' range, 0 to
+    ``rss_max_all`` / ``cpu_max_all``), then one pass over the tries grouped
+    by app and (RSS bin, CPU bin), from which the statistics are folded.
     """
+    rss_col = resource.c.psutil_process_memory_resident
+    cpu_col = resource.c.psutil_process_cpu_percent
+    top = conn.execute(
+        select(func.max(rss_col), func.max(cpu_col)).where(resource.c.run_id == run_id)
+    ).first()
+    if top is None or (top[0] is None and top[1] is None):
+        return []
+    rss_all = float(top[0] or 0.0) or 1.0
+    cpu_all = float(top[1] or 0.0) or 1.0
     pt = _per_try(run_id)
-    joined = _with_app(pt, run_id)
     app = task.c.task_func_name
+    rss_bin = cast(func.coalesce(pt.c.rss, 0) * (HIST_BINS / rss_all), Integer)
+    cpu_bin = cast(func.coalesce(pt.c.cpu, 0) * (HIST_BINS / cpu_all), Integer)
     rows = conn.execute(
         select(
-            app.label("app"),
-            func.count().label("tries"),
-            func.min(pt.c.rss).label("rss_min"),
-            func.avg(pt.c.rss).label("rss_mean"),
-            func.max(pt.c.rss).label("rss_max"),
-            func.min(pt.c.cpu).label("cpu_min"),
-            func.avg(pt.c.cpu).label("cpu_mean"),
-            func.max(pt.c.cpu).label("cpu_max"),
+            app,
+            rss_bin,
+            cpu_bin,
+            func.count(),
+            func.min(pt.c.rss),
+            func.max(pt.c.rss),
+            func.sum(pt.c.rss),
+            func.count(pt.c.rss),
+            func.min(pt.c.cpu),
+            func.max(pt.c.cpu),
+            func.sum(pt.c.cpu),
+            func.count(pt.c.cpu),
         )
-        .select_from(joined)
-        .group_by(app)
-        .order_by(app)
+        .select_from(_with_app(pt, run_id))
+        .group_by(app, rss_bin, cpu_bin)
     ).all()
-    if not rows:
-        return []
-    rss_all = max(float(r.rss_max or 0.0) for r in rows) or 1.0
-    cpu_all = max(float(r.cpu_max or 0.0) for r in rows) or 1.0
-    hists: dict[tuple[str, str], list[int]] = {}
-    for key, col, top in (("rss", pt.c.rss, rss_all), ("cpu", pt.c.cpu, cpu_all)):
-        b = cast(func.coalesce(col, 0) * (HIST_BINS / top), Integer)
-        for a, bin_, n in conn.execute(
-            select(app, b, func.count()).select_from(joined).group_by(app, b)
-        ):
-            h = hists.setdefault((a, key), [0] * HIST_BINS)
-            h[min(max(int(bin_), 0), HIST_BINS - 1)] += int(n)
-    return [
-        {
-            **r._asdict(),
-            "rss_hist": hists.get((r.app, "rss"), [0] * HIST_BINS),
-            "cpu_hist": hists.get((r.app, "cpu"), [0] * HIST_BINS),
-            "rss_max_all": rss_all,
-            "cpu_max_all": cpu_all,
-        }
-        for r in rows
-    ]
+    per_app: dict[str, dict[str, Any]] = {}
+    for a, rb, cb, n, r_lo, r_hi, r_sum, r_n, c_lo, c_hi, c_sum, c_n in rows:
+        d = per_app.setdefault(
+            a,
+            {
+                "tries": 0,
+                "rss": _Stat(),
+                "cpu": _Stat(),
+                "rss_hist": [0] * HIST_BINS,
+                "cpu_hist": [0] * HIST_BINS,
+            },
+        )
+        d["tries"] += int(n)
+        d["rss"].add(r_lo, r_hi, r_sum, int(r_n))
+        d["cpu"].add(c_lo, c_hi, c_sum, int(c_n))
+        if r_n:
+            d["rss_hist"][min(max(int(rb), 0), HIST_BINS - 1)] += int(r_n)
+        if c_n:
+            d["cpu_hist"][min(max(int(cb), 0), HIST_BINS - 1)] += int(c_n)
+    out = []
+    for a in sorted(per_app):
+        d = per_app[a]
+        rss, cpu = d["rss"], d["cpu"]
+        out.append(
+            {
+                "app": a,
+                "tries": d["tries"],
+                "rss_min": rss.lo,
+                "rss_mean": rss.mean,
+                "rss_max": rss.hi,
+                "cpu_min": cpu.lo,
+                "cpu_mean": cpu.mean,
+                "cpu_max": cpu.hi,
+                "rss_hist": d["rss_hist"],
+                "cpu_hist": d["cpu_hist"],
+                "rss_max_all": rss_all,
+                "cpu_max_all": cpu_all,
+            }
+        )
+    return out
 
 
 def over_memory(
@@ -95,17 +149,29 @@ def over_memory(
         .having(peak > threshold_bytes)
         .subquery()
     )
-    total = int(conn.execute(select(func.count()).select_from(per_task)).scalar() or 0)
+    joined = per_task.join(
+        task, and_(task.c.run_id == run_id, task.c.task_id == per_task.c.task_id)
+    )
     rows = conn.execute(
-        select(per_task.c.task_id, per_task.c.rss, task.c.task_func_name, task.c.task_status_name)
-        .select_from(
-            per_task.join(task, and_(task.c.run_id == run_id, task.c.task_id == per_task.c.task_id))
+        select(
+            per_task.c.task_id,
+            per_task.c.rss,
+            task.c.task_func_name,
+            task.c.task_status_name,
+            func.count().over().label("total"),  # one pass: the page and how many in all
         )
+        .select_from(joined)
         .order_by(per_task.c.rss.desc(), per_task.c.task_id)
         .limit(PAGE_SIZE)
         .offset(page * PAGE_SIZE)
     ).all()
-    return total, [r._asdict() for r in rows]
+    if rows:
+        total = int(rows[0].total)
+    elif page == 0:
+        total = 0
+    else:  # a page past the end: count separately
+        total = int(conn.execute(select(func.count()).select_from(joined)).scalar() or 0)
+    return total, [{k: v for k, v in r._asdict().items() if k != "total"} for r in rows]
 
 
 def worker_efficiency(db: Database, conn: Connection, run_id: str) -> list[dict[str, Any]]:

@@ -103,22 +103,30 @@ def state_counts(conn: Connection, run_id: str) -> list[tuple[str, int]]:
 
 def apps_table(db: Database, conn: Connection, run_id: str) -> list[dict[str, Any]]:
     """Per app: tasks, done, failed, in flight, mean and max run time (invoked to returned)."""
-    duration = db.epoch(task.c.task_time_returned) - db.epoch(task.c.task_time_invoked)
-    rows = conn.execute(
+    # Each row's duration is computed once (in a subquery), then aggregated.
+    per_task = (
         select(
             task.c.task_func_name.label("app"),
-            func.count().label("tasks"),
-            func.sum(case((task.c.task_status_name.in_(DONE_STATES), 1), else_=0)).label("done"),
-            func.sum(case((task.c.task_status_name.in_(FAILED_STATES), 1), else_=0)).label(
-                "failed"
-            ),
-            func.avg(duration).label("mean_s"),
-            func.max(duration).label("max_s"),
-            func.sum(task.c.task_fail_count).label("retries"),
+            task.c.task_status_name.label("state"),
+            task.c.task_fail_count.label("fails"),
+            (db.epoch(task.c.task_time_returned) - db.epoch(task.c.task_time_invoked)).label("d"),
         )
         .where(task.c.run_id == run_id)
-        .group_by(task.c.task_func_name)
-        .order_by(task.c.task_func_name)
+        .subquery()
+    )
+    t = per_task.c
+    rows = conn.execute(
+        select(
+            t.app,
+            func.count().label("tasks"),
+            func.sum(case((t.state.in_(DONE_STATES), 1), else_=0)).label("done"),
+            func.sum(case((t.state.in_(FAILED_STATES), 1), else_=0)).label("failed"),
+            func.avg(t.d).label("mean_s"),
+            func.max(t.d).label("max_s"),
+            func.sum(t.fails).label("retries"),
+        )
+        .group_by(t.app)
+        .order_by(t.app)
     ).all()
     return [{**r._asdict(), "in_flight": r.tasks - (r.done or 0) - (r.failed or 0)} for r in rows]
 
@@ -182,11 +190,15 @@ def time_span(db: Database, conn: Connection, run_id: str) -> tuple[float, float
     return start, max(stop, start + 1e-3)
 
 
+_UNSET: Any = object()
+
+
 def tries_per_app(
-    db: Database, conn: Connection, run_id: str, bins: int = 60
+    db: Database, conn: Connection, run_id: str, bins: int = 60, span: Any = _UNSET
 ) -> tuple[tuple[float, float] | None, dict[str, list[int]]]:
     """Tries launched per app in ``bins`` equal time bins over the run: (span, {app: counts})."""
-    span = time_span(db, conn, run_id)
+    if span is _UNSET:
+        span = time_span(db, conn, run_id)
     if span is None:
         return None, {}
     t0, t1 = span
@@ -243,10 +255,11 @@ def gantt_bars(db: Database, conn: Connection, run_id: str) -> list[dict[str, An
 
 
 def busy_by_host(
-    db: Database, conn: Connection, run_id: str, bins: int = 60
+    db: Database, conn: Connection, run_id: str, bins: int = 60, span: Any = _UNSET
 ) -> tuple[tuple[float, float] | None, dict[str, list[float]]]:
     """Worker-seconds of tries started per host and time bin (the task stream of a big run)."""
-    span = time_span(db, conn, run_id)
+    if span is _UNSET:
+        span = time_span(db, conn, run_id)
     if span is None:
         return None, {}
     t0, t1 = span

@@ -77,7 +77,7 @@ def workflows_page(ctx: ViewContext, conn: Connection, params: Params) -> Page:
     return Page("Workflows", [Section("workflows", None, html, live=True)], live=live)
 
 
-def _task_stream(ctx: ViewContext, conn: Connection, wf: dict[str, Any]) -> str:
+def _task_stream(ctx: ViewContext, conn: Connection, wf: dict[str, Any], span: Any) -> str:
     run_id = wf["run_id"]
     if qw.count_tries(conn, run_id) <= qw.GANTT_MAX_BARS:
         bars = qw.gantt_bars(ctx.db, conn, run_id)
@@ -86,7 +86,7 @@ def _task_stream(ctx: ViewContext, conn: Connection, wf: dict[str, Any]) -> str:
         end = wf["time_completed"]
         now = db_now() if end is None else (end - dt.datetime(1970, 1, 1)).total_seconds()
         return svg.gantt(bars, colours, now, lambda tid: ctx.links.task(run_id, tid))
-    span, rows = qw.busy_by_host(ctx.db, conn, run_id)
+    span, rows = qw.busy_by_host(ctx.db, conn, run_id, span=span)
     note = (
         f'<p class="muted">More than {qw.GANTT_MAX_BARS} tries: busy worker-time per host '
         "and time bin (tries counted in the bin they started in).</p>"
@@ -105,7 +105,8 @@ def workflow_page(ctx: ViewContext, conn: Connection, run_id: str, params: Param
     total = sum(n for _, n in counts)
     apps = qw.apps_table(ctx.db, conn, run_id)
     colours = app_colours([a["app"] for a in apps])
-    span, series = qw.tries_per_app(ctx.db, conn, run_id)
+    span = qw.time_span(ctx.db, conn, run_id)
+    span, series = qw.tries_per_app(ctx.db, conn, run_id, span=span)
     r = ctx.renderer
     sections = [
         workflow_tabs(ctx, run_id),
@@ -118,7 +119,7 @@ def workflow_page(ctx: ViewContext, conn: Connection, run_id: str, params: Param
             svg.stacked_columns(span, series, colours),
             live=True,
         ),
-        Section("stream", "Task stream per worker", _task_stream(ctx, conn, wf), live=True),
+        Section("stream", "Task stream per worker", _task_stream(ctx, conn, wf, span), live=True),
     ]
     title = f"Workflow {wf['workflow_name'] or ''} {run_id}".replace("  ", " ")
     return Page(title, sections, nav=[("Workflows", "/")], live=wf["status"] == "running")
