@@ -144,3 +144,45 @@ def test_resource_monitoring_disabled_sends_only_task_info(tmp_path: Path) -> No
         assert [f.result(timeout=60) for f in [square(i) for i in range(3)]] == [0, 1, 4]
     assert len(sink.of(MessageType.TASK_INFO)) == 6
     assert sink.of(MessageType.RESOURCE_INFO) == []
+
+
+@pytest.mark.timeout(90)
+def test_running_arrives_while_the_task_runs_and_a_lost_manager_is_inactive(
+    tmp_path: Path,
+) -> None:
+    import psutil
+
+    sink = RecordingSink(resource_monitoring_enabled=False)
+    htex = HighThroughputExecutor(
+        label="htex",
+        max_workers_per_node=1,
+        heartbeat_period=0.3,
+        heartbeat_threshold=2,
+        provider=LocalProvider(init_blocks=1, max_blocks=1),
+    )
+    with parsl.load(
+        Config(
+            executors=[htex],
+            run_dir=str(tmp_path / "runinfo"),
+            monitoring=sink,
+            strategy="none",
+        )
+    ):
+        fut = nap(30)
+        sink.wait_for(lambda: any(m["task_id"] == 0 for m in sink.of(MessageType.TASK_INFO)))
+        assert not fut.done()  # "running" is live, not held back until the end
+        (running,) = sink.of(MessageType.TASK_INFO)
+        assert running["task_status_name"] == "running"
+
+        manager_id = sink.of(MessageType.NODE_INFO)[0]["uid"]
+        block_pid = int(htex.blocks["0"])
+        for proc in [psutil.Process(block_pid), *psutil.Process(block_pid).children(True)]:
+            proc.kill()
+        with pytest.raises(Exception, match="(?i)lost|died|block"):
+            fut.result(timeout=30)
+        sink.wait_for(
+            lambda: any(
+                n["uid"] == manager_id and n["active"] is False
+                for n in sink.of(MessageType.NODE_INFO)
+            )
+        )
