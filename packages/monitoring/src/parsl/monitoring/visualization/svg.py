@@ -79,7 +79,8 @@ def _x_axis(y: float, t0: float, t1: float, x0: float, x1: float) -> list[str]:
         if v > t1 - t0:
             break
         x = x0 + (x1 - x0) * v / (t1 - t0)
-        out.append(_text(x, y + 14, fmt_seconds(v) if v else "0", "middle"))
+        anchor = "end" if x > x1 - 25 else "middle"  # keep the last label inside the chart
+        out.append(_text(x, y + 14, fmt_seconds(v) if v else "0", anchor))
     return out
 
 
