@@ -33,12 +33,13 @@ def _free_port() -> int:
 class PostgresServer:
     """One running postmaster; ``url(dbname)`` gives SQLAlchemy URLs to it."""
 
-    def __init__(self, base: str, port: int, proc: subprocess.Popen[bytes], user: str) -> None:
+    def __init__(self, base: str, port: int, user: str, as_user: dict[str, Any]) -> None:
         self.base = base
         self.port = port
-        self.proc = proc
         self.user = user
+        self._as_user = as_user
         self._names = itertools.count()
+        self.proc = self._launch()
 
     @property
     def pid(self) -> int:
@@ -69,18 +70,25 @@ class PostgresServer:
         os.mkdir(sock)
         if as_user:
             os.chown(sock, as_user["user"], as_user["group"])
-        port = _free_port()
-        log = open(os.path.join(base, "postgres.log"), "wb")  # noqa: SIM115 - closed with the server
-        proc = subprocess.Popen(
-            [os.path.join(PGBIN, "postgres"), "-D", data, "-p", str(port),
-             "-c", "listen_addresses=127.0.0.1", "-c", f"unix_socket_directories={sock}",
-             "-c", "fsync=off", "-c", "synchronous_commit=off", "-c", "full_page_writes=off"],
-            stdout=log, stderr=subprocess.STDOUT, **as_user,
-        )  # fmt: skip
-        log.close()
-        server = cls(base, port, proc, user)
+        server = cls(base, _free_port(), user, as_user)
         server._wait_ready()
         return server
+
+    def _launch(self) -> subprocess.Popen[bytes]:
+        data, sock = os.path.join(self.base, "data"), os.path.join(self.base, "sock")
+        with open(os.path.join(self.base, "postgres.log"), "ab") as log:
+            return subprocess.Popen(
+                [os.path.join(PGBIN, "postgres"), "-D", data, "-p", str(self.port),
+                 "-c", "listen_addresses=127.0.0.1", "-c", f"unix_socket_directories={sock}",
+                 "-c", "fsync=off", "-c", "synchronous_commit=off", "-c", "full_page_writes=off"],
+                stdout=log, stderr=subprocess.STDOUT, **self._as_user,
+            )  # fmt: skip
+
+    def restart(self) -> None:
+        """Stop the postmaster (cutting every connection) and start it again on the same port."""
+        self._shutdown()
+        self.proc = self._launch()
+        self._wait_ready()
 
     def _wait_ready(self) -> None:
         import psycopg
@@ -123,6 +131,10 @@ class PostgresServer:
 
     def stop(self) -> None:
         """Fast shutdown (SIGINT) by pid, SIGKILL after 30 s; remove the data directory."""
+        self._shutdown()
+        shutil.rmtree(self.base, ignore_errors=True)
+
+    def _shutdown(self) -> None:
         if self.proc.poll() is None:
             self.proc.send_signal(signal.SIGINT)
             try:
@@ -130,4 +142,3 @@ class PostgresServer:
             except subprocess.TimeoutExpired:
                 self.proc.kill()
                 self.proc.wait(30)
-        shutil.rmtree(self.base, ignore_errors=True)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 import socket
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
@@ -14,10 +14,12 @@ from monitoring_pg_server import PostgresServer
 import parsl
 from parsl.app.app import python_app
 from parsl.config import Config
+from parsl.dataflow.states import States
 from parsl.errors import NoDataFlowKernelError
 from parsl.executors import ThreadPoolExecutor
 from parsl.monitoring import MonitoringHub
 from parsl.monitoring.hub import MonitoringDatabaseError, query
+from parsl.monitoring.sink import TaskTransition
 
 
 @python_app
@@ -118,5 +120,35 @@ def test_the_server_going_away_mid_run_never_stops_the_workflow(
         [lost] = monitoring_log.errors()  # reported once, not once per event
         assert "lost" in lost and "carries on" in lost
         assert "127.0.0.1" in lost
+    finally:
+        server.stop()
+
+
+@pytest.mark.timeout(120)
+def test_a_server_restart_mid_run_loses_nothing(
+    tmp_path: Path, monitoring_log: Records, transition: Callable[..., TaskTransition]
+) -> None:
+    server = PostgresServer.start()
+    try:
+        url = server.new_database()
+        hub = MonitoringHub(logging_endpoint=url)
+        hub.start("run-0001", str(tmp_path / "000"))
+        try:
+            for tid in range(50):
+                hub.task_transition(transition(tid, States.pending))
+            assert hub.flush(timeout=20)
+            old_pid = server.pid
+            server.restart()  # the writer's connection is cut
+            assert server.pid != old_pid
+            for tid in range(50, 100):
+                hub.task_transition(transition(tid, States.pending))
+            assert hub.flush(timeout=20)
+        finally:
+            hub.close()
+        assert hub.writer_error is None and hub.dropped_events == 0
+        assert [t["task_id"] for t in query.tasks(url, "run-0001")] == list(range(100))
+        assert monitoring_log.errors() == []
+        warnings = [r.getMessage() for r in monitoring_log.records if r.levelno == logging.WARNING]
+        assert len(warnings) == 1 and "reconnecting" in warnings[0]
     finally:
         server.stop()

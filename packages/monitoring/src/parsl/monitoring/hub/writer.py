@@ -27,7 +27,7 @@ from typing import Any
 
 from sqlalchemy import Connection, Engine, bindparam, update
 from sqlalchemy.engine import URL
-from sqlalchemy.exc import DataError, IntegrityError, SQLAlchemyError
+from sqlalchemy.exc import DataError, DBAPIError, IntegrityError, SQLAlchemyError
 
 from parsl.monitoring.db import tables
 from parsl.monitoring.db.engine import describe
@@ -155,17 +155,28 @@ class DatabaseWriter(threading.Thread):
         self._sqlite_path = url.database if self.dialect == "sqlite" else None
 
     def run(self) -> None:
-        pending: list[QueueItem] = []
+        conn: Connection | None = None
         try:
-            with self.engine.connect() as conn:
-                stop = False
-                while not stop:
-                    pending = self._next_batch()
-                    stop = self._write_batch(conn, pending)
-                    for item in pending:
-                        if isinstance(item, FlushRequest):
-                            item.done.set()
-                    pending = []
+            conn = self.engine.connect()
+            stop = False
+            while not stop:
+                batch = self._next_batch()
+                try:
+                    stop = self._write_batch(conn, batch)
+                except DBAPIError as e:
+                    if _is_refusal(e) or self._sqlite_path is not None:
+                        raise
+                    # The server closed our connection (restart, idle timeout, network
+                    # blip): reconnect once and write the batch again; if the server is
+                    # really gone, this fails too and the loss is reported below.
+                    logger.warning("monitoring database %s: %s; reconnecting", self.where, e.orig)
+                    with contextlib.suppress(Exception):
+                        conn.close()
+                    conn = self.engine.connect()
+                    stop = self._write_batch(conn, batch)
+                for item in batch:
+                    if isinstance(item, FlushRequest):
+                        item.done.set()
         except Exception as e:
             if isinstance(e, SQLAlchemyError):
                 cause = getattr(e, "orig", None) or e
@@ -185,6 +196,8 @@ class DatabaseWriter(threading.Thread):
             )
         finally:
             with contextlib.suppress(Exception):
+                if conn is not None:
+                    conn.close()
                 self.engine.dispose()
 
     def _next_batch(self) -> list[QueueItem]:
