@@ -12,7 +12,9 @@ from parsl.data_provider.downloads import DownloadThenRun, local_path_for
 from parsl.data_provider.files import File
 from parsl.data_provider.ftp import FTPInTaskStaging, FTPSeparateTaskStaging
 from parsl.data_provider.http import HTTPInTaskStaging, HTTPSeparateTaskStaging
+from parsl.data_provider.globus import GlobusStaging
 from parsl.data_provider.rsync import RSyncStaging
+from parsl.data_provider.zip import ZipFileStaging
 from parsl.data_provider.staging import Staging
 from parsl.errors import ConfigurationError
 
@@ -22,6 +24,8 @@ PUBLIC = {
     "FTPSeparateTaskStaging": FTPSeparateTaskStaging,
     "FTPInTaskStaging": FTPInTaskStaging,
     "RSyncStaging": RSyncStaging,
+    "ZipFileStaging": ZipFileStaging,
+    "GlobusStaging": GlobusStaging,
 }
 DOWNLOADERS = [HTTPSeparateTaskStaging, HTTPInTaskStaging, FTPSeparateTaskStaging, FTPInTaskStaging]
 
