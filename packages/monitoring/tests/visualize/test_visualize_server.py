@@ -207,3 +207,18 @@ def test_python_dash_m_help() -> None:
     assert done.returncode == 0
     for option in ("--port", "--listen", "--debug", "db_path", "report RUN_ID"):
         assert option in done.stdout
+
+
+def test_template_error_is_a_500_page_too(
+    server: BackgroundServer, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    app = server.server.get_app()
+    assert app is not None
+
+    def broken(*args: Any, **kwargs: Any) -> str:
+        raise KeyError("template variable")
+
+    monkeypatch.setattr(app.renderer, "page", broken)  # type: ignore[attr-defined]
+    code, _, body = get(server.url + "/workflow/run-a")
+    assert code == 500 and "failed to render this page" in body and "Traceback" not in body
+    assert "template variable" in caplog.text

@@ -103,7 +103,7 @@ class VisualizeApp:
                 f"{method} is not supported; parsl-visualize is read-only.",
             )
         try:
-            page = self.build(path, params)
+            status, ctype, body = self.respond(environ, path, params, want_json)
         except NotFoundError as e:
             return self._error(start_response, "404 Not Found", "Not found", str(e), want_json)
         except BadRequestError as e:
@@ -123,6 +123,13 @@ class VisualizeApp:
                 "parsl-visualize failed to render this page; the server log has the details.",
                 want_json,
             )
+        return self._send(start_response, status, ctype, body)
+
+    def respond(
+        self, environ: dict[str, Any], path: str, params: dict[str, str], want_json: bool
+    ) -> tuple[str, str, bytes]:
+        """(status, content type, body) of a page, or of its live sections as JSON."""
+        page = self.build(path, params)
         if want_json:
             body = json.dumps(
                 {
@@ -131,11 +138,11 @@ class VisualizeApp:
                     "updated": dt.datetime.now().strftime("%H:%M:%S"),
                 }
             ).encode()
-            return self._send(start_response, "200 OK", "application/json", body)
+            return "200 OK", "application/json", body
         query = environ.get("QUERY_STRING", "")
         poll = path + "?" + (query + "&" if query else "") + "format=json"
         html = self.renderer.page(page, self.db.url, poll, self.poll_ms)
-        return self._send(start_response, "200 OK", "text/html; charset=utf-8", html.encode())
+        return "200 OK", "text/html; charset=utf-8", html.encode()
 
     def _send(
         self, start_response: StartResponse, status: str, ctype: str, body: bytes
