@@ -354,3 +354,32 @@ def test_a_second_workflow_appends_and_keeps_the_first_ones_rows(
         assert [r["task_id"] for r in rows] == list(range(20))
         assert {r["task_status_name"] for r in rows} == {final}
         assert history(db, 3, run_id) == ["pending", final]
+
+
+def test_two_workflows_writing_at_once_share_the_database(
+    make_hub: Callable[..., MonitoringHub],
+    db_url: str,
+    run_dir: str,
+    transition: Callable[..., TaskTransition],
+) -> None:
+    hubs = {run_id: make_hub(logging_endpoint=db_url) for run_id in ("run-x", "run-y")}
+    for run_id, hub in hubs.items():
+        hub.start(run_id, run_dir)
+
+    def work(run_id: str) -> None:
+        for tid in range(300):
+            hubs[run_id].task_transition(transition(tid, S.pending, run_id=run_id))
+            hubs[run_id].task_transition(transition(tid, S.exec_done, run_id=run_id))
+
+    threads = [threading.Thread(target=work, args=(r,)) for r in hubs]
+    for th in threads:
+        th.start()
+    for th in threads:
+        th.join()
+    for hub in hubs.values():
+        hub.close()
+        assert hub.writer_error is None
+    db = db_of(hubs["run-x"])
+    for run_id in hubs:
+        rows = query.tasks(db, run_id)  # type: ignore[arg-type]
+        assert len(rows) == 300 and {r["task_status_name"] for r in rows} == {"exec_done"}
