@@ -154,9 +154,14 @@ def load_parsl(tmp_path: Path) -> Iterator[Callable[..., DataFlowKernel]]:
     """Load a DFK with one ThreadPoolExecutor using the given staging providers; clean it up after."""
     loaded: list[DataFlowKernel] = []
 
-    def load(storage_access: Sequence[Staging], working_dir: str | None = None) -> DataFlowKernel:
+    def load(
+        storage_access: Sequence[Staging], working_dir: str | None = None, max_threads: int = 2
+    ) -> DataFlowKernel:
         executor = ThreadPoolExecutor(
-            label=EXECUTOR_LABEL, storage_access=list(storage_access), working_dir=working_dir
+            label=EXECUTOR_LABEL,
+            storage_access=list(storage_access),
+            working_dir=working_dir,
+            max_threads=max_threads,
         )
         config = Config(executors=[executor], run_dir=str(tmp_path / "runinfo"), strategy=None)
         dfk = parsl.load(config)

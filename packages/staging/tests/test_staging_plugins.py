@@ -11,11 +11,11 @@ from parsl import plugins
 from parsl.data_provider.downloads import DownloadThenRun, local_path_for
 from parsl.data_provider.files import File
 from parsl.data_provider.ftp import FTPInTaskStaging, FTPSeparateTaskStaging
-from parsl.data_provider.http import HTTPInTaskStaging, HTTPSeparateTaskStaging
 from parsl.data_provider.globus import GlobusStaging
+from parsl.data_provider.http import HTTPInTaskStaging, HTTPSeparateTaskStaging
 from parsl.data_provider.rsync import RSyncStaging
-from parsl.data_provider.zip import ZipFileStaging
 from parsl.data_provider.staging import Staging
+from parsl.data_provider.zip import ZipFileStaging
 from parsl.errors import ConfigurationError
 
 PUBLIC = {
