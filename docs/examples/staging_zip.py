@@ -24,9 +24,7 @@ def read(inputs=()):
         return f.read().strip()
 
 
-executor = ThreadPoolExecutor(
-    max_threads=8, working_dir="work", storage_access=[ZipFileStaging()]
-)
+executor = ThreadPoolExecutor(max_threads=8, working_dir="work", storage_access=[ZipFileStaging()])
 with parsl.load(Config(executors=[executor])):
     # 20 concurrent tasks each append one member to the same archive.
     futures = [square(n, outputs=[File(f"zip:results.zip/out/{n:02d}.txt")]) for n in range(20)]
