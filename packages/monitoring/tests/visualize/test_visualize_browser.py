@@ -85,7 +85,14 @@ PAGES = [
     (
         "resources",
         "/workflow/run-a/resources?memory_mb=250",
-        ["#dist-table svg", "#memory-table", "#efficiency-table", "#nodes-table", "#blocks svg"],
+        [
+            "#dist-table svg",
+            "#memory-table",
+            "#efficiency-table",
+            "#nodes-table",
+            "#nodes svg.chart rect",
+            "#blocks svg",
+        ],
     ),
     (
         "task-failed",

@@ -119,6 +119,11 @@ def test_worker_efficiency_nodes_blocks(db: Database) -> None:
         assert e["available_s"] == pytest.approx(4 * (60 * 0.05 + 5))
     assert {n["hostname"] for n in nodes} == {"node00", "node01"}
     assert [s for _, s, _ in blocks[("htex", "0")]] == ["PENDING", "RUNNING", "COMPLETED"]
+    with db.engine.connect() as conn:
+        spans = qr.node_spans(db, conn, "run-a")
+    assert [n["hostname"] for n in spans] == ["node00", "node01"]
+    assert all(n["end"] - n["start"] == pytest.approx(60 * 0.05 + 5) for n in spans)
+    assert "nodes over time" in svg.node_timeline(spans)
 
 
 def test_tries_per_app_and_busy_bins(db: Database) -> None:
@@ -189,6 +194,7 @@ def test_svg_empty_inputs_say_so() -> None:
     assert "no samples" in svg.histogram([0, 0], "#000", 1.0, str)
     assert "No samples" in svg.line_chart({}, {}, str, "CPU")
     assert "No blocks" in svg.block_timeline({}, None)
+    assert "No nodes" in svg.node_timeline([])
     assert "No tasks" in dag.render([], lambda t: "", lambda t: None)
 
 

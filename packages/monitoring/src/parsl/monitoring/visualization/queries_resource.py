@@ -240,6 +240,25 @@ def nodes(conn: Connection, run_id: str) -> list[dict[str, Any]]:
     return [r._asdict() for r in rows]
 
 
+def node_spans(db: Database, conn: Connection, run_id: str) -> list[dict[str, Any]]:
+    """Per manager (node): host, block, workers, first seen and last heartbeat (epoch s)."""
+    rows = conn.execute(
+        select(
+            node.c.hostname,
+            node.c.uid,
+            func.max(node.c.block_id).label("block_id"),
+            func.max(node.c.worker_count).label("workers"),
+            db.epoch(func.min(node.c.timestamp)).label("start"),
+            db.epoch(func.max(node.c.last_heartbeat)).label("end"),
+        )
+        .where(node.c.run_id == run_id)
+        .group_by(node.c.hostname, node.c.uid)
+        .order_by(func.min(node.c.timestamp), node.c.hostname)
+        .limit(MAX_NODES)
+    ).all()
+    return [r._asdict() for r in rows]
+
+
 def block_history(db: Database, conn: Connection, run_id: str) -> dict[tuple[str, str], list[Any]]:
     """Per (executor, block id): its status changes [(epoch s, status, job id)] in time order."""
     rows = conn.execute(

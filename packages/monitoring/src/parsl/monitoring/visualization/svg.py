@@ -346,3 +346,24 @@ def block_timeline(
     y = 4 + len(history) * row_h
     body += _x_axis(y, t0, t1, x0, W - RIGHT)
     return _svg(int(y + 22), body, "blocks over time") + legend(list(colours.items()))
+
+
+def node_timeline(spans: Sequence[dict[str, object]]) -> str:
+    """A row per node (worker pool): from when it registered to its last heartbeat."""
+    if not spans:
+        return empty("No nodes recorded.")
+    t0 = min(float(n["start"]) for n in spans)  # type: ignore[arg-type]
+    t1 = max([float(n["end"]) for n in spans] + [t0 + 1e-3])  # type: ignore[arg-type]
+    x0, row_h = 180.0, 16.0
+    body = []
+    for i, n in enumerate(spans):
+        y = 4 + i * row_h
+        start, end = float(n["start"]), float(n["end"])  # type: ignore[arg-type]
+        body.append(_text(4, y + 12, f"{n['hostname']} ({n['workers']} workers)"[:30]))
+        x = x0 + (W - RIGHT - x0) * (start - t0) / (t1 - t0)
+        w = (W - RIGHT - x0) * (end - start) / (t1 - t0)
+        title = f"{n['hostname']} manager {n['uid']} block {n['block_id']}: {n['workers']} workers"
+        body.append(_rect(x, y, w, row_h - 3, "#00897b", title))
+    y = 4 + len(spans) * row_h
+    body += _x_axis(y, t0, t1, x0, W - RIGHT)
+    return _svg(int(y + 22), body, "nodes over time")

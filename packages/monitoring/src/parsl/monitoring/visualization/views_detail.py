@@ -168,7 +168,13 @@ def resource_sections(
             r.macro("efficiency_table", qr.worker_efficiency(ctx.db, conn, run_id)),
             live=True,
         ),
-        Section("nodes", "Nodes", r.macro("nodes_table", qr.nodes(conn, run_id)), live=True),
+        Section(
+            "nodes",
+            "Nodes over time",
+            svg.node_timeline(qr.node_spans(ctx.db, conn, run_id))
+            + r.macro("nodes_table", qr.nodes(conn, run_id)),
+            live=True,
+        ),
         Section(
             "blocks",
             "Blocks over time",
