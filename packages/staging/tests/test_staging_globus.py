@@ -174,6 +174,7 @@ def test_stage_in_transfers_before_the_app_runs(
     assert item["source_path"] == "/data/in.txt"
     assert item["destination_path"] == str(tmp_path / "work" / "in.txt")
     assert body["submission_id"] and body["sync_level"] == 3
+    assert body["label"] == "parsl stage-in in_txt"  # Globus refuses '.' in labels
 
 
 def test_stage_out_transfers_after_the_app(

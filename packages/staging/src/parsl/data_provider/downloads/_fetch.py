@@ -45,9 +45,11 @@ class TLSSettings:
 
     def context(self) -> ssl.SSLContext:
         """The SSL context for one download."""
+        context = ssl.create_default_context(cafile=self.ca_file)
         if not self.verify:
-            return ssl._create_unverified_context()
-        return ssl.create_default_context(cafile=self.ca_file)
+            context.check_hostname = False
+            context.verify_mode = ssl.CERT_NONE
+        return context
 
 
 DEFAULT_TLS = TLSSettings()

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import datetime
 import logging
+import re
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
@@ -45,6 +46,11 @@ class TransferRequest:
             f"{self.source_endpoint}:{self.source_path} -> "
             f"{self.destination_endpoint}:{self.destination_path}"
         )
+
+
+def task_label(text: str) -> str:
+    """``text`` as a Globus task label: letters, digits, space, '-', '_' and ',' only, <= 128."""
+    return re.sub(r"[^A-Za-z0-9 _,-]", "_", text)[:128]
 
 
 def error_events(client: globus_sdk.TransferClient, task_id: str) -> str:
@@ -125,7 +131,7 @@ def _run(
     data = g.TransferData(
         request.source_endpoint,
         request.destination_endpoint,
-        label=request.label,
+        label=task_label(request.label),
         submission_id=client.get_submission_id()["value"],
         sync_level="checksum",
         verify_checksum=True,
