@@ -313,11 +313,10 @@ def block_timeline(
         "TIMEOUT": "#8e24aa",
     }
     t0 = min(h[0][0] for h in history.values())
-    t1 = max(h[-1][0] for h in history.values())
-    if open_until is not None:
-        t1 = max(t1, open_until)
-    t1 = max(t1, t0 + 1e-3)
-    stub = (t1 - t0) / 100
+    last = max(h[-1][0] for h in history.values())
+    stub = max(last - t0, 1e-3) / 40  # room to show each block's last state
+    t1 = max(last, open_until) if open_until is not None else last
+    t1 = max(t1, last + stub)
     x0, row_h = 180.0, 16.0
     body = []
     for i, ((label, bid), changes) in enumerate(sorted(history.items())):
