@@ -116,10 +116,13 @@ def test_live_child_process_is_counted(sink: RecordingSink) -> None:
         finally:
             child.kill()
 
+    import psutil
+
+    before = len(psutil.Process().children(recursive=True))  # this test process's own
     _call(_settings(sink, True, interval=0.2), run_child)
     rows = sink.of(MessageType.RESOURCE_INFO)
-    assert max(r["psutil_process_children_count"] for r in rows) == 1  # type: ignore[type-var]
-    assert rows[-1]["psutil_process_children_count"] == 0  # the child has exited by the end
+    assert max(r["psutil_process_children_count"] for r in rows) == before + 1  # type: ignore[operator]
+    assert rows[-1]["psutil_process_children_count"] <= before  # type: ignore[operator]  # exited
 
 
 def test_reaped_child_cpu_time_counts(sink: RecordingSink) -> None:
