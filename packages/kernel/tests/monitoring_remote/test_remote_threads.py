@@ -12,7 +12,7 @@ import parsl
 from parsl import bash_app, python_app
 from parsl.config import Config
 from parsl.executors import ThreadPoolExecutor
-from parsl.monitoring.radios import ThreadPoolRadio
+from parsl.monitoring.radios import FilesystemRadio, HTEXRadio, ThreadPoolRadio, UDPRadio
 from parsl.monitoring.types import MessageType
 
 
@@ -104,6 +104,20 @@ def test_old_misspelled_argument_still_works(tmp_path: Path) -> None:
 def test_bad_radio_is_a_clear_error() -> None:
     with pytest.raises(parsl.errors.ConfigurationError, match="remote_monitoring_radio"):
         ThreadPoolExecutor(remote_monitoring_radio="udp")  # type: ignore[arg-type]
+    with pytest.raises(parsl.errors.ConfigurationError, match="works without htex"):
+        ThreadPoolExecutor(remote_monitoring_radio=HTEXRadio())
+
+
+def test_udp_and_filesystem_radios_work_for_threads(tmp_path: Path) -> None:
+    for radio in (UDPRadio(), FilesystemRadio(poll_interval=0.05)):
+        sink = RecordingSink(resource_monitoring_enabled=False)
+        _load(sink, tmp_path, remote_monitoring_radio=radio)
+        try:
+            assert add(1, 2).result(timeout=10) == 3
+        finally:
+            parsl.clear()  # the executor's shutdown stops the receiver after its last delivery
+        states = [m["task_status_name"] for m in sink.of(MessageType.TASK_INFO)]
+        assert states == ["running", "running_ended"], radio
 
 
 def test_periodic_samples_of_a_long_task(tmp_path: Path) -> None:

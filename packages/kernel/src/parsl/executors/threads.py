@@ -23,6 +23,7 @@ from parsl.errors import bad_value
 from parsl.executors.base import ParslExecutor
 from parsl.executors.errors import BadStateException
 from parsl.monitoring.radios.base import RadioConfig
+from parsl.monitoring.radios.htex import HTEXRadio
 from parsl.monitoring.radios.threadpool import ThreadPoolRadio
 
 logger = logging.getLogger(__name__)
@@ -90,6 +91,13 @@ class ThreadPoolExecutor(ParslExecutor):
                 "ThreadPoolExecutor.remote_monitoring_radio",
                 remote_monitoring_radio,
                 "a RadioConfig from parsl.monitoring.radios (default ThreadPoolRadio())",
+            )
+        if isinstance(remote_monitoring_radio, HTEXRadio):
+            raise bad_value(
+                "ThreadPoolExecutor.remote_monitoring_radio",
+                remote_monitoring_radio,
+                "a radio that works without htex's workers: ThreadPoolRadio() (the default), "
+                "UDPRadio() or FilesystemRadio()",
             )
         self.remote_monitoring_radio = remote_monitoring_radio
         self.shutdown_timeout = float(shutdown_timeout)

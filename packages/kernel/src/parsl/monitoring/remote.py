@@ -111,7 +111,7 @@ def _settings_for(executor: ParslExecutor, sink: MonitoringSink) -> RemoteMonito
 # ------------------------------------------------------------------ the worker side
 
 _HOSTNAME = socket.gethostname()
-_senders: dict[Any, MonitoringRadioSender] = {}
+_senders: dict[Any, MonitoringRadioSender | None] = {}
 _senders_lock = threading.Lock()
 
 
@@ -125,18 +125,21 @@ def _radio_key(radio: RadioConfig) -> Any:
 
 
 def _sender(radio: RadioConfig) -> MonitoringRadioSender | None:
-    """This process's sender for ``radio`` (one per radio, reused); None if it cannot be made."""
+    """This process's sender for ``radio`` (one per radio, reused); None if it cannot be made.
+
+    A radio that cannot make a sender is logged once per process, not once per task.
+    """
     key = _radio_key(radio)
     with _senders_lock:
-        sender = _senders.get(key) if key is not None else None
-        if sender is None:
-            try:
-                sender = radio.create_sender()
-            except Exception:
-                logger.exception("monitoring: cannot create a sender for %r", radio)
-                return None
-            if key is not None:
-                _senders[key] = sender
+        if key is not None and key in _senders:
+            return _senders[key]
+        try:
+            sender: MonitoringRadioSender | None = radio.create_sender()
+        except Exception:
+            logger.exception("monitoring: cannot create a sender for %r; not reporting", radio)
+            sender = None
+        if key is not None:
+            _senders[key] = sender
         return sender
 
 
