@@ -253,18 +253,23 @@ def test_filesystem_errors(tmp_path: Path, sink: RecordingSink) -> None:
 
 
 def test_htex_radio_uses_the_installed_channel() -> None:
-    frames: list[bytes] = []
+    frames: list[tuple[bytes, bool]] = []
     radio = HTEXRadio()
     with pytest.raises(ParslError, match="only works inside a HighThroughputExecutor worker"):
         radio.create_sender()
-    htex_radio.install_channel(frames.append)
+    htex_radio.install_channel(lambda batch, final: frames.append((batch, final)))
     try:
         sender = radio.create_sender()
         sender.send(_task_info(1))
         sender.send_many([_task_info(2), _task_info(3)])
+        sender.send_many([_task_info(4)], final=True)
     finally:
         htex_radio.install_channel(None)
-    assert [len(decode_batch(f)) for f in frames] == [1, 2]
+    assert [(len(decode_batch(f)), final) for f, final in frames] == [
+        (1, False),
+        (2, False),
+        (1, True),
+    ]
     radio.create_receiver(run_dir=".", resource_msgs=RecordingSink()).shutdown()
 
 

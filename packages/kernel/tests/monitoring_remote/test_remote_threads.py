@@ -125,10 +125,14 @@ def test_periodic_samples_of_a_long_task(tmp_path: Path) -> None:
 
     @python_app
     def spin(seconds: float) -> int:
+        # Half busy, half asleep: enough CPU to show, and the GIL free for the sampler.
         end = time.monotonic() + seconds
         n = 0
         while time.monotonic() < end:
-            n += 1
+            burst = time.monotonic() + 0.02
+            while time.monotonic() < burst:
+                n += 1
+            time.sleep(0.02)
         return n
 
     _load(sink, tmp_path)

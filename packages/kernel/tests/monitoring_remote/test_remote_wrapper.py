@@ -203,3 +203,45 @@ def test_settings_follow_the_sink() -> None:
 class _Task:
     id = 4
     try_id = 1
+
+
+def test_running_is_sent_while_a_monitored_task_runs(sink: RecordingSink) -> None:
+    """With resource monitoring on, the sampler's thread sends "running" soon after the start."""
+
+    def task() -> str:
+        sink.wait_for(lambda: len(sink.of(MessageType.TASK_INFO)) == 1, timeout=5)
+        return "seen while running"
+
+    assert _call(_settings(sink, True, interval=30), task) == "seen while running"
+    states = [m["task_status_name"] for m in sink.of(MessageType.TASK_INFO)]
+    assert states == ["running", "running_ended"]
+
+
+def test_short_monitored_task_sends_one_batch(sink: RecordingSink) -> None:
+    """A task over before the sampler's tick: running, its sample and running_ended go together."""
+    batches: list[tuple[int, bool]] = []
+
+    class Counting(ThreadPoolRadio):
+        def create_sender(self) -> MonitoringRadioSender:
+            inner = super().create_sender()
+
+            class Sender(MonitoringRadioSender):
+                def send(self, message: Any) -> None:
+                    batches.append((1, False))
+                    inner.send(message)
+
+                def send_many(self, messages: Any, *, final: bool = False) -> None:
+                    messages = list(messages)
+                    batches.append((len(messages), final))
+                    for m in messages:
+                        inner.send(m)
+
+            return Sender()
+
+    radio = Counting()
+    radio.create_receiver(run_dir=".", resource_msgs=sink)
+    settings = RemoteMonitoring("run-2", "ex", radio, True, 30)
+    _call(settings, lambda: None)
+    assert batches == [(3, True)]
+    kinds = [k for k, _ in sink.messages]
+    assert kinds == [MessageType.TASK_INFO, MessageType.RESOURCE_INFO, MessageType.TASK_INFO]

@@ -8,9 +8,13 @@ as two small keyword arguments. On the worker, :func:`run_monitored`
 * sends ``TASK_INFO`` ``running`` (with hostname and, under htex, block id);
 * with resource monitoring on, registers the task with this process's
   :mod:`~parsl.monitoring.resource_sampler` (a sample every
-  ``resource_monitoring_interval`` seconds, and a final one at the end);
-  with it off, psutil is never imported and no thread starts;
-* runs the task, and sends the final sample and ``running_ended``.
+  ``resource_monitoring_interval`` seconds, and a final one at the end),
+  whose thread also sends ``running`` :data:`~parsl.monitoring.resource_sampler.RUNNING_DELAY_S`
+  after the start, unless the task has ended by then (then it goes with the
+  last messages: fewer messages for short tasks); with it off, psutil is
+  never imported, no thread starts and ``running`` is sent at once;
+* runs the task, and sends the final sample and ``running_ended``
+  (``send_many(..., final=True)``).
 
 The task's result or exception is returned or raised unchanged; a radio that
 fails is logged, never turned into a task failure.
@@ -143,11 +147,17 @@ def _sender(radio: RadioConfig) -> MonitoringRadioSender | None:
         return sender
 
 
-def _send(sender: MonitoringRadioSender | None, messages: list[TaggedMonitoringMessage]) -> None:
+def _send(
+    sender: MonitoringRadioSender | None,
+    messages: list[TaggedMonitoringMessage],
+    final: bool = False,
+) -> None:
     if sender is None:
         return
     try:
-        if len(messages) == 1:
+        if final:
+            sender.send_many(messages, final=True)
+        elif len(messages) == 1:
             sender.send(messages[0])
         else:
             sender.send_many(messages)
@@ -167,36 +177,39 @@ def run_monitored(
     block_id = os.environ.get(BLOCK_ID_ENV)
     if block_id:
         info["block_id"] = block_id
-    _send(
-        sender,
-        [(MessageType.TASK_INFO, dict(info, task_status_name="running", timestamp=time.time()))],
-    )
+    running = (MessageType.TASK_INFO, dict(info, task_status_name="running", timestamp=time.time()))
     sampler = None
+    key = (settings.run_id, task_id, try_id)
     if settings.resource_monitoring_enabled and sender is not None:
         try:
             from parsl.monitoring.resource_sampler import process_sampler
 
             sampler = process_sampler()
+            # The sampler's thread sends "running" a moment later unless the task has
+            # ended by then; a short task's messages then all travel in one batch.
             sampler.register(
-                (settings.run_id, task_id, try_id),
+                key,
                 dict(base, resource_monitoring_interval=settings.resource_monitoring_interval),
                 sender,
                 settings.resource_monitoring_interval,
+                running,
             )
         except Exception:
             logger.exception("monitoring: cannot start resource monitoring")
             sampler = None
+    if sampler is None:
+        _send(sender, [running])
     try:
         return func(*args, **kwargs)
     finally:
         final: list[TaggedMonitoringMessage] = []
         if sampler is not None:
             try:
-                body = sampler.finish((settings.run_id, task_id, try_id))
-                if body is not None:
-                    final.append((MessageType.RESOURCE_INFO, body))
+                unsent, body = sampler.finish(key)
+                final += unsent
+                final.append((MessageType.RESOURCE_INFO, body))
             except Exception:
                 logger.exception("monitoring: the final resource sample failed")
         ended = dict(info, task_status_name="running_ended", timestamp=time.time())
         final.append((MessageType.TASK_INFO, ended))
-        _send(sender, final)
+        _send(sender, final, final=True)

@@ -34,11 +34,14 @@ from typing import Any
 import psutil
 
 from parsl.monitoring.radios.base import MonitoringRadioSender
-from parsl.monitoring.types import MessageType
+from parsl.monitoring.types import MessageType, TaggedMonitoringMessage
 
 logger = logging.getLogger(__name__)
 
 _HOSTNAME = socket.gethostname()
+
+RUNNING_DELAY_S = 0.05
+"""At most how long after its start a task's "running" message waits for the sampler's tick."""
 
 
 @dataclass
@@ -51,6 +54,8 @@ class _Watched:
     reaped_system: float
     cpu_seen: float
     wall_seen: float
+    running: TaggedMonitoringMessage | None = None
+    """The task's "running" message, until the thread sends it."""
     children: list[psutil.Process] = field(default_factory=list)
 
 
@@ -116,19 +121,24 @@ class ResourceSampler:
         base: dict[str, Any],
         sender: MonitoringRadioSender,
         interval: float,
+        running: TaggedMonitoringMessage | None = None,
     ) -> None:
-        """Start watching a task; ``base`` holds the keys every message of it carries."""
+        """Start watching a task; ``base`` holds the keys every message of it carries.
+
+        ``running``, if given, is sent by the thread at its first tick (within
+        ``RUNNING_DELAY_S``) unless :meth:`finish` comes first and returns it.
+        """
         user, system = _reaped_times()
         now = time.monotonic()
         watched = _Watched(
-            base, sender, interval, now + interval, user, system, _own_cpu_time(), now
+            base, sender, interval, now + interval, user, system, _own_cpu_time(), now, running
         )
         with self._lock:
             self._tasks[key] = watched
             # Idle, the thread wakes once per interval: a task registered then is never
             # sampled late, and a run of short tasks never wakes it (a wake per task costs
             # more than the tasks' samples).
-            self._idle_wait = min(self._idle_wait, interval)
+            self._idle_wait = min(self._idle_wait, interval, RUNNING_DELAY_S)
             if self._thread is None or not self._thread.is_alive():
                 self._thread = threading.Thread(
                     target=self._run, name="parsl-resource-sampler", daemon=True
@@ -137,24 +147,33 @@ class ResourceSampler:
             elif watched.next_due < self._wake_at:
                 self._wake.notify()  # only when it sleeps past this task's first sample
 
-    def finish(self, key: tuple[str, int, int]) -> dict[str, Any] | None:
-        """Stop watching a task; return its final RESOURCE_INFO body (None if not watched)."""
+    def finish(
+        self, key: tuple[str, int, int]
+    ) -> tuple[list[TaggedMonitoringMessage], dict[str, Any]]:
+        """Stop watching a task: its "running" message if still unsent, and its final sample."""
         with self._lock:
-            watched = self._tasks.pop(key, None)
-        if watched is None:
-            return None
-        return self.sample(watched, scan_children=False)
+            watched = self._tasks.pop(key)
+            running, watched.running = watched.running, None
+        return ([running] if running is not None else []), self.sample(watched, scan_children=False)
 
     def _run(self) -> None:
         while True:
             with self._lock:
                 now = time.monotonic()
+                for w in self._tasks.values():
+                    if w.running is not None:  # sent under the lock: never after the task's last
+                        running, w.running = w.running, None
+                        try:
+                            w.sender.send(running)
+                        except Exception:
+                            logger.exception("resource monitoring: could not send 'running'")
                 due = [w for w in self._tasks.values() if w.next_due <= now]
                 for w in due:
                     w.next_due = now + w.interval
                 if not due:
-                    idle = now + self._idle_wait
-                    self._wake_at = min((w.next_due for w in self._tasks.values()), default=idle)
+                    self._wake_at = min(
+                        [w.next_due for w in self._tasks.values()] + [now + self._idle_wait]
+                    )
                     self._wake.wait(max(0.01, self._wake_at - now))
                     self._wake_at = float("inf")
                     continue

@@ -80,37 +80,34 @@ def _restore_environment(saved: dict[str, str | None]) -> None:
 class _ResultPipe:
     """The worker's result pipe, shared by the task's thread and the resource sampler's.
 
-    Monitoring frames a task's own thread sends after its first one (the
-    final resource sample and ``running_ended``) wait and go out in the same
-    write as the task's RESULT: one wakeup of the manager instead of two. The
-    first (``running``) and every frame from another thread go out at once.
+    A task's last monitoring messages (sent with ``final=True``: its final
+    resource sample, ``running_ended``) wait and go out in the same write as
+    its RESULT: one wakeup of the manager instead of two. Every other
+    monitoring frame goes out at once.
     """
 
     def __init__(self, fd: int) -> None:
         self.fd = fd
         self._lock = threading.Lock()
         self._held: list[bytes] = []
-        self._sent_this_task = 0
         self._task_thread = threading.current_thread()
 
     def write(self, frame: bytes) -> None:
         with self._lock:
             write_frame(self.fd, frame)
 
-    def monitoring(self, batch: bytes) -> None:
+    def monitoring(self, batch: bytes, final: bool) -> None:
         frame = Monitoring(payload=batch).encode()
         with self._lock:
-            if threading.current_thread() is self._task_thread and self._sent_this_task:
+            if final and threading.current_thread() is self._task_thread:
                 self._held.append(frame)
-                return
-            if threading.current_thread() is self._task_thread:
-                self._sent_this_task += 1
-            write_frame(self.fd, frame)
+            else:
+                write_frame(self.fd, frame)
 
     def result(self, frame: bytes) -> None:
-        """Write the held monitoring frames and the RESULT together; start the next task afresh."""
+        """Write the held monitoring frames and the RESULT together."""
         with self._lock:
-            held, self._held, self._sent_this_task = self._held, [], 0
+            held, self._held = self._held, []
             write_frames(self.fd, [*held, frame])
 
 

@@ -36,8 +36,15 @@ class MonitoringRadioSender(ABC):
     def send(self, message: TaggedMonitoringMessage) -> None:
         """Send one message; may raise if the channel is broken (callers catch and log)."""
 
-    def send_many(self, messages: Iterable[TaggedMonitoringMessage]) -> None:
-        """Send several messages; radios that can batch them override this."""
+    def send_many(
+        self, messages: Iterable[TaggedMonitoringMessage], *, final: bool = False
+    ) -> None:
+        """Send several messages; radios that can batch them override this.
+
+        ``final``: these are the task's last messages (its final resource
+        sample, ``running_ended``); a radio may hold them briefly to travel
+        with the task's result, as htex's does.
+        """
         for message in messages:
             self.send(message)
 

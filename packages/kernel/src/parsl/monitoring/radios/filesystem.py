@@ -47,7 +47,9 @@ class FilesystemRadioSender(MonitoringRadioSender):
     def send(self, message: TaggedMonitoringMessage) -> None:
         self.send_many([message])
 
-    def send_many(self, messages: Iterable[TaggedMonitoringMessage]) -> None:
+    def send_many(
+        self, messages: Iterable[TaggedMonitoringMessage], *, final: bool = False
+    ) -> None:
         data = encode_batch(messages)
         # Names sort in writing order (per host), so the receiver delivers in that order.
         name = f"{time.time_ns():020d}.{self._prefix}{next(self._seq):08d}"

@@ -2,7 +2,8 @@
 
 On a worker, the executor installs a channel with :func:`install_channel`:
 a function that takes one encoded batch (:mod:`parsl.monitoring.radios.wire`)
-and sends it to its manager, which forwards it through the interchange to
+and whether it holds the task's last messages (htex sends those with the
+task's result), and sends it to its manager, which forwards it through the interchange to
 the executor; the executor's client hands the messages to the sink. So no
 port is opened, and messages cross the network encrypted when htex's
 traffic is. The kernel knows nothing of htex: it only keeps the channel.
@@ -25,7 +26,8 @@ from parsl.monitoring.types import TaggedMonitoringMessage
 
 __all__ = ["HTEXRadio", "HTEXRadioSender", "install_channel"]
 
-Channel = Callable[[bytes], None]
+Channel = Callable[[bytes, bool], None]
+"""Takes one encoded batch, and whether it holds a task's last messages (see ``send_many``)."""
 _channel: Channel | None = None
 
 
@@ -42,10 +44,12 @@ class HTEXRadioSender(MonitoringRadioSender):
         self._channel = channel
 
     def send(self, message: TaggedMonitoringMessage) -> None:
-        self._channel(encode_batch([message]))
+        self._channel(encode_batch([message]), False)
 
-    def send_many(self, messages: Iterable[TaggedMonitoringMessage]) -> None:
-        self._channel(encode_batch(messages))
+    def send_many(
+        self, messages: Iterable[TaggedMonitoringMessage], *, final: bool = False
+    ) -> None:
+        self._channel(encode_batch(messages), final)
 
 
 class HTEXRadio(RadioConfig):

@@ -53,7 +53,9 @@ class UDPRadioSender(MonitoringRadioSender):
     def send(self, message: TaggedMonitoringMessage) -> None:
         self.send_many([message])
 
-    def send_many(self, messages: Iterable[TaggedMonitoringMessage]) -> None:
+    def send_many(
+        self, messages: Iterable[TaggedMonitoringMessage], *, final: bool = False
+    ) -> None:
         payload = encode_batch(messages)
         datagram = hmac.new(self._key, payload, self._digest).digest() + payload
         if len(datagram) > MAX_DATAGRAM:
