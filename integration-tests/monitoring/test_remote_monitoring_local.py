@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from conftest import rows
+from monitoring_db import rows
 
 import parsl
 from parsl import bash_app, python_app

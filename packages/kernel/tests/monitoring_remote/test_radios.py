@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from conftest import RecordingSink
+from recording_sink import RecordingSink
 
 from parsl.errors import ConfigurationError, ParslError
 from parsl.monitoring.radios import (

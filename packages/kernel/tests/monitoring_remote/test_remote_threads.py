@@ -6,7 +6,7 @@ import time
 from pathlib import Path
 
 import pytest
-from conftest import RecordingSink
+from recording_sink import RecordingSink
 
 import parsl
 from parsl import bash_app, python_app

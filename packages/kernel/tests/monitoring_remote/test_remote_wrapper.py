@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from conftest import RecordingSink
+from recording_sink import RecordingSink
 
 from parsl.monitoring import remote
 from parsl.monitoring.radios import ThreadPoolRadio
