@@ -65,16 +65,22 @@ def test_wire_rejects_garbage(data: bytes, match: str) -> None:
 def test_encode_rejects_bad_messages() -> None:
     with pytest.raises(RadioMessageError, match="not a"):
         encode_batch([("TASK_INFO", {})])  # type: ignore[list-item]
+    with pytest.raises(RadioMessageError, match="must be a dict"):
+        encode_batch([(MessageType.TASK_INFO, [])])  # type: ignore[list-item]
     with pytest.raises(RadioMessageError, match="lacks"):
         encode_batch([(MessageType.BLOCK_INFO, {"run_id": "r"})])
-    with pytest.raises(RadioMessageError, match="non-string key"):
-        encode_batch([(MessageType.WORKFLOW_INFO, {"run_id": "r", 1: 2})])  # type: ignore[dict-item]
+    with pytest.raises(RadioMessageError, match="keys must be"):
+        encode_batch([(MessageType.WORKFLOW_INFO, {"run_id": "r", (1,): 2})])  # type: ignore[dict-item]
     with pytest.raises(RadioMessageError, match="not JSON compliant"):
         encode_batch([(MessageType.WORKFLOW_INFO, {"run_id": "r", "t": float("inf")})])
-    with pytest.raises(RadioMessageError, match="must be a string"):
+    with pytest.raises(RadioMessageError, match="not JSON serializable"):
         encode_batch([(MessageType.WORKFLOW_INFO, {"run_id": "r", "t": object()})])
-    with pytest.raises(RadioMessageError, match="must be a string"):
-        encode_batch([(MessageType.WORKFLOW_INFO, {"run_id": "r", "t": [1]})])
+
+
+def test_nested_values_are_refused_by_the_receiver() -> None:
+    data = encode_batch([(MessageType.WORKFLOW_INFO, {"run_id": "r", "t": [1]})])
+    with pytest.raises(RadioMessageError, match="must be a string, number"):
+        decode_batch(data)
 
 
 # ---------------------------------------------------------------- UDP
