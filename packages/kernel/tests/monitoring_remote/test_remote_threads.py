@@ -147,3 +147,48 @@ def test_periodic_samples_of_a_long_task(tmp_path: Path) -> None:
     assert times == sorted(times)
     assert rows[-1]["psutil_process_time_user"] >= rows[0]["psutil_process_time_user"]  # type: ignore[operator]
     assert all(r["resource_monitoring_interval"] == 0.1 for r in rows)
+
+
+@python_app
+def slow(seconds: float, walltime: float | None = None) -> str:
+    time.sleep(seconds)
+    return "done"
+
+
+def test_walltime_apps_keep_their_walltime(tmp_path: Path) -> None:
+    from parsl.app.errors import AppTimeout
+
+    sink = RecordingSink(resource_monitoring_enabled=False)
+    _load(sink, tmp_path)
+    try:
+        assert slow(0.01, walltime=5).result(timeout=10) == "done"
+        with pytest.raises(AppTimeout):
+            slow(3, walltime=0.2).result(timeout=10)
+    finally:
+        parsl.clear()
+    ended = [m for m in sink.of(MessageType.TASK_INFO) if m["task_status_name"] == "running_ended"]
+    assert sorted(m["task_id"] for m in ended) == [0, 1]
+
+
+def test_a_partial_is_flattened_for_the_function_cache() -> None:
+    import functools
+
+    from parsl.monitoring import remote
+
+    sink = RecordingSink()
+    ex = ThreadPoolExecutor()
+    ex.run_id = "r"
+    remote.attach_executor(ex, sink)
+
+    class Task:
+        id, try_id = 1, 0
+
+    keys = set()
+    for _ in range(3):
+        func = functools.partial(max, 2.5)  # a fresh partial per task, as walltime= makes
+        wrapped, _ = remote.monitor_wrapper(func, {}, ex, sink, Task())
+        assert isinstance(wrapped, functools.partial) and wrapped.func is remote.run_monitored
+        # What a function cache keyed on a partial's contents (htex's) sees: the same each time.
+        keys.add((wrapped.func, wrapped.args, tuple(sorted(wrapped.keywords.items()))))
+        assert wrapped(1.0, _parsl_monitoring_task_id=1) == 2.5
+    assert len(keys) == 1

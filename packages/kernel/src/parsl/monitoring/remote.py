@@ -89,7 +89,12 @@ def monitor_wrapper(
     settings = _settings_for(executor, sink)
     if settings is None:
         return func, kwargs
-    wrapped = functools.partial(run_monitored, func, settings)
+    if type(func) is functools.partial:
+        # Flattened (not a partial inside a partial), so that htex's function cache
+        # still recognises the same call (e.g. an app with walltime=) task after task.
+        wrapped = functools.partial(run_monitored, func.func, settings, *func.args, **func.keywords)
+    else:
+        wrapped = functools.partial(run_monitored, func, settings)
     return wrapped, {**kwargs, TASK_ID_KWARG: task.id, TRY_ID_KWARG: task.try_id}
 
 
