@@ -56,6 +56,8 @@ class _Watched:
     wall_seen: float
     running: TaggedMonitoringMessage | None = None
     """The task's "running" message, until the thread sends it."""
+    running_due: float = 0.0
+    """When the thread sends ``running`` if the task has not ended by then."""
     children: list[psutil.Process] = field(default_factory=list)
 
 
@@ -125,13 +127,22 @@ class ResourceSampler:
     ) -> None:
         """Start watching a task; ``base`` holds the keys every message of it carries.
 
-        ``running``, if given, is sent by the thread at its first tick (within
-        ``RUNNING_DELAY_S``) unless :meth:`finish` comes first and returns it.
+        ``running``, if given, is sent by the thread ``RUNNING_DELAY_S`` after
+        now (at its next tick) unless :meth:`finish` comes first and returns it.
         """
         user, system = _reaped_times()
         now = time.monotonic()
         watched = _Watched(
-            base, sender, interval, now + interval, user, system, _own_cpu_time(), now, running
+            base,
+            sender,
+            interval,
+            now + interval,
+            user,
+            system,
+            _own_cpu_time(),
+            now,
+            running,
+            now + RUNNING_DELAY_S,
         )
         with self._lock:
             self._tasks[key] = watched
@@ -161,7 +172,8 @@ class ResourceSampler:
             with self._lock:
                 now = time.monotonic()
                 for w in self._tasks.values():
-                    if w.running is not None:  # sent under the lock: never after the task's last
+                    # Sent under the lock, so never after the task's last messages.
+                    if w.running is not None and w.running_due <= now:
                         running, w.running = w.running, None
                         try:
                             w.sender.send(running)
@@ -172,7 +184,9 @@ class ResourceSampler:
                     w.next_due = now + w.interval
                 if not due:
                     self._wake_at = min(
-                        [w.next_due for w in self._tasks.values()] + [now + self._idle_wait]
+                        [w.next_due for w in self._tasks.values()]
+                        + [w.running_due for w in self._tasks.values() if w.running is not None]
+                        + [now + self._idle_wait]
                     )
                     self._wake.wait(max(0.01, self._wake_at - now))
                     self._wake_at = float("inf")
