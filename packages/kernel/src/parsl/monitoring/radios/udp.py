@@ -94,9 +94,9 @@ class UDPRadioReceiver(MonitoringRadioReceiver):
             except TimeoutError:
                 continue
             except OSError:
-                if self._stop.is_set():
-                    return
-                raise
+                if not self._stop.is_set():  # pragma: no cover - the socket failed under us
+                    logger.exception("UDP radio port %d: receiving failed; stopped", self.port)
+                return
             self.deliver(data)
         # Drain what arrived before shutdown (bounded: what the socket holds now).
         sock.setblocking(False)
