@@ -4,31 +4,16 @@ import datetime as dt
 import shutil
 import sys
 from collections.abc import Iterator
-from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
-from sqlalchemy import Engine, create_engine
+from sqlalchemy import create_engine
 
 sys.path.insert(0, str(Path(__file__).parent))
 
-from workflow_builder import WorkflowSpec, build_workflow, new_database
+from workflow_builder import MonitoringDB, WorkflowSpec, build_workflow, new_database
 
 from parsl.monitoring.visualization import BackgroundServer, Database, open_database
-
-REPO_ROOT = Path(__file__).resolve().parents[4]
-SCREENSHOTS = REPO_ROOT / "build" / "screenshots"
-
-
-@dataclass
-class MonitoringDB:
-    """A database with a finished workflow ``run-a`` (with real output files) and a running ``run-b``."""
-
-    url: str
-    path: Path
-    engine: Engine
-    finished: WorkflowSpec
-    running: WorkflowSpec
 
 
 @pytest.fixture(scope="session")

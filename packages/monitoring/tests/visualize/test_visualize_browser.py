@@ -12,10 +12,9 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from conftest import SCREENSHOTS, MonitoringDB
 from playwright.sync_api import Browser, ConsoleMessage, Page, sync_playwright
 from sqlalchemy import update
-from workflow_builder import add_running_tasks
+from workflow_builder import SCREENSHOTS, MonitoringDB, add_running_tasks
 
 from parsl.monitoring.db import tables
 from parsl.monitoring.visualization import BackgroundServer, write_report

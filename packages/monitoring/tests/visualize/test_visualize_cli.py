@@ -15,8 +15,8 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from conftest import MonitoringDB
 from sqlalchemy import create_engine
+from workflow_builder import MonitoringDB
 
 from parsl.monitoring.db import tables
 from parsl.monitoring.visualization import (

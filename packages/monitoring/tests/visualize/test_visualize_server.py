@@ -13,10 +13,9 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from conftest import MonitoringDB
 from sqlalchemy import insert, text
 from sqlalchemy.exc import OperationalError
-from workflow_builder import WorkflowSpec, build_workflow, new_database
+from workflow_builder import MonitoringDB, WorkflowSpec, build_workflow, new_database
 
 from parsl.monitoring.db import tables
 from parsl.monitoring.visualization import BackgroundServer, Database, open_database

@@ -20,6 +20,10 @@ from sqlalchemy import Engine, create_engine, insert
 
 from parsl.monitoring.db import tables
 
+REPO_ROOT = Path(__file__).resolve().parents[4]
+SCREENSHOTS = REPO_ROOT / "build" / "screenshots"
+"""Where the browser tests write each page's screenshot (git-ignored)."""
+
 T0 = dt.datetime(2026, 12, 1, 9, 0, 0)
 APPS = ("simulate", "analyse", "plot", "fetch_input")
 RUNNING_MIX = ("pending", "launched", "running", "running_ended")
@@ -309,3 +313,14 @@ def add_running_tasks(engine: Engine, spec: WorkflowSpec, first: int, count: int
         }
     )
     _flush(engine, task_rows(grown, first, count, rng, {}))
+
+
+@dataclass
+class MonitoringDB:
+    """A database with a finished workflow ``run-a`` (with real output files) and a running ``run-b``."""
+
+    url: str
+    path: Path
+    engine: Engine
+    finished: WorkflowSpec
+    running: WorkflowSpec
