@@ -1,0 +1,171 @@
+"""The Work Queue side of the manager process (runs inside the process the executor starts)."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from typing import Any
+
+from parsl.executors.cctools.manager_loop import (
+    Completion,
+    FailureKind,
+    ManagerBackend,
+    classify_result,
+    result_names,
+)
+from parsl.executors.cctools.taskfiles import TaskPackage
+from parsl.executors.workqueue._ndcctools import load_work_queue
+
+__all__ = ["WorkQueueBackend", "WorkQueueSettings", "describe_limits", "measured"]
+
+
+@dataclass(frozen=True)
+class WorkQueueSettings:
+    """What the manager process needs from the executor's configuration (picklable)."""
+
+    port: int
+    project_name: str | None
+    project_password_file: str | None
+    env: dict[str, str]
+    autolabel: bool
+    autolabel_window: int
+    max_retries: int
+    init_command: str
+    full_debug: bool
+    log_dir: str
+    use_cache: bool
+    monitoring: bool = False
+
+
+def measured(summary: Any) -> dict[str, float]:
+    """The manager's measurement of a task (an rmsummary) as a plain dict."""
+    out: dict[str, float] = {}
+    if summary is None:
+        return out
+    for key in ("cores", "memory", "disk", "wall_time", "gpus"):
+        value = getattr(summary, key, None)
+        if isinstance(value, int | float) and value >= 0:
+            out[key] = float(value)
+    return out
+
+
+def describe_limits(summary: Any) -> str:
+    """``"memory (MB), disk (MB)"``: which limits an rmsummary of exceeded limits names."""
+    names = [
+        f"{key}"
+        for key in ("memory", "disk", "cores", "wall_time", "gpus")
+        if isinstance(getattr(summary, key, None), int | float) and getattr(summary, key) > 0
+    ]
+    return ", ".join(names)
+
+
+class WorkQueueBackend(ManagerBackend):
+    """One ``WorkQueue`` manager."""
+
+    def __init__(self, settings: WorkQueueSettings) -> None:
+        wq = load_work_queue()
+        self.wq = wq
+        self.settings = settings
+        logs = settings.log_dir
+        os.makedirs(logs, exist_ok=True)
+        self.q = wq.WorkQueue(
+            port=settings.port,
+            name=settings.project_name,
+            debug_log=os.path.join(logs, "wq_debug.log") if settings.full_debug else None,
+            transactions_log=os.path.join(logs, "wq_transactions.log"),
+        )
+        self.port = int(self.q.port)
+        if settings.project_password_file:
+            self.q.specify_password_file(settings.project_password_file)
+        if settings.monitoring or settings.autolabel:
+            self.q.enable_monitoring()
+        if settings.autolabel:
+            self.q.tune("category-steady-n-tasks", settings.autolabel_window)
+        self._names = result_names(wq, "WORK_QUEUE_RESULT_")
+        self._running: dict[int, int] = {}
+        self._categories: set[str] = set()
+
+    @property
+    def idle(self) -> bool:
+        return not self._running
+
+    def _category(self, name: str) -> None:
+        if name in self._categories:
+            return
+        self._categories.add(name)
+        if self.settings.autolabel:
+            self.q.specify_category_mode(name, self.wq.WORK_QUEUE_ALLOCATION_MODE_MAX_THROUGHPUT)
+
+    def submit(self, package: TaskPackage) -> None:
+        s = self.settings
+        command = package.command
+        if s.init_command:
+            command = f"{s.init_command} && {command}"
+        t = self.wq.Task(command)
+        for name, value in s.env.items():
+            t.specify_environment_variable(name, value)
+        for local, remote in package.inputs:
+            t.specify_input_file(local, remote, cache=s.use_cache)
+        for local, remote in package.outputs:
+            t.specify_output_file(local, remote, cache=False)
+        r = package.resources
+        self._category(r.category)
+        t.specify_category(r.category)
+        if r.cores is not None:
+            t.specify_cores(r.cores)
+        if r.memory is not None:
+            t.specify_memory(r.memory)
+        if r.disk is not None:
+            t.specify_disk(r.disk)
+        if r.gpus is not None:
+            t.specify_gpus(r.gpus)
+        if r.running_time_min is not None:
+            t.specify_running_time_min(int(r.running_time_min))
+        if r.priority is not None:
+            t.specify_priority(r.priority)
+        if s.max_retries:
+            t.specify_max_retries(s.max_retries)
+        t.specify_tag(str(package.task_id))
+        wq_id = self.q.submit(t)
+        self._running[int(wq_id)] = package.task_id
+
+    def wait(self, timeout: int) -> list[Completion]:
+        done: list[Completion] = []
+        t = self.q.wait(timeout)
+        while t is not None:
+            done.append(self._completion(t))
+            t = self.q.wait(0)
+        return done
+
+    def _completion(self, t: Any) -> Completion:
+        task_id = self._running.pop(int(t.id), int(t.tag or -1))
+        name = self._names.get(int(t.result), str(t.result))
+        kind = classify_result(name)
+        worker = t.hostname or None
+        reason = name.lower().replace("_", " ")
+        exit_code = int(t.return_status) if t.return_status is not None else None
+        if kind == FailureKind.SUCCESS and exit_code not in (0, None):
+            kind = FailureKind.FAILED
+            reason = f"the task's command exited with code {exit_code}: {(t.output or '')[-2000:]}"
+        elif kind == FailureKind.RESOURCE_EXHAUSTED:
+            over = describe_limits(t.limits_exceeded)
+            reason = f"resource exhaustion: the task went over its {over or 'allocation'}"
+        elif kind != FailureKind.SUCCESS and t.output:
+            reason = f"{reason}: {t.output[-2000:]}"
+        return Completion(
+            task_id=task_id,
+            kind=kind,
+            reason=reason,
+            worker=worker,
+            exit_code=exit_code,
+            resources=measured(t.resources_measured),
+        )
+
+    def close(self) -> None:
+        self._running.clear()
+        del self.q
+
+
+def make_backend(settings: WorkQueueSettings) -> WorkQueueBackend:
+    """The manager process's backend factory (a module-level function: it is pickled by name)."""
+    return WorkQueueBackend(settings)
