@@ -75,7 +75,7 @@ def test_app_future_properties(dfk: DataFlowKernel) -> None:
 
 def test_no_dfk_loaded_is_a_clear_error() -> None:
     parsl.clear()
-    with pytest.raises(NoDataFlowKernelError, match=r"parsl.load"):
+    with pytest.raises(NoDataFlowKernelError, match=r"^Must first load config$"):
         add(1, 2)
 
 

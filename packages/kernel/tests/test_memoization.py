@@ -137,12 +137,15 @@ def test_app_cache_false_disables_lookups_and_recording(started: Any) -> None:
     assert memo.checkpoint() is None
 
 
-def test_only_successful_futures_are_remembered(started: Any) -> None:
+def test_failures_are_remembered_in_memory_not_checkpointed(started: Any) -> None:
     memo = started()
     failed: Future[Any] = Future()
-    failed.set_exception(ValueError("boom"))
+    boom = ValueError("boom")
+    failed.set_exception(boom)
     run_and_record(memo, make_task(square, 1), failed)
-    assert memo.check_memo(make_task(square, 1)) is None
+    hit = memo.check_memo(make_task(square, 1))
+    assert hit is not None and hit.exception() is boom  # the very same object, as in Parsl
+    assert memo.checkpoint() is None  # nothing successful to write
 
     ok: Future[Any] = Future()
     ok.set_result(1)

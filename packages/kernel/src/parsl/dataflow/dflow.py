@@ -11,7 +11,7 @@ import sys
 import threading
 import time
 import uuid
-from collections import deque
+from collections import defaultdict, deque
 from collections.abc import Sequence
 from concurrent.futures import Future
 from concurrent.futures import wait as wait_futures
@@ -23,14 +23,21 @@ from parsl.app import children
 from parsl.config import Config
 from parsl.data_provider.data_manager import DataManager
 from parsl.dataflow.dependency_resolvers import SHALLOW_DEPENDENCY_RESOLVER
-from parsl.dataflow.errors import DependencyError
+from parsl.dataflow.errors import DependencyError, future_name
 from parsl.dataflow.futures import AppFuture
 from parsl.dataflow.lifecycle import Event
 from parsl.dataflow.rundir import make_rundir
 from parsl.dataflow.settle import _NO_KWARGS, _NONE, CleanedUp, TaskSettlement
 from parsl.dataflow.shutdown import CLEANUP_WAIT_LIMIT, close_quietly, shutdown_executors
-from parsl.dataflow.states import FINAL_STATES
-from parsl.dataflow.taskrecord import TaskRecord
+from parsl.dataflow.states import FINAL_STATES, States
+from parsl.dataflow.submit_errors import (
+    CALLER_EXCEPTIONS,
+    UNFIXABLE_SUBMIT_ERRORS,
+    fail_now,
+    interrupted,
+    own_exception,
+)
+from parsl.dataflow.taskrecord import TaskRecord, log_extra
 from parsl.errors import ConfigurationError, ParslError, bad_value
 from parsl.executors.base import ParslExecutor
 from parsl.executors.threads import ThreadPoolExecutor
@@ -65,6 +72,9 @@ class DataFlowKernel(TaskSettlement):
         self.cleanup_called = False
         self.tasks_completed = 0
         self.tasks_failed = 0
+        self.task_state_counts: defaultdict[States, int] = defaultdict(int)
+        """How many tasks are in each state now (final states count every task that ended)."""
+        self._counts_lock = threading.Lock()
         self.resolver = config.dependency_resolver or SHALLOW_DEPENDENCY_RESOLVER
         self.data_manager = DataManager(self)
         self.monitoring = config.monitoring
@@ -136,6 +146,8 @@ class DataFlowKernel(TaskSettlement):
                 kwargs[kw] = self._std_path(task, kw, kwargs[kw])
         fu._stdout, fu._stderr = kwargs.get("stdout"), kwargs.get("stderr")
         self.data_manager.plan(task, fu, stage=not inhibit)
+        with self._counts_lock:
+            self.task_state_counts[States.unsched] += 1
         self.tasks[task.id] = task
         deps = self._gather(task)
         if deps:
@@ -208,16 +220,21 @@ class DataFlowKernel(TaskSettlement):
                 t = queue.popleft()
                 try:
                     self._launch(t)
+                except CALLER_EXCEPTIONS as e:  # Ctrl-C is the caller's; no task waits forever
+                    for lost in (t, *queue):
+                        fail_now(self, lost, interrupted(lost.id, lost.func_name, e))
+                    queue.clear()
+                    raise
                 except BaseException as e:  # never lose a task to a bug or bad input
-                    logger.exception("task %s failed while launching", t.id)
+                    logger.exception("task %s failed while launching", t.id, extra=log_extra(t))
                     self._fail(t, e)
         finally:
             _local.queue = None
 
     def _launch(self, task: TaskRecord) -> None:
-        failed = [(f.exception(), getattr(f, "tid", None)) for f in task.depends if f.exception()]
+        failed = [(e, future_name(f)) for f in task.depends if (e := f.exception()) is not None]
         if failed:
-            self._complete(task, Event.deps_failed, exc=DependencyError(failed, task.id))  # type: ignore[arg-type]
+            self._complete(task, Event.deps_failed, exc=DependencyError(failed, task.id))
             return
         if task.depends:
             unwrap = self.resolver.traverse_to_unwrap
@@ -233,7 +250,11 @@ class DataFlowKernel(TaskSettlement):
             memo = self.memoizer.check_memo(task)
             if memo is not None:
                 task.from_memo = True
-                self._complete(task, Event.memo_hit, result=memo.result())
+                exc = memo.exception()
+                if exc is None:
+                    self._complete(task, Event.memo_hit, result=memo.result())
+                else:  # a remembered failure: the very same exception object
+                    self._complete(task, Event.failed, exc=exc)
                 return
         if self.cleanup_called:
             self._fail(
@@ -241,17 +262,24 @@ class DataFlowKernel(TaskSettlement):
             )
             return
         executor = self.executors[task.executor]
-        if executor.bad_state_is_set:
-            self._fail(task, executor.executor_exception or CleanedUp("executor is in a bad state"))
+        if executor.bad_state_is_set:  # no retry can help: fail now, with this task's own copy
+            exc = executor.executor_exception
+            fail_now(self, task, own_exception(exc) if exc else CleanedUp("executor in bad state"))
             return
         func, call_kwargs = task.func.prepare(task.kwargs)  # type: ignore[attr-defined]
         if task.staging:
             func = self.data_manager.wrap(task, func)
         if self.monitoring is not None:
             func, call_kwargs = monitor_wrapper(func, call_kwargs, executor, self.monitoring, task)
-        exec_fu = executor.submit(func, task.resource_specification, *task.args, **call_kwargs)
+        try:
+            exec_fu = executor.submit(func, task.resource_specification, *task.args, **call_kwargs)
+        except UNFIXABLE_SUBMIT_ERRORS as e:
+            fail_now(self, task, own_exception(e))
+            return
         task.exec_fu = exec_fu
         self._transition(task, Event.launched)
+        if logger.isEnabledFor(logging.DEBUG):
+            logger.debug("task %s launched on %s", task.id, task.executor, extra=log_extra(task))
         exec_fu.add_done_callback(partial(self._exec_done, task))
 
     # ----------------------------------------------------------------- control

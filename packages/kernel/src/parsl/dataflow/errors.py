@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
+from concurrent.futures import Future
+from typing import Any
 
 from parsl.errors import ConfigurationError, ParslError
 
@@ -12,7 +15,17 @@ __all__ = [
     "DataFlowException",
     "DependencyError",
     "JoinError",
+    "future_name",
 ]
+
+_TASK_NAME = re.compile(r"task (\d+)")
+
+
+def future_name(fut: Future[Any]) -> str:
+    """How a failed dependency is named, as in Parsl: ``"task N"`` for an app future, else its repr."""
+    from parsl.dataflow.futures import AppFuture
+
+    return f"task {fut.tid}" if isinstance(fut, AppFuture) else repr(fut)
 
 
 class DataFlowException(ParslError):
@@ -28,21 +41,23 @@ class BadCheckpoint(DataFlowException):
 
 
 class _PropagatedFailure(DataFlowException):
-    """A task failed because other tasks (or futures) it depends on failed."""
+    """A task failed because other tasks (or futures) it depends on failed.
+
+    ``dependent_exceptions_tids`` holds ``(exception, identifier)`` pairs, the
+    identifier being ``"task N"`` for an app future and the future's repr for
+    any other future, as in Parsl; the message names them the same way.
+    """
 
     _verb = "depends on"
 
     def __init__(
         self,
-        dependent_exceptions_tids: Sequence[tuple[BaseException, int | str | None]],
-        task_id: int,
+        dependent_exceptions_tids: Sequence[tuple[BaseException, str | int | None]],
+        task_id: int | None,
     ) -> None:
         self.dependent_exceptions_tids = list(dependent_exceptions_tids)
         self.task_id = task_id
-        names = ", ".join(
-            f"task {tid}" if isinstance(tid, int) else f"future {tid}" if tid else "a future"
-            for _, tid in self.dependent_exceptions_tids
-        )
+        names = ", ".join(str(tid) for _, tid in self.dependent_exceptions_tids)
         super().__init__(f"task {task_id} {self._verb} failed: {names}")
         if self.dependent_exceptions_tids:
             self.__cause__ = self.dependent_exceptions_tids[0][0]
@@ -50,7 +65,15 @@ class _PropagatedFailure(DataFlowException):
     @property
     def failed_task_ids(self) -> list[int]:
         """Ids of the failed tasks (not plain futures) this task depended on."""
-        return [t for _, t in self.dependent_exceptions_tids if isinstance(t, int)]
+        ids: list[int] = []
+        for _, name in self.dependent_exceptions_tids:
+            if isinstance(name, int):  # pairs built by hand with a bare id
+                ids.append(name)
+                continue
+            match = _TASK_NAME.fullmatch(name) if isinstance(name, str) else None
+            if match is not None:
+                ids.append(int(match.group(1)))
+        return ids
 
     @property
     def root_cause(self) -> BaseException | None:

@@ -29,9 +29,7 @@ class DataFlowKernelLoader:
     def dfk(cls) -> DataFlowKernel:
         dfk = cls._dfk
         if dfk is None:
-            raise NoDataFlowKernelError(
-                "no DataFlowKernel is loaded: call parsl.load(config) first"
-            )
+            raise NoDataFlowKernelError("Must first load config")  # Parsl's words
         return dfk
 
     @classmethod

@@ -43,8 +43,12 @@ HASH_VERSION = b"parsl-memo-v1"
 """Mixed into every task hash; bump it when an encoding changes so old checkpoints miss."""
 
 
-class UnmemoizableArgument(DataFlowException, TypeError):
-    """An argument of a cached app has a type that id_for_memo cannot identify."""
+class UnmemoizableArgument(DataFlowException, ValueError, TypeError):
+    """An argument of a cached app has a type that id_for_memo cannot identify.
+
+    A ValueError, as Parsl raises for a value with no memoization key (and a
+    TypeError, as earlier releases of ours raised).
+    """
 
 
 def _frame(tag: bytes, payload: bytes) -> bytes:

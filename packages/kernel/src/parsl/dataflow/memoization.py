@@ -52,6 +52,15 @@ _HEADER = struct.Struct(">III")  # payload length, crc32(payload), crc32(first 8
 _PERIOD_RE = re.compile(r"(\d+):([0-5]\d):([0-5]\d)")
 
 
+class _Failed:
+    """A remembered failure: later identical calls fail with this very exception (never checkpointed)."""
+
+    __slots__ = ("exc",)
+
+    def __init__(self, exc: BaseException) -> None:
+        self.exc = exc
+
+
 class CheckpointWriteError(DataFlowException):
     """A checkpoint file could not be written."""
 
@@ -279,16 +288,30 @@ class BasicMemoizer(Memoizer):
                 return None
             result = self._table[task.hashsum]
         future: Future[Any] = Future()
-        future.set_result(result)
+        if isinstance(result, _Failed):
+            future.set_exception(result.exc)
+        else:
+            future.set_result(result)
         return future
 
     def update_memo(self, task: TaskRecord, result: Any) -> None:
-        """Remember a successful result (a value, or a finished future without an exception)."""
+        """Remember a result (a value, or a finished future).
+
+        A future that holds an exception is remembered in memory only: a later
+        identical call in this run fails with that same exception object, as
+        in Parsl; failures are not checkpointed.
+        """
         self._require_started("update_memo")
         if not (self._app_cache and task.memoize):
             return
         if isinstance(result, Future):
-            if not result.done() or result.cancelled() or result.exception() is not None:
+            if not result.done() or result.cancelled():
+                return
+            exc = result.exception()
+            if exc is not None:
+                if task.hashsum is not None:
+                    with self._lock:
+                        self._table.setdefault(task.hashsum, _Failed(exc))
                 return
             result = result.result()
         if task.hashsum is None:

@@ -10,16 +10,17 @@ result or exception.
 from __future__ import annotations
 
 import logging
+import threading
 import time
 from concurrent.futures import Future
 from typing import TYPE_CHECKING, Any
 
 from parsl.app.errors import RemoteExceptionWrapper
-from parsl.dataflow.errors import DependencyError, JoinError
+from parsl.dataflow.errors import DependencyError, JoinError, future_name
 from parsl.dataflow.lifecycle import Event, next_state
-from parsl.dataflow.states import FINAL_STATES
+from parsl.dataflow.states import FINAL_STATES, States
 from parsl.dataflow.task_facts import describe, transition_event
-from parsl.dataflow.taskrecord import TaskRecord
+from parsl.dataflow.taskrecord import TaskRecord, log_extra
 from parsl.errors import ParslError
 
 if TYPE_CHECKING:
@@ -49,6 +50,8 @@ class TaskSettlement:
     cleanup_called: bool
     tasks_completed: int
     tasks_failed: int
+    task_state_counts: dict[States, int]
+    _counts_lock: threading.Lock
 
     def _schedule(self, task: TaskRecord) -> None:
         raise NotImplementedError
@@ -88,7 +91,7 @@ class TaskSettlement:
                 remaining[0] -= 1
                 if remaining[0]:
                     return
-            failed = [(f.exception(), getattr(f, "tid", None)) for f in inner if f.exception()]
+            failed = [(e, future_name(f)) for f in inner if (e := f.exception()) is not None]
             if failed:
                 self._fail(task, JoinError(failed, task.id))
             else:
@@ -107,9 +110,14 @@ class TaskSettlement:
     def _transition(self, task: TaskRecord, event: Event, exc: BaseException | None = None) -> bool:
         """Move ``task`` on ``event``; False if it already reached a final state."""
         with task.lock:
-            if task.status in FINAL_STATES:
+            old = task.status
+            if old in FINAL_STATES:
                 return False
-            task.status = status = next_state(task.status, event)
+            task.status = status = next_state(old, event)
+            with self._counts_lock:
+                counts = self.task_state_counts
+                counts[old] -= 1
+                counts[status] += 1
             if status in FINAL_STATES:
                 task.time_returned = time.time()
             if self.monitoring is not None:
@@ -134,8 +142,12 @@ class TaskSettlement:
             try:
                 cost = float(self.config.retry_handler(exc, task))
             except Exception as e:
-                logger.exception("retry_handler raised; not retrying task %s", task.id)
-                exc.add_note(f"retry_handler raised {e!r}; the task was not retried")
+                # As in Parsl: no more retries, and the task fails with the handler's exception.
+                logger.exception(
+                    "retry_handler raised; not retrying task %s", task.id, extra=log_extra(task)
+                )
+                e.add_note(f"raised by retry_handler for task {task.id}, which failed with {exc!r}")
+                exc = e
                 cost = float("inf")
         task.fail_cost += cost
         retry = (
@@ -144,7 +156,13 @@ class TaskSettlement:
             and not isinstance(exc, DependencyError | CleanedUp)
         )
         if retry and self._transition(task, Event.failed_retryable, exc):
-            logger.info("task %s failed (try %s), retrying: %r", task.id, task.try_id, exc)
+            logger.info(
+                "task %s failed (try %s), retrying: %r",
+                task.id,
+                task.try_id,
+                exc,
+                extra=log_extra(task),
+            )
             task.try_id += 1
             self._transition(task, Event.retry)
             self._schedule(task)
@@ -166,12 +184,26 @@ class TaskSettlement:
                 except Exception:
                     logger.exception("memoizer could not record task %s", task.id)
             fu.set_result(result)
+            if logger.isEnabledFor(logging.DEBUG):
+                logger.debug("task %s %s", task.id, task.status.name, extra=log_extra(task))
         else:
             self.tasks_failed += 1
-            logger.debug("task %s failed: %r", task.id, exc)
+            if task.memoize and not task.from_memo and task.hashsum is not None:
+                try:  # a later identical call gets this very exception, as in Parsl
+                    self.memoizer.update_memo(task, fu_failed(exc))
+                except Exception:
+                    logger.exception("memoizer could not record task %s", task.id)
+            logger.debug("task %s failed: %r", task.id, exc, extra=log_extra(task))
             fu.set_exception(exc)
         if self.config.garbage_collect:
             self.tasks.pop(task.id, None)
             task.args, task.kwargs, task.exec_fu, task.joins = (), _NO_KWARGS, None, None
             task.staging = task.depends = _NONE
             task.app_fu = None
+
+
+def fu_failed(exc: BaseException) -> Future[Any]:
+    """A finished future holding ``exc``: how a failure is handed to the memoizer."""
+    fu: Future[Any] = Future()
+    fu.set_exception(exc)
+    return fu

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import threading
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from concurrent.futures import Future
 from typing import TYPE_CHECKING, Any
 
@@ -102,6 +102,48 @@ class TaskRecord:
         self.try_id = 0
         self.staging: list[tuple[Any, Any, str]] = _EMPTY  # (provider, File, "in"|"out")
 
+    # ------------------------------------------------ Parsl's dict view of a task
+    # Parsl's task records are dicts; scripts, retry handlers and plugins read
+    # ``dfk.tasks[tid]['status']``. The record stays slotted (cheap per task)
+    # and answers the same keys on demand.
+
+    def __getitem__(self, key: str) -> Any:
+        getter = _KEYS.get(key)
+        if getter is None:
+            raise KeyError(key)
+        return getter(self)
+
+    def __setitem__(self, key: str, value: Any) -> None:
+        if key not in _WRITABLE:
+            raise KeyError(f"task record key {key!r} cannot be set")
+        setattr(self, key, value)
+
+    def __contains__(self, key: object) -> bool:
+        return key in _KEYS
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(_KEYS)
+
+    def __len__(self) -> int:
+        return len(_KEYS)
+
+    def keys(self) -> Iterator[str]:
+        """Parsl's task record keys."""
+        return iter(_KEYS)
+
+    def get(self, key: str, default: Any = None) -> Any:
+        """``record[key]``, or ``default`` for a key Parsl's records do not have."""
+        getter = _KEYS.get(key)
+        return default if getter is None else getter(self)
+
+    def items(self) -> Iterator[tuple[str, Any]]:
+        """``(key, value)`` for every key."""
+        return ((k, g(self)) for k, g in _KEYS.items())
+
+    def values(self) -> Iterator[Any]:
+        """The value of every key."""
+        return (g(self) for g in _KEYS.values())
+
     @property
     def lock(self) -> threading.Lock:
         """A lock for this task's state; striped over a small pool to keep records small."""
@@ -109,3 +151,66 @@ class TaskRecord:
 
     def __repr__(self) -> str:
         return f"<TaskRecord {self.id} {self.func_name} {self.status.name}>"
+
+
+def _attr(name: str) -> Callable[[TaskRecord], Any]:
+    return lambda t: getattr(t, name)
+
+
+def _facts(name: str) -> Callable[[TaskRecord], Any]:
+    return lambda t: None if t.facts is None else getattr(t.facts, name)
+
+
+_KEYS: dict[str, Callable[[TaskRecord], Any]] = {
+    **{
+        k: _attr(k)
+        for k in (
+            "id",
+            "func",
+            "func_name",
+            "args",
+            "kwargs",
+            "executor",
+            "status",
+            "depends",
+            "app_fu",
+            "exec_fu",
+            "fail_count",
+            "fail_cost",
+            "fail_history",
+            "from_memo",
+            "hashsum",
+            "memoize",
+            "ignore_for_cache",
+            "joins",
+            "resource_specification",
+            "time_invoked",
+            "time_returned",
+            "try_id",
+        )
+    },
+    "join": lambda t: t.kind == "join",
+    "task_launch_lock": lambda t: t.lock,
+    "try_time_launched": _facts("try_time_launched"),
+    "try_time_returned": lambda t: t.time_returned,
+}
+"""Parsl's task-record keys, each read from the slotted record."""
+
+_WRITABLE = frozenset({"fail_cost", "fail_count", "hashsum", "memoize", "status"})
+
+Mapping.register(TaskRecord)
+
+
+def log_extra(task: TaskRecord) -> dict[str, Any]:
+    """Parsl's extra attributes for a log record about ``task``, so logs can be filtered per task.
+
+    ``logger.info(..., extra=log_extra(task))`` gives the record the
+    attributes ``parsl.task``, ``parsl.app_name``, ``parsl.try`` and
+    ``parsl.executor``.
+    """
+    return {
+        "parsl.task": task.id,
+        "parsl.app_name": task.func_name,
+        "parsl.try": task.try_id,
+        "parsl.executor": task.executor,
+    }

@@ -1,0 +1,138 @@
+"""dfk.tasks, dfk.task_state_counts and per-task log attributes, as Parsl documents them."""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections.abc import Mapping
+
+import pytest
+
+import parsl
+from parsl import python_app
+from parsl.dataflow.dflow import DataFlowKernel
+from parsl.dataflow.states import States
+
+PARSL_KEYS = (
+    "status",
+    "app_fu",
+    "func_name",
+    "depends",
+    "fail_count",
+    "fail_history",
+    "try_id",
+    "executor",
+    "time_invoked",
+    "time_returned",
+    "id",
+    "func",
+    "args",
+    "kwargs",
+    "memoize",
+    "hashsum",
+    "from_memo",
+    "ignore_for_cache",
+    "resource_specification",
+    "join",
+)
+
+
+@python_app
+def wait_for(ev: threading.Event) -> int:
+    ev.wait(20)
+    return 7
+
+
+@python_app
+def boom() -> None:
+    raise ValueError("boom")
+
+
+def test_task_record_is_a_mapping_with_parsl_keys(dfk: DataFlowKernel) -> None:
+    ev = threading.Event()
+    fut = wait_for(ev)
+    try:
+        record = dfk.tasks[fut.tid]
+        assert isinstance(record, Mapping)
+        for key in PARSL_KEYS:
+            assert key in record, key
+        assert record["app_fu"] is fut
+        assert record["func_name"] == "wait_for"
+        assert record["executor"] == "threads"
+        assert record["fail_count"] == 0
+        assert record["fail_history"] == []
+        assert record["try_id"] == 0
+        assert record["join"] is False
+        assert record["time_returned"] is None
+        assert isinstance(record["time_invoked"], float)
+        assert record["status"] in (States.launched, States.running)
+        assert record.get("no such key", "dflt") == "dflt"
+        with pytest.raises(KeyError):
+            record["no such key"]
+        assert set(record) >= set(PARSL_KEYS)
+        assert dict(record.items())["id"] == fut.tid
+    finally:
+        ev.set()
+    assert fut.result(timeout=20) == 7
+
+
+def test_finished_task_is_removed_from_dfk_tasks(dfk: DataFlowKernel) -> None:
+    ok = python_app(lambda: 1)()
+    bad = boom()
+    assert ok.result(timeout=20) == 1
+    with pytest.raises(ValueError):
+        bad.result(timeout=20)
+    dfk.wait_for_current_tasks()
+    assert ok.tid not in dfk.tasks
+    assert bad.tid not in dfk.tasks
+
+
+def test_task_state_counts(dfk: DataFlowKernel) -> None:
+    ev = threading.Event()
+    waiting = wait_for(ev)
+    ok = [python_app(lambda: 1)() for _ in range(3)]
+    bad = boom()
+    for f in ok:
+        f.result(timeout=20)
+    with pytest.raises(ValueError):
+        bad.result(timeout=20)
+    counts = dfk.task_state_counts
+    assert counts[States.exec_done] == 3
+    assert counts[States.failed] == 1
+    assert counts[States.launched] + counts[States.running] == 1
+    assert counts[States.pending] == 0
+    assert counts[States.unsched] == 0
+    ev.set()
+    waiting.result(timeout=20)
+    dfk.wait_for_current_tasks()
+    assert dfk.task_state_counts[States.exec_done] == 4
+    assert sum(dfk.task_state_counts.values()) == 5
+
+
+def test_log_records_carry_task_attributes(
+    dfk: DataFlowKernel, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level(logging.DEBUG, logger="parsl")
+    fut = boom()
+    with pytest.raises(ValueError):
+        fut.result(timeout=20)
+    about = [r for r in caplog.records if getattr(r, "parsl.task", None) == fut.tid]
+    assert about, "no log record names the task"
+    for r in about:
+        assert getattr(r, "parsl.app_name") == "boom"
+        assert getattr(r, "parsl.try") == 0
+        assert getattr(r, "parsl.executor") == "threads"
+
+
+def test_retry_handler_reads_record_keys(run_dir: str) -> None:
+    seen: list[tuple[int, str]] = []
+
+    def handler(exc: BaseException, record: Mapping[str, object]) -> float:
+        seen.append((record["fail_count"], record["func_name"]))  # type: ignore[arg-type]
+        return 1
+
+    cfg = parsl.Config(retries=2, retry_handler=handler, run_dir=run_dir)  # type: ignore[arg-type]
+    with parsl.load(cfg):
+        with pytest.raises(ValueError):
+            boom().result(timeout=20)
+    assert seen == [(1, "boom"), (2, "boom"), (3, "boom")]
