@@ -1,0 +1,84 @@
+"""Ctrl-C reaches a script blocked in app() by htex's backpressure (max_outstanding_tasks)."""
+
+from __future__ import annotations
+
+import os
+import select
+import signal
+import subprocess
+import sys
+import textwrap
+import time
+from pathlib import Path
+
+import pytest
+from conftest import wait_gone
+
+SCRIPT = """
+import parsl
+from parsl import python_app
+from parsl.config import Config
+from parsl.executors import HighThroughputExecutor
+from parsl.providers import LocalProvider
+
+@python_app
+def nap(s):
+    import time
+    time.sleep(s)
+    return s
+
+htex = HighThroughputExecutor(
+    max_workers_per_node=1, max_outstanding_tasks=1,
+    provider=LocalProvider(init_blocks=1, max_blocks=1),
+)
+dfk = parsl.load(Config(executors=[htex], run_dir="runinfo", garbage_collect=False))
+first = nap(60)
+print("interchange", htex.interchange_pid, flush=True)
+try:
+    print("READY", flush=True)
+    nap(0)  # waits for room: max_outstanding_tasks is reached
+    print("RETURNED", flush=True)
+except KeyboardInterrupt:
+    print("INTERRUPTED in submit", flush=True)
+print("blocked task:", type(dfk.tasks[1].app_fu.exception(timeout=0)).__name__, flush=True)
+dfk.cleanup(wait=False)
+print("first:", type(first.exception(timeout=10)).__name__, flush=True)
+"""
+
+
+@pytest.mark.timeout(120)
+def test_ctrl_c_reaches_a_script_blocked_by_max_outstanding_tasks(tmp_path: Path) -> None:
+    script = tmp_path / "script.py"
+    script.write_text(textwrap.dedent(SCRIPT))
+    proc = subprocess.Popen(
+        [sys.executable, str(script)],
+        cwd=tmp_path,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
+    out: list[str] = []
+    try:
+        assert proc.stdout is not None
+        deadline = time.monotonic() + 60
+        while not out or "READY" not in out[-1]:
+            assert time.monotonic() < deadline, "".join(out)
+            if select.select([proc.stdout], [], [], 0.5)[0]:
+                line = proc.stdout.readline()
+                assert line, "".join(out)
+                out.append(line)
+        time.sleep(1.0)  # the script is now blocked in the second app() call
+        assert proc.poll() is None
+        os.kill(proc.pid, signal.SIGINT)
+        rest, _ = proc.communicate(timeout=30)
+        out.append(rest)
+    finally:
+        if proc.poll() is None:
+            os.kill(proc.pid, signal.SIGKILL)
+            proc.wait(timeout=10)
+    text = "".join(out)
+    assert "INTERRUPTED in submit" in text and "RETURNED" not in text, text
+    assert "blocked task: LaunchInterrupted" in text, text
+    assert proc.returncode == 0, text
+    interchange = int(next(ln for ln in out if ln.startswith("interchange")).split()[1])
+    assert wait_gone([interchange], 10) == [], "the interchange outlived the script"
