@@ -1,0 +1,169 @@
+"""TaskVineExecutor with real vine_worker processes on 127.0.0.1."""
+
+from __future__ import annotations
+
+import os
+import signal
+import time
+from pathlib import Path
+
+import psutil
+import pytest
+from conftest import CollectingSink, Workers, alive, descendants, manual_executor
+
+import parsl
+from parsl import File, python_app
+from parsl.config import Config
+from parsl.executors.cctools.errors import ManagerLost, ResourceExhausted
+from parsl.executors.cctools.processes import free_port
+from parsl.executors.taskvine import TaskVineExecutor, TaskVineFactoryConfig, TaskVineManagerConfig
+from parsl.monitoring.types import MessageType
+from parsl.providers import LocalProvider
+
+pytestmark = pytest.mark.timeout(90)
+
+
+def double(x: int) -> int:
+    return 2 * x
+
+
+def where(inp: File, outputs: list[File]) -> tuple[str, int]:
+    with open(inp) as f:
+        text = f.read()
+    with open(outputs[0], "w") as f:
+        f.write(text.upper())
+    return os.getcwd(), os.getpid()
+
+
+def sleep_then_pid(seconds: float, marker: str) -> int:
+    with open(marker, "a") as f:
+        f.write(f"{os.getpid()}\n")
+    time.sleep(seconds)
+    return os.getpid()
+
+
+def fill_disk(mb: int) -> None:
+    with open("big", "wb") as f:
+        f.write(b"x" * mb * 1024 * 1024)
+    time.sleep(30)
+
+
+@pytest.mark.parametrize("mode", ["regular", "serverless"])
+def test_tasks_run_in_both_modes(tmp_path: Path, workers: Workers, mode: str) -> None:
+    ex = manual_executor(tmp_path, function_exec_mode=mode)
+    ex.start()
+    try:
+        workers.start(ex.manager_port or 0, 1)
+        futures = [ex.submit(double, {}, i) for i in range(6)]
+        assert [f.result(timeout=60) for f in futures] == [0, 2, 4, 6, 8, 10]
+        with pytest.raises(ZeroDivisionError):
+            ex.submit(lambda: 1 / 0, {}).result(timeout=60)
+    finally:
+        ex.shutdown()
+
+
+def test_files_move_between_separate_sandboxes(
+    tmp_path: Path, workers: Workers, executor: TaskVineExecutor
+) -> None:
+    workers.start(executor.manager_port or 0, 2)
+    results = []
+    for i in range(4):
+        src = tmp_path / f"in{i}.txt"
+        src.write_text(f"hello {i}")
+        out = File(str(tmp_path / f"out{i}.txt"))
+        results.append((executor.submit(where, {}, File(str(src)), outputs=[out]), out, i))
+    for future, out, i in results:
+        cwd, _ = future.result(timeout=60)
+        assert any(cwd.startswith(str(w)) for w in workers.workdirs), cwd
+        assert not cwd.startswith(str(tmp_path / "runinfo"))
+        assert Path(out.filepath).read_text() == f"HELLO {i}"
+
+
+def test_killed_worker_gives_a_retry_elsewhere(
+    tmp_path: Path, workers: Workers, executor: TaskVineExecutor
+) -> None:
+    first, second = workers.start(executor.manager_port or 0, 2)
+    marker = tmp_path / "pids"
+    future = executor.submit(sleep_then_pid, {"cores": 1}, 3, str(marker))
+    deadline = time.monotonic() + 30
+    while not marker.exists() and time.monotonic() < deadline:
+        time.sleep(0.1)
+    task_pid = int(marker.read_text().split()[0])
+    victim = next(w for w in (first, second) if task_pid in descendants(w.pid))
+    # The worker and everything it started (its transfer server, the task) die, as when a node fails;
+    # its process group is the one its LocalProcess made for it.
+    os.killpg(victim.pid, signal.SIGKILL)
+    assert future.result(timeout=60) != task_pid
+    assert len(marker.read_text().split()) == 2  # it ran a second time
+
+
+def test_disk_over_limit_fails_with_resource_exhaustion(
+    workers: Workers, executor: TaskVineExecutor
+) -> None:
+    workers.start(executor.manager_port or 0, 1)
+    future = executor.submit(fill_disk, {"cores": 1, "memory": 200, "disk": 5}, 20)
+    with pytest.raises(ResourceExhausted, match="exhaustion") as e:
+        future.result(timeout=60)
+    assert e.value.worker
+
+
+def test_manager_death_fails_every_future(workers: Workers, executor: TaskVineExecutor) -> None:
+    workers.start(executor.manager_port or 0, 1)
+    futures = [executor.submit(time.sleep, {}, 30) for _ in range(3)]
+    assert executor.manager_pid is not None
+    os.kill(executor.manager_pid, signal.SIGKILL)
+    for f in futures:
+        with pytest.raises(ManagerLost, match="exited"):
+            f.result(timeout=10)
+    assert executor.bad_state_is_set
+    with pytest.raises(ManagerLost):
+        executor.submit(double, {}, 1)
+
+
+def test_factory_starts_workers_and_shutdown_stops_them(tmp_path: Path) -> None:
+    ex = TaskVineExecutor(
+        manager_config=TaskVineManagerConfig(port=free_port(), address="127.0.0.1"),
+        factory_config=TaskVineFactoryConfig(
+            min_workers=2, max_workers=2, workers_per_cycle=2, cores=1
+        ),
+    )
+    ex.run_dir = str(tmp_path)
+    ex.start()
+    try:
+        assert ex.factory is not None
+        futures = [ex.submit(double, {}, i) for i in range(4)]
+        assert sum(f.result(timeout=60) for f in futures) == 12
+        pids = [ex.factory.pid, *descendants(ex.factory.pid)]
+        assert len([p for p in pids if "vine_worker" in " ".join(psutil.Process(p).cmdline())]) >= 2
+    finally:
+        ex.shutdown()
+    assert not [p for p in pids if alive(p)]
+    assert ex.manager_pid is not None and not alive(ex.manager_pid)
+
+
+def test_workflow_with_local_provider_and_monitoring(tmp_path: Path) -> None:
+    sink = CollectingSink()
+    ex = TaskVineExecutor(
+        worker_launch_method="provider",
+        manager_config=TaskVineManagerConfig(port=free_port(), address="127.0.0.1"),
+        provider=LocalProvider(init_blocks=1, min_blocks=0, max_blocks=1),
+    )
+    config = Config(executors=[ex], run_dir=str(tmp_path), monitoring=sink, strategy="none")
+    app = python_app(double, executors=["TaskVineExecutor"])
+    dfk = parsl.load(config)
+    try:
+        assert sum(app(i).result(timeout=60) for i in range(3)) == 6
+        blocks = list(ex.blocks_to_job_id.values())
+        assert blocks
+        pids = [
+            p
+            for job in blocks
+            for p in descendants(int(str(job).split(".")[-1]) if str(job).isdigit() else 0)
+        ]
+    finally:
+        dfk.cleanup()
+        parsl.clear()
+    states = {m[1]["task_status_name"] for m in sink.messages if m[0] is MessageType.TASK_INFO}
+    assert {"running", "running_ended"} <= states
+    assert any(m[0] is MessageType.RESOURCE_INFO for m in sink.messages)
+    assert not [p for p in pids if alive(p)]
