@@ -160,7 +160,7 @@ def test_files_are_renamed_for_the_sandbox_and_the_runner_points_them_there(tmp_
     assert run_task("parsl.map", "parsl.function", "parsl.result", str(sandbox))
     result = deserialize((sandbox / "parsl.result").read_bytes())
     assert result["ok"] and result["value"] == str(sandbox)
-    out_remote = dict((b, a) for a, b in pkg.outputs)
+    out_remote = {b: a for a, b in pkg.outputs}
     assert any(
         (sandbox / name).read_text() == "hello world"
         for name in out_remote
@@ -248,4 +248,4 @@ def test_public_import_paths() -> None:
     from parsl.executors.taskvine.manager_config import TaskVineManagerConfig as M
 
     assert viaregistry is TaskVineExecutor
-    assert (F, M) == (TaskVineFactoryConfig, TaskVineManagerConfig)
+    assert (TaskVineFactoryConfig, TaskVineManagerConfig) == (F, M)

@@ -11,6 +11,7 @@ process, completing futures, the manager's death, shutdown) is here.
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import os
 import subprocess
@@ -275,10 +276,8 @@ class CctoolsExecutor(BlockProviderExecutor):
         finally:
             if package is not None:
                 for path in (package.function_file, package.map_file, package.result_file):
-                    try:
+                    with contextlib.suppress(OSError):
                         os.unlink(path)
-                    except OSError:
-                        pass
 
     def _read_result(self, package: TaskPackage) -> dict[str, Any]:
         try:

@@ -105,8 +105,8 @@ def prepare_task(
     """
     base = os.path.join(staging_dir, f"task-{task_id}")
     function_file, map_file, result_file = base + ".function", base + ".map", base + ".result"
-    with open(function_file, "wb") as f:
-        f.write(pack_apply_message(func, args, kwargs))
+    with open(function_file, "wb") as out:
+        out.write(pack_apply_message(func, args, kwargs))
     outputs_arg = set(map(id, find_files(kwargs.get("outputs", ()))))
     file_map: dict[str, str] = {}
     inputs: list[tuple[str, str]] = []
@@ -125,8 +125,8 @@ def prepare_task(
             outputs.append((local, remote))
         elif os.path.exists(local):
             inputs.append((local, remote))
-    with open(map_file, "wb") as f:
-        pickle.dump(file_map, f)
+    with open(map_file, "wb") as out:
+        pickle.dump(file_map, out)
     if shared_fs:
         names = (map_file, function_file, result_file)
         inputs_t: tuple[tuple[str, str], ...] = ()

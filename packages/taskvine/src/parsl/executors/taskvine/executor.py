@@ -132,7 +132,7 @@ class TaskVineExecutor(CctoolsExecutor):
         )
 
     def _serverless(self, spec: dict[str, Any]) -> bool:
-        return spec.get("exec_mode", self.function_exec_mode) == "serverless"
+        return bool(spec.get("exec_mode", self.function_exec_mode) == "serverless")
 
     def validate_resource_specification(self, spec: dict[str, Any]) -> None:
         self._task_resources(lambda: None, spec)

@@ -16,6 +16,7 @@ are imported once, in the parent.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import os
 import select
@@ -80,7 +81,7 @@ def main(argv: list[str] | None = None) -> int:
             message = read_message(calls)
             if message is None:
                 break
-            task_id, _function, sandbox, stdout_name = message.split(" ", 3)
+            call_id, _function, sandbox, stdout_name = message.split(" ", 3)
             pid = os.fork()
             if pid == 0:  # pragma: no cover - the child; its exit code is what the test sees
                 code = 1
@@ -88,14 +89,14 @@ def main(argv: list[str] | None = None) -> int:
                     code = _run_call(sandbox, stdout_name)
                 finally:
                     os._exit(code)
-            children[pid] = int(task_id)
+            children[pid] = int(call_id)
         while children:
             pid, status = os.waitpid(-1, os.WNOHANG)
             if pid == 0:
                 break
-            task_id = children.pop(pid, None)
-            if task_id is not None:
-                write_message(args.out_pipe_fd, f"{task_id} {os.waitstatus_to_exitcode(status)}")
+            done_id = children.pop(pid, None)
+            if done_id is not None:
+                write_message(args.out_pipe_fd, f"{done_id} {os.waitstatus_to_exitcode(status)}")
                 _wake(args.worker_pid)
         if args.worker_pid and not _alive(args.worker_pid):
             break
@@ -105,10 +106,8 @@ def main(argv: list[str] | None = None) -> int:
 def _wake(worker_pid: int) -> None:
     """The worker sleeps in its event loop; SIGCHLD makes it read our message now."""
     if worker_pid > 0:
-        try:
+        with contextlib.suppress(OSError):
             os.kill(worker_pid, signal.SIGCHLD)
-        except OSError:
-            pass
 
 
 def _alive(pid: int) -> bool:
