@@ -3,16 +3,15 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from typing import TYPE_CHECKING, Any
+from typing import Any, Literal
 
 from parsl.dataflow.dependency_resolvers import DependencyResolver
 from parsl.dataflow.memoizer_base import Memoizer
+from parsl.dataflow.taskrecord import TaskRecord
 from parsl.errors import ConfigurationError, bad_value
 from parsl.executors.base import ParslExecutor
 from parsl.monitoring.sink import MonitoringSink
-
-if TYPE_CHECKING:
-    from parsl.dataflow.taskrecord import TaskRecord
+from parsl.typecheck import typechecked
 
 CHECKPOINT_MODES = (None, "task_exit", "periodic", "dfk_exit", "manual")
 EXIT_MODES = ("cleanup", "skip", "wait")
@@ -32,20 +31,22 @@ class Config:
 
     Every argument is checked here: a wrong value raises
     :class:`~parsl.errors.ConfigurationError` naming the field, the value and
-    what was expected. ``executors=None`` (or empty) means one
+    what was expected; a wrongly typed argument is also typeguard's
+    ``TypeCheckError``, as in Parsl. ``executors=None`` (or empty) means one
     ``ThreadPoolExecutor``. ``usage_tracking`` is accepted for compatibility
     and never sends anything anywhere.
     """
 
+    @typechecked
     def __init__(
         self,
         executors: Sequence[ParslExecutor] | None = None,
         app_cache: bool = True,
         checkpoint_files: Sequence[str] | None = None,
-        checkpoint_mode: str | None = None,
+        checkpoint_mode: Literal["task_exit", "periodic", "dfk_exit", "manual"] | None = None,
         checkpoint_period: str | None = None,
         dependency_resolver: DependencyResolver | None = None,
-        exit_mode: str = "cleanup",
+        exit_mode: Literal["cleanup", "skip", "wait"] = "cleanup",
         garbage_collect: bool = True,
         internal_tasks_max_threads: int = 10,
         retries: int = 0,

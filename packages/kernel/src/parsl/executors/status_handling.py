@@ -39,6 +39,7 @@ from parsl.executors.errors import ScalingFailed
 from parsl.jobs.states import JobState, JobStatus
 from parsl.providers.base import ExecutionProvider
 from parsl.timers import AtomicIDCounter
+from parsl.typecheck import typechecked
 
 logger = logging.getLogger(__name__)
 
@@ -66,6 +67,7 @@ class BlockProviderExecutor(ParslExecutor):
     failed blocks, and a callable ``(executor, status)`` decides itself.
     """
 
+    @typechecked
     def __init__(
         self,
         *,

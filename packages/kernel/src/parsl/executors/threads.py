@@ -25,6 +25,7 @@ from parsl.executors.errors import BadStateException
 from parsl.monitoring.radios.base import RadioConfig
 from parsl.monitoring.radios.htex import HTEXRadio
 from parsl.monitoring.radios.threadpool import ThreadPoolRadio
+from parsl.typecheck import typechecked
 
 logger = logging.getLogger(__name__)
 
@@ -53,6 +54,7 @@ class ThreadPoolExecutor(ParslExecutor):
         Seconds ``shutdown()`` waits for running tasks before failing them.
     """
 
+    @typechecked
     def __init__(
         self,
         label: str = "threads",

@@ -5,6 +5,7 @@ from __future__ import annotations
 from abc import ABC, abstractmethod
 
 from parsl.errors import ParslError
+from parsl.typecheck import typechecked
 
 
 class Launcher(ABC):
@@ -13,6 +14,7 @@ class Launcher(ABC):
     A launcher does no I/O: calling it returns a string for the batch script.
     """
 
+    @typechecked
     def __init__(self, debug: bool = True) -> None:
         self.debug = debug
 

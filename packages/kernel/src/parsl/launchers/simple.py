@@ -6,6 +6,7 @@ import logging
 
 from parsl.errors import bad_value
 from parsl.launchers.base import Launcher
+from parsl.typecheck import typechecked
 
 logger = logging.getLogger(__name__)
 
@@ -35,6 +36,7 @@ class SimpleLauncher(Launcher):
     warning saying so.
     """
 
+    @typechecked
     def __init__(self, debug: bool = True) -> None:
         super().__init__(debug=check_debug(debug))
 
@@ -69,6 +71,7 @@ class SingleNodeLauncher(Launcher):
     warning is logged.
     """
 
+    @typechecked
     def __init__(self, debug: bool = True, fail_on_any: bool = False) -> None:
         super().__init__(debug=check_debug(debug))
         if not isinstance(fail_on_any, bool):

@@ -22,6 +22,7 @@ from parsl.launchers.base import Launcher
 from parsl.launchers.simple import SingleNodeLauncher
 from parsl.providers.base import ExecutionProvider
 from parsl.providers.errors import SubmitException
+from parsl.typecheck import typechecked
 
 logger = logging.getLogger(__name__)
 
@@ -146,6 +147,7 @@ class LocalProvider(ExecutionProvider):
     label = "local"
     cancel_grace_s: float = 2.0
 
+    @typechecked
     def __init__(
         self,
         nodes_per_block: int = 1,
