@@ -28,7 +28,12 @@ from parsl.dataflow.futures import AppFuture
 from parsl.dataflow.lifecycle import Event
 from parsl.dataflow.rundir import make_rundir
 from parsl.dataflow.settle import _NO_KWARGS, _NONE, CleanedUp, TaskSettlement
-from parsl.dataflow.shutdown import CLEANUP_WAIT_LIMIT, close_quietly, shutdown_executors
+from parsl.dataflow.shutdown import (
+    CLEANUP_WAIT_LIMIT,
+    close_quietly,
+    shutdown_executors,
+    undo_partial_start,
+)
 from parsl.dataflow.states import FINAL_STATES, States
 from parsl.dataflow.submit_errors import (
     CALLER_EXCEPTIONS,
@@ -76,24 +81,26 @@ class DataFlowKernel(TaskSettlement):
         """How many tasks are in each state now (final states count every task that ended)."""
         self._counts_lock = threading.Lock()
         self.resolver = config.dependency_resolver or SHALLOW_DEPENDENCY_RESOLVER
-        self.data_manager = DataManager(self)
-        self.monitoring = config.monitoring
-        if self.monitoring is not None:
-            self.monitoring.start(self.run_id, self.run_dir)
-        if config.memoizer is not None:
-            self.memoizer = config.memoizer
-        else:
-            from parsl.dataflow.memoization import BasicMemoizer
-
-            self.memoizer = BasicMemoizer(
-                checkpoint_files=config.checkpoint_files,
-                checkpoint_mode=config.checkpoint_mode,
-                checkpoint_period=config.checkpoint_period,
-            )
-        self.memoizer.start(run_dir=self.run_dir, app_cache=config.app_cache)
         self.executors: dict[str, ParslExecutor] = {}
-        internal = ThreadPoolExecutor(label=INTERNAL, max_threads=config.internal_tasks_max_threads)
-        try:
+        self.monitoring = config.monitoring
+        try:  # a failure part-way stops what was started: nothing is left running
+            self.data_manager = DataManager(self)
+            if self.monitoring is not None:
+                self.monitoring.start(self.run_id, self.run_dir)
+            if config.memoizer is not None:
+                self.memoizer = config.memoizer
+            else:
+                from parsl.dataflow.memoization import BasicMemoizer
+
+                self.memoizer = BasicMemoizer(
+                    checkpoint_files=config.checkpoint_files,
+                    checkpoint_mode=config.checkpoint_mode,
+                    checkpoint_period=config.checkpoint_period,
+                )
+            self.memoizer.start(run_dir=self.run_dir, app_cache=config.app_cache)
+            internal = ThreadPoolExecutor(
+                label=INTERNAL, max_threads=config.internal_tasks_max_threads
+            )
             for ex in [*config.executors, internal]:
                 ex.run_dir = self.run_dir
                 ex.run_id = self.run_id
@@ -101,14 +108,14 @@ class DataFlowKernel(TaskSettlement):
                     attach_executor(ex, self.monitoring)
                 self.executors[ex.label] = ex
                 ex.start()
+            self._user_labels = [ex.label for ex in config.executors]
+            self.poller = JobStatusPoller(
+                list(config.executors), config.strategy, config.strategy_period, config.max_idletime
+            )
+            self.poller.start()
         except BaseException:
-            self.cleanup(wait=False)
+            undo_partial_start(self)
             raise
-        self._user_labels = [ex.label for ex in config.executors]
-        self.poller = JobStatusPoller(
-            list(config.executors), config.strategy, config.strategy_period, config.max_idletime
-        )
-        self.poller.start()
         atexit.register(self.atexit_cleanup)
 
     # ----------------------------------------------------------------- submit

@@ -4,10 +4,13 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from parsl.executors.base import ParslExecutor
 from parsl.executors.threads import ThreadPoolExecutor
+
+if TYPE_CHECKING:
+    from parsl.dataflow.dflow import DataFlowKernel
 
 logger = logging.getLogger(__name__)
 
@@ -42,3 +45,26 @@ def close_quietly(what: str, close: Callable[[], Any]) -> None:
         close()
     except Exception:
         logger.exception("%s failed to close", what)
+
+
+def undo_partial_start(dfk: DataFlowKernel) -> None:
+    """Stop what a ``DataFlowKernel.__init__`` that failed part-way had started, newest first.
+
+    The job status poller, the executors (without waiting), the memoizer's
+    timer, the monitoring sink and the run's log handler. A memoizer or sink
+    whose own ``start()`` raised is closed too, so that whatever it began
+    before failing stops. Each step is bounded and none can skip the others.
+    """
+    poller = getattr(dfk, "poller", None)
+    if poller is not None:
+        close_quietly("job status poller", poller.close)
+    shutdown_executors(list(dfk.executors.values()), wait=False)
+    memoizer = getattr(dfk, "memoizer", None)
+    if memoizer is not None:
+        close_quietly("memoizer", memoizer.close)
+    if dfk.monitoring is not None:
+        close_quietly("monitoring", dfk.monitoring.close)
+    handler = dfk._log_handler
+    if handler is not None:
+        logging.getLogger("parsl").removeHandler(handler)
+        handler.close()
