@@ -32,6 +32,7 @@ from parsl.executors.high_throughput.scaling import BlockScalingMixin
 from parsl.jobs.states import JobState, JobStatus
 from parsl.monitoring.radios.base import RadioConfig
 from parsl.providers.base import ExecutionProvider
+from parsl.typecheck import typechecked
 
 logger = logging.getLogger(__name__)
 
@@ -78,6 +79,7 @@ class HighThroughputExecutor(ParslSurfaceMixin, BlockScalingMixin, ParslExecutor
     None: no limit).
     """
 
+    @typechecked
     def __init__(
         self,
         label: str = "HighThroughputExecutor",

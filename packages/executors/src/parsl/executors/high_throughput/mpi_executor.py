@@ -10,6 +10,7 @@ from parsl.executors.high_throughput import options
 from parsl.executors.high_throughput.executor import HighThroughputExecutor
 from parsl.monitoring.radios.base import RadioConfig
 from parsl.providers.base import ExecutionProvider
+from parsl.typecheck import typechecked
 
 
 class MPIExecutor(HighThroughputExecutor):
@@ -24,6 +25,7 @@ class MPIExecutor(HighThroughputExecutor):
     ``SLURM_NODELIST``, ``PBS_NODEFILE`` or, outside a batch job, this host.
     """
 
+    @typechecked
     def __init__(
         self,
         label: str = "MPIExecutor",

@@ -7,8 +7,10 @@ from abc import abstractmethod
 from dataclasses import dataclass
 from typing import Any, ClassVar
 
+from parsl.argument_checks import check_bool, check_text
 from parsl.errors import bad_value
 from parsl.launchers.base import Launcher
+from parsl.typecheck import typechecked
 
 #: The number of online processors, for nodes where no scheduler variable says it.
 ONLINE_CORES = "$(getconf _NPROCESSORS_ONLN 2>/dev/null || nproc 2>/dev/null || echo 1)"
@@ -18,20 +20,6 @@ COPY_ARGV0 = "parsl-worker"
 
 #: Opens the shell ``if`` whose body runs when the scheduler wrote a PBS node file.
 IF_PBS_NODEFILE = 'if [ -n "${PBS_NODEFILE:-}" ] && [ -f "$PBS_NODEFILE" ]; then\n'
-
-
-def check_bool(field: str, value: Any) -> bool:
-    """Return ``value`` if it is a bool, else raise a ConfigurationError naming ``field``."""
-    if not isinstance(value, bool):
-        raise bad_value(field, value, "True or False")
-    return value
-
-
-def check_text(field: str, value: Any, *, allow_empty: bool = True) -> str:
-    """Return ``value`` if it is a string (non-empty unless allowed), else raise."""
-    if not isinstance(value, str) or (not allow_empty and not value.strip()):
-        raise bad_value(field, value, "a string" if allow_empty else "a non-empty string")
-    return value
 
 
 @dataclass(frozen=True)
@@ -94,6 +82,7 @@ class HPCLauncher(Launcher):
 
     _options: tuple[str, ...] = ("debug",)
 
+    @typechecked
     def __init__(self, debug: bool = True) -> None:
         super().__init__(debug=check_bool("debug", debug))
 
@@ -131,6 +120,7 @@ class ToolLauncher(HPCLauncher):
     _rank: ClassVar[str]
     _cores: ClassVar[str] = ONLINE_CORES
 
+    @typechecked
     def __init__(self, debug: bool = True, overrides: str = "") -> None:
         super().__init__(debug=debug)
         self.overrides = check_text("overrides", overrides)

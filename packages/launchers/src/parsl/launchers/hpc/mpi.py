@@ -2,14 +2,15 @@
 
 from __future__ import annotations
 
+from parsl.argument_checks import check_text
 from parsl.launchers.hpc._common import (
     IF_PBS_NODEFILE,
     BlockShape,
     ToolLauncher,
-    check_text,
     first_pbs_nodes,
     temp_file,
 )
+from parsl.typecheck import typechecked
 
 #: The copy's rank under MPICH/Hydra (PMI_RANK), Open MPI or PMIx.
 MPI_RANK = "${PMI_RANK:-${OMPI_COMM_WORLD_RANK:-${PMIX_RANK:-0}}}"
@@ -34,6 +35,7 @@ class MpiExecLauncher(ToolLauncher):
     _options = ("debug", "bind_cmd", "overrides")
     _rank = MPI_RANK
 
+    @typechecked
     def __init__(
         self, debug: bool = True, bind_cmd: str = "--bind-to", overrides: str = ""
     ) -> None:
@@ -76,6 +78,7 @@ class MpiRunLauncher(ToolLauncher):
     _options = ("debug", "bash_location", "overrides")
     _rank = MPI_RANK
 
+    @typechecked
     def __init__(
         self, debug: bool = True, bash_location: str = "/bin/bash", overrides: str = ""
     ) -> None:

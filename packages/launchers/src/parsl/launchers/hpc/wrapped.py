@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import logging
 
-from parsl.launchers.hpc._common import HPCLauncher, check_shape, check_text, words
+from parsl.argument_checks import check_text
+from parsl.launchers.hpc._common import HPCLauncher, check_shape, words
+from parsl.typecheck import typechecked
 
 logger = logging.getLogger(__name__)
 
@@ -23,6 +25,7 @@ class WrappedLauncher(HPCLauncher):
 
     _options = ("prepend", "debug")
 
+    @typechecked
     def __init__(self, prepend: str, debug: bool = True) -> None:
         super().__init__(debug=debug)
         self.prepend = check_text("prepend", prepend)

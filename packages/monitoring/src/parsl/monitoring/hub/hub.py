@@ -33,6 +33,7 @@ from parsl.monitoring.hub.writer import (
 )
 from parsl.monitoring.sink import MonitoringSink, TaskTransition
 from parsl.monitoring.types import MessageType, TaggedMonitoringMessage
+from parsl.typecheck import typechecked
 
 logger = logging.getLogger(__name__)
 
@@ -80,11 +81,12 @@ class MonitoringHub(MonitoringSink):
     Parsl argument) bounds how long :meth:`close` waits for the writer.
     """
 
+    @typechecked
     def __init__(
         self,
         hub_address: str = "127.0.0.1",
         hub_port: int | None = None,
-        hub_port_range: tuple[int, int] = (55050, 56000),
+        hub_port_range: tuple[int, int] | list[int] = (55050, 56000),
         workflow_name: str | None = None,
         workflow_version: str | None = None,
         logging_endpoint: str | None = None,

@@ -7,22 +7,16 @@ import string
 from collections.abc import Mapping
 from typing import Any, ClassVar
 
+from parsl.argument_checks import check_int, check_text
 from parsl.errors import bad_value
 from parsl.jobs.states import JobState, JobStatus
+from parsl.jobs.walltime import walltime_to_seconds
 from parsl.launchers.base import Launcher
-from parsl.providers.cluster.arguments import (
-    check_int,
-    check_optional_int,
-    check_positive_number,
-    check_text,
-)
-from parsl.providers.cluster.scheduler import (
-    BatchScheduler,
-    SubmitContext,
-    walltime_to_seconds,
-)
+from parsl.providers.cluster.arguments import check_optional_int, check_positive_number
+from parsl.providers.cluster.scheduler import BatchScheduler, SubmitContext
 from parsl.providers.cluster.shell import ClusterProvider
 from parsl.providers.errors import ProviderError, SubmitException
+from parsl.typecheck import typechecked
 
 _SUBMITTED = re.compile(r"submitted to cluster (?P<id>\d+)")
 _REMOVED = re.compile(
@@ -279,6 +273,7 @@ class CondorProvider(ClusterProvider):
 
     label = "condor"
 
+    @typechecked
     def __init__(
         self,
         nodes_per_block: int = 1,

@@ -12,6 +12,7 @@ from parsl.providers.cluster.arguments import check_directive_value, is_plausibl
 from parsl.providers.cluster.scheduler import BatchScheduler, SubmitContext, directive_lines
 from parsl.providers.cluster.shell import ClusterProvider
 from parsl.providers.errors import ProviderError, SubmitException
+from parsl.typecheck import typechecked
 
 _SUBMITTED = re.compile(r'Your job(?:-array)? (?P<id>\d+)(?:\.\S+)? \(".*"\) has been submitted')
 _QACCT_FIELD = re.compile(r"^(?P<key>failed|exit_status)\s+(?P<value>-?\d+)\s*(?P<text>.*)$")
@@ -228,6 +229,7 @@ class GridEngineProvider(ClusterProvider):
 
     label = "gridengine"
 
+    @typechecked
     def __init__(
         self,
         nodes_per_block: int = 1,

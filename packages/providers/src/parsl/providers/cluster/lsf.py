@@ -8,22 +8,16 @@ import re
 import string
 from typing import Any, ClassVar
 
+from parsl.argument_checks import check_bool
 from parsl.errors import bad_value
 from parsl.jobs.states import JobState, JobStatus
+from parsl.jobs.walltime import walltime_to_seconds
 from parsl.launchers.base import Launcher
-from parsl.providers.cluster.arguments import (
-    check_bool,
-    check_directive_value,
-    check_optional_int,
-)
-from parsl.providers.cluster.scheduler import (
-    BatchScheduler,
-    SubmitContext,
-    directive_lines,
-    walltime_to_seconds,
-)
+from parsl.providers.cluster.arguments import check_directive_value, check_optional_int
+from parsl.providers.cluster.scheduler import BatchScheduler, SubmitContext, directive_lines
 from parsl.providers.cluster.shell import ClusterProvider
 from parsl.providers.errors import ProviderError, SubmitException
+from parsl.typecheck import typechecked
 
 logger = logging.getLogger(__name__)
 
@@ -227,6 +221,7 @@ class LSFProvider(ClusterProvider):
 
     label = "lsf"
 
+    @typechecked
     def __init__(
         self,
         nodes_per_block: int = 1,

@@ -6,9 +6,10 @@ import json
 import string
 from typing import Any, ClassVar
 
+from parsl.argument_checks import check_int
 from parsl.jobs.states import JobState, JobStatus
 from parsl.launchers.base import Launcher
-from parsl.providers.cluster.arguments import check_directive_value, check_int
+from parsl.providers.cluster.arguments import check_directive_value
 from parsl.providers.cluster.pbs import (
     ids_named,
     parse_qdel_output,
@@ -19,6 +20,7 @@ from parsl.providers.cluster.pbs import (
 from parsl.providers.cluster.scheduler import BatchScheduler, SubmitContext, directive_lines
 from parsl.providers.cluster.shell import ClusterProvider
 from parsl.providers.errors import ProviderError
+from parsl.typecheck import typechecked
 
 PBSPRO_TEMPLATE = string.Template(
     """\
@@ -165,6 +167,7 @@ class PBSProProvider(ClusterProvider):
 
     label = "pbspro"
 
+    @typechecked
     def __init__(
         self,
         account: str | None = None,

@@ -6,13 +6,12 @@ import re
 import string
 from typing import Any, ClassVar
 
+from parsl.argument_checks import check_bool, check_int
 from parsl.errors import bad_value
 from parsl.jobs.states import JobState, JobStatus
 from parsl.launchers.base import Launcher
 from parsl.providers.cluster.arguments import (
-    check_bool,
     check_directive_value,
-    check_int,
     check_optional_int,
     check_positive_number,
     check_regex_with_id,
@@ -21,6 +20,7 @@ from parsl.providers.cluster.arguments import (
 from parsl.providers.cluster.scheduler import BatchScheduler, SubmitContext, directive_lines
 from parsl.providers.cluster.shell import ClusterProvider
 from parsl.providers.errors import ProviderError, SubmitException
+from parsl.typecheck import typechecked
 
 DEFAULT_JOB_ID_REGEX = r"Submitted batch job (?P<id>\S*)"
 
@@ -315,6 +315,7 @@ class SlurmProvider(ClusterProvider):
 
     label = "slurm"
 
+    @typechecked
     def __init__(
         self,
         partition: str | None = None,

@@ -18,6 +18,7 @@ from parsl.providers.cluster.pbs import (
 from parsl.providers.cluster.scheduler import BatchScheduler, SubmitContext, directive_lines
 from parsl.providers.cluster.shell import ClusterProvider
 from parsl.providers.errors import ProviderError
+from parsl.typecheck import typechecked
 
 TORQUE_TEMPLATE = string.Template(
     """\
@@ -172,6 +173,7 @@ class TorqueProvider(ClusterProvider):
 
     label = "torque"
 
+    @typechecked
     def __init__(
         self,
         account: str | None = None,

@@ -11,15 +11,13 @@ import threading
 import uuid
 from typing import Any
 
+from parsl.argument_checks import check_bool, check_int, check_text
 from parsl.errors import bad_value
 from parsl.jobs.states import JobState, JobStatus
 from parsl.jobs.walltime import walltime_to_seconds
 from parsl.providers.base import ExecutionProvider
 from parsl.providers.cluster.arguments import (
-    check_bool,
     check_directive_value,
-    check_int,
-    check_text,
     check_walltime,
     set_block_scaling,
 )
@@ -37,6 +35,7 @@ from parsl.providers.kubernetes.pods import (
     quantity,
     quantity_value,
 )
+from parsl.typecheck import typechecked
 
 logger = logging.getLogger(__name__)
 
@@ -90,6 +89,7 @@ class KubernetesProvider(ExecutionProvider):
     #: Seconds between status polls: one listing per poll is cheap for an API server.
     polling_interval_s: float = 10.0
 
+    @typechecked
     def __init__(
         self,
         image: str,

@@ -16,6 +16,7 @@ from parsl.data_provider.files import File
 from parsl.data_provider.staging import Staging
 from parsl.data_provider.staging_errors import DownloadError
 from parsl.errors import bad_value
+from parsl.typecheck import typechecked
 
 DEFAULT_TIMEOUT = 60.0
 
@@ -79,6 +80,7 @@ class _DownloadStaging(Staging):
 
     schemes: ClassVar[frozenset[str]] = frozenset()
 
+    @typechecked
     def __init__(
         self,
         timeout: float = DEFAULT_TIMEOUT,

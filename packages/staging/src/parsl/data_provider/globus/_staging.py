@@ -22,6 +22,7 @@ from parsl.data_provider.globus._auth import GlobusAuth
 from parsl.data_provider.globus._transfer import TransferRequest, run_transfer
 from parsl.data_provider.staging import Staging
 from parsl.errors import ConfigurationError, bad_value
+from parsl.typecheck import typechecked
 
 INTERNAL_EXECUTOR = "_parsl_internal"
 DEFAULT_DEADLINE = 3600.0
@@ -79,6 +80,7 @@ class GlobusStaging(Staging):
     chooses the credentials (see :class:`GlobusAuth`).
     """
 
+    @typechecked
     def __init__(
         self,
         endpoint_uuid: str | uuid.UUID,

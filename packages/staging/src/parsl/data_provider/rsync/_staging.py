@@ -14,6 +14,7 @@ from parsl.data_provider.files import File
 from parsl.data_provider.staging import Staging
 from parsl.data_provider.staging_errors import RSyncError
 from parsl.errors import bad_value
+from parsl.typecheck import typechecked
 
 DEFAULT_TIMEOUT = 3600.0
 _STDERR_TAIL = 2000
@@ -110,6 +111,7 @@ class RSyncStaging(Staging):
     transfer, in seconds.
     """
 
+    @typechecked
     def __init__(self, hostname: str, timeout: float = DEFAULT_TIMEOUT) -> None:
         if not isinstance(hostname, str) or not hostname or any(c.isspace() for c in hostname):
             raise bad_value(

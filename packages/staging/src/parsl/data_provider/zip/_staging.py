@@ -17,6 +17,7 @@ from parsl.data_provider.zip._archive import (
     local_member_path,
     parse_zip_url,
 )
+from parsl.typecheck import typechecked
 
 DEFAULT_LOCK_TIMEOUT = 120.0
 
@@ -78,6 +79,7 @@ class ZipFileStaging(Staging):
     :class:`~parsl.data_provider.staging_errors.ZipStagingError`.
     """
 
+    @typechecked
     def __init__(self, timeout: float = DEFAULT_LOCK_TIMEOUT) -> None:
         self.timeout = check_timeout("ZipFileStaging", timeout)
 
