@@ -325,10 +325,8 @@ class CctoolsExecutor(BlockProviderExecutor):
                     logger.error("executor %s: cancelling blocks failed: %s", self.label, e)
         if self._manager is not None:
             if self._manager.stdin is not None:
-                try:
+                with contextlib.suppress(OSError):
                     self._manager.stdin.close()  # end of tasks: the manager stops
-                except OSError:
-                    pass
             try:
                 self._manager.wait(5)
             except subprocess.TimeoutExpired:

@@ -1,0 +1,164 @@
+"""WorkQueueExecutor with real work_queue_worker processes on 127.0.0.1."""
+
+from __future__ import annotations
+
+import os
+import signal
+import threading
+import time
+from pathlib import Path
+
+import pytest
+from conftest import Workers, alive, descendants
+
+import parsl
+from parsl import File, python_app
+from parsl.config import Config
+from parsl.errors import ConfigurationError
+from parsl.executors.cctools.errors import ManagerLost
+from parsl.executors.cctools.processes import free_port
+from parsl.executors.errors import InvalidResourceSpecification, UnsupportedFeatureError
+from parsl.executors.workqueue import WorkQueueExecutor
+from parsl.monitoring.sink import MonitoringSink, TaskTransition
+from parsl.monitoring.types import MessageType, TaggedMonitoringMessage
+from parsl.providers import LocalProvider
+
+pytestmark = pytest.mark.timeout(90)
+
+
+def double(x: int) -> int:
+    return 2 * x
+
+
+def where(inp: File, outputs: list[File]) -> str:
+    with open(inp) as f:
+        text = f.read()
+    with open(outputs[0], "w") as f:
+        f.write(text.upper())
+    return os.getcwd()
+
+
+def sleep_then_pid(seconds: float, marker: str) -> int:
+    with open(marker, "a") as f:
+        f.write(f"{os.getpid()}\n")
+    time.sleep(seconds)
+    return os.getpid()
+
+
+class CollectingSink(MonitoringSink):
+    resource_monitoring_enabled = True
+    resource_monitoring_interval = 0.2
+
+    def __init__(self) -> None:
+        self.messages: list[TaggedMonitoringMessage] = []
+        self.transitions: list[TaskTransition] = []
+        self._lock = threading.Lock()
+
+    def task_transition(self, event: TaskTransition) -> None:
+        with self._lock:
+            self.transitions.append(event)
+
+    def send(self, message: TaggedMonitoringMessage) -> None:
+        with self._lock:
+            self.messages.append(message)
+
+    def close(self) -> None:
+        pass
+
+
+def test_public_import_path_and_parameters() -> None:
+    from parsl.executors import WorkQueueExecutor as viaregistry
+
+    assert viaregistry is WorkQueueExecutor
+    ex = WorkQueueExecutor(provider=None, address="127.0.0.1", port=9999, project_name="p")
+    assert "-M p" in ex.worker_command and ex.provider is None
+    assert isinstance(WorkQueueExecutor().provider, LocalProvider)
+    with pytest.raises(UnsupportedFeatureError, match="pack"):
+        WorkQueueExecutor(pack=True)
+    with pytest.raises(ConfigurationError, match="port"):
+        WorkQueueExecutor(port=-1)
+    with pytest.raises(ConfigurationError, match="max_retries"):
+        WorkQueueExecutor(max_retries=-1)
+    with pytest.raises(ConfigurationError, match="project_password_file"):
+        WorkQueueExecutor(project_password_file="/nonexistent/pw")
+
+
+def test_cores_memory_disk_go_together_without_autolabel() -> None:
+    ex = WorkQueueExecutor(provider=None)
+    with pytest.raises(InvalidResourceSpecification, match="together"):
+        ex.validate_resource_specification({"cores": 1})
+    ex.validate_resource_specification(
+        {"cores": 1, "memory": 10, "disk": 10, "priority": 2, "category": "c"}
+    )
+    WorkQueueExecutor(provider=None, autolabel=True).validate_resource_specification({"cores": 1})
+
+
+def test_files_move_between_separate_sandboxes(
+    tmp_path: Path, workers: Workers, executor: WorkQueueExecutor
+) -> None:
+    workers.start(executor.manager_port or 0, 2)
+    results = []
+    for i in range(4):
+        src = tmp_path / f"in{i}.txt"
+        src.write_text(f"hello {i}")
+        out = File(str(tmp_path / f"out{i}.txt"))
+        spec = {"cores": 1, "memory": 100, "disk": 100, "running_time_min": 1, "priority": i}
+        results.append((executor.submit(where, spec, File(str(src)), outputs=[out]), out, i))
+    for future, out, i in results:
+        cwd = future.result(timeout=60)
+        assert any(cwd.startswith(str(w)) for w in workers.workdirs), cwd
+        assert Path(out.filepath).read_text() == f"HELLO {i}"
+    assert executor.measured_resources == {}  # monitoring is off without autolabel
+
+
+def test_killed_worker_gives_a_retry_elsewhere(
+    tmp_path: Path, workers: Workers, executor: WorkQueueExecutor
+) -> None:
+    first, second = workers.start(executor.manager_port or 0, 2)
+    marker = tmp_path / "pids"
+    spec = {"cores": 1, "memory": 100, "disk": 100}
+    future = executor.submit(sleep_then_pid, spec, 3, str(marker))
+    deadline = time.monotonic() + 30
+    while not marker.exists() and time.monotonic() < deadline:
+        time.sleep(0.1)
+    task_pid = int(marker.read_text().split()[0])
+    victim = next(w for w in (first, second) if task_pid in descendants(w.pid))
+    os.killpg(victim.pid, signal.SIGKILL)  # the worker and its task die, as when a node fails
+    assert future.result(timeout=60) != task_pid
+    assert len(marker.read_text().split()) == 2
+
+
+def test_manager_death_fails_every_future(workers: Workers, executor: WorkQueueExecutor) -> None:
+    workers.start(executor.manager_port or 0, 1)
+    futures = [executor.submit(time.sleep, {}, 30) for _ in range(3)]
+    assert executor.manager_pid is not None
+    os.kill(executor.manager_pid, signal.SIGKILL)
+    for f in futures:
+        with pytest.raises(ManagerLost, match="exited"):
+            f.result(timeout=10)
+    with pytest.raises(ManagerLost):
+        executor.submit(double, {}, 1)
+
+
+def test_workflow_through_local_provider_with_monitoring(tmp_path: Path) -> None:
+    sink = CollectingSink()
+    ex = WorkQueueExecutor(
+        port=free_port(), address="127.0.0.1", provider=LocalProvider(init_blocks=1, max_blocks=1)
+    )
+    config = Config(
+        executors=[ex], run_dir=str(tmp_path), monitoring=sink, strategy="none", retries=1
+    )
+    app = python_app(double, executors=["WorkQueueExecutor"])
+    dfk = parsl.load(config)
+    try:
+        assert sum(app(i).result(timeout=60) for i in range(3)) == 6
+        assert ex.blocks_to_job_id
+        manager = ex.manager_pid
+    finally:
+        dfk.cleanup()
+        parsl.clear()
+    states = {m[1]["task_status_name"] for m in sink.messages if m[0] is MessageType.TASK_INFO}
+    assert {"running", "running_ended"} <= states
+    assert any(m[0] is MessageType.RESOURCE_INFO for m in sink.messages)
+    assert any(m[0] is MessageType.BLOCK_INFO for m in sink.messages)
+    assert manager is not None and not alive(manager)
