@@ -67,7 +67,13 @@ class DataManager:
         )
 
     def plan(self, task: TaskRecord, fu: Any, stage: bool = True) -> None:
-        """Replace File arguments by what stage-in provides, and make the output DataFutures."""
+        """Replace File arguments by what stage-in provides, and make the output DataFutures.
+
+        As in Parsl, staging works on a clean copy of each File
+        (:meth:`File.cleancopy`): a provider setting ``local_path`` on the
+        execution side never changes the File the user holds, and the
+        output DataFutures name the user's own Files.
+        """
         outputs = task.kwargs.get("outputs")
         files = (
             [f for f in outputs if isinstance(f, File)] if isinstance(outputs, list | tuple) else []
@@ -82,10 +88,17 @@ class DataManager:
                 elif k != "outputs" and isinstance(v, File):
                     task.kwargs[k] = self._in(task, v)
             if files:
-                fu._outputs = [self.stage_out(task, f, fu) for f in files]
+                assert isinstance(outputs, list | tuple)
+                copies = [f.cleancopy() if isinstance(f, File) else f for f in outputs]
+                task.kwargs["outputs"] = copies
+                fu._outputs = [
+                    self.stage_out(task, c, fu, user_file=f)
+                    for f, c in zip(outputs, copies, strict=True)
+                    if isinstance(f, File)
+                ]
 
     def _in(self, task: TaskRecord, value: Any) -> Any:
-        return self.stage_in(task, value) if isinstance(value, File) else value
+        return self.stage_in(task, value.cleancopy()) if isinstance(value, File) else value
 
     def stage_in(self, task: TaskRecord, file: File) -> Any:
         """Return what the task should receive in place of ``file`` (the File or a DataFuture)."""
@@ -96,14 +109,22 @@ class DataManager:
         task.staging = [*task.staging, (provider, file, "in")]
         return file
 
-    def stage_out(self, task: TaskRecord, file: File, app_fut: Any) -> DataFuture:
-        """Return the DataFuture for an output file, staging it out where needed."""
+    def stage_out(
+        self, task: TaskRecord, file: File, app_fut: Any, user_file: File | None = None
+    ) -> DataFuture:
+        """Return the DataFuture for an output file, staging it out where needed.
+
+        ``file`` is what the provider and the task see; the DataFuture names
+        ``user_file`` (default: ``file``). With no stage-out task from the
+        provider, the DataFuture completes with the app future.
+        """
+        named = file if user_file is None else user_file
         provider = self._provider(task.executor, file, "out")
         fut = provider.stage_out(self, task.executor, file, app_fut)
         if fut is not None:
-            return DataFuture(fut, file, tid=task.id)
+            return DataFuture(fut, named, tid=task.id)
         task.staging = [*task.staging, (provider, file, "out")]
-        return DataFuture(app_fut, file, tid=task.id)
+        return DataFuture(app_fut, named, tid=task.id)
 
     def wrap(self, task: TaskRecord, func: Callable[..., Any]) -> Callable[..., Any]:
         """Apply the in-task staging wrappers recorded for ``task``."""
