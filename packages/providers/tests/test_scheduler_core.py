@@ -5,8 +5,6 @@ from __future__ import annotations
 import dataclasses
 
 import pytest
-from hypothesis import given
-from hypothesis import strategies as st
 
 from parsl.jobs.states import TERMINAL_STATES, JobState, JobStatus
 from parsl.providers.cluster.arguments import is_plausible_job_id
@@ -16,8 +14,6 @@ from parsl.providers.cluster.scheduler import (
     SubmitContext,
     directive_lines,
     reconcile_status,
-    seconds_to_walltime,
-    walltime_to_seconds,
 )
 
 MISSING = JobStatus(JobState.MISSING, message="not listed")
@@ -47,36 +43,6 @@ def test_a_job_seen_active_that_vanishes_is_completed_with_unknown_exit(state: J
     assert result.state == JobState.COMPLETED
     assert result.exit_code is None
     assert result.message == VANISHED_MESSAGE
-
-
-@pytest.mark.parametrize(
-    ("text", "seconds"),
-    [("00:00:00", 0), ("00:10:00", 600), ("01:30:05", 5405), ("120:00:00", 432000)],
-)
-def test_walltime_to_seconds(text: str, seconds: int) -> None:
-    assert walltime_to_seconds(text) == seconds
-    assert seconds_to_walltime(seconds) == text
-
-
-@pytest.mark.parametrize("text", ["10", "00:60:00", "00:00:61", "1:2:3", "a:bb:cc", "", "-1:00:00"])
-def test_bad_walltime_is_rejected(text: str) -> None:
-    with pytest.raises(ValueError, match="HH:MM:SS"):
-        walltime_to_seconds(text)
-
-
-def test_walltime_that_is_not_a_string_is_rejected() -> None:
-    with pytest.raises(ValueError):
-        walltime_to_seconds(600)  # type: ignore[arg-type]
-
-
-def test_negative_seconds_are_rejected() -> None:
-    with pytest.raises(ValueError, match="negative"):
-        seconds_to_walltime(-1)
-
-
-@given(st.integers(min_value=0, max_value=10**7))
-def test_walltime_round_trips(seconds: int) -> None:
-    assert walltime_to_seconds(seconds_to_walltime(seconds)) == seconds
 
 
 def test_directive_lines() -> None:

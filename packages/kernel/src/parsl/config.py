@@ -6,16 +6,15 @@ from collections.abc import Callable, Sequence
 from typing import Any, Literal
 
 from parsl.dataflow.dependency_resolvers import DependencyResolver
-from parsl.dataflow.memoizer_base import Memoizer
+from parsl.dataflow.memoizer_base import CHECKPOINT_MODES, Memoizer
 from parsl.dataflow.taskrecord import TaskRecord
 from parsl.errors import ConfigurationError, bad_value
 from parsl.executors.base import ParslExecutor
+from parsl.jobs.strategy import STRATEGIES
 from parsl.monitoring.sink import MonitoringSink
 from parsl.typecheck import typechecked
 
-CHECKPOINT_MODES = (None, "task_exit", "periodic", "dfk_exit", "manual")
 EXIT_MODES = ("cleanup", "skip", "wait")
-STRATEGIES = (None, "none", "simple", "htex_auto_scale")
 
 
 def _is_bool(v: Any) -> bool:
@@ -130,8 +129,8 @@ class Config:
             raise bad_value("run_dir", run_dir, "a non-empty path string")
         if std_autopath is not None and not callable(std_autopath):
             raise bad_value("std_autopath", std_autopath, "a callable(taskrecord, kw) -> str")
-        if strategy not in STRATEGIES:
-            raise bad_value("strategy", strategy, f"one of {STRATEGIES}")
+        if strategy is not None and strategy not in STRATEGIES:
+            raise bad_value("strategy", strategy, f"None or one of {STRATEGIES}")
         if not _is_number(strategy_period) or strategy_period <= 0:
             raise bad_value("strategy_period", strategy_period, "seconds > 0")
         if not _is_number(max_idletime) or max_idletime < 0:

@@ -125,11 +125,13 @@ def time_limited_open(path: str, mode: str, seconds: float = 1) -> Iterator[IO[A
 
 def wtime_to_minutes(time_string: str) -> int:
     """Whole minutes in an ``"HH:MM:SS"`` walltime (seconds are dropped, as schedulers do)."""
-    parts = time_string.split(":") if isinstance(time_string, str) else []
-    if len(parts) != 3 or not all(p.strip().isdigit() for p in parts):
-        raise ValueError(f"walltime {time_string!r} is not valid: expected 'HH:MM:SS'")
-    hours, minutes, _ = (int(p) for p in parts)
-    total = hours * 60 + minutes
+    from parsl.jobs.walltime import HH_MM_SS, WalltimeError, walltime_to_seconds
+
+    if not isinstance(time_string, str) or not HH_MM_SS.match(time_string.strip()):
+        raise WalltimeError(
+            f"walltime {time_string!r} is not valid: expected 'HH:MM:SS'", value=time_string
+        )
+    total = walltime_to_seconds(time_string) // 60
     if total < 1:
         logger.warning("walltime %r is less than one minute", time_string)
     return total

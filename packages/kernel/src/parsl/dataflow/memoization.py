@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import logging
 import os
-import re
 import struct
 import threading
 import zlib
@@ -24,9 +23,10 @@ import dill
 
 from parsl.dataflow.errors import BadCheckpoint, DataFlowException
 from parsl.dataflow.memo_hash import id_for_memo, task_hash
-from parsl.dataflow.memoizer_base import Memoizer
+from parsl.dataflow.memoizer_base import CHECKPOINT_MODES, Memoizer
 from parsl.dataflow.taskrecord import TaskRecord
 from parsl.errors import InternalConsistencyError, bad_value
+from parsl.jobs.walltime import walltime_to_seconds
 
 __all__ = [
     "CHECKPOINT_DIRNAME",
@@ -43,13 +43,11 @@ logger = logging.getLogger(__name__)
 
 CHECKPOINT_DIRNAME = "checkpoint"
 CHECKPOINT_FILENAME = "tasks.pkl"
-CHECKPOINT_MODES = (None, "task_exit", "periodic", "dfk_exit", "manual")
 DEFAULT_CHECKPOINT_PERIOD = "00:30:00"
 CLOSE_TIMEOUT_S = 10.0
 
 _MAGIC = b"PARSL-CHECKPOINT 1\n"
 _HEADER = struct.Struct(">III")  # payload length, crc32(payload), crc32(first 8 bytes)
-_PERIOD_RE = re.compile(r"(\d+):([0-5]\d):([0-5]\d)")
 
 
 class _Failed:
@@ -66,17 +64,10 @@ class CheckpointWriteError(DataFlowException):
 
 
 def parse_checkpoint_period(period: object) -> float:
-    """Seconds in an ``"HH:MM:SS"`` checkpoint period; a clear error for anything else."""
-    expected = "a string 'HH:MM:SS' longer than zero, e.g. '00:30:00'"
-    if not isinstance(period, str):
-        raise bad_value("checkpoint_period", period, expected)
-    match = _PERIOD_RE.fullmatch(period.strip())
-    if match is None:
-        raise bad_value("checkpoint_period", period, expected)
-    hours, minutes, seconds = (int(g) for g in match.groups())
-    total = hours * 3600 + minutes * 60 + seconds
+    """Seconds in a checkpoint period such as ``"00:30:00"`` (any walltime form); more than zero."""
+    total = walltime_to_seconds(period, field="checkpoint_period")  # type: ignore[arg-type]
     if total == 0:
-        raise bad_value("checkpoint_period", period, expected)
+        raise bad_value("checkpoint_period", period, "a period longer than zero, e.g. '00:30:00'")
     return float(total)
 
 

@@ -9,6 +9,9 @@ from typing import Any
 
 from parsl.dataflow.taskrecord import TaskRecord
 
+CHECKPOINT_MODES = (None, "task_exit", "periodic", "dfk_exit", "manual")
+"""The ``checkpoint_mode`` values (``Config`` and :class:`BasicMemoizer` accept exactly these)."""
+
 
 class Memoizer(ABC):
     """Looks tasks up before they run and records them after they succeed.

@@ -9,6 +9,7 @@ from collections.abc import Callable, Sequence
 from concurrent.futures import Future
 from typing import Any
 
+from parsl.argument_checks import check_int
 from parsl.data_provider.staging import Staging
 from parsl.dataflow.futures import LeanCondition
 from parsl.errors import ConfigurationError, bad_value
@@ -147,17 +148,17 @@ class HighThroughputExecutor(ParslSurfaceMixin, BlockScalingMixin, ParslExecutor
         self.max_workers_per_node = options.check_max_workers(max_workers_per_node)
         self.cpu_affinity = options.check_cpu_affinity(cpu_affinity)
         self.available_accelerators = options.check_accelerators(available_accelerators)
-        self.prefetch_capacity = options.check_int("prefetch_capacity", prefetch_capacity, 0)
+        self.prefetch_capacity = check_int("prefetch_capacity", prefetch_capacity, 0)
         self.heartbeat_period = options.check_positive("heartbeat_period", heartbeat_period)
         self.heartbeat_threshold = options.check_heartbeat_threshold(
             heartbeat_threshold, self.heartbeat_period
         )
         self.drain_period = options.check_optional_positive("drain_period", drain_period)
-        self.poll_period = options.check_int("poll_period", poll_period, 1)
+        self.poll_period = check_int("poll_period", poll_period, 1)
         self.address_probe_timeout = (
             None
             if address_probe_timeout is None
-            else options.check_int("address_probe_timeout", address_probe_timeout, 1)
+            else check_int("address_probe_timeout", address_probe_timeout, 1)
         )
         self.worker_logdir_root = options.check_optional_path(
             "worker_logdir_root", worker_logdir_root
@@ -187,7 +188,7 @@ class HighThroughputExecutor(ParslSurfaceMixin, BlockScalingMixin, ParslExecutor
         self.max_outstanding_tasks = (
             None
             if max_outstanding_tasks is None
-            else options.check_int("max_outstanding_tasks", max_outstanding_tasks, 1)
+            else check_int("max_outstanding_tasks", max_outstanding_tasks, 1)
         )
         self.enable_mpi_mode = options.check_type(
             "enable_mpi_mode", enable_mpi_mode, bool, "True or False"

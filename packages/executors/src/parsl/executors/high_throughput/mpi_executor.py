@@ -5,8 +5,8 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from typing import Any
 
+from parsl.argument_checks import check_int
 from parsl.data_provider.staging import Staging
-from parsl.executors.high_throughput import options
 from parsl.executors.high_throughput.executor import HighThroughputExecutor
 from parsl.monitoring.radios.base import RadioConfig
 from parsl.providers.base import ExecutionProvider
@@ -54,7 +54,7 @@ class MPIExecutor(HighThroughputExecutor):
         interchange_start_timeout: float = 30.0,
         shutdown_timeout: float = 10.0,
     ) -> None:
-        workers = options.check_int("max_workers_per_block", max_workers_per_block, 1)
+        workers = check_int("max_workers_per_block", max_workers_per_block, 1)
         super().__init__(
             label=label,
             provider=provider,

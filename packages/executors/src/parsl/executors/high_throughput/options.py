@@ -14,6 +14,7 @@ import sys
 from collections.abc import Sequence
 from typing import Any, TypeVar
 
+from parsl.argument_checks import check_int
 from parsl.errors import bad_value
 from parsl.executors.errors import InvalidResourceSpecification
 from parsl.executors.high_throughput import parsl_launch
@@ -156,13 +157,6 @@ def check_command_list(value: Any) -> list[str]:
     if not all(isinstance(a, str) for a in value):
         raise bad_value("interchange_launch_cmd", value, "a non-empty list of strings")
     return list(value)
-
-
-def check_int(field: str, value: Any, minimum: int) -> int:
-    """An int >= ``minimum`` (not a bool)."""
-    if isinstance(value, bool) or not isinstance(value, int) or value < minimum:
-        raise bad_value(field, value, f"an int >= {minimum}")
-    return value
 
 
 def check_port(field: str, value: Any) -> int | None:

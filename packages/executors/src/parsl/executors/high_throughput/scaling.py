@@ -18,6 +18,7 @@ import time
 from collections.abc import Callable, Iterable
 from typing import TYPE_CHECKING
 
+from parsl.argument_checks import check_int
 from parsl.executors.errors import ScalingFailed
 from parsl.executors.high_throughput import options
 from parsl.executors.high_throughput.block_monitor import MAX_FAILED_BLOCKS
@@ -195,7 +196,7 @@ class BlockScalingMixin:
 
     def scale_out(self, blocks: int = 1) -> list[str]:
         """Submit ``blocks`` new blocks to the provider; return their block ids."""
-        options.check_int("blocks", blocks, 0)
+        check_int("blocks", blocks, 0)
         if self._client is None or self._closed:
             raise ScalingFailed(self.label, "executor is not running")
         new: list[str] = []
@@ -242,7 +243,7 @@ class BlockScalingMixin:
         Returns the block ids cancelled. Tasks still running on a forced
         block fail with ManagerLost.
         """
-        options.check_int("blocks", blocks, 0)
+        check_int("blocks", blocks, 0)
         if self._client is None or self._closed:
             return []
         with self._scaling_lock:

@@ -16,6 +16,7 @@ import time
 from dataclasses import dataclass
 from typing import Any
 
+from parsl.argument_checks import check_int
 from parsl.errors import bad_value
 from parsl.jobs.states import JobState, JobStatus
 from parsl.launchers.base import Launcher
@@ -40,12 +41,6 @@ class _LocalBlock:
     stdout_path: str
     stderr_path: str
     cancelled: bool = False
-
-
-def _check_int(field: str, value: Any, minimum: int) -> int:
-    if isinstance(value, bool) or not isinstance(value, int) or value < minimum:
-        raise bad_value(field, value, f"an int >= {minimum}")
-    return value
 
 
 def _signal_group(pgid: int, sig: int) -> bool:
@@ -160,7 +155,7 @@ class LocalProvider(ExecutionProvider):
         parallelism: float = 1,
         move_files: bool | None = None,
     ) -> None:
-        self.nodes_per_block = _check_int("nodes_per_block", nodes_per_block, 1)
+        self.nodes_per_block = check_int("nodes_per_block", nodes_per_block, 1)
         if launcher is None:
             launcher = SingleNodeLauncher()
         if not isinstance(launcher, Launcher):
@@ -168,15 +163,15 @@ class LocalProvider(ExecutionProvider):
                 "launcher", launcher, "a parsl.launchers.base.Launcher such as SingleNodeLauncher()"
             )
         self.launcher: Launcher = launcher
-        self.init_blocks = _check_int("init_blocks", init_blocks, 0)
-        self.min_blocks = _check_int("min_blocks", min_blocks, 0)
-        self.max_blocks = _check_int("max_blocks", max_blocks, 0)
+        self.init_blocks = check_int("init_blocks", init_blocks, 0)
+        self.min_blocks = check_int("min_blocks", min_blocks, 0)
+        self.max_blocks = check_int("max_blocks", max_blocks, 0)
         if self.min_blocks > self.max_blocks:
             raise bad_value("min_blocks", min_blocks, f"at most max_blocks={max_blocks}")
         if not isinstance(worker_init, str):
             raise bad_value("worker_init", worker_init, "a string of shell commands")
         self.worker_init = worker_init
-        self.cmd_timeout = _check_int("cmd_timeout", cmd_timeout, 1)
+        self.cmd_timeout = check_int("cmd_timeout", cmd_timeout, 1)
         if isinstance(parallelism, bool) or not isinstance(parallelism, int | float):
             raise bad_value("parallelism", parallelism, "a number from 0 to 1")
         if not 0 <= parallelism <= 1:

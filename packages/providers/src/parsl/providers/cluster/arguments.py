@@ -5,17 +5,11 @@ from __future__ import annotations
 import re
 from typing import Any
 
+from parsl.argument_checks import check_int
 from parsl.errors import bad_value
-from parsl.providers.cluster.scheduler import WALLTIME_PATTERN
+from parsl.jobs.walltime import HH_MM_SS
 
 _JOB_ID = re.compile(r"^[A-Za-z0-9._\-\[\]@:+]+$")
-
-
-def check_int(field: str, value: Any, minimum: int) -> int:
-    """Return ``value`` if it is an int (not a bool) of at least ``minimum``."""
-    if isinstance(value, bool) or not isinstance(value, int) or value < minimum:
-        raise bad_value(field, value, f"an int >= {minimum}")
-    return value
 
 
 def check_optional_int(field: str, value: Any, minimum: int) -> int | None:
@@ -39,26 +33,12 @@ def check_fraction(field: str, value: Any) -> float:
     return float(value)
 
 
-def check_text(field: str, value: Any) -> str:
-    """Return a string (which may span several lines, e.g. shell commands)."""
-    if not isinstance(value, str):
-        raise bad_value(field, value, "a string")
-    return value
-
-
 def check_directive_value(field: str, value: Any) -> str | None:
     """Return None or a one-line, non-empty string fit for a scheduler directive."""
     if value is None:
         return None
     if not isinstance(value, str) or not value.strip() or "\n" in value or "\r" in value:
         raise bad_value(field, value, "None or a non-empty string on one line")
-    return value
-
-
-def check_bool(field: str, value: Any) -> bool:
-    """Return True or False."""
-    if not isinstance(value, bool):
-        raise bad_value(field, value, "True or False")
     return value
 
 
@@ -82,7 +62,7 @@ def set_block_scaling(
 
 def check_walltime(value: Any) -> str:
     """Return a walltime in ``HH:MM:SS`` form, e.g. ``"01:30:00"``."""
-    if not isinstance(value, str) or WALLTIME_PATTERN.match(value) is None:
+    if not isinstance(value, str) or HH_MM_SS.match(value) is None:
         raise bad_value("walltime", value, 'a string "HH:MM:SS" such as "00:10:00"')
     return value
 

@@ -5,8 +5,8 @@ from __future__ import annotations
 import re
 
 from parsl.jobs.states import JobState, JobStatus
+from parsl.jobs.walltime import HH_MM_SS, walltime_to_seconds
 from parsl.providers.cluster.arguments import is_plausible_job_id
-from parsl.providers.cluster.scheduler import WALLTIME_PATTERN, walltime_to_seconds
 from parsl.providers.errors import ProviderError, SubmitException
 
 #: PBS job states (``job_state``) as PBS Pro and Torque document them, and Parsl's state.
@@ -69,7 +69,7 @@ def parse_qdel_output(
 
 
 def _seconds(walltime: str | None) -> int | None:
-    if walltime is None or WALLTIME_PATTERN.match(walltime.strip()) is None:
+    if walltime is None or HH_MM_SS.match(walltime.strip()) is None:
         return None
     return walltime_to_seconds(walltime.strip())
 

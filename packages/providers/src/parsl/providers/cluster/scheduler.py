@@ -17,7 +17,6 @@ is the thin I/O shell that runs the commands.
 
 from __future__ import annotations
 
-import re
 import string
 from abc import ABC, abstractmethod
 from collections.abc import Mapping
@@ -25,8 +24,6 @@ from dataclasses import dataclass, field
 from typing import Any, ClassVar
 
 from parsl.jobs.states import JobState, JobStatus
-
-WALLTIME_PATTERN = re.compile(r"^(\d+):([0-5]\d):([0-5]\d)$")
 
 VANISHED_MESSAGE = (
     "the job is no longer listed by the scheduler: it has finished, exit status unknown"
@@ -163,24 +160,6 @@ def reconcile_status(previous: JobStatus | None, reported: JobStatus) -> JobStat
     if previous.terminal:
         return previous
     return JobStatus(JobState.COMPLETED, message=VANISHED_MESSAGE)
-
-
-def walltime_to_seconds(walltime: str) -> int:
-    """Return the seconds in an ``HH:MM:SS`` walltime; ValueError if it is not one."""
-    match = WALLTIME_PATTERN.match(walltime) if isinstance(walltime, str) else None
-    if match is None:
-        raise ValueError(f"walltime {walltime!r} is not HH:MM:SS")
-    hours, minutes, seconds = (int(part) for part in match.groups())
-    return hours * 3600 + minutes * 60 + seconds
-
-
-def seconds_to_walltime(seconds: int) -> str:
-    """Format seconds as an ``HH:MM:SS`` walltime (hours may exceed 99)."""
-    if seconds < 0:
-        raise ValueError(f"a walltime cannot be negative: {seconds}")
-    hours, rest = divmod(seconds, 3600)
-    minutes, secs = divmod(rest, 60)
-    return f"{hours:02d}:{minutes:02d}:{secs:02d}"
 
 
 def directive_lines(prefix: str, directives: list[tuple[str, Any]], separator: str = "=") -> str:

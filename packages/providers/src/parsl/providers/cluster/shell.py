@@ -11,17 +11,13 @@ import threading
 import time
 from typing import Any
 
+from parsl.argument_checks import check_int, check_text
 from parsl.errors import bad_value
 from parsl.jobs.states import JobState, JobStatus
 from parsl.launchers.base import Launcher
 from parsl.launchers.simple import SingleNodeLauncher
 from parsl.providers.base import ExecutionProvider
-from parsl.providers.cluster.arguments import (
-    check_int,
-    check_text,
-    check_walltime,
-    set_block_scaling,
-)
+from parsl.providers.cluster.arguments import check_walltime, set_block_scaling
 from parsl.providers.cluster.commands import run_command
 from parsl.providers.cluster.scheduler import (
     BatchScheduler,
