@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import contextlib
+import io
 import logging
 import os
 import pathlib
+import pickle
 import struct
 import threading
 import time
@@ -145,7 +147,8 @@ def test_failures_are_remembered_in_memory_not_checkpointed(started: Any) -> Non
     run_and_record(memo, make_task(square, 1), failed)
     hit = memo.check_memo(make_task(square, 1))
     assert hit is not None and hit.exception() is boom  # the very same object, as in Parsl
-    assert memo.checkpoint() is None  # nothing successful to write
+    directory = memo.checkpoint()
+    assert directory is not None and read_checkpoint(directory) == {}  # failures stay in memory
 
     ok: Future[Any] = Future()
     ok.set_result(1)
@@ -206,7 +209,6 @@ def test_duplicate_results_are_written_once(started: Any, run_dir: pathlib.Path)
 
 def test_manual_writes_only_on_checkpoint(started: Any, run_dir: pathlib.Path) -> None:
     memo = started(checkpoint_mode="manual")
-    assert memo.checkpoint() is None  # nothing yet
     run_and_record(memo, make_task(square, 2), 4)
     assert not tasks_file(run_dir).exists()
     assert memo.checkpoint() == str(run_dir / CHECKPOINT_DIRNAME)
@@ -379,12 +381,21 @@ def test_foreign_file_is_bad_checkpoint(tmp_path: pathlib.Path) -> None:
         read_checkpoint(bogus)
 
 
-@pytest.mark.parametrize("where", ["header", "payload"])
+def record_ends(data: bytes) -> list[int]:
+    """End offsets of the pickles in a checkpoint file (Parsl's format: pickles one after another)."""
+    stream, ends = io.BytesIO(data), []
+    while stream.tell() < len(data):
+        pickle.load(stream)
+        ends.append(stream.tell())
+    return ends
+
+
+@pytest.mark.parametrize("where", ["first", "second"])
 def test_corrupted_record_is_bad_checkpoint(
     started: Any, run_dir: pathlib.Path, where: str
 ) -> None:
     data = bytearray(write_two_records(started, run_dir))
-    offset = len(b"PARSL-CHECKPOINT 1\n") + (1 if where == "header" else 20)
+    offset = 0 if where == "first" else record_ends(bytes(data))[0]
     data[offset] ^= 0xFF
     tasks_file(run_dir).write_bytes(bytes(data))
     with pytest.raises(BadCheckpoint, match=f"{tasks_file(run_dir)}.*corrupt"):
@@ -393,12 +404,15 @@ def test_corrupted_record_is_bad_checkpoint(
 
 def test_truncated_last_record_is_ignored(started: Any, run_dir: pathlib.Path) -> None:
     data = write_two_records(started, run_dir)
-    magic = len(b"PARSL-CHECKPOINT 1\n")
-    second = magic + (len(data) - magic) // 2  # both records have the same size
-    for end in (len(data) - 1, second + 13, second + 5, second):  # payload, header, nothing
+    first, last = record_ends(data)
+    assert last == len(data)
+    for end in range(first, len(data)):  # every cut inside the second record
         tasks_file(run_dir).write_bytes(data[:end])
         assert list(read_checkpoint(run_dir / CHECKPOINT_DIRNAME).values()) == [4]
-    tasks_file(run_dir).write_bytes(b"PARSL-CHECK")  # died while writing the header
+    for end in range(first):  # every cut inside the first
+        tasks_file(run_dir).write_bytes(data[:end])
+        assert read_checkpoint(tasks_file(run_dir)) == {}
+    tasks_file(run_dir).write_bytes(b"PARSL-CHECK")  # an earlier release died writing its header
     assert read_checkpoint(tasks_file(run_dir)) == {}
 
 
@@ -415,6 +429,24 @@ def test_resuming_into_a_torn_file_drops_the_tail_before_appending(
 def _raw_record(payload: bytes) -> bytes:
     head = struct.pack(">II", len(payload), zlib.crc32(payload))
     return head + struct.pack(">I", zlib.crc32(head)) + payload
+
+
+def test_earlier_format_is_still_read_and_continued_in_parsls(
+    started: Any, run_dir: pathlib.Path
+) -> None:
+    task = make_task(square, 2)
+    memo = started(checkpoint_mode="task_exit")
+    run_and_record(memo, task, 4)
+    hashsum = task.hashsum
+    assert hashsum is not None
+    legacy = b"PARSL-CHECKPOINT 1\n" + _raw_record(dill.dumps((hashsum, 4)))
+    tasks_file(run_dir).write_bytes(legacy)
+    assert read_checkpoint(tasks_file(run_dir)) == {hashsum: 4}
+    again = started(checkpoint_mode="task_exit")
+    run_and_record(again, make_task(square, 3), 9)
+    data = tasks_file(run_dir).read_bytes()
+    assert not data.startswith(b"PARSL-CHECKPOINT")
+    assert sorted(read_checkpoint(tasks_file(run_dir)).values()) == [4, 9]
 
 
 @pytest.mark.parametrize(
@@ -465,8 +497,7 @@ def test_concurrent_updates_lose_nothing(started: Any, run_dir: pathlib.Path, mo
     records = read_checkpoint(tasks_file(run_dir))
     total = threads_n * per_thread
     assert sorted(records.values()) == [n * n for n in range(total)]
-    data = tasks_file(run_dir).read_bytes()
-    assert data.count(b"PARSL-CHECKPOINT 1\n") == 1
+    assert len(record_ends(tasks_file(run_dir).read_bytes())) == total  # no duplicates
 
 
 # ----- bad arguments and misuse
@@ -498,7 +529,7 @@ def test_period_parsing() -> None:
     assert parse_checkpoint_period("100:00:00") == 360000.0
 
 
-def test_start_validates_and_runs_once(tmp_path: pathlib.Path) -> None:
+def test_start_validates_and_starts_afresh(tmp_path: pathlib.Path) -> None:
     memo = BasicMemoizer()
     with pytest.raises(ConfigurationError, match="run_dir"):
         memo.start(run_dir=42, app_cache=True)  # type: ignore[arg-type]
@@ -506,8 +537,9 @@ def test_start_validates_and_runs_once(tmp_path: pathlib.Path) -> None:
         memo.start(run_dir=str(tmp_path), app_cache="yes")  # type: ignore[arg-type]
     memo.start(run_dir=str(tmp_path), app_cache=True)
     assert memo.checkpoint_dir == os.path.join(str(tmp_path), CHECKPOINT_DIRNAME)
-    with pytest.raises(InternalConsistencyError, match="twice"):
-        memo.start(run_dir=str(tmp_path), app_cache=True)
+    second = tmp_path / "second"
+    memo.start(run_dir=str(second), app_cache=True)  # the same Config loaded again, as in Parsl
+    assert memo.checkpoint_dir == os.path.join(str(second), CHECKPOINT_DIRNAME)
     memo.close()
 
 

@@ -71,8 +71,24 @@ def get_all_checkpoints(rundir: str = "runinfo") -> list[str]:
 
 
 def get_last_checkpoint(rundir: str = "runinfo") -> list[str]:
-    """A list holding the checkpoint directory of the latest run that has one, or an empty list."""
-    return get_all_checkpoints(rundir)[-1:]
+    """The checkpoint directory of the most recent run, in a list; empty if that run has none.
+
+    As in Parsl, only the last run is looked at (checkpoints are incremental:
+    use :func:`get_all_checkpoints` for every earlier result).
+    """
+    from parsl.dataflow.memoization import CHECKPOINT_DIRNAME, CHECKPOINT_FILENAME
+
+    if not os.path.isdir(rundir):
+        return []
+    runs = sorted(
+        (n for n in os.listdir(rundir) if os.path.isdir(os.path.join(rundir, n))), key=_run_order
+    )
+    if not runs:
+        return []
+    directory = os.path.join(rundir, runs[-1], CHECKPOINT_DIRNAME)
+    if not os.path.isfile(os.path.join(directory, CHECKPOINT_FILENAME)):
+        return []
+    return [os.path.abspath(directory)]
 
 
 def get_version() -> str:

@@ -1,27 +1,27 @@
 """The default memoizer: an in-memory table of results, checkpointed to disk.
 
-A checkpoint is ``<run_dir>/checkpoint/tasks.pkl``: a header line, then
-append-only records, each ``(hashsum, result)`` pickled with dill behind a
-12-byte record header (payload length, payload CRC-32, header CRC-32). Each
-write is flushed and fsync'd. On load, a record cut short at the end of the
-file (a crash in the middle of a write) is ignored; anything else that does
-not check out raises :class:`~parsl.dataflow.errors.BadCheckpoint`.
+A checkpoint is ``<run_dir>/checkpoint/tasks.pkl`` in Parsl's own format
+(see :mod:`parsl.dataflow.checkpoint_file`): checkpoints written by Parsl
+load here and ours load in Parsl.
 """
 
 from __future__ import annotations
 
 import logging
 import os
-import struct
 import threading
-import zlib
-from collections.abc import Iterator, Sequence
+from collections.abc import Sequence
 from concurrent.futures import Future
 from typing import Any
 
-import dill
-
-from parsl.dataflow.errors import BadCheckpoint, DataFlowException
+from parsl.dataflow.checkpoint_file import (
+    CHECKPOINT_FILENAME,
+    Failure,
+    append_records,
+    encode_record,
+    read_checkpoint,
+)
+from parsl.dataflow.errors import DataFlowException
 from parsl.dataflow.memo_hash import id_for_memo, task_hash
 from parsl.dataflow.memoizer_base import CHECKPOINT_MODES, Memoizer
 from parsl.dataflow.taskrecord import TaskRecord
@@ -42,21 +42,8 @@ __all__ = [
 logger = logging.getLogger(__name__)
 
 CHECKPOINT_DIRNAME = "checkpoint"
-CHECKPOINT_FILENAME = "tasks.pkl"
 DEFAULT_CHECKPOINT_PERIOD = "00:30:00"
 CLOSE_TIMEOUT_S = 10.0
-
-_MAGIC = b"PARSL-CHECKPOINT 1\n"
-_HEADER = struct.Struct(">III")  # payload length, crc32(payload), crc32(first 8 bytes)
-
-
-class _Failed:
-    """A remembered failure: later identical calls fail with this very exception (never checkpointed)."""
-
-    __slots__ = ("exc",)
-
-    def __init__(self, exc: BaseException) -> None:
-        self.exc = exc
 
 
 class CheckpointWriteError(DataFlowException):
@@ -69,92 +56,6 @@ def parse_checkpoint_period(period: object) -> float:
     if total == 0:
         raise bad_value("checkpoint_period", period, "a period longer than zero, e.g. '00:30:00'")
     return float(total)
-
-
-def _encode_record(payload: bytes) -> bytes:
-    head = struct.pack(">II", len(payload), zlib.crc32(payload))
-    return head + struct.pack(">I", zlib.crc32(head)) + payload
-
-
-def _scan_records(data: bytes, path: str) -> Iterator[tuple[int, bytes]]:
-    """Yield ``(offset, payload)`` of each whole record; stop quietly at a torn tail."""
-    if len(data) < len(_MAGIC) and _MAGIC.startswith(data):
-        return  # the file was cut short while its header was written
-    if not data.startswith(_MAGIC):
-        raise BadCheckpoint(f"{path} is not a Parsl checkpoint file (unknown header)")
-    pos = len(_MAGIC)
-    while len(data) - pos >= _HEADER.size:
-        length, payload_crc, header_crc = _HEADER.unpack_from(data, pos)
-        if zlib.crc32(data[pos : pos + 8]) != header_crc:
-            raise BadCheckpoint(f"{path}: record header at byte {pos} is corrupt")
-        start = pos + _HEADER.size
-        if start + length > len(data):
-            return  # torn last record
-        payload = data[start : start + length]
-        if zlib.crc32(payload) != payload_crc:
-            raise BadCheckpoint(f"{path}: record at byte {pos} is corrupt (checksum mismatch)")
-        yield pos, payload
-        pos = start + length
-
-
-def _valid_length(data: bytes, path: str) -> int:
-    """Length of the whole-record prefix of a checkpoint file's contents."""
-    end = len(_MAGIC) if data.startswith(_MAGIC) else 0
-    for offset, payload in _scan_records(data, path):
-        end = offset + _HEADER.size + len(payload)
-    return end
-
-
-def _checkpoint_file(path: str | os.PathLike[str]) -> str:
-    path = os.fspath(path)
-    return path if os.path.isfile(path) else os.path.join(path, CHECKPOINT_FILENAME)
-
-
-def read_checkpoint(path: str | os.PathLike[str]) -> dict[str, Any]:
-    """The ``hashsum -> result`` records of a checkpoint directory (or its ``tasks.pkl``)."""
-    file = _checkpoint_file(path)
-    try:
-        with open(file, "rb") as f:
-            data = f.read()
-    except OSError as e:
-        raise BadCheckpoint(f"cannot read checkpoint {file}: {e.strerror or e}") from e
-    records: dict[str, Any] = {}
-    for offset, payload in _scan_records(data, file):
-        try:
-            record = dill.loads(payload)
-        except Exception as e:
-            raise BadCheckpoint(
-                f"{file}: record at byte {offset} cannot be unpickled: {type(e).__name__}: {e}"
-            ) from e
-        if not (isinstance(record, tuple) and len(record) == 2 and isinstance(record[0], str)):
-            raise BadCheckpoint(f"{file}: record at byte {offset} is not a (hashsum, result) pair")
-        records[record[0]] = record[1]
-    return records
-
-
-def _append_records(file: str, records: Sequence[bytes], *, fresh: bool) -> None:
-    """Append encoded records durably; on a ``fresh`` file first drop any torn tail."""
-    if fresh:
-        os.makedirs(os.path.dirname(file), exist_ok=True)
-        if os.path.exists(file):
-            with open(file, "rb") as f:
-                data = f.read()
-            end = _valid_length(data, file)
-            if end < len(data):
-                logger.warning("dropping a torn record at the end of %s", file)
-                os.truncate(file, end)
-    with open(file, "ab") as f:
-        if f.tell() == 0:
-            f.write(_MAGIC)
-        f.write(b"".join(records))
-        f.flush()
-        os.fsync(f.fileno())
-    if fresh:
-        dir_fd = os.open(os.path.dirname(file), os.O_RDONLY)
-        try:
-            os.fsync(dir_fd)
-        finally:
-            os.close(dir_fd)
 
 
 class BasicMemoizer(Memoizer):
@@ -238,9 +139,23 @@ class BasicMemoizer(Memoizer):
         return None if self._run_dir is None else os.path.join(self._run_dir, CHECKPOINT_DIRNAME)
 
     def start(self, *, run_dir: str, app_cache: bool) -> None:
-        """Load the checkpoint files and, in ``'periodic'`` mode, start the timer."""
+        """Load the checkpoint files and, in ``'periodic'`` mode, start the timer.
+
+        A second ``start()`` (the memoizer given to another Config and
+        loaded again) begins afresh, as Parsl's does: whatever the previous
+        run left unwritten is written first, then the checkpoint files are
+        loaded again and results go to the new ``run_dir``.
+        """
         if self._run_dir is not None:
-            raise InternalConsistencyError("BasicMemoizer.start() was called twice")
+            self.close()
+            with self._lock:
+                self._table.clear()
+                self._pending.clear()
+            self._run_dir = None
+            self._wrote = False
+            self._closed = False
+            self._stop = threading.Event()
+            self._timer = None
         if not isinstance(run_dir, str | os.PathLike):
             raise bad_value("run_dir", run_dir, "a directory path")
         if not isinstance(app_cache, bool):
@@ -279,7 +194,7 @@ class BasicMemoizer(Memoizer):
                 return None
             result = self._table[task.hashsum]
         future: Future[Any] = Future()
-        if isinstance(result, _Failed):
+        if isinstance(result, Failure):
             future.set_exception(result.exc)
         else:
             future.set_result(result)
@@ -302,7 +217,7 @@ class BasicMemoizer(Memoizer):
             if exc is not None:
                 if task.hashsum is not None:
                     with self._lock:
-                        self._table.setdefault(task.hashsum, _Failed(exc))
+                        self._table.setdefault(task.hashsum, Failure(exc))
                 return
             result = result.result()
         if task.hashsum is None:
@@ -319,9 +234,11 @@ class BasicMemoizer(Memoizer):
                 logger.exception("checkpoint after task %s failed; will retry later", task.id)
 
     def checkpoint(self) -> str | None:
-        """Write the results not yet written; the checkpoint directory, or None if none exists."""
+        """Write the results not yet written (creating the file if need be); return its directory."""
         directory = os.path.join(self._require_started("checkpoint"), CHECKPOINT_DIRNAME)
         file = os.path.join(directory, CHECKPOINT_FILENAME)
+        if not self._app_cache:
+            return None  # caching is off: nothing is recorded, nothing is written
         with self._write_lock:
             with self._lock:
                 batch, self._pending = self._pending, []
@@ -329,7 +246,7 @@ class BasicMemoizer(Memoizer):
             written: list[tuple[str, Any]] = []
             for hashsum, result in batch:
                 try:
-                    payload = dill.dumps((hashsum, result))
+                    payload = encode_record(hashsum, result)
                 except Exception as e:
                     logger.warning(
                         "result of task %s (%s) not checkpointed: cannot be pickled: %s",
@@ -338,18 +255,17 @@ class BasicMemoizer(Memoizer):
                         e,
                     )
                     continue
-                records.append(_encode_record(payload))
+                records.append(payload)
                 written.append((hashsum, result))
-            if records:
-                try:
-                    _append_records(file, records, fresh=not self._wrote)
-                except OSError as e:
-                    with self._lock:
-                        self._pending[:0] = written
-                    raise CheckpointWriteError(f"cannot write checkpoint {file}: {e}") from e
-                self._wrote = True
-                logger.debug("checkpointed %d results to %s", len(records), file)
-            return directory if self._wrote or os.path.exists(file) else None
+            try:  # as in Parsl, every checkpoint leaves the file, even with nothing new in it
+                append_records(file, records, fresh=not self._wrote)
+            except OSError as e:
+                with self._lock:
+                    self._pending[:0] = written
+                raise CheckpointWriteError(f"cannot write checkpoint {file}: {e}") from e
+            self._wrote = True
+            logger.debug("checkpointed %d results to %s", len(records), file)
+            return directory
 
     def _checkpoint_periodically(self) -> None:
         assert self._period_s is not None
