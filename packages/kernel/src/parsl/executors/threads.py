@@ -18,7 +18,7 @@ from concurrent.futures import Future, InvalidStateError
 from typing import Any
 
 from parsl.data_provider.staging import Staging
-from parsl.dataflow.futures import LeanCondition
+from parsl.dataflow.lean_future import lean_future
 from parsl.errors import bad_value
 from parsl.executors.base import ParslExecutor
 from parsl.executors.errors import BadStateException
@@ -133,8 +133,7 @@ class ThreadPoolExecutor(ParslExecutor):
     ) -> Future[Any]:
         if resource_specification:
             self.validate_resource_specification(resource_specification)
-        fut: Future[Any] = Future()
-        fut._condition = LeanCondition()  # type: ignore[assignment]  # as AppFuture: ~1.3 KB less each
+        fut = lean_future()
         with self._cv:
             if self._closed:
                 raise BadStateException(self.label, "executor has been shut down")

@@ -11,7 +11,7 @@ from typing import Any
 
 from parsl.argument_checks import check_int
 from parsl.data_provider.staging import Staging
-from parsl.dataflow.futures import LeanCondition
+from parsl.dataflow.lean_future import lean_future
 from parsl.errors import ConfigurationError, bad_value
 from parsl.executors.base import ParslExecutor
 from parsl.executors.errors import BadStateException
@@ -329,10 +329,7 @@ class HighThroughputExecutor(ParslSurfaceMixin, BlockScalingMixin, ParslExecutor
         frame = Task(
             task_id=task_id, priority=priority, resource_spec=spec, payload=payload
         ).encode()
-        fut: Future[Any] = Future()
-        # As AppFuture does: a full threading.Condition (~1.3 KB) per task in flight,
-        # interleaved with the AppFutures a caller holds, kept ~1.1 KB each resident.
-        fut._condition = LeanCondition()  # type: ignore[assignment]
+        fut = lean_future()  # ~1.3 KB less per task in flight than a plain Future
         client.submit(task_id, fut, frame)
         return fut
 

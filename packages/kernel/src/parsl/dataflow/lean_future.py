@@ -1,0 +1,120 @@
+"""Futures without a full ``threading.Condition`` each: the one place that relies on CPython internals.
+
+A :class:`concurrent.futures.Future` builds a ``threading.Condition`` in its
+constructor (a deque and six bound methods, about 1.3 KB) although a
+future that nobody waits on never uses it. Parsl holds one future per task
+at each layer (the AppFuture, the executor's future), so the kernel swaps
+that condition for a :class:`LeanCondition` holding one lock and a waiter
+list made only when somebody waits.
+
+This depends on two CPython details that are not public API:
+
+* ``Future.__init__`` stores its condition in ``self._condition``;
+* ``concurrent.futures`` uses only ``acquire``, ``release``, the context
+  manager, ``wait``, ``notify`` and ``notify_all`` on it, and re-enters it
+  (``wait(fs, return_when=FIRST_EXCEPTION)`` calls ``f.exception()`` while
+  holding ``f``'s condition), so the lock must be re-entrant.
+
+``tests/core14/test_lean_future.py`` checks both against the running
+interpreter's source and fails loudly when either changes. At run time
+:data:`LEAN_SUPPORTED` guards the first: where ``_condition`` is missing or
+no longer a ``threading.Condition``, futures keep the standard condition.
+"""
+
+from __future__ import annotations
+
+import threading
+from concurrent.futures import Future
+from typing import Any, TypeVar
+
+F = TypeVar("F", bound=Future[Any])
+
+USED_CONDITION_MEMBERS = frozenset(
+    {"acquire", "release", "__enter__", "__exit__", "wait", "notify", "notify_all"}
+)
+"""What :class:`LeanCondition` implements: all that ``concurrent.futures`` may call."""
+
+
+class LeanCondition:
+    """A condition variable for one future, a tenth the size of :class:`threading.Condition`.
+
+    It holds a re-entrant lock (as ``threading.Condition`` does by default)
+    and creates its waiter list only when somebody actually waits.
+    """
+
+    __slots__ = ("_lock", "_waiters")
+
+    def __init__(self) -> None:
+        self._lock = threading.RLock()
+        self._waiters: list[threading.Lock] | None = None
+
+    def acquire(self, blocking: bool = True, timeout: float = -1) -> bool:
+        return self._lock.acquire(blocking, timeout)
+
+    def release(self) -> None:
+        self._lock.release()
+
+    def __enter__(self) -> bool:
+        return self._lock.acquire()
+
+    def __exit__(self, *exc: object) -> None:
+        self._lock.release()
+
+    def wait(self, timeout: float | None = None) -> bool:
+        """Release the lock, wait for a notify (or the timeout), take the lock again.
+
+        Interruptible: Ctrl-C in the main thread raises KeyboardInterrupt here,
+        with the lock held again and this waiter withdrawn.
+        """
+        waiter = threading.Lock()
+        waiter.acquire()
+        if self._waiters is None:
+            self._waiters = []
+        self._waiters.append(waiter)
+        saved = self._lock._release_save()  # type: ignore[attr-defined]  # every level, as Condition
+        got = False
+        try:
+            if timeout is None:
+                got = waiter.acquire()
+            elif timeout > 0:
+                got = waiter.acquire(True, timeout)
+            else:
+                got = waiter.acquire(False)
+            return got
+        finally:
+            self._lock._acquire_restore(saved)  # type: ignore[attr-defined]
+            if not got and self._waiters is not None and waiter in self._waiters:
+                self._waiters.remove(waiter)
+
+    def notify(self, n: int = 1) -> None:
+        waiters = self._waiters
+        if not waiters:
+            return
+        for waiter in waiters[:n]:
+            waiter.release()
+        del waiters[:n]
+
+    def notify_all(self) -> None:
+        waiters, self._waiters = self._waiters, None
+        for waiter in waiters or ():
+            waiter.release()
+
+
+def _condition_is_replaceable() -> bool:
+    return isinstance(getattr(Future(), "_condition", None), type(threading.Condition()))
+
+
+LEAN_SUPPORTED = _condition_is_replaceable()
+"""True where ``Future`` keeps its condition in ``_condition`` as this module expects."""
+
+
+def make_lean(future: F) -> F:
+    """Give a new, not yet shared ``future`` a :class:`LeanCondition`; return it."""
+    if LEAN_SUPPORTED:
+        future._condition = LeanCondition()  # type: ignore[assignment]
+    return future
+
+
+def lean_future() -> Future[Any]:
+    """A new :class:`concurrent.futures.Future` with a :class:`LeanCondition`."""
+    return make_lean(Future())
