@@ -5,6 +5,11 @@ points inside the unit circle; a join app fans the batches out and a final
 app combines them. Results are cached and checkpointed, so running the
 script a second time reuses the first run's work.
 
+While it runs, a progress line shows the tasks done, failed, running and
+pending. Everything it did is recorded by monitoring; afterwards the script
+prints where to look: the run directory, the monitoring database and the
+``parsl-visualize`` commands that show it in a browser or as one HTML file.
+
 Run it with:  bash tools/example
 """
 
@@ -18,6 +23,8 @@ import parsl
 from parsl import File, bash_app, join_app, python_app
 from parsl.config import Config
 from parsl.executors import ThreadPoolExecutor
+from parsl.monitoring import MonitoringHub
+from parsl.progress import progress
 from parsl.utils import get_all_checkpoints
 
 
@@ -59,12 +66,27 @@ def main() -> int:
         executors=[ThreadPoolExecutor(max_threads=4)],
         checkpoint_mode="task_exit",
         checkpoint_files=get_all_checkpoints(),
+        monitoring=MonitoringHub(workflow_name="estimate-pi", resource_monitoring_interval=1),
     )
     t0 = time.perf_counter()
     with parsl.load(config) as dfk:
-        pi = estimate_pi(batches=8, n=20_000).result()
-        print(f"pi ~= {pi:.4f} from 8 x 20000 points in {time.perf_counter() - t0:.2f} s")
-        print(f"run directory: {dfk.run_dir}")
+        # Ten independent estimates; the progress line follows them as they finish.
+        estimates = [estimate_pi(batches=8, n=20_000 + k) for k in range(10)]
+        for _ in progress(estimates, label="estimates"):
+            pass
+        pi = sum(f.result() for f in estimates) / len(estimates)
+        run_dir, run_id = dfk.run_dir, dfk.run_id
+    hub = config.monitoring
+    assert isinstance(hub, MonitoringHub)
+    print(f"pi ~= {pi:.4f} from 10 x 8 batches in {time.perf_counter() - t0:.2f} s")
+    print(f"run directory:       {run_dir}")
+    print(f"monitoring database: {hub.db_path}")
+    print(
+        f"look at it:          parsl-visualize sqlite:///{hub.db_path}   (then open http://127.0.0.1:8080)"
+    )
+    print(
+        f"or as one HTML file: parsl-visualize report {run_id} -o pi.html sqlite:///{hub.db_path}"
+    )
     return 0 if abs(pi - 3.1416) < 0.05 else 1
 
 

@@ -313,3 +313,28 @@ def test_fact_helpers_on_odd_values(tmp_path: Path) -> None:
     assert std_path(("/o", "a")) == "/o"
     assert std_path(tmp_path / "p") == str(tmp_path / "p")
     assert std_path(12) == "12"
+
+
+@python_app
+def pair(n: int) -> tuple[int, int]:
+    return n, n
+
+
+@python_app
+def total(inputs: list[tuple[int, int]] = []) -> int:  # noqa: B006 - Parsl's idiom
+    return sum(a + b for a, b in inputs)
+
+
+def test_app_futures_in_inputs_start_no_extra_tasks(
+    mon: DataFlowKernel, sink: RecordingSink
+) -> None:
+    # Reading the File behind an input must not look attributes up on an AppFuture:
+    # that starts a dependent getattr task, which fails on a non-File result.
+    parts = [pair(i) for i in range(3)]
+    t = total(inputs=parts)
+    assert t.result(timeout=10) == 6
+    mon.wait_for_current_tasks()
+    names = {e.func_name for e in sink.events}
+    assert names == {"pair", "total"}
+    assert all(e.inputs == () for e in sink.of(t.tid))
+    assert not [e for e in sink.events if e.state is States.failed]

@@ -11,6 +11,7 @@ from collections.abc import Iterable
 from concurrent.futures import Future
 from typing import Any
 
+from parsl.app.futures import DataFuture
 from parsl.data_provider.files import File
 from parsl.dataflow.states import FINAL_STATES, States
 from parsl.dataflow.taskrecord import MonitorFacts, TaskRecord
@@ -37,7 +38,9 @@ def file_names(value: Any) -> tuple[str, ...]:
         return ()
     names = []
     for v in value:
-        file = getattr(v, "file_obj", v)  # a DataFuture stands for its File
+        # A DataFuture stands for its File. Never getattr() an AppFuture here:
+        # its attribute lookup starts a dependent task.
+        file = v.file_obj if isinstance(v, DataFuture) else v
         if isinstance(file, File):
             names.append(str(file))
     return tuple(names)
