@@ -14,7 +14,7 @@ from conftest import CollectingSink, Workers, alive, descendants, manual_executo
 import parsl
 from parsl import File, python_app
 from parsl.config import Config
-from parsl.executors.cctools.errors import ManagerLost, ResourceExhausted
+from parsl.executors.cctools.errors import CctoolsTaskFailure, ManagerLost, ResourceExhausted
 from parsl.executors.cctools.processes import free_port
 from parsl.executors.taskvine import TaskVineExecutor, TaskVineFactoryConfig, TaskVineManagerConfig
 from parsl.monitoring.types import MessageType
@@ -167,3 +167,35 @@ def test_workflow_with_local_provider_and_monitoring(tmp_path: Path) -> None:
     assert {"running", "running_ended"} <= states
     assert any(m[0] is MessageType.RESOURCE_INFO for m in sink.messages)
     assert not [p for p in pids if alive(p)]
+
+
+def eat_memory(mb: int) -> int:
+    block = bytearray(mb * 1024 * 1024)
+    for i in range(0, len(block), 4096):
+        block[i] = 1
+    time.sleep(10)
+    return len(block)
+
+
+def test_memory_over_limit_fails_with_resource_exhaustion(tmp_path: Path, workers: Workers) -> None:
+    # Memory is enforced by the manager's resource monitor, which autolabel turns on.
+    config = TaskVineManagerConfig(port=free_port(), address="127.0.0.1", autolabel=True)
+    ex = manual_executor(tmp_path, manager_config=config)
+    ex.start()
+    try:
+        workers.start(ex.manager_port or 0, 1)
+        # The resource monitor of the cctools build used here sometimes aborts on its own
+        # ("cctools bug: the itable iteration has not been reset"); such a run is tried again.
+        for _ in range(3):
+            future = ex.submit(eat_memory, {"cores": 1, "memory": 50, "disk": 100}, 400)
+            try:
+                future.result(timeout=60)
+            except ResourceExhausted as e:
+                assert "memory" in e.reason and e.worker
+                break
+            except CctoolsTaskFailure as e:
+                assert "cctools bug" in e.reason
+        else:
+            pytest.fail("the resource monitor failed three times")
+    finally:
+        ex.shutdown()

@@ -227,6 +227,12 @@ class CctoolsExecutor(BlockProviderExecutor):
                 if not self._stopping.is_set():
                     self._manager_died()
                 return
+            except Exception as e:  # a message that does not unpickle: the channel is unusable
+                self._ready.set()
+                self._fatal = f"unreadable message from the manager: {type(e).__name__}: {e}"
+                self.set_bad_state_and_fail_all(ManagerLost(self.label, self._fatal))
+                self._kill_manager()
+                return
             if kind == "done":
                 self._complete(value)
             elif kind == "ready":

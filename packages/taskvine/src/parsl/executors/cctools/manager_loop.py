@@ -172,6 +172,28 @@ def main() -> int:
     return 0
 
 
+def measured(summary: Any) -> dict[str, float]:
+    """The manager's measurement of a task (an rmsummary) as a plain dict."""
+    out: dict[str, float] = {}
+    if summary is None:
+        return out
+    for key in ("cores", "memory", "disk", "wall_time", "gpus"):
+        value = getattr(summary, key, None)
+        if isinstance(value, int | float) and value >= 0:
+            out[key] = float(value)
+    return out
+
+
+def describe_limits(summary: Any) -> str:
+    """``"memory (MB), disk (MB)"``: which limits an rmsummary of exceeded limits names."""
+    names = [
+        f"{key}"
+        for key in ("memory", "disk", "cores", "wall_time", "gpus")
+        if isinstance(getattr(summary, key, None), int | float) and getattr(summary, key) > 0
+    ]
+    return ", ".join(names)
+
+
 _RESOURCE = (
     "RESOURCE_EXHAUSTION",
     "MAX_WALL_TIME",
@@ -208,4 +230,8 @@ def result_names(module: Any, prefix: str) -> dict[int, str]:
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    # Run the module under its own name, so that what we pickle (Completion) unpickles as
+    # parsl.executors.cctools.manager_loop.Completion on the executor's side, not __main__'s.
+    from parsl.executors.cctools import manager_loop
+
+    sys.exit(manager_loop.main())

@@ -11,6 +11,8 @@ from parsl.executors.cctools.manager_loop import (
     FailureKind,
     ManagerBackend,
     classify_result,
+    describe_limits,
+    measured,
 )
 from parsl.executors.cctools.taskfiles import TaskPackage
 from parsl.executors.taskvine._ndcctools import load_taskvine
@@ -40,16 +42,6 @@ class TaskVineSettings:
     library_config: dict[str, Any] = field(default_factory=dict)
     serverless: bool = False
     python: str = "python3"
-
-
-def measured(summary: Any) -> dict[str, float]:
-    """The manager's measurement of a task (an rmsummary) as a plain dict."""
-    out: dict[str, float] = {}
-    for key in ("cores", "memory", "disk", "wall_time", "gpus"):
-        value = getattr(summary, key, None) if summary is not None else None
-        if isinstance(value, int | float) and value >= 0:
-            out[key] = float(value)
-    return out
 
 
 class TaskVineBackend(ManagerBackend):
@@ -110,9 +102,9 @@ class TaskVineBackend(ManagerBackend):
         self._categories.add(name)
         if self.settings.autolabel:
             mode = (
-                self.vine.VINE_ALLOCATION_MODE_GREEDY_BUCKETING
+                self.vine.cvine.VINE_ALLOCATION_MODE_GREEDY_BUCKETING
                 if self.settings.autolabel_algorithm == "bucketing"
-                else self.vine.VINE_ALLOCATION_MODE_MAX_THROUGHPUT
+                else self.vine.cvine.VINE_ALLOCATION_MODE_MAX_THROUGHPUT
             )
             self.m.set_category_mode(name, mode)
 
@@ -179,7 +171,10 @@ class TaskVineBackend(ManagerBackend):
             kind = FailureKind.FAILED
             reason = f"the task exited with code {exit_code}: {(t.std_output or '')[-2000:]}"
         elif kind == FailureKind.RESOURCE_EXHAUSTED:
-            reason = f"resource exhaustion ({reason}): the task went over its allocation"
+            over = describe_limits(t.limits_exceeded)
+            reason = (
+                f"resource exhaustion: the task went over its {over or 'allocation'} ({reason})"
+            )
         elif kind != FailureKind.SUCCESS and t.std_output:
             reason = f"{reason}: {t.std_output[-2000:]}"
         return Completion(

@@ -11,12 +11,14 @@ from parsl.executors.cctools.manager_loop import (
     FailureKind,
     ManagerBackend,
     classify_result,
+    describe_limits,
+    measured,
     result_names,
 )
 from parsl.executors.cctools.taskfiles import TaskPackage
 from parsl.executors.workqueue._ndcctools import load_work_queue
 
-__all__ = ["WorkQueueBackend", "WorkQueueSettings", "describe_limits", "measured"]
+__all__ = ["WorkQueueBackend", "WorkQueueSettings", "make_backend"]
 
 
 @dataclass(frozen=True)
@@ -35,28 +37,6 @@ class WorkQueueSettings:
     log_dir: str
     use_cache: bool
     monitoring: bool = False
-
-
-def measured(summary: Any) -> dict[str, float]:
-    """The manager's measurement of a task (an rmsummary) as a plain dict."""
-    out: dict[str, float] = {}
-    if summary is None:
-        return out
-    for key in ("cores", "memory", "disk", "wall_time", "gpus"):
-        value = getattr(summary, key, None)
-        if isinstance(value, int | float) and value >= 0:
-            out[key] = float(value)
-    return out
-
-
-def describe_limits(summary: Any) -> str:
-    """``"memory (MB), disk (MB)"``: which limits an rmsummary of exceeded limits names."""
-    names = [
-        f"{key}"
-        for key in ("memory", "disk", "cores", "wall_time", "gpus")
-        if isinstance(getattr(summary, key, None), int | float) and getattr(summary, key) > 0
-    ]
-    return ", ".join(names)
 
 
 class WorkQueueBackend(ManagerBackend):
