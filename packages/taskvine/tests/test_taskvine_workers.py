@@ -199,3 +199,35 @@ def test_memory_over_limit_fails_with_resource_exhaustion(tmp_path: Path, worker
             pytest.fail("the resource monitor failed three times")
     finally:
         ex.shutdown()
+
+
+def test_submit_needs_a_started_executor(tmp_path: Path) -> None:
+    ex = manual_executor(tmp_path)
+    with pytest.raises(ManagerLost, match="start"):
+        ex.submit(double, {}, 1)
+
+
+def test_a_manager_that_cannot_listen_fails_start(tmp_path: Path) -> None:
+    import socket
+
+    with socket.socket(socket.AF_INET6, socket.SOCK_STREAM) as taken:
+        taken.bind(("::", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        ex = manual_executor(
+            tmp_path, manager_config=TaskVineManagerConfig(port=port, address="127.0.0.1")
+        )
+        with pytest.raises(ManagerLost, match="could not start"):
+            ex.start()
+    assert ex.manager_pid is not None and not alive(ex.manager_pid)
+    with pytest.raises(RuntimeError, match="already started"):
+        ex.start()
+
+
+def test_shutdown_fails_what_is_in_flight(workers: Workers, executor: TaskVineExecutor) -> None:
+    future = executor.submit(time.sleep, {}, 30)  # no worker: it waits
+    executor.shutdown()
+    with pytest.raises(ManagerLost, match="shut down"):
+        future.result(timeout=5)
+    assert executor.manager_pid is not None and not alive(executor.manager_pid)
+    executor.shutdown()  # a second shutdown is a no-op

@@ -172,6 +172,7 @@ class CctoolsExecutor(BlockProviderExecutor):
             return self._port
         code = self._manager.poll()
         self._kill_manager()
+        self._close_pipes()
         why = self._fatal or (
             f"the manager process did not start within {MANAGER_START_TIMEOUT:.0f} s"
             if code is None
@@ -310,6 +311,15 @@ class CctoolsExecutor(BlockProviderExecutor):
             except subprocess.TimeoutExpired:  # pragma: no cover - only a wedged manager
                 continue
 
+    def _close_pipes(self) -> None:
+        if self._collector is not None and self._collector is not threading.current_thread():
+            self._collector.join(5)
+        if self._manager is not None:
+            for pipe in (self._manager.stdin, self._manager.stdout):
+                if pipe is not None:
+                    with contextlib.suppress(OSError):
+                        pipe.close()
+
     def _stop_local_processes(self) -> None:
         for p in self._local_processes:
             p.stop()
@@ -347,8 +357,7 @@ class CctoolsExecutor(BlockProviderExecutor):
             if not future.done():
                 future.set_exception(lost)
             self._tasks.pop(task_id, None)
-        if self._manager is not None and self._manager.stdout is not None:
-            self._manager.stdout.close()
+        self._close_pipes()
         self.stop_monitoring_receiver()
 
     @property
