@@ -154,3 +154,27 @@ def test_executors_started_before_one_that_fails_are_shut_down_with_their_childr
     assert sink.closed
     _assert_nothing_left(baseline)
     _corrected_load_works(tmp_path)
+
+
+def test_a_failure_after_the_poller_started_closes_it_too(
+    tmp_path: Path, baseline: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from parsl.jobs.poller import JobStatusPoller
+
+    started: list[JobStatusPoller] = []
+    real_start = JobStatusPoller.start
+
+    def start_then_fail(self: JobStatusPoller) -> None:
+        real_start(self)
+        started.append(self)
+        raise RuntimeError("strategy thread could not be named")
+
+    monkeypatch.setattr(JobStatusPoller, "start", start_then_fail)
+    pool = ThreadPoolExecutor(label="t")
+    with pytest.raises(RuntimeError, match="strategy thread"):
+        parsl.load(Config(executors=[pool], run_dir=str(tmp_path / "r"), initialize_logging=False))
+    assert len(started) == 1
+    assert pool._closed  # the executor started before the failure was shut down
+    monkeypatch.undo()
+    _assert_nothing_left(baseline)
+    _corrected_load_works(tmp_path)
