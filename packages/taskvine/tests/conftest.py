@@ -1,52 +1,14 @@
-"""Real cctools workers on 127.0.0.1 for the TaskVine tests; every process is stopped by pid."""
+"""Fixtures for these tests (helpers live in vine_helpers.py, importable by name)."""
 
 from __future__ import annotations
 
-import os
-import threading
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
 
-import psutil
 import pytest
+from vine_helpers import Workers, manual_executor
 
-from parsl.executors.cctools.processes import LocalProcess, free_port, require_program
-from parsl.executors.taskvine import TaskVineExecutor, TaskVineManagerConfig
-from parsl.monitoring.sink import MonitoringSink, TaskTransition
-from parsl.monitoring.types import TaggedMonitoringMessage
-
-
-class Workers:
-    """vine_worker processes, each with its own workspace directory."""
-
-    def __init__(self, tmp: Path) -> None:
-        self.tmp = tmp
-        self.procs: list[LocalProcess] = []
-        self.workdirs: list[Path] = []
-
-    def start(self, port: int, n: int = 1, *extra: str) -> list[LocalProcess]:
-        started = []
-        for _ in range(n):
-            workdir = self.tmp / f"worker{len(self.procs)}"
-            workdir.mkdir()
-            argv = [
-                require_program("vine_worker"),
-                "--workdir",
-                str(workdir),
-                *extra,
-                "127.0.0.1",
-                str(port),
-            ]
-            p = LocalProcess(argv, log_path=str(self.tmp / f"worker{len(self.procs)}.log"))
-            self.procs.append(p)
-            self.workdirs.append(workdir)
-            started.append(p)
-        return started
-
-    def stop(self) -> None:
-        for p in self.procs:
-            p.stop()
+from parsl.executors.taskvine import TaskVineExecutor
 
 
 @pytest.fixture
@@ -56,61 +18,9 @@ def workers(tmp_path: Path) -> Iterator[Workers]:
     w.stop()
 
 
-def manual_executor(tmp_path: Path, **kwargs: Any) -> TaskVineExecutor:
-    config = kwargs.pop("manager_config", None) or TaskVineManagerConfig(
-        port=free_port(), address="127.0.0.1"
-    )
-    ex = TaskVineExecutor(worker_launch_method="manual", manager_config=config, **kwargs)
-    ex.run_dir = str(tmp_path / "runinfo")
-    return ex
-
-
 @pytest.fixture
 def executor(tmp_path: Path) -> Iterator[TaskVineExecutor]:
     ex = manual_executor(tmp_path)
     ex.start()
     yield ex
     ex.shutdown()
-
-
-def descendants(pid: int) -> list[int]:
-    try:
-        return [c.pid for c in psutil.Process(pid).children(recursive=True)]
-    except psutil.NoSuchProcess:
-        return []
-
-
-def alive(pid: int) -> bool:
-    try:
-        return psutil.Process(pid).status() != psutil.STATUS_ZOMBIE
-    except psutil.NoSuchProcess:
-        return False
-
-
-class CollectingSink(MonitoringSink):
-    """A monitoring sink that keeps what it is sent (the plugin interface, no database)."""
-
-    resource_monitoring_enabled = True
-    resource_monitoring_interval = 0.2
-
-    def __init__(self) -> None:
-        self.transitions: list[TaskTransition] = []
-        self.messages: list[TaggedMonitoringMessage] = []
-        self._lock = threading.Lock()
-
-    def task_transition(self, event: TaskTransition) -> None:
-        with self._lock:
-            self.transitions.append(event)
-
-    def send(self, message: TaggedMonitoringMessage) -> None:
-        with self._lock:
-            self.messages.append(message)
-
-    def close(self) -> None:
-        pass
-
-
-# Workers (and the blocks and factories that start them) unpickle these tests' functions by module name.
-os.environ["PYTHONPATH"] = os.pathsep.join(
-    p for p in (str(Path(__file__).parent), os.environ.get("PYTHONPATH", "")) if p
-)

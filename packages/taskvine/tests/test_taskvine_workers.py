@@ -9,7 +9,7 @@ from pathlib import Path
 
 import psutil
 import pytest
-from conftest import CollectingSink, Workers, alive, descendants, manual_executor
+from vine_helpers import CollectingSink, Workers, alive, descendants, manual_executor
 
 import parsl
 from parsl import File, python_app

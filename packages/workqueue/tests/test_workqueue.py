@@ -9,7 +9,7 @@ import time
 from pathlib import Path
 
 import pytest
-from conftest import Workers, alive, descendants
+from wq_helpers import Workers, alive, descendants
 
 import parsl
 from parsl import File, python_app
