@@ -20,11 +20,6 @@ from parsl.providers import LocalProvider
 
 pytestmark = pytest.mark.timeout(120)
 
-# Workers unpickle this module's functions by name.
-os.environ["PYTHONPATH"] = os.pathsep.join(
-    p for p in (str(Path(__file__).parent), os.environ.get("PYTHONPATH", "")) if p
-)
-
 
 def fails_once(marker: str) -> str:
     if not os.path.exists(marker):
