@@ -44,7 +44,8 @@ print(f"workflow done: {len(futures)} tasks, {failed} failed")
 
 # The same as the shell command:  parsl-visualize report RUN_ID -o run.html
 status = parsl_visualize(["report", run_id, "-o", "run.html", "sqlite:///runinfo/monitoring.db"])
-html = open("run.html").read()
+with open("run.html") as f:
+    html = f.read()
 print("report written:", status == 0)
 print("self-contained:", "<script src" not in html and "https://" not in html)
 print("the failure is in it:", "is too big" in html)

@@ -4,4 +4,5 @@ import sys
 
 from parsl.monitoring.visualization.cli import main
 
-sys.exit(main())
+if __name__ == "__main__":  # importing the module (e.g. pkgutil.walk_packages) runs nothing
+    sys.exit(main())
