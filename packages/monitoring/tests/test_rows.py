@@ -21,6 +21,18 @@ def test_times_are_stamped_for_the_driver() -> None:
     assert sqlite_when(float(int(T0))).endswith(".000000")  # always microseconds: sorts as text
 
 
+def test_sqlite_stamps_match_datetime_including_rounding_edges() -> None:
+    # sqlite_when formats each second once and adds the microseconds itself: it must give
+    # fromtimestamp's text for every value, also where the microseconds round (half to even)
+    # up into the next second, and before 1970.
+    whole = 1_700_000_000
+    cases = [whole + k / 1e6 + d for k in range(0, 1_000_001, 9973) for d in (0.0, 5e-7, -5e-7)]
+    cases += [whole + 0.9999995, whole + 0.9999994, whole + 0.5000005, 0.0, 1e-7, -1.25, -0.0000004]
+    cases += [whole + i * 86_400.123457 for i in range(-400, 400)]  # other days, DST changes
+    for t in cases:
+        assert sqlite_when(t) == datetime.fromtimestamp(t).isoformat(" ", "microseconds"), t
+
+
 def test_one_task_row_per_batch_with_sticky_values(
     transition: Callable[..., TaskTransition],
 ) -> None:

@@ -9,9 +9,15 @@ from parsl.dataflow.states import States
 from parsl.monitoring.types import TaggedMonitoringMessage
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class TaskTransition:
-    """One task entering one state."""
+    """One task entering one state.
+
+    Treat it as read-only: the kernel makes one per transition and sinks may
+    keep it. (Not ``frozen``: a frozen dataclass sets each of these fields
+    through ``object.__setattr__``, which made building one, three or more
+    times per task, cost several times more.)
+    """
 
     run_id: str
     task_id: int

@@ -1,9 +1,11 @@
 """The background thread that turns queued monitoring events into database rows.
 
 One thread owns the database connection. It blocks on the queue for the
-next event, drains whatever else is already waiting (up to ``MAX_BATCH``)
-and writes it all in one transaction, so under load many events share a
-commit and when idle a single event is written at once.
+next event, lets more gather for ``GATHER_S`` (a flush or stop request is
+not kept waiting when it comes first), drains whatever is then waiting (up to ``MAX_BATCH``) and
+writes it all in one transaction, so under load many events share a commit
+(and a task's several transitions one ``task`` and one ``try`` upsert), and
+when idle a single event is written within ``GATHER_S``.
 
 A row the database refuses (a duplicate key in a table without upsert
 rules, a foreign key to a run that does not exist, a value of the wrong
@@ -21,6 +23,7 @@ import logging
 import os
 import queue
 import threading
+import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -46,6 +49,9 @@ logger = logging.getLogger(__name__)
 
 MAX_BATCH = 5000
 """The most events written in one transaction."""
+
+GATHER_S = 0.05
+"""After the first event of a batch, how long the writer waits for more to join it."""
 
 MAX_REJECTS_LOGGED = 10
 """Refused events are logged one by one up to this many; later ones only counted."""
@@ -202,6 +208,10 @@ class DatabaseWriter(threading.Thread):
 
     def _next_batch(self) -> list[QueueItem]:
         batch = [self.events.get()]
+        if not isinstance(batch[0], StopRequest | FlushRequest):
+            # Let a burst gather: one transaction for all of it, and a task's task and
+            # try rows merged into one upsert each, cost far less than one per event.
+            time.sleep(GATHER_S)
         while len(batch) < MAX_BATCH and not isinstance(batch[-1], StopRequest):
             try:
                 batch.append(self.events.get_nowait())
