@@ -23,6 +23,16 @@ from parsl.providers import LocalProvider
 pytestmark = pytest.mark.timeout(90)
 
 
+def workers_of(port: int | None) -> list[int]:
+    """Pids of the worker processes connecting to the manager on ``port``."""
+    found = []
+    for proc in psutil.process_iter(["cmdline"]):
+        cmd = proc.info["cmdline"] or []
+        if cmd and cmd[0].endswith("_worker") and str(port) in cmd:
+            found.append(proc.pid)
+    return found
+
+
 def double(x: int) -> int:
     return 2 * x
 
@@ -153,13 +163,9 @@ def test_workflow_with_local_provider_and_monitoring(tmp_path: Path) -> None:
     dfk = parsl.load(config)
     try:
         assert sum(app(i).result(timeout=60) for i in range(3)) == 6
-        blocks = list(ex.blocks_to_job_id.values())
-        assert blocks
-        pids = [
-            p
-            for job in blocks
-            for p in descendants(int(str(job).split(".")[-1]) if str(job).isdigit() else 0)
-        ]
+        assert ex.blocks_to_job_id
+        pids = workers_of(ex.manager_port)
+        assert pids  # the block's vine_worker
     finally:
         dfk.cleanup()
         parsl.clear()

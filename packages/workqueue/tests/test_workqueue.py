@@ -8,6 +8,7 @@ import threading
 import time
 from pathlib import Path
 
+import psutil
 import pytest
 from wq_helpers import Workers, alive, descendants
 
@@ -154,6 +155,13 @@ def test_workflow_through_local_provider_with_monitoring(tmp_path: Path) -> None
         assert sum(app(i).result(timeout=60) for i in range(3)) == 6
         assert ex.blocks_to_job_id
         manager = ex.manager_pid
+        pids = [
+            p.pid
+            for p in psutil.process_iter(["cmdline"])
+            if (p.info["cmdline"] or [""])[0].endswith("work_queue_worker")
+            and str(ex.manager_port) in p.info["cmdline"]
+        ]
+        assert pids  # the block's work_queue_worker
     finally:
         dfk.cleanup()
         parsl.clear()
@@ -162,3 +170,4 @@ def test_workflow_through_local_provider_with_monitoring(tmp_path: Path) -> None
     assert any(m[0] is MessageType.RESOURCE_INFO for m in sink.messages)
     assert any(m[0] is MessageType.BLOCK_INFO for m in sink.messages)
     assert manager is not None and not alive(manager)
+    assert not [p for p in pids if alive(p)]
