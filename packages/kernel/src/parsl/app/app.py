@@ -80,6 +80,8 @@ class AppBase:
             for name in _DEFAULTED
             if name in params and params[name].default is not inspect.Parameter.empty
         }
+        self.kwargs = self.default_kwargs
+        """Parsl's name for the same defaults (app decorators written for Parsl read it)."""
 
     def accepts(self, name: str) -> bool:
         """True if the app's function can take keyword argument ``name``."""

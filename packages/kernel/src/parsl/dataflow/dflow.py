@@ -12,18 +12,19 @@ import threading
 import time
 import uuid
 from collections import defaultdict, deque
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from concurrent.futures import Future
 from concurrent.futures import wait as wait_futures
 from functools import partial
 from types import TracebackType
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Literal, cast
 
 from parsl.app import children
 from parsl.config import Config
 from parsl.data_provider.data_manager import DataManager
 from parsl.dataflow.dependency_resolvers import SHALLOW_DEPENDENCY_RESOLVER
 from parsl.dataflow.errors import DependencyError, future_name
+from parsl.dataflow.function_submit import function_app
 from parsl.dataflow.futures import AppFuture
 from parsl.dataflow.lifecycle import Event
 from parsl.dataflow.rundir import make_rundir
@@ -120,8 +121,34 @@ class DataFlowKernel(TaskSettlement):
 
     # ----------------------------------------------------------------- submit
 
-    def submit(self, app: AppBase, args: Sequence[Any], kwargs: dict[str, Any]) -> AppFuture:
-        """Create a task for one call of ``app`` and return its future."""
+    def submit(
+        self,
+        app: AppBase | Callable[..., Any],
+        args: Sequence[Any] = (),
+        kwargs: dict[str, Any] | None = None,
+        *,
+        app_args: Sequence[Any] | None = None,
+        executors: Literal["all"] | Sequence[str] = "all",
+        cache: bool = False,
+        ignore_for_cache: Sequence[str] | None = None,
+        app_kwargs: dict[str, Any] | None = None,
+        join: bool = False,
+    ) -> AppFuture:
+        """Create a task for one call of ``app`` and return its future.
+
+        Parsl's form works too: a plain function with ``app_args``,
+        ``app_kwargs`` and the app options ``executors``, ``cache``,
+        ``ignore_for_cache`` and ``join`` (see :mod:`parsl.dataflow.function_submit`).
+        """
+        if not hasattr(app, "remote_callable"):
+            app = function_app(
+                self, app, executors=executors, cache=cache,
+                ignore_for_cache=ignore_for_cache, join=join,
+            )  # fmt: skip
+            args = args if app_args is None else app_args
+            kwargs = kwargs if app_kwargs is None else app_kwargs
+        app = cast("AppBase", app)
+        kwargs = {} if kwargs is None else kwargs
         if self.cleanup_called:
             raise ParslError(f"cannot run {app.__name__}: this DataFlowKernel has been cleaned up")
         inhibit = kwargs.pop("_parsl_staging_inhibit", False)
