@@ -15,6 +15,7 @@ from parsl.executors.cctools.manager_loop import (
     FailureKind,
     classify_result,
     read_frame,
+    workers_that_ran,
     write_frame,
 )
 from parsl.executors.cctools.resources import TaskResources, parse_resource_specification
@@ -249,3 +250,15 @@ def test_public_import_paths() -> None:
 
     assert viaregistry is TaskVineExecutor
     assert (TaskVineFactoryConfig, TaskVineManagerConfig) == (F, M)
+
+
+def test_workers_that_ran_reads_the_transactions_log(tmp_path: Path) -> None:
+    log = tmp_path / "transactions"
+    log.write_text(
+        "# time manager_pid TASK taskid RUNNING worker\n"
+        "1 2 TASK 7 RUNNING 127.0.0.1:1  FIRST_RESOURCES {}\n"
+        "1 2 TASK 17 RUNNING 127.0.0.1:9  FIRST_RESOURCES {}\n"
+        "1 2 TASK 7 RUNNING 127.0.0.1:2  FIRST_RESOURCES {}\n"
+    )
+    assert workers_that_ran(str(log), 7) == ["127.0.0.1:1", "127.0.0.1:2"]
+    assert workers_that_ran(str(tmp_path / "missing"), 7) == []

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import signal
 import time
@@ -103,6 +104,8 @@ def test_killed_worker_gives_a_retry_elsewhere(
     # The worker and everything it started (its transfer server, the task) die, as when a node fails;
     # its process group is the one its LocalProcess made for it.
     os.killpg(victim.pid, signal.SIGKILL)
+    with contextlib.suppress(ProcessLookupError):  # the task runs in a group of its own
+        os.kill(task_pid, signal.SIGKILL)
     assert future.result(timeout=60) != task_pid
     assert len(marker.read_text().split()) == 2  # it ran a second time
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import signal
 import threading
@@ -16,7 +17,7 @@ import parsl
 from parsl import File, python_app
 from parsl.config import Config
 from parsl.errors import ConfigurationError
-from parsl.executors.cctools.errors import ManagerLost
+from parsl.executors.cctools.errors import ManagerLost, WorkerLost
 from parsl.executors.cctools.processes import free_port
 from parsl.executors.errors import InvalidResourceSpecification, UnsupportedFeatureError
 from parsl.executors.workqueue import WorkQueueExecutor
@@ -125,6 +126,8 @@ def test_killed_worker_gives_a_retry_elsewhere(
     task_pid = int(marker.read_text().split()[0])
     victim = next(w for w in (first, second) if task_pid in descendants(w.pid))
     os.killpg(victim.pid, signal.SIGKILL)  # the worker and its task die, as when a node fails
+    with contextlib.suppress(ProcessLookupError):  # the task runs in a group of its own
+        os.kill(task_pid, signal.SIGKILL)
     assert future.result(timeout=60) != task_pid
     assert len(marker.read_text().split()) == 2
 
@@ -171,3 +174,29 @@ def test_workflow_through_local_provider_with_monitoring(tmp_path: Path) -> None
     assert any(m[0] is MessageType.BLOCK_INFO for m in sink.messages)
     assert manager is not None and not alive(manager)
     assert not [p for p in pids if alive(p)]
+
+
+def test_worker_lost_on_every_try_fails_clearly(
+    tmp_path: Path, workers: Workers, executor: WorkQueueExecutor
+) -> None:
+    # max_retries=1 (Parsl's default): one lost worker is retried, a second loss is final.
+    procs = workers.start(executor.manager_port or 0, 2)
+    marker = tmp_path / "pids"
+    future = executor.submit(
+        sleep_then_pid, {"cores": 1, "memory": 100, "disk": 100}, 60, str(marker)
+    )
+    for n in (1, 2):
+        deadline = time.monotonic() + 60
+        while (
+            not marker.exists() or len(marker.read_text().split()) < n
+        ) and time.monotonic() < deadline:
+            time.sleep(0.1)
+        task_pid = int(marker.read_text().split()[n - 1])
+        victim = next(w for w in procs if task_pid in descendants(w.pid))
+        os.killpg(victim.pid, signal.SIGKILL)
+        with contextlib.suppress(ProcessLookupError):  # the task runs in a group of its own
+            os.kill(task_pid, signal.SIGKILL)
+    with pytest.raises(WorkerLost, match="max retries") as e:
+        future.result(timeout=30)
+    assert e.value.worker is not None and e.value.worker.startswith("127.0.0.1:")
+    assert str(e.value).count("127.0.0.1:") >= 3  # names the worker, and both that ran it

@@ -207,6 +207,21 @@ _LOST = ("FORSAKEN", "MAX_RETRIES", "LIBRARY_EXIT")
 _OUTPUT = ("OUTPUT_MISSING", "STDOUT_MISSING", "OUTPUT_TRANSFER_ERROR")
 
 
+def workers_that_ran(transactions_log: str, task_id: int) -> list[str]:
+    """The workers (``host:port``) a manager's transactions log shows running ``task_id``, in order."""
+    found: list[str] = []
+    marker = f" TASK {task_id} RUNNING "
+    try:
+        with open(transactions_log, errors="replace") as log:
+            for line in log:
+                if marker in line:
+                    worker = line.split(marker, 1)[1].split()[0]
+                    found.append(worker)
+    except OSError:
+        pass
+    return found
+
+
 def classify_result(name: str) -> str:
     """The :class:`FailureKind` of a manager result code's name (``RESOURCE_EXHAUSTION``, ...)."""
     if name == "SUCCESS":

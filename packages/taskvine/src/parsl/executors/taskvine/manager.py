@@ -13,6 +13,7 @@ from parsl.executors.cctools.manager_loop import (
     classify_result,
     describe_limits,
     measured,
+    workers_that_ran,
 )
 from parsl.executors.cctools.taskfiles import TaskPackage
 from parsl.executors.taskvine._ndcctools import load_taskvine
@@ -174,6 +175,13 @@ class TaskVineBackend(ManagerBackend):
             over = describe_limits(t.limits_exceeded)
             reason = (
                 f"resource exhaustion: the task went over its {over or 'allocation'} ({reason})"
+            )
+        elif kind == FailureKind.WORKER_LOST:
+            log = os.path.join(self.m.logging_directory, "transactions")
+            ran_on = workers_that_ran(log, int(t.id))
+            worker = worker or (ran_on[-1] if ran_on else None)
+            reason = (
+                f"{reason}: the task was lost with its worker on every try ({', '.join(ran_on)})"
             )
         elif kind != FailureKind.SUCCESS and t.std_output:
             reason = f"{reason}: {t.std_output[-2000:]}"

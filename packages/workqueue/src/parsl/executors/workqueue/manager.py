@@ -14,6 +14,7 @@ from parsl.executors.cctools.manager_loop import (
     describe_limits,
     measured,
     result_names,
+    workers_that_ran,
 )
 from parsl.executors.cctools.taskfiles import TaskPackage
 from parsl.executors.workqueue._ndcctools import load_work_queue
@@ -48,11 +49,12 @@ class WorkQueueBackend(ManagerBackend):
         self.settings = settings
         logs = settings.log_dir
         os.makedirs(logs, exist_ok=True)
+        self._transactions = os.path.join(logs, "wq_transactions.log")
         self.q = wq.WorkQueue(
             port=settings.port,
             name=settings.project_name,
             debug_log=os.path.join(logs, "wq_debug.log") if settings.full_debug else None,
-            transactions_log=os.path.join(logs, "wq_transactions.log"),
+            transactions_log=self._transactions,
         )
         self.port = int(self.q.port)
         if settings.project_password_file:
@@ -130,6 +132,12 @@ class WorkQueueBackend(ManagerBackend):
         elif kind == FailureKind.RESOURCE_EXHAUSTED:
             over = describe_limits(t.limits_exceeded)
             reason = f"resource exhaustion: the task went over its {over or 'allocation'}"
+        elif kind == FailureKind.WORKER_LOST:
+            ran_on = workers_that_ran(self._transactions, int(t.id))
+            worker = worker or (ran_on[-1] if ran_on else None)
+            reason = (
+                f"{reason}: the task was lost with its worker on every try ({', '.join(ran_on)})"
+            )
         elif kind != FailureKind.SUCCESS and t.output:
             reason = f"{reason}: {t.output[-2000:]}"
         return Completion(
