@@ -38,6 +38,7 @@ PUBLIC_KERNEL_MODULES = {
     "parsl.launchers.base",
     "parsl.jobs.states",
     "parsl.serialize",
+    "parsl.utils",
     "parsl.data_provider.files",
     "parsl.data_provider.staging",
     "parsl.data_provider.file_noop",

@@ -137,6 +137,8 @@ def append_records(file: str, records: Sequence[bytes], *, fresh: bool) -> None:
 
     A file in our earlier format is first rewritten in Parsl's format.
     """
+    if not records and not fresh and os.path.exists(file):
+        return  # nothing new, and the file is there already: no need to sync anything
     if fresh:
         os.makedirs(os.path.dirname(file), exist_ok=True)
         if os.path.exists(file):

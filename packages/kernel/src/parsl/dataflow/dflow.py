@@ -105,6 +105,7 @@ class DataFlowKernel(TaskSettlement):
             for ex in [*config.executors, internal]:
                 ex.run_dir = self.run_dir
                 ex.run_id = self.run_id
+                _prepare_script_dir(ex, self.run_dir)
                 if self.monitoring is not None:
                     attach_executor(ex, self.monitoring)
                 self.executors[ex.label] = ex
@@ -414,6 +415,18 @@ class DataFlowKernel(TaskSettlement):
             self.cleanup(wait=False)
             raise
         self.cleanup(wait=exc_type is None)
+
+
+def _prepare_script_dir(executor: ParslExecutor, run_dir: str) -> None:
+    """As Parsl's DataFlowKernel does: a provider's ``script_dir`` is ``run_dir/submit_scripts``, made.
+
+    Out-of-tree providers written for Parsl write their scripts there
+    without creating it first.
+    """
+    provider = getattr(executor, "provider", None)
+    if provider is not None and hasattr(provider, "script_dir"):
+        provider.script_dir = os.path.join(run_dir, "submit_scripts")
+        os.makedirs(provider.script_dir, exist_ok=True)
 
 
 def _start_logging(run_dir: str) -> logging.Handler:

@@ -5,13 +5,16 @@ from __future__ import annotations
 from abc import ABC, abstractmethod
 
 from parsl.errors import ParslError
+from parsl.representation import RepresentationMixin
 from parsl.typecheck import typechecked
 
 
-class Launcher(ABC):
+class Launcher(RepresentationMixin, ABC):
     """Wraps the worker command so it starts ``tasks_per_node`` copies on every node of a block.
 
     A launcher does no I/O: calling it returns a string for the batch script.
+    Its repr comes from :class:`~parsl.utils.RepresentationMixin`, as in
+    Parsl: a subclass stores each ``__init__`` argument under its own name.
     """
 
     @typechecked
@@ -21,9 +24,6 @@ class Launcher(ABC):
     @abstractmethod
     def __call__(self, command: str, tasks_per_node: int, nodes_per_block: int) -> str:
         """Return the command line that starts the copies."""
-
-    def __repr__(self) -> str:
-        return f"{type(self).__name__}(debug={self.debug!r})"
 
 
 class BadLauncher(ParslError):
