@@ -219,6 +219,8 @@ def test_config_errors_name_the_field() -> None:
         TaskVineManagerConfig(env_pack="env.tar.gz")
     with pytest.raises(ConfigurationError, match="library_config"):
         TaskVineManagerConfig(library_config={"slots": 2})
+    with pytest.raises(ConfigurationError, match="wait_for_workers"):
+        TaskVineManagerConfig(wait_for_workers=-1)
     with pytest.raises(ConfigurationError, match="min_workers"):
         TaskVineFactoryConfig(min_workers=3, max_workers=2)
     with pytest.raises(ConfigurationError, match="manager_config"):

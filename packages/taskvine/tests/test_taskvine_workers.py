@@ -61,7 +61,10 @@ def fill_disk(mb: int) -> None:
 
 @pytest.mark.parametrize("mode", ["regular", "serverless"])
 def test_tasks_run_in_both_modes(tmp_path: Path, workers: Workers, mode: str) -> None:
-    ex = manual_executor(tmp_path, function_exec_mode=mode)
+    config = TaskVineManagerConfig(
+        port=free_port(), address="127.0.0.1", wait_for_workers=1, library_config={"num_slots": 2}
+    )
+    ex = manual_executor(tmp_path, function_exec_mode=mode, manager_config=config)
     ex.start()
     try:
         workers.start(ex.manager_port or 0, 1)

@@ -105,6 +105,7 @@ class TaskVineExecutor(CctoolsExecutor):
             tune_parameters=dict(c.tune_parameters or {}),
             library_config=dict(c.library_config or {}),
             serverless=self.function_exec_mode == "serverless",
+            wait_for_workers=c.wait_for_workers,
         )
         return make_backend, settings
 

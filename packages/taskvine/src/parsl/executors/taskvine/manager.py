@@ -43,6 +43,7 @@ class TaskVineSettings:
     library_config: dict[str, Any] = field(default_factory=dict)
     serverless: bool = False
     python: str = "python3"
+    wait_for_workers: int | None = None
 
 
 class TaskVineBackend(ManagerBackend):
@@ -65,6 +66,8 @@ class TaskVineBackend(ManagerBackend):
                 self.m.tune("category-steady-n-tasks", settings.autolabel_window)
         if not settings.enable_peer_transfers:
             self.m.disable_peer_transfers()
+        if settings.wait_for_workers:
+            self.m.tune("wait-for-workers", settings.wait_for_workers)
         for name, value in settings.tune_parameters.items():
             self.m.tune(name, value)
         self._running: dict[int, tuple[int, Any]] = {}

@@ -25,8 +25,8 @@ class TaskVineManagerConfig:
     ``memory``, ``disk`` of the library), ``shared_fs`` (False: the manager
     moves every file), ``autolabel`` / ``autolabel_algorithm`` /
     ``autolabel_window`` / ``autocategory``, ``enable_peer_transfers``,
-    ``wait_for_workers`` (seconds to hold tasks until a worker connects; None:
-    no wait), ``vine_log_dir`` and ``tune_parameters`` (passed to
+    ``wait_for_workers`` (hold tasks until that many workers are connected;
+    None: no wait), ``vine_log_dir`` and ``tune_parameters`` (passed to
     ``Manager.tune``). ``env_pack``, ``app_pack`` and ``extra_pkgs`` need
     poncho, which this package does not support.
     """
@@ -66,6 +66,11 @@ class TaskVineManagerConfig:
         ):
             raise bad_value(
                 "TaskVineManagerConfig.max_retries", self.max_retries, "an integer >= 0"
+            )
+        wait = self.wait_for_workers
+        if wait is not None and (isinstance(wait, bool) or not isinstance(wait, int) or wait < 0):
+            raise bad_value(
+                "TaskVineManagerConfig.wait_for_workers", wait, "None or a number of workers >= 0"
             )
         if self.autolabel_algorithm not in ("max-xput", "bucketing"):
             raise bad_value(
