@@ -10,6 +10,7 @@ Parsl's users and plugin authors import them from.
 from __future__ import annotations
 
 import contextlib
+import importlib
 import logging
 import os
 import re
@@ -189,7 +190,8 @@ def setproctitle(title: str) -> None:
     bytes, as ``ps -o comm`` and ``top`` show it). Elsewhere it does nothing.
     """
     try:
-        import setproctitle as spt  # type: ignore[import-not-found]
+        # Imported by name so that mypy gives the same answer with or without the package.
+        spt: Any = importlib.import_module("setproctitle")
     except ImportError:
         with contextlib.suppress(OSError), open("/proc/self/comm", "w") as f:
             f.write(title.encode()[:15].decode(errors="ignore"))
