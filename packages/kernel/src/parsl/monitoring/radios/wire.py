@@ -88,7 +88,7 @@ def encode_batch(messages: Iterable[TaggedMonitoringMessage]) -> bytes:
 def decode_batch(data: bytes) -> list[TaggedMonitoringMessage]:
     """The messages in ``data``; :class:`RadioMessageError` if it is not a valid batch."""
     try:
-        doc = json.loads(data.decode("utf-8"), parse_constant=_reject_constant)
+        doc = _DECODER.decode(data.decode("utf-8"))
     except (UnicodeDecodeError, ValueError, RecursionError) as e:
         raise RadioMessageError(f"not a monitoring batch (invalid UTF-8 JSON): {e}") from None
     if type(doc) is not dict or "v" not in doc:
@@ -114,3 +114,7 @@ def decode_batch(data: bytes) -> list[TaggedMonitoringMessage]:
 
 def _reject_constant(name: str) -> None:
     raise ValueError(f"{name} is not allowed")
+
+
+_DECODER = json.JSONDecoder(parse_constant=_reject_constant)
+"""Made once: ``json.loads`` with a keyword argument builds a new decoder per call."""
