@@ -106,14 +106,65 @@ def _reader(ident: bytes) -> SerializerBase | None:
     return additional_methods_for_deserialization.get(ident)
 
 
+SUGGESTED_DISTRIBUTION: dict[bytes, str] = {b"ProxyStoreSerializer": "parsl-proxystore"}
+"""This repository's distribution that provides each plugin identifier, named in errors."""
+
+
+def _load_by_identifier(ident: bytes) -> SerializerBase:
+    """Find the serializer that writes ``ident`` in the ``parsl.serializers`` entry-point group.
+
+    The entry point named like the identifier is tried first; otherwise
+    every registered serializer is loaded and compared. The instance found
+    (a class is instantiated without arguments) is added to
+    :data:`additional_methods_for_deserialization`.
+    """
+    from parsl import plugins
+
+    group = plugins.GROUPS["serializers"]
+    name = ident.decode("utf-8", "replace")
+    names = plugins.available(group)
+    ordered = [name] if name in names else []
+    ordered += [n for n in names if n != name]
+    for candidate in ordered:
+        try:
+            found = plugins.load(group, candidate)
+        except ImportError as e:
+            if candidate == name:
+                raise DeserializationError(str(e)) from e
+            continue
+        if getattr(found, "identifier", None) != ident:
+            continue
+        serializer = found() if isinstance(found, type) else found
+        if not isinstance(serializer, SerializerBase):
+            raise DeserializationError(
+                f"entry point {candidate!r} in group {group!r} is not a SerializerBase"
+            )
+        additional_methods_for_deserialization[ident] = serializer
+        return serializer
+    dist = SUGGESTED_DISTRIBUTION.get(ident)
+    hint = (
+        f"install {dist!r} (pip install {dist}) here"
+        if dist
+        else "install the package that provides it here, as on the submitting side"
+    )
+    raise DeserializationError(
+        f"no serializer for identifier {ident!r}: none is registered and no installed package "
+        f"provides it in entry-point group {group!r} (installed: {', '.join(names) or 'nothing'}); "
+        + hint
+    )
+
+
 def deserialize(payload: bytes) -> Any:
-    """Rebuild an object from :func:`serialize`'s output."""
+    """Rebuild an object from :func:`serialize`'s output.
+
+    A payload whose serializer is not registered in this process is read by
+    the serializer an installed package registers in the ``parsl.serializers``
+    entry-point group (as a worker meets a driver's plugin serializer).
+    """
     ident, sep, body = payload.partition(_SEP)
     if not sep:
         raise DeserializationError("payload has no serializer header")
-    serializer = _reader(ident)
-    if serializer is None:
-        raise DeserializationError(f"no serializer registered for identifier {ident!r}")
+    serializer = _reader(ident) or _load_by_identifier(ident)
     try:
         return serializer.deserialize(body)
     except Exception as e:
