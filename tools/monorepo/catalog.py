@@ -14,7 +14,7 @@ MATURITY_LEVELS = ("experimental", "beta", "stable", "deprecated")
 CONFIGS_PACKAGE = "configs"
 FIELDS = ("package", "import_path", "sponsor", "maturity", "description")
 SITE_CONFIG_FIELDS = (*FIELDS, "path")
-TOP_LEVEL = ("default_owner", "packages", "paths", *KINDS)
+TOP_LEVEL = ("default_owner", "packages", "paths", "not_available", *KINDS)
 MAX_DESCRIPTION = 160
 
 _HANDLE = re.compile(r"^@[A-Za-z0-9][A-Za-z0-9-]*(/[A-Za-z0-9][A-Za-z0-9._-]*)?$")
@@ -57,6 +57,7 @@ class Catalog:
     packages: dict[str, str]  # package folder -> sponsor handle
     paths: dict[str, str]  # CODEOWNERS pattern -> owner handle
     components: tuple[Component, ...]
+    not_available: tuple[tuple[str, str], ...] = ()  # systems with no package here, and why
 
     def of_kind(self, kind: str) -> list[Component]:
         """The components of one kind, in file order."""
@@ -150,7 +151,21 @@ def parse_catalog(data: dict[str, Any]) -> Catalog:
             components.append(comp)
     if problems:
         raise CatalogError("components.toml:\n  " + "\n  ".join(problems))
-    return Catalog(default_owner, tables["packages"], tables["paths"], tuple(components))
+    raw_na = data.get("not_available", {})
+    if not isinstance(raw_na, dict) or not all(
+        isinstance(v, str) and v.strip() for v in raw_na.values()
+    ):
+        problems.append("[not_available] must map each system's name to a non-empty reason")
+        raw_na = {}
+    if problems:
+        raise CatalogError("components.toml:\n  " + "\n  ".join(problems))
+    return Catalog(
+        default_owner,
+        tables["packages"],
+        tables["paths"],
+        tuple(components),
+        tuple((str(k), str(v)) for k, v in raw_na.items()),
+    )
 
 
 def load_catalog(path: Path) -> Catalog:

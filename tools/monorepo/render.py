@@ -154,6 +154,9 @@ def render_components_page(catalog: Catalog, packages: dict[str, Package]) -> st
                 f"| `{c.name}` | {_import_line(c.import_path)} | {dist} | {sponsor} "
                 f"| {c.maturity} | {_cell(c.description)} |"
             )
+    if catalog.not_available:
+        out += ["", "## Not available here", ""]
+        out += [f"- **{name}**: {_cell(why)}" for name, why in catalog.not_available]
     out += [
         "",
         "## Package sponsors",
