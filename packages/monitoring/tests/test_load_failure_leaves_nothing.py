@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import re
 import socket
 import threading
 import time
@@ -13,6 +14,7 @@ import pytest
 import parsl
 from parsl.app.app import python_app
 from parsl.config import Config
+from parsl.dataflow.errors import BadCheckpoint
 from parsl.executors import ThreadPoolExecutor
 from parsl.monitoring import MonitoringHub
 from parsl.monitoring.hub import MonitoringDatabaseError, query
@@ -76,7 +78,8 @@ def test_a_started_hub_is_closed_when_a_later_step_of_load_fails(tmp_path: Path)
     bad = tmp_path / "tasks.pkl"
     bad.write_bytes(b"not a checkpoint")
     hub = MonitoringHub(logging_endpoint=f"sqlite:///{tmp_path / 'mon.db'}")
-    with pytest.raises(Exception, match="checkpoint"):
+    # The checkpoint step comes after the hub has started; it fails naming the bad file.
+    with pytest.raises(BadCheckpoint, match=re.escape(str(bad))):
         parsl.load(
             Config(
                 executors=[ThreadPoolExecutor(label="threads")],
