@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import os
-import select
+import queue
 import signal
 import subprocess
 import sys
 import textwrap
+import threading
 import time
 from pathlib import Path
 
@@ -57,25 +58,38 @@ def test_ctrl_c_reaches_a_script_blocked_by_max_outstanding_tasks(tmp_path: Path
         stderr=subprocess.STDOUT,
         text=True,
     )
+    # One thread reads every line as it comes. (select() on the buffered text stream
+    # missed READY when it arrived in the same read as the line before it.)
+    lines: queue.Queue[str] = queue.Queue()
+    stdout = proc.stdout
+    assert stdout is not None
+
+    def read_lines() -> None:
+        for line in stdout:
+            lines.put(line)
+
+    reader = threading.Thread(target=read_lines, daemon=True)
+    reader.start()
     out: list[str] = []
     try:
-        assert proc.stdout is not None
         deadline = time.monotonic() + 60
         while not out or "READY" not in out[-1]:
-            assert time.monotonic() < deadline, "".join(out)
-            if select.select([proc.stdout], [], [], 0.5)[0]:
-                line = proc.stdout.readline()
-                assert line, "".join(out)
-                out.append(line)
+            try:
+                out.append(lines.get(timeout=max(0.0, deadline - time.monotonic())))
+            except queue.Empty:
+                raise AssertionError(f"no READY within 60 s: {''.join(out)}") from None
         time.sleep(1.0)  # the script is now blocked in the second app() call
         assert proc.poll() is None
         os.kill(proc.pid, signal.SIGINT)
-        rest, _ = proc.communicate(timeout=30)
-        out.append(rest)
+        proc.wait(timeout=30)
     finally:
         if proc.poll() is None:
             os.kill(proc.pid, signal.SIGKILL)
             proc.wait(timeout=10)
+        reader.join(timeout=10)
+        stdout.close()
+    while not lines.empty():
+        out.append(lines.get_nowait())
     text = "".join(out)
     assert "INTERRUPTED in submit" in text and "RETURNED" not in text, text
     assert "blocked task: LaunchInterrupted" in text, text
