@@ -49,7 +49,7 @@ def test_unserializable_argument_is_named() -> None:
 def test_deserialize_garbage() -> None:
     with pytest.raises(DeserializationError, match="no serializer header"):
         deserialize(b"nothing")
-    with pytest.raises(DeserializationError, match="no serializer for identifier b.ZZ."):
+    with pytest.raises(DeserializationError, match="no serializer registered for identifier b.ZZ."):
         deserialize(b"ZZ\nabc")
     with pytest.raises(DeserializationError, match="UnpicklingError|Error"):
         deserialize(b"D\nnot a pickle")

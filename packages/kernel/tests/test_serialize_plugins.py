@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from parsl import plugins
-from parsl.serialize import DeserializationError, deserialize
+from parsl.serialize import DeserializationError, deserialize, facade
 from parsl.serialize.facade import additional_methods_for_deserialization
 
 PLUGIN = """
@@ -65,11 +65,16 @@ def test_loaded_by_scanning_when_the_name_differs(
     assert deserialize(b"UPx\nabc") == "read by plugin: abc"
 
 
-def test_unknown_identifier_names_the_group_and_what_to_install(clean: None) -> None:
+def test_unknown_identifier_names_the_group_and_what_to_install(
+    clean: None, monkeypatch: pytest.MonkeyPatch
+) -> None:
     with pytest.raises(DeserializationError, match="parsl.serializers.*installed: .*dill"):
         deserialize(b"NoSuchSer\nabc")
-    with pytest.raises(DeserializationError, match="pip install parsl-proxystore"):
-        deserialize(b"ProxyStoreSerializer\nabc")
+    # an identifier of this repository's plugins names the distribution to install
+    assert facade.SUGGESTED_DISTRIBUTION[b"ProxyStoreSerializer"] == "parsl-proxystore"
+    monkeypatch.setitem(facade.SUGGESTED_DISTRIBUTION, b"NotInstalledSer", "parsl-not-installed")
+    with pytest.raises(DeserializationError, match="pip install parsl-not-installed"):
+        deserialize(b"NotInstalledSer\nabc")
 
 
 def test_a_registered_name_that_cannot_import_is_a_clear_error(

@@ -64,7 +64,12 @@ def test_proxies_what_should_proxy_selects(store: Store[Any]) -> None:
     # a proxy is passed on as it is, without asking should_proxy (which would resolve it)
     fresh = store.proxy(big, populate_target=False)
     calls: list[Any] = []
-    ser2 = ProxyStoreSerializer(should_proxy=lambda v: calls.append(v) or False, store=store)
+
+    def record(v: Any) -> bool:
+        calls.append(v)
+        return False
+
+    ser2 = ProxyStoreSerializer(should_proxy=record, store=store)
     again = ser2.deserialize(ser2.serialize(fresh))
     assert calls == [] and not is_resolved(fresh) and type(again) is Proxy
 

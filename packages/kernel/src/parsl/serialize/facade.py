@@ -148,7 +148,7 @@ def _load_by_identifier(ident: bytes) -> SerializerBase:
         else "install the package that provides it here, as on the submitting side"
     )
     raise DeserializationError(
-        f"no serializer for identifier {ident!r}: none is registered and no installed package "
+        f"no serializer registered for identifier {ident!r}, and no installed package "
         f"provides it in entry-point group {group!r} (installed: {', '.join(names) or 'nothing'}); "
         + hint
     )
