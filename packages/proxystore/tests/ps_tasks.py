@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import os
+import pickle
 from typing import Any
 
 from proxystore.proxy import Proxy, is_resolved
 
 from parsl import python_app
+from parsl.serialize import SerializerBase
 
 
 def is_array(value: Any) -> bool:
@@ -47,3 +49,20 @@ def describe(value: Any) -> str:
 @python_app
 def first_element(x: Any) -> float:
     return float(x[0])
+
+
+class DriverOnlySerializer(SerializerBase):
+    """Stands for a serializer plugin installed on the driver but not on the workers."""
+
+    identifier = b"DriverOnlySerializer"
+
+    def serialize(self, data: Any) -> bytes:
+        return pickle.dumps(data)
+
+    def deserialize(self, body: bytes) -> Any:
+        return pickle.loads(body)
+
+
+@python_app
+def length(x: Any) -> int:
+    return len(x)
