@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import os
-import select
+import queue
 import signal
 import subprocess
 import sys
 import textwrap
+import threading
 import time
 from pathlib import Path
 
@@ -27,28 +28,43 @@ def run_and_interrupt(tmp_path: Path, body: str, deadline: float = 30.0) -> tupl
         stderr=subprocess.STDOUT,
         text=True,
     )
+    # A reader thread takes every line as it comes: select() on the buffered text
+    # stream misses a READY that arrived in the same read as the line before it.
+    lines: queue.Queue[str | None] = queue.Queue()
+    stdout = proc.stdout
+    assert stdout is not None
+
+    def read_lines() -> None:
+        for line in stdout:
+            lines.put(line)
+        lines.put(None)
+
+    reader = threading.Thread(target=read_lines, daemon=True)
+    reader.start()
     out: list[str] = []
     try:
-        assert proc.stdout is not None
-        start = time.monotonic()
+        end = time.monotonic() + deadline
         while not any("READY" in line for line in out):
-            if time.monotonic() - start > deadline:
-                raise AssertionError(f"script never printed READY: {''.join(out)}")
-            ready, _, _ = select.select([proc.stdout], [], [], 0.5)
-            if ready:
-                line = proc.stdout.readline()
-                if not line:
-                    raise AssertionError(f"script exited before READY: {''.join(out)}")
-                out.append(line)
+            try:
+                line = lines.get(timeout=max(0.0, end - time.monotonic()))
+            except queue.Empty:
+                raise AssertionError(f"script never printed READY: {''.join(out)}") from None
+            if line is None:
+                raise AssertionError(f"script exited before READY: {''.join(out)}")
+            out.append(line)
         time.sleep(0.5)  # let the main thread reach the blocking call
         os.kill(proc.pid, signal.SIGINT)
-        rest, _ = proc.communicate(timeout=deadline)
-        out.append(rest)
+        proc.wait(timeout=deadline)
+        reader.join(timeout=10)
+        while (line := lines.get_nowait() if not lines.empty() else None) is not None:
+            out.append(line)
         return proc.returncode, "".join(out)
     finally:
         if proc.poll() is None:
             os.kill(proc.pid, signal.SIGKILL)
             proc.wait(timeout=10)
+        reader.join(timeout=10)
+        stdout.close()
 
 
 PRELUDE = """
