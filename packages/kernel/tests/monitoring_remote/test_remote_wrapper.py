@@ -113,16 +113,26 @@ def test_short_task_gets_exactly_one_final_sample(sink: RecordingSink) -> None:
 
 
 def test_live_child_process_is_counted(sink: RecordingSink) -> None:
-    def run_child() -> None:
-        child = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(0.6)"])
-        try:
-            child.wait(timeout=10)
-        finally:
-            child.kill()
-
     import psutil
 
     before = len(psutil.Process().children(recursive=True))  # this test process's own
+
+    def sampled_with_child() -> bool:
+        rows = sink.of(MessageType.RESOURCE_INFO)
+        return any(r["psutil_process_children_count"] == before + 1 for r in rows)
+
+    def run_child() -> None:
+        # The child lives until a periodic sample has seen it (not a fixed time that
+        # a busy machine may let pass before the sampler runs), then is killed and reaped.
+        child = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(60)"])
+        try:
+            deadline = time.monotonic() + 20
+            while not sampled_with_child() and time.monotonic() < deadline:
+                time.sleep(0.05)
+        finally:
+            child.kill()
+            child.wait(timeout=10)
+
     _call(_settings(sink, True, interval=0.2), run_child)
     rows = sink.of(MessageType.RESOURCE_INFO)
     assert max(r["psutil_process_children_count"] for r in rows) == before + 1  # type: ignore[operator]
