@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import math
 import operator
+import time
 from pathlib import Path
 
 import pytest
@@ -39,8 +40,19 @@ def test_backend_over_htex_started_without_a_dfk(tmp_path: Path) -> None:
     try:
         assert isinstance(executor, HighThroughputExecutor)
         assert (tmp_path / "run" / "submit_scripts").is_dir()
+        # start() here starts init_blocks itself and start_htex then adds Parsl's
+        # scale_out_facade(init_blocks): two blocks (docs/coming-from-parsl.md). n_workers()
+        # counts whatever managers have connected at its first non-zero look, so wait
+        # until both blocks' managers are in before counting (a busy machine connects
+        # them in either order and at any time).
+        blocks = executor.blocks_to_job_id
+        assert len(blocks) == 2
+        deadline = time.monotonic() + 60
+        while len(executor.connected_managers()) < len(blocks):
+            assert time.monotonic() < deadline, executor.connected_managers()
+            time.sleep(0.05)
         backend = ParslBackend(executor)
-        assert backend.n_workers() == 2  # from connected_managers()
+        assert backend.n_workers() == 2 * len(blocks)  # from connected_managers()
         futures = [backend.submit(math.factorial, n, key=str(n)) for n in range(6)]
         assert [f.result() for f in futures] == [1, 1, 2, 6, 24, 120]
         # a non-zero priority goes to htex as resource_specification={"priority": p}
