@@ -22,8 +22,8 @@ from parsl.monitoring.db.errors import (
     MonitoringEventError,
     MonitoringStateError,
 )
+from parsl.monitoring.hub.process import WriterProcess
 from parsl.monitoring.hub.writer import (
-    DatabaseWriter,
     FlushRequest,
     QueueItem,
     StopRequest,
@@ -69,9 +69,11 @@ class MonitoringHub(MonitoringSink):
     ``"postgresql+psycopg://user@host/dbname"``) or, by default,
     ``monitoring.db`` beside the run directory (``runinfo/monitoring.db``).
 
-    ``task_transition`` and ``send`` only queue the event; one background
-    thread writes batches, one transaction each (SQLite in WAL mode, so
-    readers never block the workflow). If the database goes away mid-run,
+    ``task_transition`` and ``send`` only queue the event; a light thread
+    forwards bursts of events to a writer process, which writes batches,
+    one transaction each (SQLite in WAL mode, so readers never block the
+    workflow). The writer process ignores Ctrl-C (it commits what it has
+    when the hub closes) and exits when the workflow's process ends. If the database goes away mid-run,
     the loss is logged once, later events are dropped and the workflow
     carries on.
 
@@ -145,7 +147,7 @@ class MonitoringHub(MonitoringSink):
         self.db_path: str | None = None
         """For SQLite, the database file once started; None for a server database."""
         self._events: queue.SimpleQueue[QueueItem] = queue.SimpleQueue()
-        self._writer: DatabaseWriter | None = None
+        self._writer: WriterProcess | None = None
         self._lock = threading.Lock()
         self._closed = False
         self._dropped = 0
@@ -206,16 +208,23 @@ class MonitoringHub(MonitoringSink):
             try:
                 record_start(engine, started)
             except SQLAlchemyError as e:
-                engine.dispose()
                 raise MonitoringDatabaseError(
                     f"cannot record the workflow in monitoring database {describe(url)!r}: "
                     f"{getattr(e, 'orig', None) or e}"
                 ) from e
+            finally:
+                engine.dispose()  # the writer process opens its own
+            writer = WriterProcess(url, self._events, run_id)
+            try:
+                writer.start()
+            except OSError as e:
+                raise MonitoringDatabaseError(
+                    f"cannot start the monitoring writer process for {describe(url)!r}: {e}"
+                ) from e
             self.run_id = run_id
             self.db_url = url
             self.db_path = url.database if url.get_backend_name() == "sqlite" else None
-            self._writer = DatabaseWriter(engine, url, self._events, run_id)
-            self._writer.start()
+            self._writer = writer
         logger.info("monitoring run %s into %s", run_id, describe(url))
 
     def task_transition(self, event: TaskTransition) -> None:

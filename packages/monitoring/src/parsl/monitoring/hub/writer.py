@@ -1,6 +1,7 @@
-"""The background thread that turns queued monitoring events into database rows.
+"""The thread that turns queued monitoring events into database rows.
 
-One thread owns the database connection. It blocks on the queue for the
+It runs in the writer process (see :mod:`parsl.monitoring.hub.process`),
+not in the workflow's process. One thread owns the database connection. It blocks on the queue for the
 next event, lets more gather for ``GATHER_S`` (a flush or stop request is
 not kept waiting when it comes first), drains whatever is then waiting (up to ``MAX_BATCH``) and
 writes it all in one transaction, so under load many events share a commit
@@ -24,7 +25,7 @@ import os
 import queue
 import threading
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -85,6 +86,8 @@ class FlushRequest:
     """Asks the writer to signal ``done`` once everything queued before it is committed."""
 
     done: threading.Event = field(default_factory=threading.Event)
+    token: int = 0
+    """Names the request across the pipe to the writer process."""
 
 
 class StopRequest:
@@ -132,7 +135,12 @@ class DatabaseWriter(threading.Thread):
     """
 
     def __init__(
-        self, engine: Engine, url: URL, events: queue.SimpleQueue[QueueItem], run_id: str
+        self,
+        engine: Engine,
+        url: URL,
+        events: queue.SimpleQueue[QueueItem],
+        run_id: str,
+        on_flush: Callable[[FlushRequest], None] | None = None,
     ) -> None:
         super().__init__(name="parsl-monitoring-writer", daemon=True)
         self.engine = engine
@@ -147,6 +155,8 @@ class DatabaseWriter(threading.Thread):
         self.events_rejected = 0
         self.run_id = run_id
         """Messages without a ``run_id`` belong to this run."""
+        self.on_flush = on_flush
+        """Called (after ``done`` is set) for each flush request once it is committed."""
         d, dialect = self.dialect, engine.dialect
         self._status = Prepared(insert_ignoring_duplicates(d, tables.status), dialect)
         self._resource = Prepared(insert_ignoring_duplicates(d, tables.resource), dialect)
@@ -183,6 +193,8 @@ class DatabaseWriter(threading.Thread):
                 for item in batch:
                     if isinstance(item, FlushRequest):
                         item.done.set()
+                        if self.on_flush is not None:
+                            self.on_flush(item)
         except Exception as e:
             if isinstance(e, SQLAlchemyError):
                 cause = getattr(e, "orig", None) or e

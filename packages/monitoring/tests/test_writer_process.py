@@ -1,0 +1,145 @@
+"""The database writer runs in its own process: it never outlives the workflow, ignores Ctrl-C."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import textwrap
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+
+from parsl.dataflow.states import States
+from parsl.monitoring.hub import MonitoringDatabaseError, MonitoringHub, query
+from parsl.monitoring.sink import TaskTransition
+
+PARENT = textwrap.dedent(
+    """
+    import os, sys, time
+    from parsl.dataflow.states import States
+    from parsl.monitoring.hub import MonitoringHub
+    from parsl.monitoring.sink import TaskTransition
+
+    url, run_dir, hold = sys.argv[1], sys.argv[2], sys.argv[3] == "fork"
+    hub = MonitoringHub(logging_endpoint=url)
+    hub.start("run-killed", run_dir)
+    for tid in range(50):
+        hub.task_transition(TaskTransition("run-killed", tid, 0, States.pending, time.time(),
+                                           "f", "threads"))
+    assert hub.flush()
+    holder = 0
+    if hold:  # a forked child keeps a copy of the pipe to the writer open
+        holder = os.fork()
+        if holder == 0:
+            time.sleep(60)
+            os._exit(0)
+    print(hub._writer.pid, holder, flush=True)
+    time.sleep(120)
+    """
+)
+
+
+def _gone(pid: int) -> bool:
+    """True when ``pid`` has exited (a zombie no one reaped counts as exited)."""
+    try:
+        with open(f"/proc/{pid}/stat") as f:
+            return f.read().rsplit(")", 1)[1].split()[0] == "Z"
+    except FileNotFoundError:
+        return True
+
+
+def _stop(pid: int) -> None:
+    if pid and not _gone(pid):
+        os.kill(pid, signal.SIGKILL)
+
+
+@pytest.mark.timeout(90)
+@pytest.mark.parametrize("hold", ["plain", "fork"])
+def test_the_writer_process_exits_when_its_parent_is_killed(
+    tmp_path: Path, sqlite_url: str, db_path: str, hold: str
+) -> None:
+    script = tmp_path / "parent.py"
+    script.write_text(PARENT)
+    parent = subprocess.Popen(
+        [sys.executable, str(script), sqlite_url, str(tmp_path / "runinfo"), hold],
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    writer_pid = holder = 0
+    try:
+        assert parent.stdout is not None
+        writer_pid, holder = map(int, parent.stdout.readline().split())
+        assert writer_pid and not _gone(writer_pid)
+        parent.send_signal(signal.SIGKILL)
+        parent.wait(30)
+        deadline = time.monotonic() + 20
+        while not _gone(writer_pid) and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert _gone(writer_pid), f"writer process {writer_pid} outlived its killed parent"
+    finally:
+        if parent.poll() is None:
+            parent.kill()
+            parent.wait(30)
+        if parent.stdout is not None:
+            parent.stdout.close()
+        _stop(writer_pid)
+        _stop(holder)
+    # What was flushed before the kill is in a database that still opens.
+    assert len(query.tasks(db_path, "run-killed")) == 50
+
+
+@pytest.mark.timeout(60)
+def test_the_writer_process_ignores_sigint_and_commits_on_close(
+    make_hub: Callable[..., MonitoringHub],
+    sqlite_url: str,
+    run_dir: str,
+    transition: Callable[..., TaskTransition],
+    run_id: str,
+    db_path: str,
+) -> None:
+    started_hub = make_hub(logging_endpoint=sqlite_url)
+    started_hub.start(run_id, run_dir)
+    writer = started_hub._writer
+    assert writer is not None and writer.pid is not None
+    assert writer.pid != os.getpid()
+    assert writer.ready.wait(20)
+    os.kill(writer.pid, signal.SIGINT)
+    for tid in range(20):
+        started_hub.task_transition(transition(tid, States.pending))
+    assert started_hub.flush()
+    assert writer.is_alive() and started_hub.writer_error is None
+    started_hub.close()
+    assert not writer.is_alive()
+    assert len(query.tasks(db_path, run_id)) == 20
+    assert writer.events_written == 20
+
+
+@pytest.mark.timeout(60)
+def test_a_killed_writer_process_is_reported_and_later_events_dropped(
+    make_hub: Callable[..., MonitoringHub],
+    sqlite_url: str,
+    run_dir: str,
+    run_id: str,
+    transition: Callable[..., TaskTransition],
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    started_hub = make_hub(logging_endpoint=sqlite_url)
+    started_hub.start(run_id, run_dir)
+    writer = started_hub._writer
+    assert writer is not None and writer.pid is not None
+    os.kill(writer.pid, signal.SIGKILL)
+    assert writer.failed.wait(20)
+    error = started_hub.writer_error
+    assert isinstance(error, MonitoringDatabaseError)
+    assert f"pid {writer.pid}" in str(error) and "exited unexpectedly" in str(error)
+    started_hub.task_transition(transition(1, States.pending))
+    assert started_hub.dropped_events == 1
+    assert started_hub.flush(timeout=1) is False
+    begin = time.monotonic()
+    started_hub.close()
+    assert time.monotonic() - begin < 2.0
+    assert any("exited unexpectedly" in r.getMessage() for r in caplog.records)
