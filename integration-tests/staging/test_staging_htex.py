@@ -18,7 +18,7 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
-from staging_htex_pki import TestPKI, make_pki
+from staging_pki import TestPKI, make_pki
 
 import parsl
 from parsl import File, python_app
