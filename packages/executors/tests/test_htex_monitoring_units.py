@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import pytest
-from monitoring_sink import RecordingSink
 
 from parsl.executors.high_throughput.monitoring_reports import (
     BlockReporter,
@@ -20,6 +19,7 @@ from parsl.executors.high_throughput.protocol import (
     is_monitoring,
 )
 from parsl.jobs.states import JobState, JobStatus
+from parsl.monitoring.memory import MemorySink
 from parsl.monitoring.radios.wire import decode_batch, encode_batch
 from parsl.monitoring.types import MessageType
 
@@ -53,7 +53,7 @@ def test_node_info_frame_holds_the_node_columns() -> None:
 def test_deliver_drops_garbage_and_survives_a_failing_sink(
     caplog: pytest.LogCaptureFixture,
 ) -> None:
-    sink = RecordingSink()
+    sink = MemorySink()
     deliver("h", b"not json", sink)
     assert sink.messages == [] and "dropped a monitoring batch" in caplog.text
     good = (
@@ -62,7 +62,7 @@ def test_deliver_drops_garbage_and_survives_a_failing_sink(
     )
     deliver("h", encode_batch([good]), None)  # monitoring off: nothing happens
 
-    class Failing(RecordingSink):
+    class Failing(MemorySink):
         def send(self, message: object) -> None:
             raise RuntimeError("disk full")
 
@@ -75,7 +75,7 @@ def test_deliver_drops_garbage_and_survives_a_failing_sink(
 def test_block_reporter_sends_one_row_per_change() -> None:
     reporter = BlockReporter("htex")
     reporter.report("0", "j1", JobStatus(JobState.PENDING))  # no sink yet: nothing
-    sink = RecordingSink()
+    sink = MemorySink()
     reporter.sink, reporter.run_id = sink, "run"
     for state in ("PENDING", "PENDING", "RUNNING", "RUNNING", "COMPLETED"):
         reporter.report("0", "j1", JobStatus(JobState[state]))
@@ -92,7 +92,7 @@ def test_block_reporter_sends_one_row_per_change() -> None:
 
 
 def test_block_reporter_survives_a_failing_sink(caplog: pytest.LogCaptureFixture) -> None:
-    class Failing(RecordingSink):
+    class Failing(MemorySink):
         def send(self, message: object) -> None:
             raise RuntimeError("queue closed")
 

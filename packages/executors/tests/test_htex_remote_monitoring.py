@@ -1,6 +1,6 @@
 """HighThroughputExecutor on LocalProvider with remote monitoring, end to end, for each radio kind.
 
-A real sink (:class:`RecordingSink`) receives what the workers, the
+A real sink (:class:`MemorySink`) receives what the workers, the
 interchange and the executor report: running/running_ended per task,
 resource rows, node rows per manager and block rows per state change.
 """
@@ -12,13 +12,13 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from monitoring_sink import RecordingSink
 
 import parsl
 from parsl import bash_app, python_app
 from parsl.config import Config
 from parsl.errors import ConfigurationError
 from parsl.executors import HighThroughputExecutor, MPIExecutor
+from parsl.monitoring.memory import MemorySink
 from parsl.monitoring.radios import FilesystemRadio, HTEXRadio, RadioConfig, UDPRadio
 from parsl.monitoring.types import MessageType
 from parsl.providers import LocalProvider
@@ -57,7 +57,7 @@ RADIOS: dict[str, Any] = {
 @pytest.mark.timeout(120)
 @pytest.mark.parametrize("kind", list(RADIOS))
 def test_every_kind_of_row_arrives(kind: str, tmp_path: Path) -> None:
-    sink = RecordingSink(resource_monitoring_enabled=True, resource_monitoring_interval=0.2)
+    sink = MemorySink(resource_monitoring_enabled=True, resource_monitoring_interval=0.2)
     radio: RadioConfig = RADIOS[kind]()
     htex = HighThroughputExecutor(
         label="htex",
@@ -136,7 +136,7 @@ def test_radio_argument_is_checked() -> None:
 
 @pytest.mark.timeout(60)
 def test_resource_monitoring_disabled_sends_only_task_info(tmp_path: Path) -> None:
-    sink = RecordingSink(resource_monitoring_enabled=False)
+    sink = MemorySink(resource_monitoring_enabled=False)
     htex = HighThroughputExecutor(
         label="htex", max_workers_per_node=1, provider=LocalProvider(init_blocks=1, max_blocks=1)
     )
@@ -152,7 +152,7 @@ def test_running_arrives_while_the_task_runs_and_a_lost_manager_is_inactive(
 ) -> None:
     import psutil
 
-    sink = RecordingSink(resource_monitoring_enabled=False)
+    sink = MemorySink(resource_monitoring_enabled=False)
     htex = HighThroughputExecutor(
         label="htex",
         max_workers_per_node=1,

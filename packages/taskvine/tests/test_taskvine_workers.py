@@ -10,7 +10,7 @@ from pathlib import Path
 
 import psutil
 import pytest
-from vine_helpers import CollectingSink, Workers, alive, descendants, manual_executor
+from vine_helpers import Workers, alive, descendants, manual_executor
 
 import parsl
 from parsl import File, python_app
@@ -18,6 +18,7 @@ from parsl.config import Config
 from parsl.executors.cctools.errors import CctoolsTaskFailure, ManagerLost, ResourceExhausted
 from parsl.executors.cctools.processes import free_port
 from parsl.executors.taskvine import TaskVineExecutor, TaskVineFactoryConfig, TaskVineManagerConfig
+from parsl.monitoring.memory import MemorySink
 from parsl.monitoring.types import MessageType
 from parsl.providers import LocalProvider
 
@@ -158,7 +159,7 @@ def test_factory_starts_workers_and_shutdown_stops_them(tmp_path: Path) -> None:
 
 
 def test_workflow_with_local_provider_and_monitoring(tmp_path: Path) -> None:
-    sink = CollectingSink()
+    sink = MemorySink(resource_monitoring_interval=0.2)
     ex = TaskVineExecutor(
         worker_launch_method="provider",
         manager_config=TaskVineManagerConfig(port=free_port(), address="127.0.0.1"),

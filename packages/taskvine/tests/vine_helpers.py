@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import os
-import threading
 from pathlib import Path
 from typing import Any
 
@@ -11,8 +10,6 @@ import psutil
 
 from parsl.executors.cctools.processes import LocalProcess, free_port, require_program
 from parsl.executors.taskvine import TaskVineExecutor, TaskVineManagerConfig
-from parsl.monitoring.sink import MonitoringSink, TaskTransition
-from parsl.monitoring.types import TaggedMonitoringMessage
 
 
 class Workers:
@@ -68,29 +65,6 @@ def alive(pid: int) -> bool:
         return psutil.Process(pid).status() != psutil.STATUS_ZOMBIE
     except psutil.NoSuchProcess:
         return False
-
-
-class CollectingSink(MonitoringSink):
-    """A monitoring sink that keeps what it is sent (the plugin interface, no database)."""
-
-    resource_monitoring_enabled = True
-    resource_monitoring_interval = 0.2
-
-    def __init__(self) -> None:
-        self.transitions: list[TaskTransition] = []
-        self.messages: list[TaggedMonitoringMessage] = []
-        self._lock = threading.Lock()
-
-    def task_transition(self, event: TaskTransition) -> None:
-        with self._lock:
-            self.transitions.append(event)
-
-    def send(self, message: TaggedMonitoringMessage) -> None:
-        with self._lock:
-            self.messages.append(message)
-
-    def close(self) -> None:
-        pass
 
 
 # Workers (and the blocks and factories that start them) unpickle these tests' functions by module name.

@@ -5,7 +5,6 @@ from __future__ import annotations
 import contextlib
 import os
 import signal
-import threading
 import time
 from pathlib import Path
 
@@ -21,8 +20,8 @@ from parsl.executors.cctools.errors import ManagerLost, WorkerLost
 from parsl.executors.cctools.processes import free_port
 from parsl.executors.errors import InvalidResourceSpecification, UnsupportedFeatureError
 from parsl.executors.workqueue import WorkQueueExecutor
-from parsl.monitoring.sink import MonitoringSink, TaskTransition
-from parsl.monitoring.types import MessageType, TaggedMonitoringMessage
+from parsl.monitoring.memory import MemorySink
+from parsl.monitoring.types import MessageType
 from parsl.providers import LocalProvider
 
 pytestmark = pytest.mark.timeout(90)
@@ -45,27 +44,6 @@ def sleep_then_pid(seconds: float, marker: str) -> int:
         f.write(f"{os.getpid()}\n")
     time.sleep(seconds)
     return os.getpid()
-
-
-class CollectingSink(MonitoringSink):
-    resource_monitoring_enabled = True
-    resource_monitoring_interval = 0.2
-
-    def __init__(self) -> None:
-        self.messages: list[TaggedMonitoringMessage] = []
-        self.transitions: list[TaskTransition] = []
-        self._lock = threading.Lock()
-
-    def task_transition(self, event: TaskTransition) -> None:
-        with self._lock:
-            self.transitions.append(event)
-
-    def send(self, message: TaggedMonitoringMessage) -> None:
-        with self._lock:
-            self.messages.append(message)
-
-    def close(self) -> None:
-        pass
 
 
 def test_public_import_path_and_parameters() -> None:
@@ -145,7 +123,7 @@ def test_manager_death_fails_every_future(workers: Workers, executor: WorkQueueE
 
 
 def test_workflow_through_local_provider_with_monitoring(tmp_path: Path) -> None:
-    sink = CollectingSink()
+    sink = MemorySink(resource_monitoring_interval=0.2)
     ex = WorkQueueExecutor(
         port=free_port(), address="127.0.0.1", provider=LocalProvider(init_blocks=1, max_blocks=1)
     )

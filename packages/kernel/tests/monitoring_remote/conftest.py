@@ -1,9 +1,10 @@
 from __future__ import annotations
 
 import pytest
-from recording_sink import RecordingSink
+
+from parsl.monitoring.memory import MemorySink
 
 
 @pytest.fixture
-def sink() -> RecordingSink:
-    return RecordingSink()
+def sink() -> MemorySink:
+    return MemorySink()

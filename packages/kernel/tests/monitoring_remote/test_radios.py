@@ -10,9 +10,9 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from recording_sink import RecordingSink
 
 from parsl.errors import ConfigurationError, ParslError
+from parsl.monitoring.memory import MemorySink
 from parsl.monitoring.radios import (
     WIRE_VERSION,
     FilesystemRadio,
@@ -86,7 +86,7 @@ def test_nested_values_are_refused_by_the_receiver() -> None:
 # ---------------------------------------------------------------- UDP
 
 
-def test_udp_round_trip_over_real_socket(sink: RecordingSink, tmp_path: Path) -> None:
+def test_udp_round_trip_over_real_socket(sink: MemorySink, tmp_path: Path) -> None:
     radio = UDPRadio()
     receiver = radio.create_receiver(run_dir=str(tmp_path), resource_msgs=sink)
     try:
@@ -103,7 +103,7 @@ def test_udp_round_trip_over_real_socket(sink: RecordingSink, tmp_path: Path) ->
     receiver.shutdown()  # idempotent
 
 
-def test_udp_uses_hub_address(sink: RecordingSink, tmp_path: Path) -> None:
+def test_udp_uses_hub_address(sink: MemorySink, tmp_path: Path) -> None:
     radio = UDPRadio()
     receiver = radio.create_receiver(
         run_dir=str(tmp_path), resource_msgs=sink, hub_address="127.0.0.1"
@@ -112,7 +112,7 @@ def test_udp_uses_hub_address(sink: RecordingSink, tmp_path: Path) -> None:
     assert radio.address == "127.0.0.1"
 
 
-def test_udp_drops_garbage_and_forged_datagrams(sink: RecordingSink, tmp_path: Path) -> None:
+def test_udp_drops_garbage_and_forged_datagrams(sink: MemorySink, tmp_path: Path) -> None:
     radio = UDPRadio(address="127.0.0.1")
     receiver = radio.create_receiver(run_dir=str(tmp_path), resource_msgs=sink)
     raw = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
@@ -138,7 +138,7 @@ def test_udp_drops_garbage_and_forged_datagrams(sink: RecordingSink, tmp_path: P
     assert [m["task_id"] for _, m in sink.messages] == [1]
 
 
-def test_udp_port_in_use_is_a_clear_error(sink: RecordingSink, tmp_path: Path) -> None:
+def test_udp_port_in_use_is_a_clear_error(sink: MemorySink, tmp_path: Path) -> None:
     taken = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
     taken.bind(("127.0.0.1", 0))
     try:
@@ -154,7 +154,7 @@ def test_udp_sender_before_receiver_is_a_clear_error() -> None:
         UDPRadio().create_sender()
 
 
-def test_udp_oversized_batch_is_refused(sink: RecordingSink, tmp_path: Path) -> None:
+def test_udp_oversized_batch_is_refused(sink: MemorySink, tmp_path: Path) -> None:
     radio = UDPRadio()
     receiver = radio.create_receiver(run_dir=str(tmp_path), resource_msgs=sink)
     try:
@@ -189,7 +189,7 @@ def test_udp_bad_arguments(kwargs: dict[str, Any]) -> None:
 # ---------------------------------------------------------------- filesystem
 
 
-def test_filesystem_round_trip(sink: RecordingSink, tmp_path: Path) -> None:
+def test_filesystem_round_trip(sink: MemorySink, tmp_path: Path) -> None:
     radio = FilesystemRadio(poll_interval=0.05)
     receiver = radio.create_receiver(run_dir=str(tmp_path), resource_msgs=sink)
     try:
@@ -207,7 +207,7 @@ def test_filesystem_round_trip(sink: RecordingSink, tmp_path: Path) -> None:
 
 
 def test_filesystem_delivers_files_written_before_shutdown(
-    sink: RecordingSink, tmp_path: Path
+    sink: MemorySink, tmp_path: Path
 ) -> None:
     radio = FilesystemRadio(poll_interval=60)
     receiver = radio.create_receiver(run_dir=str(tmp_path), resource_msgs=sink)
@@ -216,7 +216,7 @@ def test_filesystem_delivers_files_written_before_shutdown(
     assert [m["task_id"] for _, m in sink.messages] == [5]
 
 
-def test_filesystem_moves_garbage_aside(sink: RecordingSink, tmp_path: Path) -> None:
+def test_filesystem_moves_garbage_aside(sink: MemorySink, tmp_path: Path) -> None:
     radio = FilesystemRadio(poll_interval=60)
     receiver = radio.create_receiver(run_dir=str(tmp_path), resource_msgs=sink)
     try:
@@ -232,7 +232,7 @@ def test_filesystem_moves_garbage_aside(sink: RecordingSink, tmp_path: Path) -> 
 
 
 def test_filesystem_two_receivers_do_not_share(tmp_path: Path) -> None:
-    a, b = RecordingSink(), RecordingSink()
+    a, b = MemorySink(), MemorySink()
     ra, rb = FilesystemRadio(poll_interval=60), FilesystemRadio(poll_interval=60)
     rx_a = ra.create_receiver(run_dir=str(tmp_path), resource_msgs=a)
     rx_b = rb.create_receiver(run_dir=str(tmp_path), resource_msgs=b)
@@ -244,7 +244,7 @@ def test_filesystem_two_receivers_do_not_share(tmp_path: Path) -> None:
     assert [m["task_id"] for _, m in b.messages] == [2]
 
 
-def test_filesystem_errors(tmp_path: Path, sink: RecordingSink) -> None:
+def test_filesystem_errors(tmp_path: Path, sink: MemorySink) -> None:
     with pytest.raises(ConfigurationError, match="poll_interval"):
         FilesystemRadio(poll_interval=0)
     with pytest.raises(ParslError, match="no receiver yet"):
@@ -276,10 +276,10 @@ def test_htex_radio_uses_the_installed_channel() -> None:
         (2, False),
         (1, True),
     ]
-    radio.create_receiver(run_dir=".", resource_msgs=RecordingSink()).shutdown()
+    radio.create_receiver(run_dir=".", resource_msgs=MemorySink()).shutdown()
 
 
-def test_thread_pool_radio(sink: RecordingSink) -> None:
+def test_thread_pool_radio(sink: MemorySink) -> None:
     radio = ThreadPoolRadio()
     with pytest.raises(ParslError, match="no receiver"):
         radio.create_sender()

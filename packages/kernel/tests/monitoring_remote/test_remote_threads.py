@@ -6,12 +6,12 @@ import time
 from pathlib import Path
 
 import pytest
-from recording_sink import RecordingSink
 
 import parsl
 from parsl import bash_app, python_app
 from parsl.config import Config
 from parsl.executors import ThreadPoolExecutor
+from parsl.monitoring.memory import MemorySink
 from parsl.monitoring.radios import FilesystemRadio, HTEXRadio, ThreadPoolRadio, UDPRadio
 from parsl.monitoring.types import MessageType
 
@@ -31,7 +31,7 @@ def echo(stdout: str | None = None) -> str:
     return "echo hello"
 
 
-def _load(sink: RecordingSink, tmp_path: Path, **kw: object) -> None:
+def _load(sink: MemorySink, tmp_path: Path, **kw: object) -> None:
     parsl.load(
         Config(
             executors=[ThreadPoolExecutor(label="threads", max_threads=2, **kw)],  # type: ignore[arg-type]
@@ -42,7 +42,7 @@ def _load(sink: RecordingSink, tmp_path: Path, **kw: object) -> None:
 
 
 def test_running_and_running_ended_for_each_task(tmp_path: Path) -> None:
-    sink = RecordingSink(resource_monitoring_enabled=False)
+    sink = MemorySink(resource_monitoring_enabled=False)
     _load(sink, tmp_path)
     try:
         futs = [add(i, 1) for i in range(5)]
@@ -65,7 +65,7 @@ def test_running_and_running_ended_for_each_task(tmp_path: Path) -> None:
 
 
 def test_exception_unchanged_and_reported(tmp_path: Path) -> None:
-    sink = RecordingSink(resource_monitoring_enabled=True)
+    sink = MemorySink(resource_monitoring_enabled=True)
     _load(sink, tmp_path)
     try:
         with pytest.raises(ValueError, match="expected failure"):
@@ -79,7 +79,7 @@ def test_exception_unchanged_and_reported(tmp_path: Path) -> None:
 
 
 def test_bash_app_is_monitored(tmp_path: Path) -> None:
-    sink = RecordingSink(resource_monitoring_enabled=True)
+    sink = MemorySink(resource_monitoring_enabled=True)
     _load(sink, tmp_path)
     out = tmp_path / "out.txt"
     try:
@@ -110,7 +110,7 @@ def test_bad_radio_is_a_clear_error() -> None:
 
 def test_udp_and_filesystem_radios_work_for_threads(tmp_path: Path) -> None:
     for radio in (UDPRadio(), FilesystemRadio(poll_interval=0.05)):
-        sink = RecordingSink(resource_monitoring_enabled=False)
+        sink = MemorySink(resource_monitoring_enabled=False)
         _load(sink, tmp_path, remote_monitoring_radio=radio)
         try:
             assert add(1, 2).result(timeout=10) == 3
@@ -121,7 +121,7 @@ def test_udp_and_filesystem_radios_work_for_threads(tmp_path: Path) -> None:
 
 
 def test_periodic_samples_of_a_long_task(tmp_path: Path) -> None:
-    sink = RecordingSink(resource_monitoring_enabled=True, resource_monitoring_interval=0.1)
+    sink = MemorySink(resource_monitoring_enabled=True, resource_monitoring_interval=0.1)
 
     def enough_samples() -> bool:
         rows = sink.of(MessageType.RESOURCE_INFO)
@@ -166,7 +166,7 @@ def slow(seconds: float, walltime: float | None = None) -> str:
 def test_walltime_apps_keep_their_walltime(tmp_path: Path) -> None:
     from parsl.app.errors import AppTimeout
 
-    sink = RecordingSink(resource_monitoring_enabled=False)
+    sink = MemorySink(resource_monitoring_enabled=False)
     _load(sink, tmp_path)
     try:
         assert slow(0.01, walltime=5).result(timeout=10) == "done"
@@ -183,7 +183,7 @@ def test_a_partial_is_flattened_for_the_function_cache() -> None:
 
     from parsl.monitoring import remote
 
-    sink = RecordingSink()
+    sink = MemorySink()
     ex = ThreadPoolExecutor()
     ex.run_id = "r"
     remote.attach_executor(ex, sink)

@@ -12,16 +12,16 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from recording_sink import RecordingSink
 
 from parsl.monitoring import remote
+from parsl.monitoring.memory import MemorySink
 from parsl.monitoring.radios import ThreadPoolRadio
 from parsl.monitoring.radios.base import MonitoringRadioSender, RadioConfig
 from parsl.monitoring.remote import TASK_ID_KWARG, TRY_ID_KWARG, RemoteMonitoring, run_monitored
 from parsl.monitoring.types import MessageType
 
 
-def _settings(sink: RecordingSink, enabled: bool, interval: float = 30) -> RemoteMonitoring:
+def _settings(sink: MemorySink, enabled: bool, interval: float = 30) -> RemoteMonitoring:
     radio = ThreadPoolRadio()
     radio.create_receiver(run_dir=".", resource_msgs=sink)
     return RemoteMonitoring("run-1", "ex", radio, enabled, interval)
@@ -31,7 +31,7 @@ def _call(settings: RemoteMonitoring, func: Any, *args: Any, task_id: int = 7, *
     return run_monitored(func, settings, *args, **{TASK_ID_KWARG: task_id, TRY_ID_KWARG: 2}, **kw)
 
 
-def test_result_and_kwargs_pass_through(sink: RecordingSink) -> None:
+def test_result_and_kwargs_pass_through(sink: MemorySink) -> None:
     def f(a: int, *, b: int) -> tuple[int, int]:
         return a, b
 
@@ -41,13 +41,13 @@ def test_result_and_kwargs_pass_through(sink: RecordingSink) -> None:
     assert running["task_id"] == 7 and running["try_id"] == 2 and running["run_id"] == "run-1"
 
 
-def test_block_id_from_environment(sink: RecordingSink, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_block_id_from_environment(sink: MemorySink, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("PARSL_WORKER_BLOCK_ID", "3")
     _call(_settings(sink, False), lambda: None)
     assert [m["block_id"] for m in sink.of(MessageType.TASK_INFO)] == ["3", "3"]
 
 
-def test_exception_unchanged(sink: RecordingSink) -> None:
+def test_exception_unchanged(sink: MemorySink) -> None:
     err = KeyError("the original")
 
     def f() -> None:
@@ -88,7 +88,7 @@ def test_task_survives_a_broken_radio(fail_create: bool, caplog: pytest.LogCaptu
         assert "could not send" in caplog.text
 
 
-def test_short_task_gets_exactly_one_final_sample(sink: RecordingSink) -> None:
+def test_short_task_gets_exactly_one_final_sample(sink: MemorySink) -> None:
     _call(_settings(sink, True, interval=30), lambda: None)
     (row,) = sink.of(MessageType.RESOURCE_INFO)
     assert row["pid" if False else "psutil_process_pid"] == os.getpid()
@@ -112,7 +112,7 @@ def test_short_task_gets_exactly_one_final_sample(sink: RecordingSink) -> None:
     assert row["psutil_process_memory_resident"] > 1_000_000  # type: ignore[operator]
 
 
-def test_live_child_process_is_counted(sink: RecordingSink) -> None:
+def test_live_child_process_is_counted(sink: MemorySink) -> None:
     import psutil
 
     before = len(psutil.Process().children(recursive=True))  # this test process's own
@@ -139,7 +139,7 @@ def test_live_child_process_is_counted(sink: RecordingSink) -> None:
     assert rows[-1]["psutil_process_children_count"] <= before  # type: ignore[operator]  # exited
 
 
-def test_reaped_child_cpu_time_counts(sink: RecordingSink) -> None:
+def test_reaped_child_cpu_time_counts(sink: MemorySink) -> None:
     burn = "import time\nend=time.process_time()+0.3\nwhile time.process_time()<end: pass"
 
     def run_child() -> None:
@@ -150,7 +150,7 @@ def test_reaped_child_cpu_time_counts(sink: RecordingSink) -> None:
     assert row["psutil_process_time_user"] + row["psutil_process_time_system"] >= 0.3  # type: ignore[operator]
 
 
-def test_sampler_thread_is_shared_between_tasks(sink: RecordingSink) -> None:
+def test_sampler_thread_is_shared_between_tasks(sink: MemorySink) -> None:
     settings = _settings(sink, True, interval=0.05)
     _call(settings, time.sleep, 0.1, task_id=1)
     before = {t.name for t in threading.enumerate()}
@@ -195,7 +195,7 @@ def test_disabled_costs_no_thread_and_no_psutil(tmp_path: Path) -> None:
 def test_settings_follow_the_sink() -> None:
     from parsl.executors import ThreadPoolExecutor
 
-    sink = RecordingSink(resource_monitoring_enabled=True, resource_monitoring_interval=0)
+    sink = MemorySink(resource_monitoring_enabled=True, resource_monitoring_interval=0)
     ex = ThreadPoolExecutor()
     ex.run_id = "r"
     remote.attach_executor(ex, sink)
@@ -215,7 +215,7 @@ class _Task:
     try_id = 1
 
 
-def test_running_is_sent_while_a_monitored_task_runs(sink: RecordingSink) -> None:
+def test_running_is_sent_while_a_monitored_task_runs(sink: MemorySink) -> None:
     """With resource monitoring on, the sampler's thread sends "running" soon after the start."""
 
     def task() -> str:
@@ -228,7 +228,7 @@ def test_running_is_sent_while_a_monitored_task_runs(sink: RecordingSink) -> Non
 
 
 def test_short_monitored_task_sends_one_batch(
-    sink: RecordingSink, monkeypatch: pytest.MonkeyPatch
+    sink: MemorySink, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """A task over before "running" is due: running, its sample and running_ended go together."""
     from parsl.monitoring import resource_sampler
