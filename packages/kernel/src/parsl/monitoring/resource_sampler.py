@@ -59,6 +59,8 @@ class _Watched:
     running_due: float = 0.0
     """When the thread sends ``running`` if the task has not ended by then."""
     children: list[psutil.Process] = field(default_factory=list)
+    sampling: bool = False
+    """True while the thread takes and sends a periodic sample of it (outside the lock)."""
 
 
 def _reaped_times() -> tuple[float, float]:
@@ -113,6 +115,7 @@ class ResourceSampler:
         self._tasks: dict[tuple[str, int, int], _Watched] = {}
         self._lock = threading.Lock()
         self._wake = threading.Condition(self._lock)
+        self._sampled = threading.Condition(self._lock)
         self._wake_at = float("inf")
         self._idle_wait = 60.0
         self._thread: threading.Thread | None = None
@@ -165,6 +168,9 @@ class ResourceSampler:
         with self._lock:
             watched = self._tasks.pop(key)
             running, watched.running = watched.running, None
+            # A periodic sample being taken now must reach the radio before the final one.
+            while watched.sampling:
+                self._sampled.wait()
         return ([running] if running is not None else []), self.sample(watched, scan_children=False)
 
     def _run(self) -> None:
@@ -182,6 +188,7 @@ class ResourceSampler:
                 due = [w for w in self._tasks.values() if w.next_due <= now]
                 for w in due:
                     w.next_due = now + w.interval
+                    w.sampling = True
                 if not due:
                     self._wake_at = min(
                         [w.next_due for w in self._tasks.values()]
@@ -196,6 +203,10 @@ class ResourceSampler:
                     w.sender.send((MessageType.RESOURCE_INFO, self.sample(w, scan_children=True)))
                 except Exception:
                     logger.exception("resource monitoring: could not send a sample")
+                finally:
+                    with self._lock:
+                        w.sampling = False
+                        self._sampled.notify_all()
 
     def _own(self) -> dict[str, Any]:
         """This process's figures (the ``psutil_process_*`` columns)."""
