@@ -96,7 +96,7 @@ def test_the_monitor_and_the_strategy_share_one_poll_within_the_interval(
     htex = make_htex(provider=provider)
     htex.scale_out(2)
     before = provider.status_calls
-    BlockMonitor(htex).poll_once()  # what the block monitor thread does
+    BlockMonitor(htex._blocks).poll_once()  # what the block monitor thread does
     shot = snapshot(htex, time.monotonic())  # what the strategy pass does
     assert states(htex) == {"0": JobState.PENDING, "1": JobState.PENDING}
     assert provider.status_calls == before + 1

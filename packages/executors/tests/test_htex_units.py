@@ -15,7 +15,6 @@ from hypothesis import strategies as st
 
 from parsl.errors import ConfigurationError
 from parsl.executors import HighThroughputExecutor
-from parsl.executors.high_throughput.block_monitor import blocks_failed_reason
 from parsl.executors.high_throughput.call_packing import CallPacker
 from parsl.executors.high_throughput.errors import MalformedMessage
 from parsl.executors.high_throughput.frame_pipe import (
@@ -27,7 +26,6 @@ from parsl.executors.high_throughput.frame_pipe import (
 from parsl.executors.high_throughput.options import DEFAULT_LAUNCH_CMD, render_launch_cmd
 from parsl.executors.high_throughput.scale_in import pick_blocks_to_remove
 from parsl.executors.high_throughput.worker_pool import build_parser, cpu_sets, worker_count
-from parsl.jobs.states import JobState, JobStatus
 from parsl.serialize import unpack_apply_message
 from parsl.serialize.errors import SerializationError
 
@@ -106,27 +104,6 @@ def test_scale_in_never_picks_busy_blocks_unless_forced(
         assert all(loads.get(b, 0) == 0 for b in chosen)
     idle = [b for b in candidates if loads.get(b, 0) == 0]
     assert len(chosen) >= min(count, len(idle))
-
-
-# ------------------------------------------------------------ block errors
-
-
-def failed(stdout: str = "") -> JobStatus:
-    return JobStatus(JobState.FAILED, message="exit 1", exit_code=1)
-
-
-def test_block_failures_are_tolerated_while_a_block_lives_or_managers_registered() -> None:
-    running = JobStatus(JobState.RUNNING)
-    assert blocks_failed_reason({"0": failed(), "1": running}, set()) is None
-    assert blocks_failed_reason({"0": failed()}, {"0"}) is None
-    assert blocks_failed_reason({"0": failed(), "1": failed()}, {"0", "1"}) is None
-
-
-def test_block_failures_that_leave_nothing_running_are_fatal() -> None:
-    reason = blocks_failed_reason({"0": failed()}, set())
-    assert reason is not None and "1 of 1 blocks failed" in reason and "exit code 1" in reason
-    three = {str(i): failed() for i in range(3)}
-    assert blocks_failed_reason(three, set(three)) is not None
 
 
 # -------------------------------------------------------------- pipes

@@ -15,8 +15,9 @@ from parsl.dataflow.lean_future import lean_future
 from parsl.errors import ConfigurationError, bad_value
 from parsl.executors.base import ParslExecutor
 from parsl.executors.errors import BadStateException
-from parsl.executors.high_throughput import curve, options, parsl_launch
+from parsl.executors.high_throughput import curve, options, parsl_launch, worker_launch
 from parsl.executors.high_throughput.block_monitor import BlockMonitor
+from parsl.executors.high_throughput.blocks import BlockPool
 from parsl.executors.high_throughput.call_packing import CallPacker
 from parsl.executors.high_throughput.client import InterchangeClient
 from parsl.executors.high_throughput.interchange_settings import InterchangeSettings
@@ -126,7 +127,7 @@ class HighThroughputExecutor(ParslSurfaceMixin, BlockScalingMixin, ParslExecutor
         if not isinstance(provider, ExecutionProvider):
             raise bad_value("provider", provider, "an ExecutionProvider such as LocalProvider()")
         self.label = label
-        self.provider = provider
+        self._blocks = BlockPool(label, provider, owner=self)  # provider, blocks, their failures
         self.launch_cmd = options.check_launch_cmd(launch_cmd)
         self.interchange_launch_cmd = options.check_command_list(interchange_launch_cmd)
         self.address = options.check_address("address", address or "127.0.0.1")
@@ -208,7 +209,6 @@ class HighThroughputExecutor(ParslSurfaceMixin, BlockScalingMixin, ParslExecutor
         self._client: InterchangeClient | None = None
         self._monitor: BlockMonitor | None = None
         self._closed = False
-        self._init_block_scaling()
         self._init_parsl_surface()
 
     # ------------------------------------------------------------- lifecycle
@@ -251,21 +251,20 @@ class HighThroughputExecutor(ParslSurfaceMixin, BlockScalingMixin, ParslExecutor
         )
         self.start_monitoring_receiver()
         client.monitoring_sink = self.monitoring_messages
-        self._block_reporter.sink = self.monitoring_messages
-        self._block_reporter.run_id = self.run_id
         try:
             client.start()
         except BaseException:
             self.stop_monitoring_receiver()
             raise
         self._client = client
+        self._blocks.open(client, self._launch_command, self.monitoring_messages, self.run_id)
         try:
             if self.provider.init_blocks:
                 self.scale_out(self.provider.init_blocks)
         except BaseException:
             self.shutdown()
             raise
-        self._monitor = BlockMonitor(self)
+        self._monitor = BlockMonitor(self._blocks)
         self._monitor.start()
         logger.info(
             "htex %s started: interchange worker port %s on %s",
@@ -279,6 +278,7 @@ class HighThroughputExecutor(ParslSurfaceMixin, BlockScalingMixin, ParslExecutor
         if self._closed:
             return
         self._closed = True
+        self._blocks.close()
         if self._monitor is not None:
             self._monitor.stop()
         if self._client is not None:
@@ -286,12 +286,12 @@ class HighThroughputExecutor(ParslSurfaceMixin, BlockScalingMixin, ParslExecutor
         live = [b for b, s in self.status().items() if not s.terminal]
         if live:
             try:
-                self._cancel_blocks(
+                self._blocks.cancel(
                     live, JobStatus(JobState.CANCELLED, message="executor shut down")
                 )
             except Exception:
                 logger.exception("htex %s: cancelling blocks %s failed", self.label, live)
-        self.report_final_block_states()
+        self._blocks.report_final_states()
         self.stop_monitoring_receiver()
         logger.info("htex %s shut down", self.label)
 
@@ -363,13 +363,26 @@ class HighThroughputExecutor(ParslSurfaceMixin, BlockScalingMixin, ParslExecutor
         if self._client is not None:
             self._client.fail(make_exception)
 
-    # ------------------------------------------------------------ managers
+    # -------------------------------------------- what blocks run (worker_launch.py)
 
-    def registered_blocks(self) -> set[str]:
-        """Blocks from which a manager has registered at some point."""
-        if self._client is None or self._client.exception is not None:
-            return set()
-        return {str(b) for b in self._client.request("status", {})["blocks_seen"]}
+    @property
+    def workers_per_node(self) -> int:
+        """Workers a node like this one runs (the strategy's slots per node)."""
+        return worker_launch.workers_per_node(self)
+
+    @property
+    def effective_drain_period(self) -> float | None:
+        """Seconds after start when a manager stops taking tasks (see :mod:`.worker_launch`)."""
+        return worker_launch.effective_drain_period(self)
+
+    def _launch_command(self, block_id: str) -> str:
+        assert self._client is not None
+        return worker_launch.launch_command(self, block_id, self._client.worker_port)
+
+    def _worker_logdir(self) -> str:
+        return worker_launch.worker_logdir(self)
+
+    # ------------------------------------------------------------ managers
 
     @property
     def connected_workers(self) -> int:

@@ -4,8 +4,8 @@ Function-serving endpoints, workflow engines and scaling plugins built on
 Parsl's htex call ``scale_out_facade`` / ``scale_in_facade``,
 ``connected_blocks()``, ``connected_managers()``, ``blocks_to_job_id``,
 ``submit_payload`` and the like. :class:`ParslSurfaceMixin` provides them
-with Parsl's names and meanings on top of :class:`.scaling.BlockScalingMixin`
-and the interchange client.
+with Parsl's names and meanings on top of the executor's
+:class:`~.blocks.BlockPool` and the interchange client.
 
 Idle time (``connected_managers()[i]["idle_duration"]`` and
 ``scale_in_facade(n, max_idletime)``) is measured from the first time this
@@ -24,6 +24,7 @@ from typing import TYPE_CHECKING, Any
 from parsl.executors.errors import BadStateException
 
 if TYPE_CHECKING:
+    from parsl.executors.high_throughput.blocks import BlockPool
     from parsl.executors.high_throughput.client import InterchangeClient
     from parsl.jobs.states import JobStatus
 
@@ -41,8 +42,8 @@ class ParslSurfaceMixin:
     """Parsl's htex facade methods (needs the executor's attributes below)."""
 
     label: str
-    blocks: dict[str, str]
     enable_mpi_mode: bool
+    _blocks: BlockPool
     _client: InterchangeClient | None
 
     if TYPE_CHECKING:
@@ -70,12 +71,12 @@ class ParslSurfaceMixin:
     @property
     def blocks_to_job_id(self) -> dict[str, str]:
         """Each block id to its provider job id (a copy)."""
-        return dict(self.blocks)
+        return self._blocks.jobs
 
     @property
     def job_ids_to_block(self) -> dict[str, str]:
         """Each provider job id to its block id."""
-        return {job: block for block, job in self.blocks.items()}
+        return {job: block for block, job in self._blocks.jobs.items()}
 
     def scale_out_facade(self, n: int) -> list[str]:
         """Start ``n`` blocks; return their block ids."""
@@ -92,28 +93,8 @@ class ParslSurfaceMixin:
         if max_idletime is None:
             return self.scale_in(n, force=True)
         idle = self._idle_blocks(max_idletime)
-        chosen = [b for b in self.blocks if b in idle][:n]
-        return [b for b in chosen if b in self._scale_in_these(chosen)]
-
-    def _scale_in_these(self, block_ids: list[str]) -> list[str]:
-        """Cancel exactly ``block_ids`` (idle ones) through the interchange's choice."""
-        if not block_ids or self._client is None:
-            return []
-        picked: list[str] = []
-        reply = self._client.request(
-            "pick_blocks_to_remove",
-            {"candidates": block_ids, "count": len(block_ids), "force": False},
-        )
-        picked = [str(b) for b in reply["blocks"]]
-        if picked:
-            from parsl.jobs.states import JobState, JobStatus
-
-            self._cancel_blocks(picked, JobStatus(JobState.SCALED_IN, message="scaled in"))
-        return picked
-
-    if TYPE_CHECKING:
-
-        def _cancel_blocks(self, block_ids: list[str], shown_as: JobStatus) -> None: ...
+        chosen = [b for b in self._blocks.jobs if b in idle][:n]
+        return self._blocks.scale_in_these(chosen)
 
     def connected_blocks(self) -> list[str]:
         """Ids of the blocks that have a manager registered now, sorted."""
