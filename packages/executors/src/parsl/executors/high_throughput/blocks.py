@@ -147,11 +147,6 @@ class BlockPool:
         """Each block id to its provider job id (a copy)."""
         return dict(self._jobs)
 
-    @property
-    def bad_state_is_set(self) -> bool:
-        interchange = self._interchange
-        return interchange is not None and interchange.exception is not None
-
     # ------------------------------------------------------------ scaling
 
     def scale_out(self, blocks: int = 1) -> list[str]:
