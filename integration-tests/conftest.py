@@ -1,4 +1,4 @@
-"""Shared fixtures for the kernel's integration tests: real DataFlowKernels, real processes."""
+"""Shared fixtures for the integration tests: real DataFlowKernels, real processes, a real Slurm."""
 
 from __future__ import annotations
 
@@ -12,6 +12,7 @@ from typing import Any
 
 import pytest
 from child_processes import Scripts, group_alive
+from slurm_cluster import SlurmCluster
 
 import parsl
 from parsl.config import Config
@@ -90,3 +91,19 @@ def kill_group_at_end() -> Iterator[list[int]]:
         if group_alive(pgid):
             with contextlib.suppress(ProcessLookupError):
                 os.killpg(pgid, signal.SIGKILL)
+
+
+@pytest.fixture(scope="session")
+def slurm(tmp_path_factory: pytest.TempPathFactory) -> Iterator[SlurmCluster]:
+    """A real one-node Slurm on loopback for the session; ``SLURM_CONF`` points at it meanwhile.
+
+    Shared by the slurm, monitoring and workqueue integration tests: one cluster per run.
+    """
+    cluster = SlurmCluster(tmp_path_factory.mktemp("slurm"))
+    cluster.start()
+    try:
+        with pytest.MonkeyPatch.context() as env:
+            env.setenv("SLURM_CONF", str(cluster.conf))
+            yield cluster
+    finally:
+        cluster.stop()
