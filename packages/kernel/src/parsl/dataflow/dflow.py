@@ -5,7 +5,6 @@ from __future__ import annotations
 import atexit
 import itertools
 import logging
-import os
 import random
 import sys
 import threading
@@ -23,26 +22,27 @@ from parsl.app import children
 from parsl.config import Config
 from parsl.data_provider.data_manager import DataManager
 from parsl.dataflow.dependency_resolvers import SHALLOW_DEPENDENCY_RESOLVER
-from parsl.dataflow.errors import DependencyError, future_name
+from parsl.dataflow.errors import future_name
 from parsl.dataflow.function_submit import function_app
 from parsl.dataflow.futures import AppFuture
-from parsl.dataflow.lifecycle import Event
+from parsl.dataflow.lifecycle import Action, Lifecycle
 from parsl.dataflow.rundir import make_rundir
-from parsl.dataflow.settle import _NO_KWARGS, _NONE, CleanedUp, TaskSettlement
+from parsl.dataflow.settle import _NONE, CleanedUp, TaskSettlement
 from parsl.dataflow.shutdown import (
     CLEANUP_WAIT_LIMIT,
     close_quietly,
     shutdown_executors,
     undo_partial_start,
 )
+from parsl.dataflow.startup import prepare_script_dir, start_logging
 from parsl.dataflow.states import FINAL_STATES, States
 from parsl.dataflow.submit_errors import (
     CALLER_EXCEPTIONS,
     UNFIXABLE_SUBMIT_ERRORS,
-    fail_now,
     interrupted,
     own_exception,
 )
+from parsl.dataflow.task_args import gather, resource_spec, std_path, unwrap
 from parsl.dataflow.taskrecord import TaskRecord, log_extra
 from parsl.errors import ConfigurationError, ParslError, bad_value
 from parsl.executors.base import ParslExecutor
@@ -54,6 +54,7 @@ if TYPE_CHECKING:
     from parsl.app.app import AppBase
 
 logger = logging.getLogger(__name__)
+_CHECK_MEMO, _LAUNCH, _SETTLE = Action.check_memo, Action.launch, Action.settle
 _local = threading.local()
 INTERNAL = "_parsl_internal"
 
@@ -69,13 +70,14 @@ class DataFlowKernel(TaskSettlement):
         self.config = config
         self.run_id = str(uuid.uuid4())
         self.run_dir = make_rundir(config.run_dir)
-        self._log_handler = _start_logging(self.run_dir) if config.initialize_logging else None
+        self._log_handler = start_logging(self.run_dir) if config.initialize_logging else None
         logger.info("Parsl run %s in %s", self.run_id, self.run_dir)
         self.tasks: dict[int, TaskRecord] = {}
         self._ids = itertools.count()
         self._cleanup_lock = threading.Lock()
         self._cleanup_done = threading.Event()
-        self.cleanup_called = False
+        self.life = Lifecycle(config.retries, priced=config.retry_handler is not None)
+        """The task lifecycle: every decision about a task is made there."""
         self.tasks_completed = 0
         self.tasks_failed = 0
         self.task_state_counts: defaultdict[States, int] = defaultdict(int)
@@ -105,7 +107,7 @@ class DataFlowKernel(TaskSettlement):
             for ex in [*config.executors, internal]:
                 ex.run_dir = self.run_dir
                 ex.run_id = self.run_id
-                _prepare_script_dir(ex, self.run_dir)
+                prepare_script_dir(ex, self.run_dir)
                 if self.monitoring is not None:
                     attach_executor(ex, self.monitoring)
                 self.executors[ex.label] = ex
@@ -153,14 +155,7 @@ class DataFlowKernel(TaskSettlement):
         if self.cleanup_called:
             raise ParslError(f"cannot run {app.__name__}: this DataFlowKernel has been cleaned up")
         inhibit = kwargs.pop("_parsl_staging_inhibit", False)
-        spec = kwargs.get("parsl_resource_specification") or _NO_KWARGS
-        if not isinstance(spec, dict):
-            raise bad_value("parsl_resource_specification", spec, "a dict")
-        walltime = kwargs.get("walltime")
-        if walltime is not None and (
-            isinstance(walltime, bool) or not isinstance(walltime, int | float) or walltime <= 0
-        ):
-            raise bad_value("walltime", walltime, "seconds > 0 or None")
+        spec = resource_spec(kwargs)
         task = TaskRecord(
             id=next(self._ids),
             func=app,
@@ -178,16 +173,17 @@ class DataFlowKernel(TaskSettlement):
         task.app_fu = fu
         for kw in ("stdout", "stderr"):
             if kw in kwargs:
-                kwargs[kw] = self._std_path(task, kw, kwargs[kw])
+                kwargs[kw] = std_path(task, kw, kwargs[kw], self.config, self.run_dir)
         fu._stdout, fu._stderr = kwargs.get("stdout"), kwargs.get("stderr")
         self.data_manager.plan(task, fu, stage=not inhibit)
         with self._counts_lock:
             self.task_state_counts[States.unsched] += 1
         self.tasks[task.id] = task
-        deps = self._gather(task)
+        deps = gather(self.resolver, task)
         if deps:
             task.depends = deps  # before the transition: monitoring records them
-        self._transition(task, Event.submitted)
+        with task.lock:
+            self._record(task, self.life.submitted(task))
         if deps:
             remaining = [len(deps)]
 
@@ -218,29 +214,6 @@ class DataFlowKernel(TaskSettlement):
                 )
         return random.choice(list(app.executors))
 
-    def _std_path(self, task: TaskRecord, kw: str, value: Any) -> Any:
-        from parsl.app.app import AUTO_LOGNAME
-
-        if value is not AUTO_LOGNAME:
-            return value
-        # A per-task log path must not make identical calls look different to the memoizer.
-        if kw not in task.ignore_for_cache:
-            task.ignore_for_cache = (*task.ignore_for_cache, kw)
-        if self.config.std_autopath is not None:
-            return self.config.std_autopath(task, kw)
-        folder = os.path.join(self.run_dir, "task_logs", f"{task.id // 10000:04d}")
-        return os.path.join(folder, f"task_{task.id:04d}_{task.func_name}.{kw}")
-
-    def _gather(self, task: TaskRecord) -> list[Future[Any]]:
-        gather = self.resolver.traverse_to_gather
-        deps = [f for a in task.args for f in gather(a)]
-        for k, v in task.kwargs.items():
-            if k == "inputs" and isinstance(v, list | tuple):
-                deps.extend(f for e in v for f in gather(e))
-            else:
-                deps.extend(gather(v))
-        return deps
-
     # ----------------------------------------------------------------- launch
 
     def _schedule(self, task: TaskRecord) -> None:
@@ -257,7 +230,7 @@ class DataFlowKernel(TaskSettlement):
                     self._launch(t)
                 except CALLER_EXCEPTIONS as e:  # Ctrl-C is the caller's; no task waits forever
                     for lost in (t, *queue):
-                        fail_now(self, lost, interrupted(lost.id, lost.func_name, e))
+                        self._fail_now(lost, interrupted(lost.id, lost.func_name, e))
                     queue.clear()
                     raise
                 except BaseException as e:  # never lose a task to a bug or bad input
@@ -267,39 +240,35 @@ class DataFlowKernel(TaskSettlement):
             _local.queue = None
 
     def _launch(self, task: TaskRecord) -> None:
-        failed = [(e, future_name(f)) for f in task.depends if (e := f.exception()) is not None]
-        if failed:
-            self._complete(task, Event.deps_failed, exc=DependencyError(failed, task.id))
-            return
-        if task.depends:
-            unwrap = self.resolver.traverse_to_unwrap
-            task.args = tuple(unwrap(a) for a in task.args)
-            task.kwargs = {
-                k: [unwrap(e) for e in v]
-                if k == "inputs" and isinstance(v, list | tuple)
-                else unwrap(v)
-                for k, v in task.kwargs.items()
-            }
+        """Feed ``ready`` (and the memoizer's answer) to the lifecycle; launch if it says so."""
+        deps = task.depends
+        failed = [(e, future_name(f)) for f in deps if (e := f.exception()) is not None]
+        if deps and not failed:
+            unwrap(self.resolver, task)
             task.depends = _NONE
-        if task.memoize:
+        life = self.life
+        with task.lock:
+            d = life.ready(task, failed)
+            self._record(task, d)
+        if d.action is _CHECK_MEMO:
             memo = self.memoizer.check_memo(task)
-            if memo is not None:
-                task.from_memo = True
-                exc = memo.exception()
-                if exc is None:
-                    self._complete(task, Event.memo_hit, result=memo.result())
-                else:  # a remembered failure: the very same exception object
-                    self._complete(task, Event.failed, exc=exc)
+            with task.lock:
+                # A remembered failure comes back as the very same exception object.
+                d = life.memo_miss(task) if memo is None else life.memo_hit(task, memo.exception())
+                self._record(task, d)
+            if memo is not None and d.action is _SETTLE and d.exc is None:
+                self._settle(task, d, memo.result())
                 return
-        if self.cleanup_called:
-            self._fail(
-                task, CleanedUp("the DataFlowKernel was cleaned up before this task launched")
-            )
-            return
+        if d.action is _LAUNCH:
+            self._submit_to_executor(task)
+        else:
+            self._act(task, d)
+
+    def _submit_to_executor(self, task: TaskRecord) -> None:
         executor = self.executors[task.executor]
         if executor.bad_state_is_set:  # no retry can help: fail now, with this task's own copy
             exc = executor.executor_exception
-            fail_now(self, task, own_exception(exc) if exc else CleanedUp("executor in bad state"))
+            self._fail_now(task, own_exception(exc) if exc else CleanedUp("executor in bad state"))
             return
         func, call_kwargs = task.func.prepare(task.kwargs)  # type: ignore[attr-defined]
         if task.staging:
@@ -309,15 +278,21 @@ class DataFlowKernel(TaskSettlement):
         try:
             exec_fu = executor.submit(func, task.resource_specification, *task.args, **call_kwargs)
         except UNFIXABLE_SUBMIT_ERRORS as e:
-            fail_now(self, task, own_exception(e))
+            self._fail_now(task, own_exception(e))
             return
         task.exec_fu = exec_fu
-        self._transition(task, Event.launched)
+        with task.lock:
+            self._record(task, self.life.launched(task))
         if logger.isEnabledFor(logging.DEBUG):
             logger.debug("task %s launched on %s", task.id, task.executor, extra=log_extra(task))
         exec_fu.add_done_callback(partial(self._exec_done, task))
 
     # ----------------------------------------------------------------- control
+
+    @property
+    def cleanup_called(self) -> bool:
+        """True once ``cleanup()`` has started: nothing is launched or retried any more."""
+        return self.life.closing
 
     def wait_for_current_tasks(self) -> None:
         """Block until every task submitted so far (and any they start) has finished."""
@@ -345,8 +320,8 @@ class DataFlowKernel(TaskSettlement):
         while another cleanup is in progress returns when that one is done.
         """
         with self._cleanup_lock:
-            first = not self.cleanup_called
-            self.cleanup_called = True
+            first = not self.life.closing
+            self.life.closing = True
         if not first:
             self._cleanup_done.wait(CLEANUP_WAIT_LIMIT)
             return
@@ -361,15 +336,8 @@ class DataFlowKernel(TaskSettlement):
             try:
                 children.kill_all()
                 for task in list(self.tasks.values()):
-                    if task.status not in FINAL_STATES and task.app_fu is not None:
-                        self._complete(
-                            task,
-                            Event.failed,
-                            exc=CleanedUp(
-                                f"task {task.id} ({task.func_name}) had not finished "
-                                "when the DataFlowKernel was cleaned up"
-                            ),
-                        )
+                    if task.app_fu is not None:
+                        self._cleanup_task(task)
                 close_quietly("memoizer", self.memoizer.close)
                 if self.monitoring is not None:
                     sink = self.monitoring
@@ -415,34 +383,6 @@ class DataFlowKernel(TaskSettlement):
             self.cleanup(wait=False)
             raise
         self.cleanup(wait=exc_type is None)
-
-
-def _prepare_script_dir(executor: ParslExecutor, run_dir: str) -> None:
-    """As Parsl's DataFlowKernel does: a provider's ``script_dir`` is ``run_dir/submit_scripts``, made.
-
-    Out-of-tree providers written for Parsl write their scripts there
-    without creating it first.
-    """
-    provider = getattr(executor, "provider", None)
-    if provider is not None and hasattr(provider, "script_dir"):
-        provider.script_dir = os.path.join(run_dir, "submit_scripts")
-        os.makedirs(provider.script_dir, exist_ok=True)
-
-
-def _start_logging(run_dir: str) -> logging.Handler:
-    handler = logging.FileHandler(os.path.join(run_dir, "parsl.log"))
-    handler.setFormatter(
-        logging.Formatter(
-            "%(asctime)s %(name)s:%(lineno)d %(threadName)s %(levelname)s %(message)s"
-        )
-    )
-    level = os.environ.get("PARSL_LOG_LEVEL", "INFO").upper()
-    handler.setLevel(level)
-    root = logging.getLogger("parsl")
-    root.addHandler(handler)
-    if root.level == logging.NOTSET or root.level > handler.level:
-        root.setLevel(handler.level)
-    return handler
 
 
 from parsl.dataflow.loader import DataFlowKernelLoader  # noqa: E402  (public path)

@@ -1,10 +1,12 @@
-"""How a launched task settles: results, joins, retries, state transitions, the final future.
+"""The DataFlowKernel's shell around the task lifecycle: feed events, perform decisions.
 
 The :class:`TaskSettlement` mixin is half of the DataFlowKernel: ``dflow``
 submits and launches tasks; this module turns what executors report into
-state transitions (through the sans-I/O lifecycle table), retries, memo
-updates, monitoring events and, exactly once per task, the AppFuture's
-result or exception.
+events for the sans-I/O :class:`~parsl.dataflow.lifecycle.Lifecycle` and
+performs what it decides: count and report each state change, ask the retry
+handler, schedule a retry, update the memoizer and, exactly once per task,
+set the AppFuture's result or exception. Every rule (retry, join, final
+state) lives in the lifecycle; nothing is decided here.
 """
 
 from __future__ import annotations
@@ -16,12 +18,11 @@ from concurrent.futures import Future
 from typing import TYPE_CHECKING, Any
 
 from parsl.app.errors import RemoteExceptionWrapper
-from parsl.dataflow.errors import DependencyError, JoinError, future_name
-from parsl.dataflow.lifecycle import Event, next_state
-from parsl.dataflow.states import FINAL_STATES, States
+from parsl.dataflow.errors import future_name
+from parsl.dataflow.lifecycle import Action, CleanedUp, Decision, Lifecycle
+from parsl.dataflow.states import States
 from parsl.dataflow.task_facts import describe, transition_event
 from parsl.dataflow.taskrecord import TaskRecord, log_extra
-from parsl.errors import ParslError
 
 if TYPE_CHECKING:
     from parsl.config import Config
@@ -34,9 +35,15 @@ logger = logging.getLogger("parsl.dataflow.dflow")
 _NO_KWARGS: dict[str, Any] = {}
 _NONE: list[Any] = []
 
+_SETTLE, _RETRY, _PRICE, _SCHEDULE, _JOIN = (
+    Action.settle,
+    Action.retry,
+    Action.price,
+    Action.schedule,
+    Action.join,
+)
 
-class CleanedUp(ParslError):
-    """The DataFlowKernel was cleaned up before the task could finish."""
+__all__ = ["CleanedUp", "TaskSettlement", "fu_failed"]
 
 
 class TaskSettlement:
@@ -47,7 +54,7 @@ class TaskSettlement:
     tasks: dict[int, TaskRecord]
     memoizer: Memoizer
     monitoring: MonitoringSink | None
-    cleanup_called: bool
+    life: Lifecycle
     tasks_completed: int
     tasks_failed: int
     task_state_counts: dict[States, int]
@@ -55,6 +62,8 @@ class TaskSettlement:
 
     def _schedule(self, task: TaskRecord) -> None:
         raise NotImplementedError
+
+    # ----------------------------------------------------------------- events in
 
     def _exec_done(self, task: TaskRecord, fut: Future[Any]) -> None:
         try:
@@ -64,25 +73,27 @@ class TaskSettlement:
             return
         if isinstance(result, RemoteExceptionWrapper):
             self._fail(task, result.get_exception())
-        elif task.kind == "join":
+            return
+        with task.lock:
+            d = self.life.exec_done(task)
+            self._record(task, d)
+        if d.action is _SETTLE:
+            self._settle(task, d, result)
+        elif d.action is _JOIN:
             self._join(task, result)
-        else:
-            self._complete(task, Event.succeeded, result=result)
 
     def _join(self, task: TaskRecord, result: Any) -> None:
         inner = [result] if isinstance(result, Future) else result
-        if not isinstance(inner, list) or not all(isinstance(f, Future) for f in inner):
-            self._fail(
-                task,
-                TypeError(
-                    f"join_app {task.func_name} must return a Future or a list of Futures, "
-                    f"not {type(result).__name__}"
-                ),
-            )
-            return
-        task.joins = result  # before the transition, so that the joining event names them
-        if not self._transition(task, Event.join_started):
-            task.joins = None
+        ok = isinstance(inner, list) and all(isinstance(f, Future) for f in inner)
+        with task.lock:
+            if ok:
+                task.joins = result  # before the move, so that the joining event names them
+            d = self.life.join_started(task, None if ok else type(result).__name__)
+            self._record(task, d)
+        if not ok or d.action is not Action.nothing:
+            if d.action is Action.ignore:
+                task.joins = None
+            self._act(task, d)
             return
         remaining = [len(inner)]
 
@@ -91,38 +102,117 @@ class TaskSettlement:
                 remaining[0] -= 1
                 if remaining[0]:
                     return
-            failed = [(e, future_name(f)) for f in inner if (e := f.exception()) is not None]
-            if failed:
-                self._fail(task, JoinError(failed, task.id))
-            else:
-                value = (
-                    result.result() if isinstance(result, Future) else [f.result() for f in inner]
-                )
-                self._complete(task, Event.succeeded, result=value)
+            self._join_done(task, result, inner)
 
         if not inner:
-            self._complete(task, Event.succeeded, result=[])
+            self._join_done(task, result, inner)
         for f in inner:
             f.add_done_callback(on_inner_done)
 
-    # ----------------------------------------------------------------- settle
-
-    def _transition(self, task: TaskRecord, event: Event, exc: BaseException | None = None) -> bool:
-        """Move ``task`` on ``event``; False if it already reached a final state."""
+    def _join_done(self, task: TaskRecord, result: Any, inner: list[Future[Any]]) -> None:
+        failed = [(e, future_name(f)) for f in inner if (e := f.exception()) is not None]
         with task.lock:
-            old = task.status
-            if old in FINAL_STATES:
-                return False
-            task.status = status = next_state(old, event)
-            with self._counts_lock:
-                counts = self.task_state_counts
-                counts[old] -= 1
-                counts[status] += 1
-            if status in FINAL_STATES:
-                task.time_returned = time.time()
-            if self.monitoring is not None:
-                self._emit(task, None if exc is None else describe(exc))
-        return True
+            d = self.life.join_done(task, failed)
+            self._record(task, d)
+        if d.action is _SETTLE and d.exc is None:
+            value = result.result() if isinstance(result, Future) else [f.result() for f in inner]
+            self._settle(task, d, value)
+        else:
+            self._act(task, d)
+
+    def _fail(self, task: TaskRecord, exc: BaseException) -> None:
+        """A try failed: the lifecycle decides between pricing, retrying and failing."""
+        with task.lock:
+            d = self.life.failed(task, exc)
+            self._record(task, d)
+        self._act(task, d)
+
+    def _fail_now(self, task: TaskRecord, exc: BaseException) -> None:
+        """A try failed in a way no retry can fix: the task fails at once (the try counts)."""
+        with task.lock:
+            d = self.life.failed(task, exc, fatal=True)
+            self._record(task, d)
+        self._act(task, d)
+
+    def _cleanup_task(self, task: TaskRecord) -> None:
+        """Fail ``task`` because the DataFlowKernel is cleaned up (nothing if it has ended)."""
+        with task.lock:
+            d = self.life.cleanup(task)
+            self._record(task, d)
+        self._act(task, d)
+
+    def report_running(self, task_id: int, try_id: int) -> None:
+        """An executor's report that try ``try_id`` of task ``task_id`` is running now.
+
+        Moves the task from ``launched`` to ``running``; a late report (the
+        try already ended, or a newer try exists) or an unknown task is ignored.
+        """
+        task = self.tasks.get(task_id)
+        if task is None:
+            return
+        with task.lock:
+            self._record(task, self.life.running(task, try_id))
+
+    # ----------------------------------------------------------------- decisions out
+
+    def _act(self, task: TaskRecord, d: Decision, result: Any = None) -> None:
+        """Perform ``d`` and whatever the events it leads to decide."""
+        while True:
+            action = d.action
+            if action is _SETTLE:
+                self._settle(task, d, result)
+                return
+            if action is _PRICE:
+                d = self._price(task, d)
+            elif action is _RETRY:
+                logger.info(
+                    "task %s failed (try %s), retrying: %r",
+                    task.id,
+                    task.try_id,
+                    d.exc,
+                    extra=log_extra(task),
+                )
+                with task.lock:
+                    d = self.life.retry(task)
+                    self._record(task, d)
+            elif action is _SCHEDULE:
+                self._schedule(task)
+                return
+            else:  # nothing, ignore; launch and check_memo are performed by the launcher
+                return
+
+    def _price(self, task: TaskRecord, d: Decision) -> Decision:
+        """Ask the retry handler what the failure costs, and report the price."""
+        exc = task.fail_history[-1]
+        handler = self.config.retry_handler
+        assert handler is not None
+        try:
+            cost = float(handler(exc, task))
+        except Exception as e:
+            # As in Parsl: no more retries, and the task fails with the handler's exception.
+            logger.exception(
+                "retry_handler raised; not retrying task %s", task.id, extra=log_extra(task)
+            )
+            e.add_note(f"raised by retry_handler for task {task.id}, which failed with {exc!r}")
+            exc, cost = e, float("inf")
+        with task.lock:
+            d = self.life.priced(task, exc, cost)
+            self._record(task, d)
+        return d
+
+    def _record(self, task: TaskRecord, d: Decision) -> None:
+        """Count the move ``d`` made and report it to monitoring; call with ``task.lock`` held."""
+        old = d.old
+        if old is None:
+            return
+        with self._counts_lock:
+            counts = self.task_state_counts
+            counts[old] -= 1
+            counts[task.status] += 1
+        if d.action is _SETTLE:
+            task.time_returned = time.time()
+        if self.monitoring is not None:
+            self._emit(task, None if d.exc is None else describe(d.exc))
 
     def _emit(self, task: TaskRecord, reason: str | None) -> None:
         assert self.monitoring is not None
@@ -133,49 +223,11 @@ class TaskSettlement:
         except Exception:
             logger.exception("monitoring sink failed on task %s", task.id)
 
-    def _fail(self, task: TaskRecord, exc: BaseException) -> None:
-        """A try failed: retry if the retry budget allows, else fail the task."""
-        task.fail_history.append(exc)
-        task.fail_count += 1
-        cost = 1.0
-        if self.config.retry_handler is not None:
-            try:
-                cost = float(self.config.retry_handler(exc, task))
-            except Exception as e:
-                # As in Parsl: no more retries, and the task fails with the handler's exception.
-                logger.exception(
-                    "retry_handler raised; not retrying task %s", task.id, extra=log_extra(task)
-                )
-                e.add_note(f"raised by retry_handler for task {task.id}, which failed with {exc!r}")
-                exc = e
-                cost = float("inf")
-        task.fail_cost += cost
-        retry = (
-            task.fail_cost <= self.config.retries
-            and not self.cleanup_called
-            and not isinstance(exc, DependencyError | CleanedUp)
-        )
-        if retry and self._transition(task, Event.failed_retryable, exc):
-            logger.info(
-                "task %s failed (try %s), retrying: %r",
-                task.id,
-                task.try_id,
-                exc,
-                extra=log_extra(task),
-            )
-            task.try_id += 1
-            self._transition(task, Event.retry)
-            self._schedule(task)
-            return
-        self._complete(task, Event.failed, exc=exc)
-
-    def _complete(
-        self, task: TaskRecord, event: Event, result: Any = None, exc: BaseException | None = None
-    ) -> None:
-        if not self._transition(task, event, exc):
-            return
+    def _settle(self, task: TaskRecord, d: Decision, result: Any) -> None:
+        """The task ended (the lifecycle said so exactly once): set its future."""
         fu = task.app_fu
         assert fu is not None
+        exc = d.exc
         if exc is None:
             self.tasks_completed += 1
             if task.memoize and not task.from_memo:

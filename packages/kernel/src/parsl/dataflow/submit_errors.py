@@ -18,7 +18,6 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, TypeVar
 
-from parsl.dataflow.lifecycle import Event
 from parsl.errors import ParslError
 from parsl.executors.errors import (
     BadStateException,
@@ -85,6 +84,4 @@ def own_exception(exc: E) -> E:
 
 def fail_now(dfk: TaskSettlement, task: TaskRecord, exc: BaseException) -> None:
     """Fail ``task`` with ``exc`` at once, without retrying (the try still counts)."""
-    task.fail_history.append(exc)
-    task.fail_count += 1
-    dfk._complete(task, Event.failed, exc=exc)
+    dfk._fail_now(task, exc)
