@@ -10,13 +10,14 @@ from pathlib import Path
 
 import psutil
 import pytest
-from vine_helpers import Workers, alive, descendants, manual_executor
+from vine_helpers import manual_executor
 
 import parsl
 from parsl import File, python_app
 from parsl.config import Config
 from parsl.executors.cctools.errors import CctoolsTaskFailure, ManagerLost, ResourceExhausted
 from parsl.executors.cctools.processes import free_port
+from parsl.executors.cctools.testing import Workers, alive, descendants
 from parsl.executors.taskvine import TaskVineExecutor, TaskVineFactoryConfig, TaskVineManagerConfig
 from parsl.monitoring.memory import MemorySink
 from parsl.monitoring.types import MessageType

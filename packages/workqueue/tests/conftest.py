@@ -1,4 +1,4 @@
-"""Fixtures for these tests (helpers live in wq_helpers.py, importable by name)."""
+"""Fixtures for these tests: real work_queue_worker processes and a started WorkQueueExecutor."""
 
 from __future__ import annotations
 
@@ -6,21 +6,25 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from wq_helpers import Workers, manual_executor
 
+from parsl.executors.cctools.processes import free_port
+from parsl.executors.cctools.testing import Workers, prepend_pythonpath
 from parsl.executors.workqueue import WorkQueueExecutor
+
+# Workers (and the blocks that start them) unpickle these tests' functions by module name.
+prepend_pythonpath(Path(__file__).parent)
 
 
 @pytest.fixture
 def workers(tmp_path: Path) -> Iterator[Workers]:
-    w = Workers(tmp_path)
-    yield w
-    w.stop()
+    with Workers("work_queue_worker", tmp_path) as w:
+        yield w
 
 
 @pytest.fixture
 def executor(tmp_path: Path) -> Iterator[WorkQueueExecutor]:
-    ex = manual_executor(tmp_path)
+    ex = WorkQueueExecutor(provider=None, address="127.0.0.1", port=free_port())
+    ex.run_dir = str(tmp_path / "runinfo")
     ex.start()
     yield ex
     ex.shutdown()

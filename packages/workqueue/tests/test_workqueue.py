@@ -10,7 +10,6 @@ from pathlib import Path
 
 import psutil
 import pytest
-from wq_helpers import Workers, alive, descendants
 
 import parsl
 from parsl import File, python_app
@@ -18,6 +17,7 @@ from parsl.config import Config
 from parsl.errors import ConfigurationError
 from parsl.executors.cctools.errors import ManagerLost, WorkerLost
 from parsl.executors.cctools.processes import free_port
+from parsl.executors.cctools.testing import Workers, alive, descendants
 from parsl.executors.errors import InvalidResourceSpecification, UnsupportedFeatureError
 from parsl.executors.workqueue import WorkQueueExecutor
 from parsl.monitoring.memory import MemorySink
