@@ -26,6 +26,27 @@ CPYTHON_CHANGED = (
 )
 
 
+def wait_for_waiters(cond: Any, n: int, timeout: float = 30) -> None:
+    """Return once ``n`` threads are blocked in ``cond.wait()``, i.e. registered as its waiters.
+
+    A LeanCondition registers a waiter (under its lock) before releasing the lock to block,
+    so once ``n`` are registered, a notify from here reaches all of them however slow the
+    machine is. Fails at the deadline rather than hanging.
+    """
+    deadline = time.monotonic() + timeout
+    while len(cond._waiters or ()) < n:
+        assert time.monotonic() < deadline, f"{n} threads never waited on the condition"
+        time.sleep(0.001)
+
+
+def wait_until(predicate: Any, what: str, timeout: float = 30) -> None:
+    """Poll ``predicate`` until it is true; fail with ``what`` at the deadline."""
+    deadline = time.monotonic() + timeout
+    while not predicate():
+        assert time.monotonic() < deadline, what
+        time.sleep(0.001)
+
+
 def test_future_init_still_builds_a_condition_in_the_condition_attribute() -> None:
     source = inspect.getsource(Future.__init__)
     assert re.search(r"self\._condition\s*=\s*threading\.Condition\(\)", source), (
@@ -60,7 +81,7 @@ def test_a_lean_future_behaves_as_a_future_across_threads() -> None:
     futs[0].add_done_callback(lambda f: seen.append(f.result()))
 
     def settle() -> None:
-        time.sleep(0.05)
+        wait_for_waiters(futs[0]._condition, 1)  # result() is blocked
         futs[0].set_result("a")
         futs[1].set_exception(KeyError("b"))
         for f in futs[2:]:
@@ -68,12 +89,12 @@ def test_a_lean_future_behaves_as_a_future_across_threads() -> None:
 
     t = threading.Thread(target=settle)
     t.start()
-    assert futs[0].result(timeout=5) == "a"  # wait() with a timeout, woken by notify_all
+    assert futs[0].result(timeout=30) == "a"  # wait() with a timeout, woken by notify_all
     assert isinstance(futs[1].exception(timeout=5), KeyError)
     done, _ = wait(futs, timeout=5, return_when=FIRST_EXCEPTION)
     assert futs[1] in done
     assert len(list(as_completed(futs, timeout=5))) == 6
-    t.join(5)
+    t.join(30)
     assert seen == ["a"]
     late = lf.lean_future()
     done, pending = wait([late], timeout=0.05, return_when=FIRST_COMPLETED)
@@ -96,7 +117,7 @@ def test_waiting_for_the_first_exception_among_done_futures_does_not_deadlock() 
         daemon=True,
     )
     t.start()
-    t.join(5)
+    t.join(30)
     assert not t.is_alive(), "wait(FIRST_EXCEPTION) deadlocked on a lean future"
     assert outcome[0].done == {done_ok, done_bad}
 
@@ -107,28 +128,29 @@ def test_a_wait_nested_inside_the_lock_releases_every_level() -> None:
 
     def nested_waiter() -> None:
         with cond, cond:
-            woken.append(cond.wait(5))
+            woken.append(cond.wait(30))
 
     t = threading.Thread(target=nested_waiter)
     t.start()
-    time.sleep(0.1)
-    assert cond.acquire(timeout=2), "the waiter kept an inner level of the lock"
+    wait_for_waiters(cond, 1)
+    # Had the waiter kept a level of the lock, this would time out (its own wait lasts 30 s).
+    assert cond.acquire(timeout=10), "the waiter kept an inner level of the lock"
     cond.notify_all()
     cond.release()
-    t.join(5)
+    t.join(30)
     assert woken == [True]
 
 
 def test_many_waiters_are_all_woken() -> None:
     fut = lf.lean_future()
     results: list[Any] = []
-    threads = [threading.Thread(target=lambda: results.append(fut.result(5))) for _ in range(8)]
+    threads = [threading.Thread(target=lambda: results.append(fut.result(30))) for _ in range(8)]
     for t in threads:
         t.start()
-    time.sleep(0.05)
+    wait_for_waiters(fut._condition, 8)  # all 8 block in result()
     fut.set_result(7)
     for t in threads:
-        t.join(5)
+        t.join(30)
     assert results == [7] * 8
 
 
@@ -138,21 +160,23 @@ def test_notify_wakes_only_as_many_waiters_as_asked() -> None:
 
     def waiter() -> None:
         with cond:
-            woken.append(cond.wait(2))
+            woken.append(cond.wait(30))  # only a notify ends these waits within the test
 
     threads = [threading.Thread(target=waiter) for _ in range(3)]
     for t in threads:
         t.start()
-    time.sleep(0.1)
+    wait_for_waiters(cond, 3)
     with cond:
         cond.notify(1)
-    time.sleep(0.1)
+        assert len(cond._waiters or ()) == 2  # the other two still wait
+    wait_until(lambda: woken, "the notified waiter never woke")
     assert woken == [True]
+    assert len(cond._waiters or ()) == 2
     with cond:
         cond.notify_all()
         cond.notify()  # nobody left: nothing happens
     for t in threads:
-        t.join(5)
+        t.join(30)
     assert woken == [True, True, True]
     with cond:
         assert cond.wait(0) is False
