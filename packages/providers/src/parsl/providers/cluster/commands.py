@@ -24,6 +24,47 @@ def _kill_group(pgid: int) -> None:
         os.killpg(pgid, signal.SIGKILL)
 
 
+class _RecordedPopen(subprocess.Popen[str]):
+    """A text-mode Popen of ``argv`` in a new session that puts itself in ``record`` first.
+
+    If Ctrl-C interrupts ``Popen.__init__`` after the fork (while it waits for
+    the child's exec), the object it was building, with the child's ``pid``,
+    is still in ``record``, so the child can be killed and reaped.
+    """
+
+    def __init__(self, argv: list[str], record: list[subprocess.Popen[str]]) -> None:
+        record.append(self)
+        super().__init__(
+            argv,
+            stdin=subprocess.DEVNULL,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            start_new_session=True,
+            text=True,
+            errors="replace",
+        )
+
+
+def _reap_interrupted_start(record: list[subprocess.Popen[str]]) -> None:
+    """Kill and reap the child of a Popen interrupted while starting it, if it got that far."""
+    process = record[0] if record else None
+    pid = getattr(process, "pid", None)
+    if process is None or pid is None:  # interrupted before the fork: there is no child
+        return
+    # The child may not have made its own session yet, so kill it by pid as well as by group;
+    # it is not reaped yet, so the pid is still its own.
+    _kill_group(pid)
+    with contextlib.suppress(ProcessLookupError):
+        os.kill(pid, signal.SIGKILL)
+    for pipe in (process.stdout, process.stderr):  # open only if Popen itself had finished
+        if pipe is not None:
+            pipe.close()
+    try:
+        process.wait(timeout=KILL_GRACE_S)
+    except subprocess.TimeoutExpired:  # pragma: no cover - SIGKILL was sent to our own child
+        logger.error("pid %d did not exit after SIGKILL", pid)
+
+
 def run_command(
     argv: list[str],
     timeout_s: float,
@@ -36,18 +77,13 @@ def run_command(
     group (the command and anything it started) is killed by pid, and
     ``error`` is raised naming the command, with whatever output it had
     written. A command that cannot be started also raises ``error``.
+    Ctrl-C (or any other exception) while the command starts or runs kills
+    and reaps its process group, then propagates.
     """
     shown = shlex.join(argv)
+    record: list[subprocess.Popen[str]] = []
     try:
-        process = subprocess.Popen(
-            argv,
-            stdin=subprocess.DEVNULL,
-            stdout=subprocess.PIPE,
-            stderr=subprocess.PIPE,
-            start_new_session=True,
-            text=True,
-            errors="replace",
-        )
+        process = _RecordedPopen(argv, record)
     except FileNotFoundError:
         raise error(
             provider,
@@ -56,25 +92,30 @@ def run_command(
         ) from None
     except OSError as e:
         raise error(provider, f"cannot run `{shown}`: {e}") from e
-    with process:
-        try:
-            stdout, stderr = process.communicate(timeout=timeout_s)
-        except subprocess.TimeoutExpired:
-            logger.warning(
-                "%s: `%s` overran %ss; killing pid %d", provider, shown, timeout_s, process.pid
-            )
-            stdout, stderr = _kill_and_collect(process)
-            raise error(
-                provider,
-                f"`{shown}` did not finish within cmd_timeout={timeout_s}s; "
-                f"its process group (pid {process.pid}) was killed",
-                stdout,
-                stderr,
-            ) from None
-        except BaseException:
-            # Ctrl-C or similar while waiting: leave nothing behind.
-            _kill_and_collect(process)
-            raise
+    except BaseException:
+        # Ctrl-C or similar while starting it: leave nothing behind.
+        _reap_interrupted_start(record)
+        raise
+    # No ``with process:`` here: its exit would wait for an overrunning command. communicate()
+    # reads both pipes to their end, closes them and reaps the command.
+    try:
+        stdout, stderr = process.communicate(timeout=timeout_s)
+    except subprocess.TimeoutExpired:
+        logger.warning(
+            "%s: `%s` overran %ss; killing pid %d", provider, shown, timeout_s, process.pid
+        )
+        stdout, stderr = _kill_and_collect(process)
+        raise error(
+            provider,
+            f"`{shown}` did not finish within cmd_timeout={timeout_s}s; "
+            f"its process group (pid {process.pid}) was killed",
+            stdout,
+            stderr,
+        ) from None
+    except BaseException:
+        # Ctrl-C or similar while waiting: leave nothing behind.
+        _kill_and_collect(process)
+        raise
     logger.debug("%s: `%s` exited %d", provider, shown, process.returncode)
     return CommandResult(process.returncode, stdout, stderr)
 
