@@ -6,6 +6,9 @@
   calls made through the ``kubernetes`` client (an optional dependency:
   ``pip install 'parsl-providers[kubernetes]'``), each bounded by
   ``cmd_timeout``, each failure a ProviderError with the API's own message.
+* :mod:`~parsl.providers.kubernetes.arguments`: the constructor's checks
+  of its arguments (ids, volumes, annotations, extra resources, requests
+  within limits), each failure a ConfigurationError naming the field.
 * :mod:`~parsl.providers.kubernetes.provider`: :class:`KubernetesProvider`,
   which keeps track of blocks (their pods, states and logs).
 

@@ -23,6 +23,13 @@ from parsl.providers.cluster.arguments import (
 )
 from parsl.providers.errors import ProviderError, SubmitException
 from parsl.providers.kubernetes.api import PodAPI, http_status
+from parsl.providers.kubernetes.arguments import (
+    check_annotations,
+    check_extra_resources,
+    check_id,
+    check_request_within_limit,
+    check_volumes,
+)
 from parsl.providers.kubernetes.pods import (
     JOB_LABEL,
     PodTemplate,
@@ -33,7 +40,6 @@ from parsl.providers.kubernetes.pods import (
     pod_manifest,
     pod_names,
     quantity,
-    quantity_value,
 )
 from parsl.typecheck import typechecked
 
@@ -135,31 +141,23 @@ class KubernetesProvider(ExecutionProvider):
         self.max_mem = quantity("max_mem", max_mem, memory=True)
         self.init_cpu = quantity("init_cpu", init_cpu, memory=False)
         self.init_mem = quantity("init_mem", init_mem, memory=True)
-        for request, limit, name in (
-            (self.init_cpu, self.max_cpu, "init_cpu"),
-            (self.init_mem, self.max_mem, "init_mem"),
-        ):
-            if quantity_value(request) > quantity_value(limit):
-                raise bad_value(
-                    name,
-                    request,
-                    f"at most the limit {limit} (Kubernetes refuses requests above limits)",
-                )
+        check_request_within_limit("init_cpu", self.init_cpu, self.max_cpu)
+        check_request_within_limit("init_mem", self.init_mem, self.max_mem)
         self.worker_init = check_text("worker_init", worker_init)
         if pod_name is not None and (not isinstance(pod_name, str) or not pod_name.strip()):
             raise bad_value("pod_name", pod_name, "None or a name prefix for the pods")
         self.pod_name = pod_name
-        self.user_id = _check_id("user_id", user_id)
-        self.group_id = _check_id("group_id", group_id)
+        self.user_id = check_id("user_id", user_id)
+        self.group_id = check_id("group_id", group_id)
         self.run_as_non_root = check_bool("run_as_non_root", run_as_non_root)
         self.secret = check_directive_value("secret", secret)
-        self.persistent_volumes = _check_volumes(persistent_volumes)
+        self.persistent_volumes = check_volumes(persistent_volumes)
         self.service_account_name = check_directive_value(
             "service_account_name", service_account_name
         )
-        self.annotations = _check_annotations(annotations)
-        self.extra_requests = _check_extra_resources("extra_requests", extra_requests)
-        self.extra_limits = _check_extra_resources("extra_limits", extra_limits)
+        self.annotations = check_annotations(annotations)
+        self.extra_requests = check_extra_resources("extra_requests", extra_requests)
+        self.extra_limits = check_extra_resources("extra_limits", extra_limits)
         self.walltime_limit = None if walltime is None else check_walltime(walltime)
         if walltime is not None:
             self.walltime = walltime
@@ -342,63 +340,3 @@ class KubernetesProvider(ExecutionProvider):
             f"min_blocks={self.min_blocks}, max_blocks={self.max_blocks}, "
             f"max_cpu={self.max_cpu!r}, max_mem={self.max_mem!r})"
         )
-
-
-def _check_id(field: str, value: Any) -> str | None:
-    if value is None:
-        return None
-    if isinstance(value, bool) or not str(value).isdigit():
-        raise bad_value(field, value, "None or a numeric id such as 1000")
-    return str(value)
-
-
-def _check_volumes(value: Any) -> tuple[tuple[str, str], ...]:
-    expected = "a list of (claim name, mount path) pairs, e.g. [('my-claim', '/data')]"
-    if value is None:
-        return ()
-    if not isinstance(value, list | tuple):
-        raise bad_value("persistent_volumes", value, expected)
-    pairs = []
-    for item in value:
-        if (
-            not isinstance(item, list | tuple)
-            or len(item) != 2
-            or not all(isinstance(x, str) and x for x in item)
-            or not item[1].startswith("/")
-        ):
-            raise bad_value("persistent_volumes", value, expected)
-        pairs.append((item[0], item[1]))
-    return tuple(pairs)
-
-
-def _check_annotations(value: Any) -> dict[str, str]:
-    if value is None:
-        return {}
-    if not isinstance(value, dict) or not all(
-        isinstance(k, str) and isinstance(v, str) for k, v in value.items()
-    ):
-        raise bad_value("annotations", value, "None or a dict of string keys to string values")
-    return dict(value)
-
-
-def _check_extra_resources(field: str, value: Any) -> dict[str, str]:
-    """None or a dict of resource names to quantity strings (``{"nvidia.com/gpu": "1"}``)."""
-    if value is None:
-        return {}
-    if not isinstance(value, dict) or not all(
-        isinstance(k, str) and k.strip() and isinstance(v, str) and v.strip()
-        for k, v in value.items()
-    ):
-        raise bad_value(
-            field,
-            value,
-            'None or a dict of resource names to quantities, e.g. {"nvidia.com/gpu": "1"}',
-        )
-    clash = {"cpu", "memory"} & set(value)
-    if clash:
-        raise bad_value(
-            field,
-            value,
-            f"other resources than {sorted(clash)} (set those with init_/max_cpu, _mem)",
-        )
-    return dict(value)
