@@ -89,10 +89,10 @@ class TaskSettlement:
             if ok:
                 task.joins = result  # before the move, so that the joining event names them
             d = self.life.join_started(task, None if ok else type(result).__name__)
-            self._record(task, d)
-        if not ok or d.action is not Action.nothing:
             if d.action is Action.ignore:
                 task.joins = None
+            self._record(task, d)
+        if d.action is not Action.nothing:  # a failed try (not futures), or the task had ended
             self._act(task, d)
             return
         remaining = [len(inner)]
@@ -183,7 +183,7 @@ class TaskSettlement:
 
     def _price(self, task: TaskRecord, d: Decision) -> Decision:
         """Ask the retry handler what the failure costs, and report the price."""
-        exc = task.fail_history[-1]
+        exc = task.fail_history[-1]  # the failure failed() just recorded
         handler = self.config.retry_handler
         assert handler is not None
         try:
