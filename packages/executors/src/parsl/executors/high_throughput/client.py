@@ -58,7 +58,8 @@ from parsl.executors.high_throughput.protocol import (
     TaskFailed,
     decode,
 )
-from parsl.executors.high_throughput.zmq_pipes import close_socket, receive_batches, tcp_url
+from parsl.executors.high_throughput.zmq_batches import receive_batches, send_frames
+from parsl.executors.high_throughput.zmq_pipes import close_socket, tcp_url
 from parsl.monitoring.radios.base import MessageTarget
 from parsl.serialize import deserialize
 
@@ -114,6 +115,7 @@ class InterchangeClient:
         self._closing = False
         self._context: zmq.Context[zmq.Socket[bytes]] | None = None
         self._io_thread: threading.Thread | None = None
+        self._io_ident: int | None = None
         self._room = threading.Condition(threading.Lock())
         self._room_waiters = 0
         self.monitoring_sink: MessageTarget | None = None
@@ -164,7 +166,8 @@ class InterchangeClient:
             self.futures.pop(task_id, None)
             raise self.fresh_exception()
         self._outbox.append(frame)
-        self._wake()
+        if threading.get_ident() != self._io_ident:
+            self._wake()  # the I/O thread sends its own submissions before it polls again
 
     def _wait_for_room(self, limit: int) -> None:
         with self._room:
@@ -250,6 +253,7 @@ class InterchangeClient:
         poller.register(self._wake_r, zmq.POLLIN)
         next_check = time.monotonic()
         outbox = self._outbox
+        self._io_ident = threading.get_ident()
         try:
             while not self._stopping:
                 events = dict(poller.poll(int(PROCESS_CHECK_PERIOD_S * 1000)))
@@ -257,6 +261,10 @@ class InterchangeClient:
                     with contextlib.suppress(BlockingIOError):
                         os.read(self._wake_r, 65536)
                 self._wake_pending = False
+                if events.get(sock):
+                    for parts in receive_batches(sock):
+                        self._handle_batch(parts)
+                # Last: what other threads queued, and what done-callbacks just submitted.
                 while outbox:
                     batch: list[bytes] = []
                     try:
@@ -264,10 +272,7 @@ class InterchangeClient:
                             batch.append(outbox.popleft())
                     except IndexError:
                         pass
-                    sock.send_multipart(batch)
-                if events.get(sock):
-                    for parts in receive_batches(sock):
-                        self._handle_batch(parts)
+                    send_frames(sock, batch)
                 now = time.monotonic()
                 if now >= next_check:
                     next_check = now + PROCESS_CHECK_PERIOD_S

@@ -56,7 +56,8 @@ from parsl.executors.high_throughput.protocol import (
     decode,
 )
 from parsl.executors.high_throughput.scale_in import pick_blocks_to_remove
-from parsl.executors.high_throughput.zmq_pipes import bind_socket, close_socket, receive_batches
+from parsl.executors.high_throughput.zmq_batches import receive_batches, send_frames
+from parsl.executors.high_throughput.zmq_pipes import bind_socket, close_socket
 
 logger = logging.getLogger("parsl.executors.high_throughput.interchange")
 
@@ -117,10 +118,10 @@ class Interchange:
         while self.stopping is None:
             ready = dict(poller.poll(timeout_ms))
             if ready.get(self.client):
-                for parts in receive_batches(self.client):
+                for parts in receive_batches(self.client, router=True):
                     self._from_client(parts)
             if ready.get(self.workers):
-                for parts in receive_batches(self.workers):
+                for parts in receive_batches(self.workers, router=True):
                     self._from_manager(parts)
             now = time.monotonic()
             if now >= next_tick:
@@ -152,13 +153,13 @@ class Interchange:
 
     def _flush(self) -> None:
         if self.to_client:
-            self.client.send_multipart([self.client_identity, *self.to_client])
+            send_frames(self.client, self.to_client, self.client_identity)
             self.to_client = []
         if self.to_managers:
             batches, self.to_managers = self.to_managers, defaultdict(list)
             for manager_id, frames in batches.items():
                 try:
-                    self.workers.send_multipart([manager_id.encode(), *frames])
+                    send_frames(self.workers, frames, manager_id.encode())
                 except zmq.ZMQError as e:  # EHOSTUNREACH: the manager disconnected
                     logger.info("manager %s unreachable (%s)", manager_id, e)
                     self._lost_while_sending(manager_id, frames)
@@ -202,7 +203,7 @@ class Interchange:
             error = f"{type(e).__name__}: {e}"
         reply = Reply(request_id=cmd.request_id, result=result, error=error)
         self._flush()  # what the command changed (failed tasks) goes first
-        self.client.send_multipart([self.client_identity, reply.encode()])
+        send_frames(self.client, [reply.encode()], self.client_identity)
 
     def _run_command(self, cmd: Command) -> dict[str, Any]:
         result: dict[str, Any] = {}

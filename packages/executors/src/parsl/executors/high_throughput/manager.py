@@ -32,7 +32,8 @@ from parsl.executors.high_throughput.protocol import (
     decode,
 )
 from parsl.executors.high_throughput.worker_processes import WorkerProcesses, WorkersFailing
-from parsl.executors.high_throughput.zmq_pipes import receive_batches, tcp_url
+from parsl.executors.high_throughput.zmq_batches import receive_batches, send_frames, unpack
+from parsl.executors.high_throughput.zmq_pipes import tcp_url
 
 logger = logging.getLogger("parsl.executors.high_throughput.manager")
 
@@ -160,7 +161,7 @@ class Manager:
             if not self.interchange.poll(100):
                 self.workers.reap()
                 continue
-            frames = self.interchange.recv_multipart()
+            frames = [f for part in self.interchange.recv_multipart() for f in unpack(part)]
             first = decode(frames[0])
             if isinstance(first, Rejected):
                 raise ManagerExit(f"interchange rejected this manager: {first.reason}", failed=True)
@@ -245,7 +246,7 @@ class Manager:
                 self.to_interchange += workers.outgoing
                 workers.outgoing = []
             if self.to_interchange:
-                self.interchange.send_multipart(self.to_interchange)
+                send_frames(self.interchange, self.to_interchange)
                 self.to_interchange = []
             if workers.changed:
                 poller, waits_to_write = self._poller()

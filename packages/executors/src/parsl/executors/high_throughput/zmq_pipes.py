@@ -18,9 +18,6 @@ from parsl.executors.high_throughput.errors import PortBindFailed
 BIND_TRIES = 100
 """Random ports tried in a range before binding gives up."""
 
-RECV_BATCH_LIMIT = 256
-"""Most ZeroMQ messages read from one socket before the loop serves the others."""
-
 
 def is_ipv6(host: str) -> bool:
     """True for an IPv6 literal such as ``::1``."""
@@ -78,18 +75,6 @@ def bind_socket(
     except zmq.ZMQError as e:
         where = f"port {port}" if port is not None else f"a port in {tuple(port_range)}"
         raise PortBindFailed(f"{what}: cannot bind {address} on {where}: {e}") from e
-
-
-def receive_batches(sock: zmq.Socket[bytes], limit: int = RECV_BATCH_LIMIT) -> list[list[bytes]]:
-    """Every multipart message waiting on ``sock`` (at most ``limit``), without blocking."""
-    out: list[list[bytes]] = []
-    recv = sock.recv_multipart
-    for _ in range(limit):
-        try:
-            out.append(recv(zmq.NOBLOCK))
-        except zmq.Again:
-            break
-    return out
 
 
 def close_socket(sock: zmq.Socket[bytes] | None, linger_ms: int = 0) -> None:
