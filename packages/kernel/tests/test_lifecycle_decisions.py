@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-
 import pytest
+from lifecycle_record import Rec
 
 from parsl.dataflow.errors import DependencyError, JoinError
 from parsl.dataflow.lifecycle import (
@@ -20,22 +19,6 @@ from parsl.dataflow.lifecycle import (
     Lifecycle,
 )
 from parsl.dataflow.states import States
-
-
-@dataclass
-class Rec:
-    """The fields of a task record the lifecycle uses."""
-
-    id: int = 7
-    func_name: str = "f"
-    kind: str = "python"
-    memoize: bool = False
-    status: States = States.unsched
-    try_id: int = 0
-    fail_count: int = 0
-    fail_cost: float = 0.0
-    fail_history: list[BaseException] = field(default_factory=list)
-    from_memo: bool = False
 
 
 def at(status: States, **kw: object) -> Rec:

@@ -16,11 +16,11 @@ Two drivers:
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
 from typing import Any
 
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from lifecycle_record import Rec
 
 from parsl.dataflow.errors import DependencyError, JoinError
 from parsl.dataflow.lifecycle import (
@@ -35,20 +35,6 @@ from parsl.dataflow.states import FINAL_STATES, States
 
 LEGAL_MOVES = {(old, new) for (old, _), new in legal_transitions().items()}
 SUCCESS_STATES = {States.exec_done, States.memo_done}
-
-
-@dataclass
-class Rec:
-    id: int = 1
-    func_name: str = "f"
-    kind: str = "python"
-    memoize: bool = False
-    status: States = States.unsched
-    try_id: int = 0
-    fail_count: int = 0
-    fail_cost: float = 0.0
-    fail_history: list[BaseException] = field(default_factory=list)
-    from_memo: bool = False
 
 
 def snapshot(t: Rec) -> Rec:
