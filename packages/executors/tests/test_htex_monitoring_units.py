@@ -72,6 +72,40 @@ def test_deliver_drops_garbage_and_survives_a_failing_sink(
     assert sink.messages == [good]
 
 
+def test_deliver_hands_a_sink_with_send_encoded_the_payload_as_it_arrived(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    """The MonitoringHub decodes in its writer: the I/O thread only passes the bytes on."""
+
+    class Encoded(MemorySink):
+        def __init__(self) -> None:
+            super().__init__()
+            self.batches: list[bytes] = []
+
+        def send_encoded(self, batch: bytes) -> None:
+            self.batches.append(batch)
+
+    sink = Encoded()
+    payload = encode_batch(
+        [
+            (
+                MessageType.BLOCK_INFO,
+                {"run_id": "r", "block_id": "0", "status": "RUNNING", "timestamp": 1.0},
+            )
+        ]
+    )
+    deliver("h", payload, sink)
+    deliver("h", b"not json", sink)  # passed on too: the writer refuses it with a warning
+    assert sink.batches == [payload, b"not json"] and sink.messages == []
+
+    class Refusing(MemorySink):
+        def send_encoded(self, batch: bytes) -> None:
+            raise RuntimeError("closed")
+
+    deliver("h", payload, Refusing())
+    assert "refused a batch" in caplog.text
+
+
 def test_block_reporter_sends_one_row_per_change() -> None:
     reporter = BlockReporter("htex")
     reporter.report("0", "j1", JobStatus(JobState.PENDING))  # no sink yet: nothing

@@ -12,6 +12,8 @@ import pytest
 
 from parsl.dataflow.states import States
 from parsl.monitoring.hub import MonitoringHub, query
+from parsl.monitoring.hub.errors import MonitoringEventError
+from parsl.monitoring.radios.wire import encode_batch
 from parsl.monitoring.sink import TaskTransition
 from parsl.monitoring.types import MessageType
 
@@ -235,3 +237,48 @@ def test_send_only_queues(started_hub: MonitoringHub) -> None:
     per_call = (time.perf_counter() - begin) / len(messages)
     assert per_call < 50e-6  # a queue put, not a database write
     assert started_hub.flush(timeout=50)
+
+
+def test_an_encoded_batch_from_an_executor_becomes_rows_decoded_by_the_writer(
+    started_hub: MonitoringHub, transition: Callable[..., TaskTransition], run_id: str
+) -> None:
+    """htex hands a worker's batch over as it arrived (send_encoded): same rows as hub.send."""
+    hub = started_hub
+    hub.task_transition(transition(8, S.launched, timestamp=T0 + 1, executor="htex"))
+    messages = [
+        task_info(8, "running", T0 + 2, hostname="node7", run_id=run_id),
+        (MessageType.RESOURCE_INFO, {**resource(8, T0 + 3)[1], "run_id": run_id}),
+        task_info(8, "running_ended", T0 + 4, hostname="node7", run_id=run_id),
+    ]
+    hub.send_encoded(encode_batch(messages))
+    hub.task_transition(transition(8, S.exec_done, timestamp=T0 + 5, executor="htex"))
+    hub.close()
+    assert hub.db_url is not None and hub.writer_error is None
+    names = [r["task_status_name"] for r in query.task_status_history(hub.db_url, run_id, 8)]
+    assert names == ["launched", "running", "running_ended", "exec_done"]
+    [row] = query.table_rows(hub.db_url, "resource", run_id)
+    assert (row["task_id"], row["psutil_process_pid"]) == (8, 4242)
+    [attempt] = query.tries(hub.db_url, run_id)
+    assert attempt["task_try_time_running"] == at(T0 + 2)
+
+
+def test_a_garbage_encoded_batch_is_skipped_with_a_warning_and_the_rest_is_written(
+    started_hub: MonitoringHub, run_id: str, caplog: pytest.LogCaptureFixture
+) -> None:
+    hub = started_hub
+    with caplog.at_level(logging.WARNING, logger="parsl.monitoring"):
+        hub.send_encoded(b"not a batch")
+        good = (MessageType.BLOCK_INFO, {**block("RUNNING", T0)[1], "run_id": run_id})
+        hub.send_encoded(encode_batch([good])[:-3])  # truncated
+        hub.send(block("RUNNING", T0))
+        hub.close()
+    assert hub.db_url is not None and hub.writer_error is None
+    refused = [r.getMessage() for r in caplog.records if "refused an event" in r.getMessage()]
+    assert len(refused) == 2 and all("monitoring batch" in m for m in refused)
+    assert len(query.table_rows(hub.db_url, "block", run_id)) == 1
+
+
+@pytest.mark.parametrize("wrong", ["text", bytearray(b"x"), None, 7])
+def test_send_encoded_refuses_what_is_not_bytes(started_hub: MonitoringHub, wrong: Any) -> None:
+    with pytest.raises(MonitoringEventError, match="bytes of one radio batch"):
+        started_hub.send_encoded(wrong)

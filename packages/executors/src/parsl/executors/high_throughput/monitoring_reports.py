@@ -59,8 +59,20 @@ def node_info_frame(run_id: str, manager_id: str, info: ManagerInfo, *, active: 
 
 
 def deliver(label: str, payload: bytes, sink: MessageTarget | None) -> None:
-    """Decode one MONITORING payload and hand its messages to ``sink``; bad payloads are dropped."""
+    """Hand one MONITORING payload's messages to ``sink``; bad payloads are dropped.
+
+    A sink with ``send_encoded`` (the MonitoringHub) takes the payload as it
+    is and decodes it in its writer, off the executor's I/O thread; any other
+    sink gets the decoded messages one by one.
+    """
     if sink is None:
+        return
+    send_encoded = getattr(sink, "send_encoded", None)
+    if send_encoded is not None:
+        try:
+            send_encoded(payload)
+        except Exception:
+            logger.exception("htex %s: the monitoring sink refused a batch", label)
         return
     try:
         messages = decode_batch(payload)

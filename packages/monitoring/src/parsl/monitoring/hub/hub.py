@@ -24,6 +24,7 @@ from parsl.monitoring.db.errors import (
 )
 from parsl.monitoring.hub.process import WriterProcess
 from parsl.monitoring.hub.writer import (
+    EncodedBatch,
     FlushRequest,
     QueueItem,
     StopRequest,
@@ -263,6 +264,22 @@ class MonitoringHub(MonitoringSink):
             self._drop()
             return
         self._events.put(message)
+
+    def send_encoded(self, batch: bytes) -> None:
+        """Queue one radio batch as it arrived (:mod:`parsl.monitoring.radios.wire`); never blocks.
+
+        The writer decodes it: a batch that is not one is skipped there with
+        a warning, like a message the database cannot take.
+        """
+        if type(batch) is not bytes:
+            raise MonitoringEventError(
+                f"send_encoded expects the bytes of one radio batch, got {type(batch).__name__}"
+            )
+        writer = self._writer
+        if self._closed or (writer is not None and writer.failed.is_set()):
+            self._drop()
+            return
+        self._events.put(EncodedBatch(batch))
 
     def workflow_end(self, run_id: str, tasks_completed: int, tasks_failed: int) -> None:
         """Queue the workflow's completion time and its counts of completed and failed tasks."""

@@ -44,6 +44,7 @@ from parsl.monitoring.db.upsert import (
     upsert_try,
     upsert_workflow,
 )
+from parsl.monitoring.radios.wire import RadioMessageError, decode_batch
 from parsl.monitoring.sink import TaskTransition
 
 logger = logging.getLogger(__name__)
@@ -94,8 +95,19 @@ class StopRequest:
     """Tells the writer to commit what it has and exit."""
 
 
+@dataclass(frozen=True, slots=True)
+class EncodedBatch:
+    """A radio's batch of messages still in :mod:`parsl.monitoring.radios.wire`'s encoding.
+
+    An executor hands a worker's batch over as it arrived; the writer decodes
+    it, so the workflow's process spends nothing on it but a queue put.
+    """
+
+    payload: bytes
+
+
 QueueItem = Any
-"""A TaskTransition, a TaggedMonitoringMessage tuple, a WorkflowEnded or a request above."""
+"""A TaskTransition, a TaggedMonitoringMessage tuple, an EncodedBatch, a WorkflowEnded or a request."""
 
 
 def _is_refusal(e: BaseException) -> bool:
@@ -270,6 +282,14 @@ class DatabaseWriter(threading.Thread):
                 rows.add_transition(item)
             elif isinstance(item, tuple):
                 rows.add_message(item)
+            elif isinstance(item, EncodedBatch):
+                try:
+                    messages = decode_batch(item.payload)
+                except RadioMessageError as bad:
+                    self._reject(f"a monitoring batch from an executor: {bad}")
+                    continue
+                for message in messages:
+                    rows.add_message(message)
             elif isinstance(item, WorkflowEnded):
                 ends.append(item)
         for why in rows.rejected:
