@@ -6,7 +6,13 @@ from collections.abc import Callable
 from datetime import datetime
 
 from parsl.dataflow.states import States
-from parsl.monitoring.db.rows import RowBatch, sqlite_when, when
+from parsl.monitoring.db.rows import (
+    RESOURCE_COLUMNS,
+    TASK_COLUMNS,
+    RowBatch,
+    sqlite_when,
+    when,
+)
 from parsl.monitoring.sink import TaskTransition
 from parsl.monitoring.types import MessageType
 
@@ -41,7 +47,8 @@ def test_one_task_row_per_batch_with_sticky_values(
     batch.add_transition(transition(1, S.launched, timestamp=T0 + 1, hashsum="h1"))
     batch.add_transition(transition(1, S.failed, timestamp=T0 + 2, fail_reason="E: x"))
     batch.add_transition(transition(1, S.running, timestamp=T0 + 3, executor=None))  # stray
-    [row] = batch.tasks
+    [values] = batch.tasks
+    row = dict(zip(TASK_COLUMNS, values, strict=True))
     assert row["task_status_name"] == "failed"  # the final state sticks
     assert row["task_time_invoked"] == T0
     assert row["task_time_returned"] == T0 + 2
@@ -61,7 +68,10 @@ def test_no_try_row_for_a_task_that_never_launched(
     batch.add_transition(transition(2, S.dep_fail, timestamp=T0 + 1))
     batch.add_transition(transition(3, S.memo_done, timestamp=T0))
     assert batch.tries == {}
-    assert {r["task_status_name"] for r in batch.tasks} == {"dep_fail", "memo_done"}
+    assert {dict(zip(TASK_COLUMNS, r))["task_status_name"] for r in batch.tasks} == {
+        "dep_fail",
+        "memo_done",
+    }
 
 
 def test_worker_messages_fill_the_try_and_keep_known_values(
@@ -95,7 +105,8 @@ def test_message_values_are_coerced_to_the_column_types() -> None:
             },
         )
     )
-    [row] = batch.resources
+    [values] = batch.resources
+    row = dict(zip(RESOURCE_COLUMNS, values, strict=True))
     assert row["task_id"] == 5
     assert row["timestamp"] == T0
     assert row["psutil_cpu_num"] == "3"

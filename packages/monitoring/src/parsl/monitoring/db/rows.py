@@ -15,6 +15,10 @@ as the rows they become:
   ``resource``, ``node`` and ``block``, their values coerced to the
   columns' types.
 
+Rows are tuples of driver-ready values in the table's column order (the
+``*_COLUMNS`` constants below): the writer hands them to the driver's
+``executemany`` as they are, with no dict per row.
+
 A malformed message is not a row: it is listed in ``rejected`` with the
 reason, and the rest of the batch is unaffected.
 """
@@ -22,6 +26,7 @@ reason, and the rest of the batch is unaffected.
 from __future__ import annotations
 
 import math
+import operator
 from collections.abc import Callable
 from datetime import datetime
 from typing import Any
@@ -33,7 +38,8 @@ from parsl.monitoring.db import tables
 from parsl.monitoring.sink import TaskTransition
 from parsl.monitoring.types import MessageType
 
-Row = dict[str, Any]
+Row = tuple[Any, ...]
+"""A row: one value per column, in the table's column order."""
 
 FINAL_STATE_NAMES = frozenset(s.name for s in FINAL_STATES)
 STATE_NAMES = {s: s.name for s in States}
@@ -43,7 +49,10 @@ _FAILED_TRY = frozenset({States.failed, States.fail_retryable})
 _TRY_ENDED = frozenset({States.exec_done, States.failed, States.fail_retryable})
 _TRY_STATES = frozenset({States.launched, States.running, States.running_ended, *_TRY_ENDED})
 
+STATUS_COLUMNS = tuple(c.name for c in tables.status.columns)
+TASK_COLUMNS = tuple(c.name for c in tables.task.columns)
 TRY_COLUMNS = tuple(c.name for c in tables.try_.columns)
+_try_row = operator.itemgetter(*TRY_COLUMNS)
 
 
 Stamp = Callable[[float], Any]
@@ -113,32 +122,37 @@ class _MessageTable:
     def __init__(self, table: Table) -> None:
         self.table = table
         cols = [c for c in table.columns if not (c.primary_key and c.autoincrement is True)]
-        self.coerce = {c.name: _coercer(c.type) for c in cols}
+        self.columns = tuple(c.name for c in cols)
+        """The row's columns, in order (an autoincrement key is left to the database)."""
+        self.coerce = {c.name: (i, _coercer(c.type)) for i, c in enumerate(cols)}
         self.required = frozenset(c.name for c in cols if not c.nullable)
 
     def row(self, body: dict[str, Any], stamp: Stamp) -> Row:
         missing = self.required - body.keys()
         if missing:
             raise ValueError(f"missing {sorted(missing)}")
-        out: Row = dict.fromkeys(self.coerce)
+        out: list[Any] = [None] * len(self.columns)
+        coerce = self.coerce
         for key, value in body.items():
-            conv = self.coerce.get(key)
-            if conv is None or value is None:
+            known = coerce.get(key)
+            if known is None or value is None:
                 continue
-            out[key] = stamp(_unix_time(value)) if conv is _DATETIME else conv(value)
-        return out
+            i, conv = known
+            if conv is _DATETIME:
+                out[i] = stamp(_unix_time(value))
+            elif type(value) is conv:  # already the column's type (most values): no call
+                out[i] = value
+            else:
+                out[i] = conv(value)
+        return tuple(out)
 
 
 _RESOURCE = _MessageTable(tables.resource)
 _NODE = _MessageTable(tables.node)
 _BLOCK = _MessageTable(tables.block)
-
-
-def merge_try(old: Row, new: Row) -> None:
-    """Fold ``new`` (a later partial try row) into ``old``: a known value wins, unknown keeps."""
-    for col, value in new.items():
-        if value is not None and not (col == "task_executor" and value == ""):
-            old[col] = value
+RESOURCE_COLUMNS = _RESOURCE.columns
+NODE_COLUMNS = _NODE.columns
+BLOCK_COLUMNS = _BLOCK.columns
 
 
 class _TaskSoFar:
@@ -173,31 +187,32 @@ class _TaskSoFar:
             self.hashsum = ev.hashsum
 
     def row(self, stamp: Stamp) -> Row:
+        """The task row, in :data:`TASK_COLUMNS` order."""
         ev = self.event
-        return {
-            "task_id": ev.task_id,
-            "run_id": ev.run_id,
-            "task_depends": _csv(ev.depends),
-            "task_func_name": ev.func_name,
-            "task_memoize": "1" if ev.memoize else "0",
-            "task_hashsum": self.hashsum,
-            "task_inputs": _csv(ev.inputs),
-            "task_outputs": _csv(ev.outputs),
-            "task_stdin": ev.stdin,
-            "task_stdout": ev.stdout,
-            "task_stderr": ev.stderr,
-            "task_time_invoked": stamp(self.invoked),
-            "task_time_returned": None if self.returned is None else stamp(self.returned),
-            "task_fail_count": ev.fail_count,
-            "task_fail_cost": float(ev.fail_cost),
-            "task_status_name": self.final or STATE_NAMES[ev.state],
-            "task_executor": self.executor,
-            "task_fail_reason": self.fail_reason,
-        }
+        return (
+            ev.task_id,
+            ev.run_id,
+            _csv(ev.depends),
+            ev.func_name,
+            "1" if ev.memoize else "0",
+            self.hashsum,
+            _csv(ev.inputs),
+            _csv(ev.outputs),
+            ev.stdin,
+            ev.stdout,
+            ev.stderr,
+            stamp(self.invoked),
+            None if self.returned is None else stamp(self.returned),
+            ev.fail_count,
+            float(ev.fail_cost),
+            self.final or STATE_NAMES[ev.state],
+            self.executor,
+            self.fail_reason,
+        )
 
 
-def _empty_try(run_id: str, task_id: int, try_id: int) -> Row:
-    row: Row = dict.fromkeys(TRY_COLUMNS)
+def _empty_try(run_id: str, task_id: int, try_id: int) -> dict[str, Any]:
+    row: dict[str, Any] = dict.fromkeys(TRY_COLUMNS)
     row["run_id"], row["task_id"], row["try_id"], row["task_executor"] = run_id, task_id, try_id, ""
     return row
 
@@ -207,15 +222,23 @@ class RowBatch:
 
     ``stamp`` turns Unix timestamps into the values the database driver is
     given for ``DateTime`` columns (:func:`when` for PostgreSQL,
-    :func:`sqlite_when` for SQLite).
+    :func:`sqlite_when` for SQLite); each distinct time is converted once
+    per batch (a task's times recur: its try's launch is its ``launched``
+    state's time, and so on).
+
+    ``status``, ``resources``, ``nodes`` and ``blocks`` are rows (tuples in
+    the ``*_COLUMNS`` order); ``tries`` holds one try per key as a dict by
+    column name (merged as messages arrive), :attr:`try_rows` the same as
+    rows, and :attr:`tasks` one row per task.
     """
 
     def __init__(self, default_run_id: str | None = None, stamp: Stamp = when) -> None:
         self.default_run_id = default_run_id
-        self.stamp = stamp
+        self.convert = stamp
+        self._stamps: dict[float, Any] = {}
         self.status: list[Row] = []
         self._tasks: dict[tuple[str, int], _TaskSoFar] = {}
-        self.tries: dict[tuple[str, int, int], Row] = {}
+        self.tries: dict[tuple[str, int, int], dict[str, Any]] = {}
         self.resources: list[Row] = []
         self.nodes: list[Row] = []
         self.blocks: list[Row] = []
@@ -225,12 +248,25 @@ class RowBatch:
     def __bool__(self) -> bool:
         return self.events > 0
 
+    def stamp(self, t: float) -> Any:
+        """``t`` converted for a ``DateTime`` column (once per distinct value in the batch)."""
+        value = self._stamps.get(t)
+        if value is None:
+            value = self._stamps[t] = self.convert(t)
+        return value
+
     @property
     def tasks(self) -> list[Row]:
-        """One row per task of the batch."""
-        return [t.row(self.stamp) for t in self._tasks.values()]
+        """One row per task of the batch, in :data:`TASK_COLUMNS` order."""
+        stamp = self.stamp
+        return [t.row(stamp) for t in self._tasks.values()]
 
-    def _try(self, run_id: str, task_id: int, try_id: int) -> Row:
+    @property
+    def try_rows(self) -> list[Row]:
+        """One row per try of the batch, in :data:`TRY_COLUMNS` order."""
+        return list(map(_try_row, self.tries.values()))
+
+    def _try(self, run_id: str, task_id: int, try_id: int) -> dict[str, Any]:
         key = (run_id, task_id, try_id)
         row = self.tries.get(key)
         if row is None:
@@ -242,15 +278,8 @@ class RowBatch:
         self.events += 1
         stamp = self.stamp
         state = ev.state
-        self.status.append(
-            {
-                "task_id": ev.task_id,
-                "task_status_name": STATE_NAMES[state],
-                "timestamp": stamp(ev.timestamp),
-                "run_id": ev.run_id,
-                "try_id": ev.try_id,
-            }
-        )
+        at = stamp(ev.timestamp)
+        self.status.append((ev.task_id, STATE_NAMES[state], at, ev.run_id, ev.try_id))
         key = (ev.run_id, ev.task_id)
         so_far = self._tasks.get(key)
         if so_far is None:
@@ -262,12 +291,12 @@ class RowBatch:
         row = self._try(ev.run_id, ev.task_id, ev.try_id)
         if ev.executor:
             row["task_executor"] = ev.executor
-        if launched is None and state is States.launched:
-            launched = ev.timestamp
         if launched is not None:
             row["task_try_time_launched"] = stamp(launched)
+        elif state is States.launched:
+            row["task_try_time_launched"] = at
         if state is States.running:
-            row["task_try_time_running"] = stamp(ev.timestamp)
+            row["task_try_time_running"] = at
         if state in _TRY_ENDED:
             row["task_try_time_returned"] = stamp(ev.time_returned or ev.timestamp)
         if ev.fail_history:
@@ -299,30 +328,39 @@ class RowBatch:
             self.rejected.append(f"{_kind_name(message)} message {_short(message)}: {e}")
 
     def _task_info(self, body: dict[str, Any]) -> None:
-        missing = {"run_id", "task_id", "try_id", "task_status_name", "timestamp"} - body.keys()
-        if missing:
+        if not body.keys() >= _TASK_INFO_KEYS:
+            missing = _TASK_INFO_KEYS - body.keys()
             raise ValueError(f"missing {sorted(missing)}")
-        task_id, try_id = int(body["task_id"]), int(body["try_id"])
-        stamp = self.stamp(_unix_time(body["timestamp"]))
-        name = str(body["task_status_name"])
-        run_id = str(body["run_id"])
-        self.status.append(
-            {
-                "task_id": task_id,
-                "task_status_name": name,
-                "timestamp": stamp,
-                "run_id": run_id,
-                "try_id": try_id,
-            }
-        )
-        partial: Row = {
-            "task_executor": str(body.get("executor_label") or ""),
-            "hostname": None if body.get("hostname") is None else str(body["hostname"]),
-            "block_id": None if body.get("block_id") is None else str(body["block_id"]),
-        }
-        if name == States.running.name:
-            partial["task_try_time_running"] = stamp
-        merge_try(self._try(run_id, task_id, try_id), partial)
+        task_id, try_id = _as_int(body["task_id"]), _as_int(body["try_id"])
+        at = self.stamp(_unix_time(body["timestamp"]))
+        name = _as_str(body["task_status_name"])
+        run_id = _as_str(body["run_id"])
+        self.status.append((task_id, name, at, run_id, try_id))
+        row = self._try(run_id, task_id, try_id)
+        # A known value replaces an unknown one; an unknown one never replaces a known one.
+        executor = body.get("executor_label")
+        if executor:
+            row["task_executor"] = _as_str(executor)
+        hostname = body.get("hostname")
+        if hostname is not None:
+            row["hostname"] = _as_str(hostname)
+        block_id = body.get("block_id")
+        if block_id is not None:
+            row["block_id"] = _as_str(block_id)
+        if name == _RUNNING:
+            row["task_try_time_running"] = at
+
+
+_TASK_INFO_KEYS = frozenset({"run_id", "task_id", "try_id", "task_status_name", "timestamp"})
+_RUNNING = States.running.name
+
+
+def _as_int(v: Any) -> int:
+    return v if type(v) is int else int(v)
+
+
+def _as_str(v: Any) -> str:
+    return v if type(v) is str else str(v)
 
 
 def _kind_name(message: Any) -> str:

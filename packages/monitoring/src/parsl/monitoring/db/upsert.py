@@ -13,6 +13,8 @@ from __future__ import annotations
 
 import operator
 from collections.abc import Callable, Sequence
+from itertools import compress
+from operator import is_not
 from typing import Any
 
 from sqlalchemy import Connection, Table, case, func, literal_column
@@ -21,7 +23,7 @@ from sqlalchemy.engine import Dialect
 from sqlalchemy.sql.dml import Insert
 
 from parsl.monitoring.db import tables
-from parsl.monitoring.db.rows import FINAL_STATE_NAMES
+from parsl.monitoring.db.rows import FINAL_STATE_NAMES, Row
 
 _INSERTS: dict[str, Callable[[Table], Any]] = {
     "sqlite": sqlite.insert,
@@ -98,24 +100,87 @@ def upsert_workflow(dialect: str) -> Insert:
     )
 
 
-class Prepared:
-    """A statement compiled once for ``dialect``, run over many rows with ``executemany``.
+def _positional(dialect: Dialect) -> Dialect:
+    """A dialect like ``dialect`` that compiles positional parameters (``%s``): rows are tuples."""
+    make: Any = type(dialect)
+    positional: Dialect = make(paramstyle="format")
+    return positional
 
-    Rows are dicts keyed by column name holding driver-ready values (see
-    :attr:`parsl.monitoring.db.rows.RowBatch.stamp` for times): no type
-    processing happens here.
+
+class Prepared:
+    """An insert or upsert of rows (tuples in ``columns`` order) run with the driver's ``executemany``.
+
+    Values must be driver-ready (see :class:`parsl.monitoring.db.rows.RowBatch`
+    for times): no type processing happens here. A ``None`` is not sent:
+    rows are grouped by which of their values are known, and each group goes
+    to a statement naming only those columns (compiled once per set, with a
+    positional paramstyle), so the database fills in ``NULL`` itself. That
+    stores exactly what binding ``NULL`` would (no column has a default),
+    and costs the driver less: Python's ``sqlite3`` adapts every ``None`` it
+    binds through its adapter lookup, several times dearer than a number.
+
+    ``ordered`` keeps the rows' order across groups (only consecutive rows
+    with the same known columns share a statement): for inserts whose
+    outcome depends on it (which of two duplicate keys is kept, the order of
+    assigned ids). An upsert of one row per key, whose outcome does not,
+    gathers each set's rows into one statement.
     """
 
-    def __init__(self, statement: Insert, dialect: Dialect) -> None:
-        compiled = statement.compile(dialect=dialect)
-        self.sql = compiled.string
-        names = compiled.positiontup
-        self._order: Callable[[dict[str, Any]], Any] | None = None
-        if names:  # a positional paramstyle (SQLite's qmark): tuples in this order
-            getter = operator.itemgetter(*names)
-            self._order = getter if len(names) > 1 else (lambda row: (getter(row),))
+    def __init__(
+        self, statement: Insert, dialect: Dialect, columns: Sequence[str], *, ordered: bool
+    ) -> None:
+        self.statement = statement
+        self.dialect = dialect if dialect.positional else _positional(dialect)
+        self.columns = tuple(columns)
+        self.ordered = ordered
+        self._nones = (None,) * len(self.columns)
+        self._sql: dict[tuple[bool, ...], tuple[str, Callable[[Row], Row] | None]] = {}
 
-    def run(self, conn: Connection, rows: Sequence[dict[str, Any]]) -> None:
-        order = self._order
-        params: Any = rows if order is None else [order(r) for r in rows]
-        conn.exec_driver_sql(self.sql, params)
+    def sql(self, known: tuple[bool, ...]) -> tuple[str, Callable[[Row], Row] | None]:
+        """The statement for rows whose known values are where ``known`` is True.
+
+        Also how to put such a row's known values (in column order) into the
+        statement's parameter order; None when they already are.
+        """
+        found = self._sql.get(known)
+        if found is None:
+            keys = [c for c, k in zip(self.columns, known, strict=True) if k]
+            compiled = self.statement.compile(dialect=self.dialect, column_keys=keys)
+            order = list(compiled.positiontup or ())
+            if sorted(order) != sorted(keys):
+                raise ValueError(f"statement parameters {order} are not the columns {keys}")
+            reorder: Callable[[Row], Row] | None = None
+            if order != keys:
+                getter = operator.itemgetter(*(keys.index(name) for name in order))
+                reorder = getter if len(order) > 1 else (lambda row: (getter(row),))
+            found = self._sql[known] = (compiled.string, reorder)
+        return found
+
+    def run(self, conn: Connection, rows: Sequence[Row]) -> None:
+        groups: list[tuple[tuple[bool, ...], list[Row]]] = []
+        by_known: dict[tuple[bool, ...], list[Row]] = {}
+        nones, ordered = self._nones, self.ordered
+        all_known = (True,) * len(nones)
+        last: tuple[bool, ...] | None = None
+        group: list[Row] = []
+        for row in rows:
+            if None in row:
+                known = tuple(map(is_not, row, nones))
+                row = tuple(compress(row, known))  # noqa: PLW2901 - the values to send
+            else:  # every value known (a status row, most others): sent as it is
+                known = all_known
+            if known != last:
+                last = known
+                if ordered:
+                    group = []
+                    groups.append((known, group))
+                else:
+                    found = by_known.get(known)
+                    if found is None:
+                        found = by_known[known] = []
+                        groups.append((known, found))
+                    group = found
+            group.append(row)
+        for known, params in groups:
+            sql, reorder = self.sql(known)
+            conn.exec_driver_sql(sql, params if reorder is None else list(map(reorder, params)))

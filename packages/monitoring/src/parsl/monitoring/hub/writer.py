@@ -29,14 +29,24 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import Connection, Engine, bindparam, update
+from sqlalchemy import Connection, Engine, update
 from sqlalchemy.engine import URL
 from sqlalchemy.exc import DataError, DBAPIError, IntegrityError, SQLAlchemyError
 
 from parsl.monitoring.db import tables
 from parsl.monitoring.db.engine import describe
 from parsl.monitoring.db.errors import MonitoringDatabaseError
-from parsl.monitoring.db.rows import RowBatch, sqlite_when, when
+from parsl.monitoring.db.rows import (
+    BLOCK_COLUMNS,
+    NODE_COLUMNS,
+    RESOURCE_COLUMNS,
+    STATUS_COLUMNS,
+    TASK_COLUMNS,
+    TRY_COLUMNS,
+    RowBatch,
+    sqlite_when,
+    when,
+)
 from parsl.monitoring.db.upsert import (
     Prepared,
     insert_ignoring_duplicates,
@@ -170,15 +180,18 @@ class DatabaseWriter(threading.Thread):
         self.on_flush = on_flush
         """Called (after ``done`` is set) for each flush request once it is committed."""
         d, dialect = self.dialect, engine.dialect
-        self._status = Prepared(insert_ignoring_duplicates(d, tables.status), dialect)
-        self._resource = Prepared(insert_ignoring_duplicates(d, tables.resource), dialect)
-        self._block = Prepared(insert_ignoring_duplicates(d, tables.block), dialect)
-        node_columns = [c.name for c in tables.node.columns if c.name != "id"]  # id: assigned
-        self._node = Prepared(
-            tables.node.insert().values({c: bindparam(c) for c in node_columns}), dialect
+        self._status = Prepared(
+            insert_ignoring_duplicates(d, tables.status), dialect, STATUS_COLUMNS, ordered=True
         )
-        self._task = Prepared(upsert_task(d), dialect)
-        self._try = Prepared(upsert_try(d), dialect)
+        self._resource = Prepared(
+            insert_ignoring_duplicates(d, tables.resource), dialect, RESOURCE_COLUMNS, ordered=True
+        )
+        self._block = Prepared(
+            insert_ignoring_duplicates(d, tables.block), dialect, BLOCK_COLUMNS, ordered=True
+        )
+        self._node = Prepared(tables.node.insert(), dialect, NODE_COLUMNS, ordered=True)
+        self._task = Prepared(upsert_task(d), dialect, TASK_COLUMNS, ordered=False)
+        self._try = Prepared(upsert_try(d), dialect, TRY_COLUMNS, ordered=False)
         self._stamp = sqlite_when if d == "sqlite" else when
         self._sqlite_path = url.database if self.dialect == "sqlite" else None
 
@@ -314,7 +327,7 @@ class DatabaseWriter(threading.Thread):
     def _write_rows(self, conn: Connection, rows: RowBatch) -> None:
         for stmt, table_rows in (
             (self._task, rows.tasks),
-            (self._try, list(rows.tries.values())),
+            (self._try, rows.try_rows),
             (self._status, rows.status),
             (self._resource, rows.resources),
             (self._node, rows.nodes),
