@@ -276,6 +276,9 @@ class _ForwardLogs(logging.Handler):
 def _watch_input(inp: IO[bytes], events: queue.SimpleQueue[QueueItem], parent: int) -> None:
     """Move frames from the workflow into ``events``; a stop when it ends or its parent dies.
 
+    Each frame goes into ``events`` as one list of its items (see
+    :meth:`~parsl.monitoring.hub.writer.DatabaseWriter._next_batch`).
+
     ``inp`` is unbuffered, so ``select`` sees every frame not yet read.
     """
     fd = inp.fileno()
@@ -286,15 +289,22 @@ def _watch_input(inp: IO[bytes], events: queue.SimpleQueue[QueueItem], parent: i
                 if os.getppid() != parent:
                     break
                 continue
+            items: list[QueueItem] = []
+            stop = False
             for item in _read_frame(inp):
                 if type(item) is tuple and len(item) == len(_FIELDS):
-                    events.put(TaskTransition(*item))
+                    items.append(TaskTransition(*item))
                 elif isinstance(item, _FlushToken):
-                    events.put(FlushRequest(token=item.token))
+                    items.append(FlushRequest(token=item.token))
                 else:
-                    events.put(item)
+                    items.append(item)
                     if isinstance(item, StopRequest):
-                        return
+                        stop = True
+                        break
+            if items:
+                events.put(items)  # the frame as one item: one queue hand-over, not one per event
+            if stop:
+                return
     except (EOFError, OSError, pickle.UnpicklingError, ValueError):
         pass
     events.put(StopRequest())

@@ -60,7 +60,8 @@ from parsl.monitoring.sink import TaskTransition
 logger = logging.getLogger(__name__)
 
 MAX_BATCH = 5000
-"""The most events written in one transaction."""
+"""The most events written in one transaction (a frame of queued items is not split: it may
+take a batch up to that many more)."""
 
 GATHER_S = 0.05
 """After the first event of a batch, how long the writer waits for more to join it."""
@@ -117,7 +118,16 @@ class EncodedBatch:
 
 
 QueueItem = Any
-"""A TaskTransition, a TaggedMonitoringMessage tuple, an EncodedBatch, a WorkflowEnded or a request."""
+"""A TaskTransition, a TaggedMonitoringMessage tuple, an EncodedBatch, a WorkflowEnded or a request;
+or a list of them (one frame from the workflow's process), which the writer takes whole."""
+
+
+def _take(item: QueueItem, batch: list[QueueItem]) -> None:
+    """Add a queued item to ``batch``; a list (a frame of items from the workflow) item by item."""
+    if type(item) is list:
+        batch.extend(item)
+    else:
+        batch.append(item)
 
 
 def _is_refusal(e: BaseException) -> bool:
@@ -244,14 +254,15 @@ class DatabaseWriter(threading.Thread):
                 self.engine.dispose()
 
     def _next_batch(self) -> list[QueueItem]:
-        batch = [self.events.get()]
+        batch: list[QueueItem] = []
+        _take(self.events.get(), batch)
         if not isinstance(batch[0], StopRequest | FlushRequest):
             # Let a burst gather: one transaction for all of it, and a task's task and
             # try rows merged into one upsert each, cost far less than one per event.
             time.sleep(GATHER_S)
         while len(batch) < MAX_BATCH and not isinstance(batch[-1], StopRequest):
             try:
-                batch.append(self.events.get_nowait())
+                _take(self.events.get_nowait(), batch)
             except queue.Empty:
                 break
         return batch
