@@ -18,7 +18,12 @@ from sqlalchemy import create_engine, select
 from parsl.dataflow.states import States
 from parsl.monitoring.db import tables
 from parsl.monitoring.db.rows import RowBatch, sqlite_when
-from parsl.monitoring.db.upsert import Prepared, insert_ignoring_duplicates, upsert_task
+from parsl.monitoring.db.upsert import (
+    Prepared,
+    insert_ignoring_duplicates,
+    multirow,
+    upsert_task,
+)
 from parsl.monitoring.hub import MonitoringHub, query
 from parsl.monitoring.sink import TaskTransition
 from parsl.monitoring.types import MessageType
@@ -178,3 +183,35 @@ def test_each_time_is_converted_once_per_batch() -> None:
         batch.add_message((MessageType.TASK_INFO, body))
     assert calls == [T0]
     assert [row[2] for row in batch.status] == [T0] * 3
+
+
+def test_multirow_numbers_each_rows_parameters_after_the_last() -> None:
+    one = (
+        "INSERT INTO t (a, b) VALUES ($1::INTEGER, $2) ON CONFLICT (a) DO UPDATE SET b = excluded.b"
+    )
+    assert multirow(one, 2, 3) == (
+        "INSERT INTO t (a, b) VALUES ($1::INTEGER, $2), ($3::INTEGER, $4), ($5::INTEGER, $6)"
+        " ON CONFLICT (a) DO UPDATE SET b = excluded.b"
+    )
+    assert multirow(one, 2, 1) == one
+    with pytest.raises(ValueError, match="outside the VALUES"):
+        multirow("INSERT INTO t (a) VALUES ($1) ON CONFLICT DO UPDATE SET a = $2", 1, 2)
+
+
+@pytest.mark.timeout(120)
+def test_a_batch_of_many_rows_in_several_statements_is_stored_whole(
+    started_hub: MonitoringHub, transition: Callable[..., TaskTransition], run_id: str
+) -> None:
+    hub = started_hub
+    n = 700  # on PostgreSQL: statements of 512, 128, 32, 16, 8 and 4 rows
+    for k in range(n):
+        hub.task_transition(
+            transition(k, S.exec_done, timestamp=T0 + k, hashsum=None if k % 3 else f"h{k}")
+        )
+    hub.close()
+    assert hub.db_url is not None and hub.writer_error is None
+    tasks = {t["task_id"]: t for t in query.tasks(hub.db_url, run_id)}
+    assert sorted(tasks) == list(range(n))
+    assert all(tasks[k]["task_hashsum"] == (None if k % 3 else f"h{k}") for k in range(n))
+    assert all(tasks[k]["task_time_returned"] == at(T0 + k) for k in range(n))
+    assert len(query.table_rows(hub.db_url, "status", run_id)) == n

@@ -12,14 +12,16 @@ own ``executemany``: the writer's hot path, without per-row SQLAlchemy work.
 from __future__ import annotations
 
 import operator
+import re
 from collections.abc import Callable, Sequence
-from itertools import compress
+from itertools import chain, compress
 from operator import is_not
 from typing import Any
 
 from sqlalchemy import Connection, Table, case, func, literal_column
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Dialect
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.sql.dml import Insert
 
 from parsl.monitoring.db import tables
@@ -100,11 +102,31 @@ def upsert_workflow(dialect: str) -> Insert:
     )
 
 
-def _positional(dialect: Dialect) -> Dialect:
-    """A dialect like ``dialect`` that compiles positional parameters (``%s``): rows are tuples."""
+def _positional(dialect: Dialect, paramstyle: str) -> Dialect:
+    """A dialect like ``dialect`` that compiles positional parameters: rows are tuples."""
     make: Any = type(dialect)
-    positional: Dialect = make(paramstyle="format")
+    positional: Dialect = make(paramstyle=paramstyle)
     return positional
+
+
+ROWS_PER_STATEMENT = 512
+"""The most rows one multi-row ``INSERT`` carries on PostgreSQL (a power of two)."""
+
+_DOLLAR = re.compile(r"\$(\d+)")
+
+
+def multirow(sql: str, width: int, n: int) -> str:
+    """``sql``, an ``INSERT ... VALUES ($1, ..., $width) ...`` of one row, made to insert ``n``."""
+    start = sql.index(" VALUES (") + len(" VALUES ")
+    end = sql.index(")", sql.rindex(f"${width}", start)) + 1
+    if "$" in sql[:start] + sql[end:]:
+        raise ValueError(f"parameters outside the VALUES list of {sql!r:.200}")
+    row = sql[start:end]
+
+    def shifted(r: int) -> str:
+        return _DOLLAR.sub(lambda m: f"${int(m[1]) + r * width}", row)
+
+    return sql[:start] + ", ".join(shifted(r) for r in range(n)) + sql[end:]
 
 
 class Prepared:
@@ -119,6 +141,13 @@ class Prepared:
     and costs the driver less: Python's ``sqlite3`` adapts every ``None`` it
     binds through its adapter lookup, several times dearer than a number.
 
+    On PostgreSQL with psycopg, a group goes as multi-row ``INSERT ...
+    VALUES (...), (...)`` statements (``$n`` parameters, through psycopg's
+    ``RawCursor``, in the connection's transaction): psycopg's
+    ``executemany`` spends several times a row's insert on Python work per
+    row. Each statement carries a power of two rows, at most
+    :data:`ROWS_PER_STATEMENT`, so few distinct statements are ever built.
+
     ``ordered`` keeps the rows' order across groups (only consecutive rows
     with the same known columns share a statement): for inserts whose
     outcome depends on it (which of two duplicate keys is kept, the order of
@@ -130,7 +159,13 @@ class Prepared:
         self, statement: Insert, dialect: Dialect, columns: Sequence[str], *, ordered: bool
     ) -> None:
         self.statement = statement
-        self.dialect = dialect if dialect.positional else _positional(dialect)
+        self.engine_dialect = dialect
+        self.raw_postgres = dialect.name == "postgresql" and dialect.driver == "psycopg"
+        if self.raw_postgres:
+            self.dialect = _positional(dialect, "numeric_dollar")
+        else:
+            self.dialect = dialect if dialect.positional else _positional(dialect, "format")
+        self._many: dict[tuple[tuple[bool, ...], int], str] = {}
         self.columns = tuple(columns)
         self.ordered = ordered
         self._nones = (None,) * len(self.columns)
@@ -183,4 +218,32 @@ class Prepared:
             group.append(row)
         for known, params in groups:
             sql, reorder = self.sql(known)
-            conn.exec_driver_sql(sql, params if reorder is None else list(map(reorder, params)))
+            if reorder is not None:
+                params = list(map(reorder, params))  # noqa: PLW2901 - in statement order
+            if self.raw_postgres:
+                self._run_multirow(conn, known, sql, params)
+            else:
+                conn.exec_driver_sql(sql, params)
+
+    def _run_multirow(
+        self, conn: Connection, known: tuple[bool, ...], sql: str, params: list[Row]
+    ) -> None:
+        import psycopg  # only here: the postgresql extra
+
+        dialect = self.engine_dialect
+        dbapi_error: Any = dialect.loaded_dbapi.Error
+        width = sum(known)
+        driver: Any = conn.connection.driver_connection
+        with psycopg.RawCursor(driver) as cursor:
+            start = 0
+            while start < len(params):
+                n = min(ROWS_PER_STATEMENT, 1 << ((len(params) - start).bit_length() - 1))
+                many = self._many.get((known, n))
+                if many is None:
+                    many = self._many[known, n] = multirow(sql, width, n)
+                values = tuple(chain.from_iterable(params[start : start + n]))
+                start += n
+                try:
+                    cursor.execute(many, values)
+                except dbapi_error as e:
+                    raise DBAPIError.instance(many, values, e, dbapi_error, dialect=dialect) from e
