@@ -68,7 +68,7 @@ def test_no_try_row_for_a_task_that_never_launched(
     batch.add_transition(transition(2, S.dep_fail, timestamp=T0 + 1))
     batch.add_transition(transition(3, S.memo_done, timestamp=T0))
     assert batch.tries == {}
-    assert {dict(zip(TASK_COLUMNS, r))["task_status_name"] for r in batch.tasks} == {
+    assert {dict(zip(TASK_COLUMNS, r, strict=True))["task_status_name"] for r in batch.tasks} == {
         "dep_fail",
         "memo_done",
     }

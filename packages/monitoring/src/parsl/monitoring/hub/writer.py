@@ -289,7 +289,7 @@ class DatabaseWriter(threading.Thread):
                     self._reject(
                         f"{item!r:.200}: {getattr(item_error, 'orig', None) or item_error}"
                     )
-        return any(isinstance(item, StopRequest) for item in batch)
+        return bool(batch) and isinstance(batch[-1], StopRequest)  # a stop is always last
 
     def _reject(self, why: str) -> None:
         self.events_rejected += 1
