@@ -215,3 +215,18 @@ def test_a_batch_of_many_rows_in_several_statements_is_stored_whole(
     assert all(tasks[k]["task_hashsum"] == (None if k % 3 else f"h{k}") for k in range(n))
     assert all(tasks[k]["task_time_returned"] == at(T0 + k) for k in range(n))
     assert len(query.table_rows(hub.db_url, "status", run_id)) == n
+
+
+def test_a_none_in_a_table_without_nullable_columns_is_refused(tmp_path: Any) -> None:
+    from sqlalchemy.exc import IntegrityError
+
+    engine = create_engine(f"sqlite:///{tmp_path}/t.db")
+    tables.metadata.create_all(engine)
+    columns = [c.name for c in tables.status.columns]
+    stmt = Prepared(
+        insert_ignoring_duplicates("sqlite", tables.status), engine.dialect, columns, ordered=True
+    )
+    assert stmt.never_null
+    with pytest.raises(IntegrityError), engine.begin() as conn:
+        stmt.run(conn, [(1, "pending", sqlite_when(T0), None, 0)])
+    engine.dispose()

@@ -169,6 +169,9 @@ class Prepared:
         self.columns = tuple(columns)
         self.ordered = ordered
         self._nones = (None,) * len(self.columns)
+        table = statement.table
+        self.never_null = all(not table.c[c].nullable for c in self.columns)
+        """No column may be NULL (status): rows are sent as they are, with no look for None."""
         self._sql: dict[tuple[bool, ...], tuple[str, Callable[[Row], Row] | None]] = {}
 
     def sql(self, known: tuple[bool, ...]) -> tuple[str, Callable[[Row], Row] | None]:
@@ -193,6 +196,9 @@ class Prepared:
 
     def run(self, conn: Connection, rows: Sequence[Row]) -> None:
         groups: list[tuple[tuple[bool, ...], list[Row]]] = []
+        if self.never_null:  # a None here is refused by the database either way
+            self._run_group(conn, (True,) * len(self.columns), list(rows))
+            return
         by_known: dict[tuple[bool, ...], list[Row]] = {}
         nones, ordered = self._nones, self.ordered
         all_known = (True,) * len(nones)
@@ -217,13 +223,16 @@ class Prepared:
                     group = found
             group.append(row)
         for known, params in groups:
-            sql, reorder = self.sql(known)
-            if reorder is not None:
-                params = list(map(reorder, params))  # noqa: PLW2901 - in statement order
-            if self.raw_postgres:
-                self._run_multirow(conn, known, sql, params)
-            else:
-                conn.exec_driver_sql(sql, params)
+            self._run_group(conn, known, params)
+
+    def _run_group(self, conn: Connection, known: tuple[bool, ...], params: list[Row]) -> None:
+        sql, reorder = self.sql(known)
+        if reorder is not None:
+            params = list(map(reorder, params))
+        if self.raw_postgres:
+            self._run_multirow(conn, known, sql, params)
+        else:
+            conn.exec_driver_sql(sql, params)
 
     def _run_multirow(
         self, conn: Connection, known: tuple[bool, ...], sql: str, params: list[Row]
