@@ -230,3 +230,26 @@ def test_a_none_in_a_table_without_nullable_columns_is_refused(tmp_path: Any) ->
     with pytest.raises(IntegrityError), engine.begin() as conn:
         stmt.run(conn, [(1, "pending", sqlite_when(T0), None, 0)])
     engine.dispose()
+
+
+def test_the_writer_gathers_longer_only_after_a_big_batch(sqlite_url: str) -> None:
+    import queue
+
+    from sqlalchemy.engine import make_url
+
+    from parsl.monitoring.db.engine import open_for_writing
+    from parsl.monitoring.hub import writer as w
+
+    url = make_url(sqlite_url)
+    events: queue.SimpleQueue[Any] = queue.SimpleQueue()
+    writer = w.DatabaseWriter(open_for_writing(url), url, events, "run-0001")
+    try:
+        assert writer.gather_s == w.GATHER_S
+        events.put(["event"] * w.BUSY_BATCH)  # a frame from the workflow: taken whole
+        assert len(writer._next_batch()) == w.BUSY_BATCH
+        assert writer.gather_s == w.BUSY_GATHER_S
+        events.put("event")
+        assert writer._next_batch() == ["event"]
+        assert writer.gather_s == w.GATHER_S  # idle again: a lone event waits GATHER_S only
+    finally:
+        writer.engine.dispose()

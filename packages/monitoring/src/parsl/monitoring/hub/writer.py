@@ -6,7 +6,10 @@ next event, lets more gather for ``GATHER_S`` (a flush or stop request is
 not kept waiting when it comes first), drains whatever is then waiting (up to ``MAX_BATCH``) and
 writes it all in one transaction, so under load many events share a commit
 (and a task's several transitions one ``task`` and one ``try`` upsert), and
-when idle a single event is written within ``GATHER_S``.
+when idle a single event is written within ``GATHER_S``. After a batch of
+``BUSY_BATCH`` events or more (a steady stream), the next one gathers for
+``BUSY_GATHER_S``: more of each task's transitions share its upserts, and
+fewer commits rewrite the same pages.
 
 A row the database refuses (a duplicate key in a table without upsert
 rules, a foreign key to a run that does not exist, a value of the wrong
@@ -65,6 +68,12 @@ take a batch up to that many more)."""
 
 GATHER_S = 0.05
 """After the first event of a batch, how long the writer waits for more to join it."""
+
+BUSY_BATCH = 200
+"""A batch of at least this many events means a steady stream (see ``BUSY_GATHER_S``)."""
+
+BUSY_GATHER_S = 0.2
+"""How long the writer gathers after a batch of ``BUSY_BATCH`` events or more."""
 
 MAX_REJECTS_LOGGED = 10
 """Refused events are logged one by one up to this many; later ones only counted."""
@@ -188,6 +197,8 @@ class DatabaseWriter(threading.Thread):
         self.run_id = run_id
         """Messages without a ``run_id`` belong to this run."""
         self.on_flush = on_flush
+        self.gather_s = GATHER_S
+        """How long the next batch gathers (longer after a big batch: see ``BUSY_GATHER_S``)."""
         """Called (after ``done`` is set) for each flush request once it is committed."""
         d, dialect = self.dialect, engine.dialect
         self._status = Prepared(
@@ -259,12 +270,13 @@ class DatabaseWriter(threading.Thread):
         if not isinstance(batch[0], StopRequest | FlushRequest):
             # Let a burst gather: one transaction for all of it, and a task's task and
             # try rows merged into one upsert each, cost far less than one per event.
-            time.sleep(GATHER_S)
+            time.sleep(self.gather_s)
         while len(batch) < MAX_BATCH and not isinstance(batch[-1], StopRequest):
             try:
                 _take(self.events.get_nowait(), batch)
             except queue.Empty:
                 break
+        self.gather_s = BUSY_GATHER_S if len(batch) >= BUSY_BATCH else GATHER_S
         return batch
 
     def _write_batch(self, conn: Connection, batch: Sequence[QueueItem]) -> bool:
