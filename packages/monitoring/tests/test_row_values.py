@@ -253,3 +253,24 @@ def test_the_writer_gathers_longer_only_after_a_big_batch(sqlite_url: str) -> No
         assert writer.gather_s == w.GATHER_S  # idle again: a lone event waits GATHER_S only
     finally:
         writer.engine.dispose()
+
+
+@pytest.mark.timeout(20)
+def test_a_frame_ending_with_a_flush_is_written_without_gathering(sqlite_url: str) -> None:
+    import queue
+
+    from sqlalchemy.engine import make_url
+
+    from parsl.monitoring.db.engine import open_for_writing
+    from parsl.monitoring.hub import writer as w
+
+    url = make_url(sqlite_url)
+    events: queue.SimpleQueue[Any] = queue.SimpleQueue()
+    writer = w.DatabaseWriter(open_for_writing(url), url, events, "run-0001")
+    try:
+        writer.gather_s = 30.0  # were it to gather, the test would time out
+        flush = w.FlushRequest()
+        events.put(["event", "event", flush])
+        assert writer._next_batch() == ["event", "event", flush]
+    finally:
+        writer.engine.dispose()

@@ -3,7 +3,7 @@
 It runs in the writer process (see :mod:`parsl.monitoring.hub.process`),
 not in the workflow's process. One thread owns the database connection. It blocks on the queue for the
 next event, lets more gather for ``GATHER_S`` (a flush or stop request is
-not kept waiting when it comes first), drains whatever is then waiting (up to ``MAX_BATCH``) and
+not kept waiting when it comes first, or last in a frame from the workflow), drains whatever is then waiting (up to ``MAX_BATCH``) and
 writes it all in one transaction, so under load many events share a commit
 (and a task's several transitions one ``task`` and one ``try`` upsert), and
 when idle a single event is written within ``GATHER_S``. After a batch of
@@ -267,9 +267,12 @@ class DatabaseWriter(threading.Thread):
     def _next_batch(self) -> list[QueueItem]:
         batch: list[QueueItem] = []
         _take(self.events.get(), batch)
-        if not isinstance(batch[0], StopRequest | FlushRequest):
+        if not isinstance(batch[0], StopRequest | FlushRequest) and not isinstance(
+            batch[-1], StopRequest | FlushRequest
+        ):
             # Let a burst gather: one transaction for all of it, and a task's task and
             # try rows merged into one upsert each, cost far less than one per event.
+            # (Not when a frame ends with a request: someone is waiting for it.)
             time.sleep(self.gather_s)
         while len(batch) < MAX_BATCH and not isinstance(batch[-1], StopRequest):
             try:
