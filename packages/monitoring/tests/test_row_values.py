@@ -274,3 +274,25 @@ def test_a_frame_ending_with_a_flush_is_written_without_gathering(sqlite_url: st
         assert writer._next_batch() == ["event", "event", flush]
     finally:
         writer.engine.dispose()
+
+
+@pytest.mark.timeout(20)
+def test_a_full_frame_is_written_without_gathering(sqlite_url: str) -> None:
+    import queue
+
+    from sqlalchemy.engine import make_url
+
+    from parsl.monitoring.db.engine import open_for_writing
+    from parsl.monitoring.hub import writer as w
+
+    url = make_url(sqlite_url)
+    events: queue.SimpleQueue[Any] = queue.SimpleQueue()
+    writer = w.DatabaseWriter(open_for_writing(url), url, events, "run-0001")
+    try:
+        writer.gather_s = 30.0  # were it to gather, the test would time out
+        events.put(["event"] * w.MAX_BATCH)
+        events.put(["later"])
+        assert writer._next_batch() == ["event"] * w.MAX_BATCH  # the next frame waits its turn
+        assert writer.gather_s == w.BUSY_GATHER_S
+    finally:
+        writer.engine.dispose()

@@ -267,12 +267,15 @@ class DatabaseWriter(threading.Thread):
     def _next_batch(self) -> list[QueueItem]:
         batch: list[QueueItem] = []
         _take(self.events.get(), batch)
-        if not isinstance(batch[0], StopRequest | FlushRequest) and not isinstance(
-            batch[-1], StopRequest | FlushRequest
+        if (
+            len(batch) < MAX_BATCH
+            and not isinstance(batch[0], StopRequest | FlushRequest)
+            and not isinstance(batch[-1], StopRequest | FlushRequest)
         ):
             # Let a burst gather: one transaction for all of it, and a task's task and
             # try rows merged into one upsert each, cost far less than one per event.
-            # (Not when a frame ends with a request: someone is waiting for it.)
+            # (Not when a frame ends with a request: someone is waiting for it; nor when
+            # the batch is full already.)
             time.sleep(self.gather_s)
         while len(batch) < MAX_BATCH and not isinstance(batch[-1], StopRequest):
             try:
