@@ -160,7 +160,11 @@ class Prepared:
     ) -> None:
         self.statement = statement
         self.engine_dialect = dialect
-        self.raw_postgres = dialect.name == "postgresql" and dialect.driver == "psycopg"
+        # psycopg 3.2 and later (RawCursor: $n parameters, no parsing of the statement)
+        self._raw_cursor: Any = None
+        if dialect.name == "postgresql" and dialect.driver == "psycopg":
+            self._raw_cursor = getattr(dialect.loaded_dbapi, "RawCursor", None)
+        self.raw_postgres = self._raw_cursor is not None
         if self.raw_postgres:
             self.dialect = _positional(dialect, "numeric_dollar")
         else:
@@ -237,13 +241,11 @@ class Prepared:
     def _run_multirow(
         self, conn: Connection, known: tuple[bool, ...], sql: str, params: list[Row]
     ) -> None:
-        import psycopg  # only here: the postgresql extra
-
         dialect = self.engine_dialect
         dbapi_error: Any = dialect.loaded_dbapi.Error
         width = sum(known)
         driver: Any = conn.connection.driver_connection
-        with psycopg.RawCursor(driver) as cursor:
+        with self._raw_cursor(driver) as cursor:
             start = 0
             while start < len(params):
                 n = min(ROWS_PER_STATEMENT, 1 << ((len(params) - start).bit_length() - 1))
