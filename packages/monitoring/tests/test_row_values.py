@@ -8,15 +8,18 @@ what is stored.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import queue
+from collections.abc import Callable, Iterator
 from datetime import datetime
 from typing import Any
 
 import pytest
 from sqlalchemy import create_engine, select
+from sqlalchemy.engine import make_url
 
 from parsl.dataflow.states import States
 from parsl.monitoring.db import tables
+from parsl.monitoring.db.engine import open_for_writing
 from parsl.monitoring.db.rows import RowBatch, sqlite_when
 from parsl.monitoring.db.upsert import (
     Prepared,
@@ -25,6 +28,7 @@ from parsl.monitoring.db.upsert import (
     upsert_task,
 )
 from parsl.monitoring.hub import MonitoringHub, query
+from parsl.monitoring.hub import writer as w
 from parsl.monitoring.sink import TaskTransition
 from parsl.monitoring.types import MessageType
 
@@ -232,67 +236,46 @@ def test_a_none_in_a_table_without_nullable_columns_is_refused(tmp_path: Any) ->
     engine.dispose()
 
 
-def test_the_writer_gathers_longer_only_after_a_big_batch(sqlite_url: str) -> None:
-    import queue
+Idle = tuple[w.DatabaseWriter, queue.SimpleQueue[Any]]
 
-    from sqlalchemy.engine import make_url
 
-    from parsl.monitoring.db.engine import open_for_writing
-    from parsl.monitoring.hub import writer as w
-
+@pytest.fixture
+def idle_writer(sqlite_url: str) -> Iterator[Idle]:
+    """A writer (its thread not started) and its queue, to call _next_batch on directly."""
     url = make_url(sqlite_url)
     events: queue.SimpleQueue[Any] = queue.SimpleQueue()
     writer = w.DatabaseWriter(open_for_writing(url), url, events, "run-0001")
     try:
-        assert writer.gather_s == w.GATHER_S
-        events.put(["event"] * w.BUSY_BATCH)  # a frame from the workflow: taken whole
-        assert len(writer._next_batch()) == w.BUSY_BATCH
-        assert writer.gather_s == w.BUSY_GATHER_S
-        events.put("event")
-        assert writer._next_batch() == ["event"]
-        assert writer.gather_s == w.GATHER_S  # idle again: a lone event waits GATHER_S only
+        yield writer, events
     finally:
         writer.engine.dispose()
+
+
+def test_the_writer_gathers_longer_only_after_a_big_batch(idle_writer: Idle) -> None:
+    writer, events = idle_writer
+    assert writer.gather_s == w.GATHER_S
+    events.put(["event"] * w.BUSY_BATCH)  # a frame from the workflow: taken whole
+    assert len(writer._next_batch()) == w.BUSY_BATCH
+    assert writer.gather_s == w.BUSY_GATHER_S
+    events.put("event")
+    assert writer._next_batch() == ["event"]
+    assert writer.gather_s == w.GATHER_S  # idle again: a lone event waits GATHER_S only
 
 
 @pytest.mark.timeout(20)
-def test_a_frame_ending_with_a_flush_is_written_without_gathering(sqlite_url: str) -> None:
-    import queue
-
-    from sqlalchemy.engine import make_url
-
-    from parsl.monitoring.db.engine import open_for_writing
-    from parsl.monitoring.hub import writer as w
-
-    url = make_url(sqlite_url)
-    events: queue.SimpleQueue[Any] = queue.SimpleQueue()
-    writer = w.DatabaseWriter(open_for_writing(url), url, events, "run-0001")
-    try:
-        writer.gather_s = 30.0  # were it to gather, the test would time out
-        flush = w.FlushRequest()
-        events.put(["event", "event", flush])
-        assert writer._next_batch() == ["event", "event", flush]
-    finally:
-        writer.engine.dispose()
+def test_a_frame_ending_with_a_flush_is_written_without_gathering(idle_writer: Idle) -> None:
+    writer, events = idle_writer
+    writer.gather_s = 30.0  # were it to gather, the test would time out
+    flush = w.FlushRequest()
+    events.put(["event", "event", flush])
+    assert writer._next_batch() == ["event", "event", flush]
 
 
 @pytest.mark.timeout(20)
-def test_a_full_frame_is_written_without_gathering(sqlite_url: str) -> None:
-    import queue
-
-    from sqlalchemy.engine import make_url
-
-    from parsl.monitoring.db.engine import open_for_writing
-    from parsl.monitoring.hub import writer as w
-
-    url = make_url(sqlite_url)
-    events: queue.SimpleQueue[Any] = queue.SimpleQueue()
-    writer = w.DatabaseWriter(open_for_writing(url), url, events, "run-0001")
-    try:
-        writer.gather_s = 30.0  # were it to gather, the test would time out
-        events.put(["event"] * w.MAX_BATCH)
-        events.put(["later"])
-        assert writer._next_batch() == ["event"] * w.MAX_BATCH  # the next frame waits its turn
-        assert writer.gather_s == w.BUSY_GATHER_S
-    finally:
-        writer.engine.dispose()
+def test_a_full_frame_is_written_without_gathering(idle_writer: Idle) -> None:
+    writer, events = idle_writer
+    writer.gather_s = 30.0  # were it to gather, the test would time out
+    events.put(["event"] * w.MAX_BATCH)
+    events.put(["later"])
+    assert writer._next_batch() == ["event"] * w.MAX_BATCH  # the next frame waits its turn
+    assert writer.gather_s == w.BUSY_GATHER_S
