@@ -179,12 +179,13 @@ class GlobusComputeExecutor(ParslExecutor, RepresentationMixin):
             if self._stopped:
                 return
             self._stopped = True
+            # Taken before the SDK cancels: the cancellations' callbacks then find nothing to
+            # settle, and every outstanding task ends with the one shutdown error below.
+            left, self._outstanding = self._outstanding, set()
         try:
             sdk_shutdown(self.executor, wait=False, cancel_futures=True)
         except Exception:
             logger.exception("executor %s: shutting down the Globus Compute SDK failed", self.label)
-        with self._lock:
-            left, self._outstanding = self._outstanding, set()
         for fut in left:
             fut.set_exception(
                 GlobusComputeShutdown(
