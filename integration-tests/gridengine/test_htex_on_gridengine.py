@@ -95,7 +95,9 @@ def test_tasks_run_inside_the_blocks_batch_job(load: Callable[..., HighThroughpu
     futures = [ge_job_id() for _ in range(6)]
     seen = {f.result(timeout=40) for f in futures}
     assert seen == {executor.blocks["0"]}
-    assert qstat_jobs().get(executor.blocks["0"]) == "r"
+    # Its tasks ran inside it, so it is running; qstat may still show 't' (the start's transfer
+    # state) for a moment before 'r'.
+    wait_until(lambda: qstat_jobs().get(executor.blocks["0"]) == "r", timeout=30)
     script = Path(executor.provider.resources[executor.blocks["0"]]["script_path"]).read_text()
     assert "#$ -q debug.q\n" in script and "#$ -pe smp 1\n" in script
 
