@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from child_processes import reaped
 
 from parsl import plugins
 from parsl.errors import ConfigurationError
@@ -68,15 +69,6 @@ def is_alive(pid: int) -> bool:
     except OSError:
         return False
     return stat[stat.rfind(")") + 2] not in "ZX"
-
-
-def reaped(pid: int) -> bool:
-    """True when ``pid`` is no longer a child of ours (it was waited for)."""
-    try:
-        os.waitpid(pid, os.WNOHANG)
-    except ChildProcessError:
-        return True
-    return False
 
 
 def test_local_provider_is_an_execution_provider_and_an_entry_point() -> None:

@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import os
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -9,6 +10,15 @@ from cluster_fakes import FakeBatchSystem, FakeScheduler, MakeProvider
 
 from parsl.launchers import SimpleLauncher
 from parsl.providers.cluster.shell import ClusterProvider
+
+
+def reaped(pid: int) -> bool:
+    """True when ``pid`` is no longer a child of this process, running or zombie: it was reaped."""
+    try:
+        os.waitpid(pid, os.WNOHANG)
+    except ChildProcessError:
+        return True
+    return False
 
 
 @pytest.fixture

@@ -16,6 +16,7 @@ from typing import Any
 
 import pytest
 from cluster_fakes import is_alive
+from conftest import reaped
 
 from parsl.providers.cluster.commands import run_command
 
@@ -31,15 +32,6 @@ def children() -> dict[int, list[bytes]]:
             if int(stat[stat.rfind(")") + 2 :].split()[1]) == os.getpid():
                 found[int(entry.name)] = (entry / "cmdline").read_bytes().split(b"\0")[:-1]
     return found
-
-
-def reaped(pid: int) -> bool:
-    """True when ``pid`` is no longer a child of this process, running or zombie: it was reaped."""
-    try:
-        os.waitpid(pid, os.WNOHANG)
-    except ChildProcessError:
-        return True
-    return False
 
 
 @contextlib.contextmanager
