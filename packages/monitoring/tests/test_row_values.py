@@ -11,10 +11,11 @@ from __future__ import annotations
 import queue
 from collections.abc import Callable, Iterator
 from datetime import datetime
+from pathlib import Path
 from typing import Any
 
 import pytest
-from sqlalchemy import create_engine, select
+from sqlalchemy import Engine, Table, create_engine, select
 from sqlalchemy.engine import make_url
 
 from parsl.dataflow.states import States
@@ -138,19 +139,33 @@ def test_nodes_keep_their_order_whatever_values_they_have(
     assert [n["active"] for n in nodes] == [k % 2 == 0 for k in range(6)]
 
 
-def test_prepared_leaves_unknown_values_out_and_stores_null(tmp_path: Any) -> None:
+@pytest.fixture
+def file_engine(tmp_path: Path) -> Iterator[Engine]:
+    """A SQLite file database holding the monitoring tables; disposed afterwards."""
     engine = create_engine(f"sqlite:///{tmp_path}/t.db")
     tables.metadata.create_all(engine)
-    columns = [c.name for c in tables.block.columns]
-    stmt = Prepared(
-        insert_ignoring_duplicates("sqlite", tables.block), engine.dialect, columns, ordered=True
+    try:
+        yield engine
+    finally:
+        engine.dispose()
+
+
+def insert_into(engine: Engine, table: Table) -> Prepared:
+    """The writer's insert (duplicates ignored) of rows with all of ``table``'s columns, in order."""
+    columns = [c.name for c in table.columns]
+    return Prepared(
+        insert_ignoring_duplicates("sqlite", table), engine.dialect, columns, ordered=True
     )
+
+
+def test_prepared_leaves_unknown_values_out_and_stores_null(file_engine: Engine) -> None:
+    stmt = insert_into(file_engine, tables.block)
     rows = [
         ("run", "htex", "0", "j1", sqlite_when(T0), "PENDING"),
         ("run", "htex", "0", None, sqlite_when(T0 + 1), "RUNNING"),
         ("run", "htex", "0", "j1", sqlite_when(T0 + 2), "DONE"),
     ]
-    with engine.begin() as conn:
+    with file_engine.begin() as conn:
         stmt.run(conn, rows)
         stored = conn.execute(
             select(tables.block.c.job_id, tables.block.c.status).order_by(tables.block.c.timestamp)
@@ -158,7 +173,6 @@ def test_prepared_leaves_unknown_values_out_and_stores_null(tmp_path: Any) -> No
     assert [tuple(r) for r in stored] == [("j1", "PENDING"), (None, "RUNNING"), ("j1", "DONE")]
     sql, reorder = stmt.sql((True, True, True, False, True, True))
     assert "job_id" not in sql and reorder is None
-    engine.dispose()
 
 
 def test_prepared_puts_values_in_the_statements_parameter_order() -> None:
@@ -221,19 +235,13 @@ def test_a_batch_of_many_rows_in_several_statements_is_stored_whole(
     assert len(query.table_rows(hub.db_url, "status", run_id)) == n
 
 
-def test_a_none_in_a_table_without_nullable_columns_is_refused(tmp_path: Any) -> None:
+def test_a_none_in_a_table_without_nullable_columns_is_refused(file_engine: Engine) -> None:
     from sqlalchemy.exc import IntegrityError
 
-    engine = create_engine(f"sqlite:///{tmp_path}/t.db")
-    tables.metadata.create_all(engine)
-    columns = [c.name for c in tables.status.columns]
-    stmt = Prepared(
-        insert_ignoring_duplicates("sqlite", tables.status), engine.dialect, columns, ordered=True
-    )
+    stmt = insert_into(file_engine, tables.status)
     assert stmt.never_null
-    with pytest.raises(IntegrityError), engine.begin() as conn:
+    with pytest.raises(IntegrityError), file_engine.begin() as conn:
         stmt.run(conn, [(1, "pending", sqlite_when(T0), None, 0)])
-    engine.dispose()
 
 
 Idle = tuple[w.DatabaseWriter, queue.SimpleQueue[Any]]
