@@ -22,7 +22,7 @@ from parsl.monitoring.radios import (
     UDPRadio,
 )
 from parsl.monitoring.radios import htex as htex_radio
-from parsl.monitoring.radios.wire import decode_batch, encode_batch
+from parsl.monitoring.radios.wire import FIELDS, decode_batch, encode_batch
 from parsl.monitoring.types import MessageType
 
 
@@ -44,7 +44,8 @@ def test_wire_round_trip() -> None:
     [
         (b"\xff\xfe", "invalid UTF-8 JSON"),
         (b"[1, 2]", "no version"),
-        (json.dumps({"v": WIRE_VERSION + 1, "messages": []}).encode(), "version 2"),
+        (json.dumps({"v": WIRE_VERSION + 1, "messages": []}).encode(), "version 3"),
+        (json.dumps({"v": "2", "messages": []}).encode(), "version '2'"),
         (json.dumps({"v": 1}).encode(), "no 'messages' list"),
         (json.dumps({"v": 1, "messages": [["NOPE", {}]]}).encode(), "unknown message type"),
         (json.dumps({"v": 1, "messages": [[1]]}).encode(), r"not a \[type, body\] pair"),
@@ -62,6 +63,108 @@ def test_wire_rejects_garbage(data: bytes, match: str) -> None:
         decode_batch(data)
 
 
+_RESOURCE = {
+    "run_id": "r",
+    "task_id": 3,
+    "try_id": 0,
+    "timestamp": 2.5,
+    "resource_monitoring_interval": 1.0,
+    "hostname": "h",
+    "psutil_process_pid": 42,
+    "psutil_cpu_num": 1,
+    "psutil_process_status": "running",
+    "psutil_process_num_threads": 2,
+    "psutil_process_num_ctx_switches_voluntary": 5,
+    "psutil_process_num_ctx_switches_involuntary": 6,
+    "psutil_process_time_user": 0.25,
+    "psutil_process_time_system": 0.125,
+    "psutil_process_memory_virtual": 4096,
+    "psutil_process_memory_resident": 2048,
+    "psutil_process_memory_percent": 0.5,
+    "psutil_process_cpu_percent": 12.5,
+    "psutil_process_disk_read": 0,
+    "psutil_process_disk_write": 512,
+    "psutil_process_children_count": 0,
+}
+
+
+def test_worker_messages_travel_positionally_and_decode_to_the_same_dicts() -> None:
+    msgs = [
+        _task_info(1),
+        (MessageType.RESOURCE_INFO, _RESOURCE),
+        (MessageType.TASK_INFO, {**_task_info(1)[1], "block_id": "0", "executor_label": "x"}),
+    ]
+    doc = json.loads(encode_batch(msgs))
+    assert doc["v"] == WIRE_VERSION == 2
+    assert [type(body) for _, body in doc["messages"]] == [list, list, list]
+    assert doc["messages"][1][1] == [_RESOURCE[k] for k in FIELDS[MessageType.RESOURCE_INFO]]
+    assert "psutil_process_pid" not in encode_batch(msgs).decode()  # no key on the wire
+    assert decode_batch(encode_batch(msgs)) == msgs  # absent optional keys stay absent
+
+
+def test_every_positional_layout_round_trips() -> None:
+    for kind, fields in FIELDS.items():
+        body = {f: f"{f}-value" for f in fields}
+        assert decode_batch(encode_batch([(kind, body)])) == [(kind, body)]
+        assert type(json.loads(encode_batch([(kind, body)]))["messages"][0][1]) is list
+
+
+def test_a_message_with_other_keys_travels_keyed() -> None:
+    extra = (MessageType.TASK_INFO, {**_task_info(1)[1], "note": "not a column"})
+    workflow = (MessageType.WORKFLOW_INFO, {"run_id": "r", "x": 1})
+    doc = json.loads(encode_batch([extra, workflow]))
+    assert [type(body) for _, body in doc["messages"]] == [dict, dict]
+    assert decode_batch(encode_batch([extra, workflow])) == [extra, workflow]
+
+
+def test_a_version_1_batch_still_decodes() -> None:
+    data = json.dumps({"v": 1, "messages": [["TASK_INFO", _task_info(5)[1]]]}).encode()
+    assert decode_batch(data) == [_task_info(5)]
+
+
+def _positional(kind: str, values: list[object], v: int = WIRE_VERSION) -> bytes:
+    return json.dumps({"v": v, "messages": [[kind, values]]}).encode()
+
+
+_TASK_VALUES: list[object] = ["r", 1, 0, "running", 1.5, "h", None, None]
+
+
+@pytest.mark.parametrize(
+    ("data", "match"),
+    [
+        (_positional("TASK_INFO", _TASK_VALUES[:-1]), "has 7 values, expected 8"),
+        (_positional("TASK_INFO", [*_TASK_VALUES, "x"]), "has 9 values, expected 8"),
+        (
+            _positional("TASK_INFO", ["r", None, 0, None, 1.5, "h", None, None]),
+            r"lacks \['task_id', 'task_status_name'\]",
+        ),
+        (
+            _positional("TASK_INFO", ["r", 1, 0, "running", 1.5, {"h": 1}, None, None]),
+            "TASK_INFO.hostname must be a string",
+        ),
+        (_positional("WORKFLOW_INFO", ["r"]), "WORKFLOW_INFO body must be an object"),
+        (_positional("TASK_INFO", _TASK_VALUES, v=1), "must be an object"),
+        (_positional("TASK_INFO", "r"), "must be an object or an array"),  # type: ignore[arg-type]
+    ],
+)
+def test_positional_bodies_are_checked(data: bytes, match: str) -> None:
+    with pytest.raises(RadioMessageError, match=match):
+        decode_batch(data)
+
+
+def test_positional_nulls_are_absent_keys() -> None:
+    ((kind, body),) = decode_batch(_positional("TASK_INFO", _TASK_VALUES))
+    assert kind is MessageType.TASK_INFO
+    assert body == {
+        "run_id": "r",
+        "task_id": 1,
+        "try_id": 0,
+        "task_status_name": "running",
+        "timestamp": 1.5,
+        "hostname": "h",
+    }
+
+
 def test_encode_rejects_bad_messages() -> None:
     with pytest.raises(RadioMessageError, match="not a"):
         encode_batch([("TASK_INFO", {})])  # type: ignore[list-item]
@@ -69,6 +172,8 @@ def test_encode_rejects_bad_messages() -> None:
         encode_batch([(MessageType.TASK_INFO, [])])  # type: ignore[list-item]
     with pytest.raises(RadioMessageError, match="lacks"):
         encode_batch([(MessageType.BLOCK_INFO, {"run_id": "r"})])
+    with pytest.raises(RadioMessageError, match=r"lacks \['task_id'\]"):  # None: no value
+        encode_batch([(MessageType.TASK_INFO, {**_task_info(1)[1], "task_id": None})])
     with pytest.raises(RadioMessageError, match="keys must be"):
         encode_batch([(MessageType.WORKFLOW_INFO, {"run_id": "r", (1,): 2})])  # type: ignore[dict-item]
     with pytest.raises(RadioMessageError, match="not JSON compliant"):

@@ -38,6 +38,7 @@ from parsl.monitoring.types import MessageType, TaggedMonitoringMessage
 if TYPE_CHECKING:
     from parsl.dataflow.taskrecord import TaskRecord
     from parsl.executors.base import ParslExecutor
+    from parsl.monitoring.resource_sampler import ResourceSampler
     from parsl.monitoring.sink import MonitoringSink
 
 logger = logging.getLogger(__name__)
@@ -170,6 +171,19 @@ def _send(
         logger.exception("monitoring: could not send %d message(s)", len(messages))
 
 
+def _process_sampler() -> ResourceSampler:
+    """This process's resource sampler (psutil is imported on the first call, not before)."""
+    global _sampler_of_process
+    if _sampler_of_process is None:
+        from parsl.monitoring.resource_sampler import process_sampler
+
+        _sampler_of_process = process_sampler
+    return _sampler_of_process()
+
+
+_sampler_of_process: Callable[[], ResourceSampler] | None = None
+
+
 def run_monitored(
     func: Callable[..., Any], settings: RemoteMonitoring, /, *args: Any, **kwargs: Any
 ) -> Any:
@@ -177,28 +191,36 @@ def run_monitored(
     task_id = kwargs.pop(TASK_ID_KWARG, -1)
     try_id = kwargs.pop(TRY_ID_KWARG, 0)
     sender = _sender(settings.radio)
-    base: dict[str, Any] = {"run_id": settings.run_id, "task_id": task_id, "try_id": try_id}
-    info = dict(base, hostname=_HOSTNAME, executor_label=settings.executor_label)
+    run_id = settings.run_id
+    info: dict[str, Any] = {
+        "run_id": run_id,
+        "task_id": task_id,
+        "try_id": try_id,
+        "hostname": _HOSTNAME,
+        "executor_label": settings.executor_label,
+    }
     block_id = os.environ.get(BLOCK_ID_ENV)
     if block_id:
         info["block_id"] = block_id
-    running = (MessageType.TASK_INFO, dict(info, task_status_name="running", timestamp=time.time()))
+    running = (
+        MessageType.TASK_INFO,
+        {**info, "task_status_name": "running", "timestamp": time.time()},
+    )
     sampler = None
-    key = (settings.run_id, task_id, try_id)
+    key = (run_id, task_id, try_id)
     if settings.resource_monitoring_enabled and sender is not None:
+        interval = settings.resource_monitoring_interval
         try:
-            from parsl.monitoring.resource_sampler import process_sampler
-
-            sampler = process_sampler()
+            sampler = _process_sampler()
             # The sampler's thread sends "running" a moment later unless the task has
             # ended by then; a short task's messages then all travel in one batch.
-            sampler.register(
-                key,
-                dict(base, resource_monitoring_interval=settings.resource_monitoring_interval),
-                sender,
-                settings.resource_monitoring_interval,
-                running,
-            )
+            base = {
+                "run_id": run_id,
+                "task_id": task_id,
+                "try_id": try_id,
+                "resource_monitoring_interval": interval,
+            }
+            sampler.register(key, base, sender, interval, running)
         except Exception:
             logger.exception("monitoring: cannot start resource monitoring")
             sampler = None
@@ -215,6 +237,7 @@ def run_monitored(
                 final.append((MessageType.RESOURCE_INFO, body))
             except Exception:
                 logger.exception("monitoring: the final resource sample failed")
-        ended = dict(info, task_status_name="running_ended", timestamp=time.time())
-        final.append((MessageType.TASK_INFO, ended))
+        info["task_status_name"] = "running_ended"
+        info["timestamp"] = time.time()
+        final.append((MessageType.TASK_INFO, info))
         _send(sender, final, final=True)

@@ -17,7 +17,8 @@ A sample describes the task's process plus its descendants: live children
 found by the periodic scan (scanning every process on the node takes
 milliseconds, too slow for the end of every short task), and children that
 already exited and were reaped (a bash app's command), whose CPU time the
-kernel accounts to this process (``RUSAGE_CHILDREN``).
+kernel accounts to this process (``stat``'s ``cutime`` and ``cstime``, as
+``RUSAGE_CHILDREN``).
 """
 
 from __future__ import annotations
@@ -28,7 +29,6 @@ import resource
 import socket
 import threading
 import time
-from dataclasses import dataclass, field
 from typing import Any
 
 import psutil
@@ -44,49 +44,75 @@ RUNNING_DELAY_S = 0.05
 """At most how long after its start a task's "running" message waits for the sampler's tick."""
 
 
-@dataclass
 class _Watched:
-    base: dict[str, Any]
-    sender: MonitoringRadioSender
-    interval: float
-    next_due: float
-    reaped_user: float
-    reaped_system: float
-    cpu_seen: float
-    wall_seen: float
-    running: TaggedMonitoringMessage | None = None
-    """The task's "running" message, until the thread sends it."""
-    running_due: float = 0.0
-    """When the thread sends ``running`` if the task has not ended by then."""
-    children: list[psutil.Process] = field(default_factory=list)
-    sampling: bool = False
-    """True while the thread takes and sends a periodic sample of it (outside the lock)."""
+    """A registered task: what its messages carry, when it is next due, its CPU marks."""
 
+    __slots__ = (
+        "base",
+        "children",
+        "cpu_seen",
+        "interval",
+        "next_due",
+        "reaped_system",
+        "reaped_user",
+        "running",
+        "running_due",
+        "sampling",
+        "sender",
+        "wall_seen",
+    )
 
-def _reaped_times() -> tuple[float, float]:
-    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
-    return usage.ru_utime, usage.ru_stime
-
-
-def _own_cpu_time() -> float:
-    t = os.times()
-    return t.user + t.system
+    def __init__(
+        self,
+        base: dict[str, Any],
+        sender: MonitoringRadioSender,
+        interval: float,
+        now: float,
+        marks: tuple[float, float, float],
+        running: TaggedMonitoringMessage | None,
+    ) -> None:
+        self.base = base
+        self.sender = sender
+        self.interval = interval
+        self.next_due = now + interval
+        self.cpu_seen, self.reaped_user, self.reaped_system = marks
+        self.wall_seen = now
+        self.running = running
+        """The task's "running" message, until the thread sends it."""
+        self.running_due = now + RUNNING_DELAY_S
+        """When the thread sends ``running`` if the task has not ended by then."""
+        self.children: list[psutil.Process] = []
+        self.sampling = False
+        """True while the thread takes and sends a periodic sample of it (outside the lock)."""
 
 
 _PROC_STATES = {
-    "R": "running",
-    "S": "sleeping",
-    "D": "disk-sleep",
-    "Z": "zombie",
-    "T": "stopped",
-    "t": "tracing-stop",
-    "X": "dead",
-    "I": "idle",
-    "P": "parked",
-    "W": "waking",
+    b"R": "running",
+    b"S": "sleeping",
+    b"D": "disk-sleep",
+    b"Z": "zombie",
+    b"T": "stopped",
+    b"t": "tracing-stop",
+    b"X": "dead",
+    b"I": "idle",
+    b"P": "parked",
+    b"W": "waking",
 }
 _CLOCK_TICKS = os.sysconf("SC_CLK_TCK") if hasattr(os, "sysconf") else 100
 _PAGE_SIZE = os.sysconf("SC_PAGE_SIZE") if hasattr(os, "sysconf") else 4096
+_RUSAGE_SELF = resource.RUSAGE_SELF
+
+
+def _cpu_marks() -> tuple[float, float, float]:
+    """CPU seconds so far: this process's (user + system), its reaped children's user, system.
+
+    From ``times()``: the same clock-tick figures as ``stat``'s ``utime``,
+    ``stime``, ``cutime`` and ``cstime`` (the kernel computes both alike),
+    which :meth:`ResourceSampler.sample` reads; one system call, cheaper
+    than a ``stat`` read.
+    """
+    t = os.times()
+    return t.user + t.system, t.children_user, t.children_system
 
 
 def _total_memory() -> int:
@@ -102,11 +128,16 @@ class ResourceSampler:
     The process's own numbers come from one read of ``/proc/<pid>/stat`` and
     one ``getrusage`` (a few microseconds; psutil costs a file open per
     figure, too slow for the end of every short task); psutil is used for
-    the children and where ``/proc`` is missing.
+    the children and where ``/proc`` is missing. The CPU times that
+    ``psutil_process_cpu_percent`` and the reaped children's share are
+    computed from (the process's, and its reaped children's, user and
+    system time) come from ``times()`` at the start of a task and from the
+    ``stat`` read at each sample: the same clock-tick figures.
     """
 
     def __init__(self) -> None:
         self.process = psutil.Process(os.getpid())
+        self.pid = self.process.pid
         self.total_memory = _total_memory()
         try:  # kept open: re-reading an open /proc file is far cheaper than opening it
             self._stat_fd: int | None = os.open(f"/proc/{os.getpid()}/stat", os.O_RDONLY)
@@ -119,6 +150,16 @@ class ResourceSampler:
         self._wake_at = float("inf")
         self._idle_wait = 60.0
         self._thread: threading.Thread | None = None
+
+    def _stat(self) -> list[bytes] | None:
+        """The fields of ``/proc/<pid>/stat`` after the command name (state first); None without it."""
+        if self._stat_fd is None:  # pragma: no cover - systems without /proc
+            return None
+        try:
+            stat = os.pread(self._stat_fd, 4096, 0)
+        except OSError:  # pragma: no cover - /proc vanished
+            return None
+        return stat[stat.rindex(b")") + 2 :].split()
 
     def register(
         self,
@@ -133,27 +174,16 @@ class ResourceSampler:
         ``running``, if given, is sent by the thread ``RUNNING_DELAY_S`` after
         now (at its next tick) unless :meth:`finish` comes first and returns it.
         """
-        user, system = _reaped_times()
-        now = time.monotonic()
-        watched = _Watched(
-            base,
-            sender,
-            interval,
-            now + interval,
-            user,
-            system,
-            _own_cpu_time(),
-            now,
-            running,
-            now + RUNNING_DELAY_S,
-        )
+        watched = _Watched(base, sender, interval, time.monotonic(), _cpu_marks(), running)
         with self._lock:
             self._tasks[key] = watched
             # Idle, the thread wakes once per interval: a task registered then is never
             # sampled late, and a run of short tasks never wakes it (a wake per task costs
             # more than the tasks' samples).
-            self._idle_wait = min(self._idle_wait, interval, RUNNING_DELAY_S)
-            if self._thread is None or not self._thread.is_alive():
+            if self._idle_wait > interval or self._idle_wait > RUNNING_DELAY_S:
+                self._idle_wait = min(self._idle_wait, interval, RUNNING_DELAY_S)
+            thread = self._thread
+            if thread is None or not thread.is_alive():
                 self._thread = threading.Thread(
                     target=self._run, name="parsl-resource-sampler", daemon=True
                 )
@@ -208,69 +238,43 @@ class ResourceSampler:
                         w.sampling = False
                         self._sampled.notify_all()
 
-    def _own(self) -> dict[str, Any]:
-        """This process's figures (the ``psutil_process_*`` columns)."""
-        usage = resource.getrusage(resource.RUSAGE_SELF)
-        out: dict[str, Any] = {
-            "psutil_process_pid": os.getpid(),
-            "psutil_process_num_ctx_switches_voluntary": usage.ru_nvcsw,
-            "psutil_process_num_ctx_switches_involuntary": usage.ru_nivcsw,
-        }
-        stat = None
-        if self._stat_fd is not None:
-            try:
-                stat = os.pread(self._stat_fd, 4096, 0)
-            except OSError:  # pragma: no cover - /proc vanished
-                stat = None
-        if stat is not None:
-            fields = stat[stat.rindex(b")") + 2 :].split()
+    def sample(self, watched: _Watched, *, scan_children: bool) -> dict[str, Any]:
+        """One RESOURCE_INFO body for ``watched`` (the ``resource`` table's columns)."""
+        timestamp = time.time()
+        usage = resource.getrusage(_RUSAGE_SELF)
+        fields = self._stat()
+        wall = time.monotonic()
+        if fields is not None:
+            user = int(fields[11]) / _CLOCK_TICKS
+            system = int(fields[12]) / _CLOCK_TICKS
+            reaped_user = int(fields[13]) / _CLOCK_TICKS
+            reaped_system = int(fields[14]) / _CLOCK_TICKS
+            state = _PROC_STATES.get(fields[0]) or fields[0].decode()
+            threads = int(fields[17])
+            vms = int(fields[20])
             rss = int(fields[21]) * _PAGE_SIZE
-            out.update(
-                psutil_process_status=_PROC_STATES.get(fields[0].decode(), fields[0].decode()),
-                psutil_process_time_user=int(fields[11]) / _CLOCK_TICKS,
-                psutil_process_time_system=int(fields[12]) / _CLOCK_TICKS,
-                psutil_process_num_threads=int(fields[17]),
-                psutil_process_memory_virtual=int(fields[20]),
-                psutil_process_memory_resident=rss,
-                psutil_cpu_num=int(fields[36]),
-                psutil_process_disk_read=usage.ru_inblock * 512,
-                psutil_process_disk_write=usage.ru_oublock * 512,
-            )
+            cpu_num: int | None = int(fields[36])
+            read, write = usage.ru_inblock * 512, usage.ru_oublock * 512
         else:  # pragma: no cover - systems without /proc
             proc = self.process
             with proc.oneshot():
                 mem = proc.memory_info()
                 times = proc.cpu_times()
-                out.update(
-                    psutil_process_status=proc.status(),
-                    psutil_process_time_user=times.user,
-                    psutil_process_time_system=times.system,
-                    psutil_process_num_threads=proc.num_threads(),
-                    psutil_process_memory_virtual=mem.vms,
-                    psutil_process_memory_resident=mem.rss,
-                    psutil_cpu_num=proc.cpu_num() if hasattr(proc, "cpu_num") else None,
-                )
+                user, system = times.user, times.system
+                state = proc.status()
+                threads = proc.num_threads()
+                vms, rss = mem.vms, mem.rss
+                cpu_num = proc.cpu_num() if hasattr(proc, "cpu_num") else None
                 read, write = _io_counters(proc)
-            out.update(psutil_process_disk_read=read, psutil_process_disk_write=write)
-        rss = out["psutil_process_memory_resident"]
-        out["psutil_process_memory_percent"] = 100.0 * rss / self.total_memory
-        return out
-
-    def sample(self, watched: _Watched, *, scan_children: bool) -> dict[str, Any]:
-        """One RESOURCE_INFO body for ``watched``."""
-        body = dict(watched.base)
-        body["timestamp"] = time.time()
-        body["hostname"] = _HOSTNAME
-        body.update(self._own())
-        cpu, wall = _own_cpu_time(), time.monotonic()
+            t = os.times()
+            reaped_user, reaped_system = t.children_user, t.children_system
+        cpu = user + system
         elapsed = wall - watched.wall_seen
-        body["psutil_process_cpu_percent"] = (
-            100.0 * (cpu - watched.cpu_seen) / elapsed if elapsed > 0 else 0.0
-        )
+        cpu_percent = 100.0 * (cpu - watched.cpu_seen) / elapsed if elapsed > 0 else 0.0
+        memory_percent = 100.0 * rss / self.total_memory
         watched.cpu_seen, watched.wall_seen = cpu, wall
-        user, system = _reaped_times()
-        body["psutil_process_time_user"] += user - watched.reaped_user
-        body["psutil_process_time_system"] += system - watched.reaped_system
+        user += reaped_user - watched.reaped_user
+        system += reaped_system - watched.reaped_system
         if scan_children:
             try:
                 watched.children = self.process.children(recursive=True)
@@ -286,14 +290,32 @@ class ResourceSampler:
             except psutil.Error:
                 continue
             alive += 1
-            body["psutil_process_memory_resident"] += cmem.rss
-            body["psutil_process_memory_virtual"] += cmem.vms
-            body["psutil_process_time_user"] += ctimes.user
-            body["psutil_process_time_system"] += ctimes.system
-            body["psutil_process_disk_read"] += cio[0]
-            body["psutil_process_disk_write"] += cio[1]
-        body["psutil_process_children_count"] = alive
-        return body
+            rss += cmem.rss
+            vms += cmem.vms
+            user += ctimes.user
+            system += ctimes.system
+            read += cio[0]
+            write += cio[1]
+        return {
+            **watched.base,
+            "timestamp": timestamp,
+            "hostname": _HOSTNAME,
+            "psutil_process_pid": self.pid,
+            "psutil_process_num_ctx_switches_voluntary": usage.ru_nvcsw,
+            "psutil_process_num_ctx_switches_involuntary": usage.ru_nivcsw,
+            "psutil_process_status": state,
+            "psutil_process_time_user": user,
+            "psutil_process_time_system": system,
+            "psutil_process_num_threads": threads,
+            "psutil_process_memory_virtual": vms,
+            "psutil_process_memory_resident": rss,
+            "psutil_cpu_num": cpu_num,
+            "psutil_process_disk_read": read,
+            "psutil_process_disk_write": write,
+            "psutil_process_memory_percent": memory_percent,
+            "psutil_process_cpu_percent": cpu_percent,
+            "psutil_process_children_count": alive,
+        }
 
 
 def _io_counters(proc: psutil.Process) -> tuple[int, int]:
@@ -311,7 +333,10 @@ _sampler_lock = threading.Lock()
 def process_sampler() -> ResourceSampler:
     """This process's sampler, made on first use (per process: a forked child makes its own)."""
     global _sampler
+    sampler = _sampler
+    if sampler is not None and sampler.pid == os.getpid():
+        return sampler
     with _sampler_lock:
-        if _sampler is None or _sampler.process.pid != os.getpid():
+        if _sampler is None or _sampler.pid != os.getpid():
             _sampler = ResourceSampler()
         return _sampler
