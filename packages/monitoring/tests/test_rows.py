@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable
 from datetime import datetime
 
@@ -13,6 +14,7 @@ from parsl.monitoring.db.rows import (
     sqlite_when,
     when,
 )
+from parsl.monitoring.radios.wire import decode_values, encode_batch
 from parsl.monitoring.sink import TaskTransition
 from parsl.monitoring.types import MessageType
 
@@ -126,3 +128,95 @@ def test_malformed_messages_are_listed_not_raised() -> None:
     assert "BLOCK_INFO" in batch.rejected[2] and "missing" in batch.rejected[2]
     assert "Unix timestamp" in batch.rejected[3]
     assert batch.resources == [] and batch.blocks == []
+
+
+_SAMPLE = {
+    "run_id": "run-0001",
+    "task_id": 6,
+    "try_id": 1,
+    "timestamp": T0 + 0.5,
+    "resource_monitoring_interval": 1.0,
+    "hostname": "node7",
+    "psutil_process_pid": 4242,
+    "psutil_cpu_num": 1,
+    "psutil_process_status": "running",
+    "psutil_process_num_threads": 2,
+    "psutil_process_num_ctx_switches_voluntary": 11,
+    "psutil_process_num_ctx_switches_involuntary": 3,
+    "psutil_process_time_user": 0.25,
+    "psutil_process_time_system": 0.125,
+    "psutil_process_memory_virtual": 400_000_000,
+    "psutil_process_memory_resident": 50_000_000,
+    "psutil_process_memory_percent": 0.5,
+    "psutil_process_cpu_percent": 97.5,
+    "psutil_process_disk_read": 0,
+    "psutil_process_disk_write": 4096,
+    "psutil_process_children_count": 0,
+}
+
+
+def _both_ways(messages: list[tuple[MessageType, dict[str, object]]]) -> tuple[RowBatch, RowBatch]:
+    """The same messages into one batch as dicts (add_message), into another as they travel."""
+    by_dict, by_values = RowBatch("run-0001", stamp=sqlite_when), RowBatch("run-0001", sqlite_when)
+    for m in messages:
+        by_dict.add_message(m)
+    for kind, body in decode_values(encode_batch(messages)):
+        if isinstance(body, list):
+            by_values.add_values(kind, body)
+        else:
+            by_values.add_message((kind, body))
+    return by_dict, by_values
+
+
+def _rows(batch: RowBatch) -> tuple[object, ...]:
+    return (batch.status, batch.try_rows, batch.resources, batch.nodes, batch.blocks, batch.events)
+
+
+def test_positional_worker_messages_make_the_same_rows_as_dicts() -> None:
+    info = {"run_id": "run-0001", "task_id": 6, "try_id": 1, "timestamp": T0, "hostname": "node7"}
+    messages: list[tuple[MessageType, dict[str, object]]] = [
+        (MessageType.TASK_INFO, {**info, "task_status_name": "running", "block_id": "0"}),
+        (MessageType.RESOURCE_INFO, _SAMPLE),  # ints in Float columns, an int in a Text one
+        (MessageType.RESOURCE_INFO, {**_SAMPLE, "psutil_cpu_num": None, "task_id": 7}),  # a null
+        (MessageType.RESOURCE_INFO, {**_SAMPLE, "psutil_process_cpu_percent": 12}),
+        (
+            MessageType.TASK_INFO,
+            {**info, "task_status_name": "running_ended", "executor_label": "htex"},
+        ),
+        (
+            MessageType.BLOCK_INFO,
+            {
+                "run_id": "run-0001",
+                "block_id": "0",
+                "status": "RUNNING",
+                "executor_label": "htex",
+                "timestamp": T0,
+            },
+        ),
+    ]
+    by_dict, by_values = _both_ways(messages)
+    assert type(json.loads(encode_batch(messages))["messages"][1][1]) is list  # it was positional
+    assert _rows(by_values) == _rows(by_dict)
+    assert len(by_values.resources) == 3 and by_values.rejected == by_dict.rejected == []
+    row = dict(zip(RESOURCE_COLUMNS, by_values.resources[0], strict=True))
+    assert (row["psutil_cpu_num"], row["psutil_process_memory_virtual"]) == ("1", 400_000_000.0)
+    assert row["timestamp"] == sqlite_when(T0 + 0.5)
+
+
+def test_positional_messages_with_bad_values_are_refused_like_dicts() -> None:
+    info = {"run_id": "run-0001", "try_id": 0, "timestamp": T0, "task_status_name": "running"}
+    messages: list[tuple[MessageType, dict[str, object]]] = [
+        (MessageType.TASK_INFO, {**info, "task_id": "seven"}),  # not an int
+        (MessageType.TASK_INFO, {**info, "task_id": 1, "timestamp": "noon"}),  # not a time
+        (MessageType.RESOURCE_INFO, {**_SAMPLE, "psutil_process_pid": "x"}),  # not an int
+        (MessageType.RESOURCE_INFO, {**_SAMPLE, "timestamp": True}),  # not a time
+        (MessageType.TASK_INFO, {**info, "task_id": 2}),  # the good one is kept
+    ]
+    by_dict, by_values = _both_ways(messages)
+    assert len(by_values.rejected) == len(by_dict.rejected) == 4
+    assert [r.split(":")[0] for r in by_values.rejected] == [
+        r.split(":")[0] for r in by_dict.rejected
+    ]
+    assert "Unix timestamp" in by_values.rejected[1] and "Unix timestamp" in by_values.rejected[3]
+    assert _rows(by_values) == _rows(by_dict)
+    assert [s[0] for s in by_values.status] == [2]

@@ -30,7 +30,15 @@ from typing import Any
 from parsl.errors import ParslError
 from parsl.monitoring.types import MessageType, TaggedMonitoringMessage
 
-__all__ = ["FIELDS", "WIRE_VERSION", "RadioMessageError", "decode_batch", "encode_batch"]
+__all__ = [
+    "FIELDS",
+    "WIRE_VERSION",
+    "RadioMessageError",
+    "as_body",
+    "decode_batch",
+    "decode_values",
+    "encode_batch",
+]
 
 WIRE_VERSION = 2
 """Bump on any change to the layout, the required keys or :data:`FIELDS`."""
@@ -106,9 +114,30 @@ FIELDS: dict[MessageType, tuple[str, ...]] = {
 }
 """The positional layout of each type's body: its required keys first, then the optional ones."""
 
-_FIELD_SETS = {kind: frozenset(fields) for kind, fields in FIELDS.items()}
 _N_REQUIRED = {kind: len(REQUIRED_KEYS[kind]) for kind in FIELDS}
-_KINDS = {kind.name: kind for kind in MessageType}
+
+
+class _Layout:
+    """What encoding and decoding need of one message type, found without hashing the enum member.
+
+    (An enum member's ``hash()`` and ``.name`` run Python code; these are
+    looked up by ``id()`` of the member or by its name, several times per
+    message.)
+    """
+
+    __slots__ = ("field_set", "fields", "kind", "n_required", "name", "required")
+
+    def __init__(self, kind: MessageType) -> None:
+        self.kind = kind
+        self.name = kind.name
+        self.required = REQUIRED_KEYS[kind]
+        self.fields = FIELDS.get(kind)
+        self.field_set = frozenset(self.fields) if self.fields is not None else frozenset()
+        self.n_required = len(self.required)
+
+
+_LAYOUT_BY_ID = {id(kind): _Layout(kind) for kind in MessageType}
+_LAYOUT_BY_NAME = {layout.name: layout for layout in _LAYOUT_BY_ID.values()}
 _ENCODER = json.JSONEncoder(separators=(",", ":"), allow_nan=False)
 _CONTAINERS = frozenset({dict, list})
 
@@ -143,25 +172,32 @@ def _check_body(kind: MessageType, body: Any) -> dict[str, Any]:
     return body
 
 
-def _positional_body(kind: MessageType, values: list[Any]) -> dict[str, Any]:
-    """A decoded array body as the message's dict (its null values left out)."""
-    fields = FIELDS.get(kind)
+def _check_values(layout: _Layout, values: list[Any]) -> list[Any]:
+    """A decoded array body, checked: its length, scalar values, its required values not null."""
+    fields, name = layout.fields, layout.name
     if fields is None:
-        raise RadioMessageError(f"{kind.name} body must be an object, got an array")
+        raise RadioMessageError(f"{name} body must be an object, got an array")
     if len(values) != len(fields):
         raise RadioMessageError(
-            f"{kind.name} body has {len(values)} values, expected {len(fields)} ({', '.join(fields)})"
+            f"{name} body has {len(values)} values, expected {len(fields)} ({', '.join(fields)})"
         )
     if not _CONTAINERS.isdisjoint(map(type, values)):
         i = next(i for i, v in enumerate(values) if type(v) in _CONTAINERS)
         raise RadioMessageError(
-            f"{kind.name}.{fields[i]} must be a string, number, bool or null, got {values[i]!r:.80}"
+            f"{name}.{fields[i]} must be a string, number, bool or null, got {values[i]!r:.80}"
         )
-    required = values[: _N_REQUIRED[kind]]
+    required = values[: layout.n_required]
     if None in required:
-        missing = sorted(f for f, v in zip(fields[: len(required)], required, strict=True) if v is None)
-        raise RadioMessageError(f"{kind.name} message lacks {missing}")
-    body = dict(zip(fields, values, strict=True))
+        missing = sorted(
+            f for f, v in zip(fields[: len(required)], required, strict=True) if v is None
+        )
+        raise RadioMessageError(f"{name} message lacks {missing}")
+    return values
+
+
+def as_body(kind: MessageType, values: list[Any]) -> dict[str, Any]:
+    """A positional body (as :func:`decode_values` returns it) as the message's dict, nulls left out."""
+    body = dict(zip(FIELDS[kind], values, strict=True))
     if None in values:
         return {k: v for k, v in body.items() if v is not None}
     return body
@@ -183,26 +219,32 @@ def encode_batch(messages: Iterable[TaggedMonitoringMessage]) -> bytes:
         kind, body = item
         if type(body) is not dict:
             raise RadioMessageError(f"{kind.name} body must be a dict, got {type(body).__name__}")
-        fields = FIELDS.get(kind)
-        if fields is not None and body.keys() <= _FIELD_SETS[kind]:
+        layout = _LAYOUT_BY_ID[id(kind)]
+        fields = layout.fields
+        if fields is not None and body.keys() <= layout.field_set:
             values = list(map(body.get, fields))
-            if None in values[: _N_REQUIRED[kind]]:
-                missing = sorted(k for k in REQUIRED_KEYS[kind] if body.get(k) is None)
-                raise RadioMessageError(f"{kind.name} message lacks {missing}")
-            out.append([kind.name, values])
+            if None in values[: layout.n_required]:
+                missing = sorted(k for k in layout.required if body.get(k) is None)
+                raise RadioMessageError(f"{layout.name} message lacks {missing}")
+            out.append([layout.name, values])
             continue
-        if not REQUIRED_KEYS[kind] <= body.keys():
-            missing = sorted(REQUIRED_KEYS[kind] - body.keys())
-            raise RadioMessageError(f"{kind.name} message lacks {missing}")
-        out.append([kind.name, body])
+        if not layout.required <= body.keys():
+            missing = sorted(layout.required - body.keys())
+            raise RadioMessageError(f"{layout.name} message lacks {missing}")
+        out.append([layout.name, body])
     try:
         return _ENCODER.encode({"v": WIRE_VERSION, "messages": out}).encode()
     except (TypeError, ValueError) as e:  # an object JSON cannot hold; NaN or infinity
         raise RadioMessageError(f"cannot encode monitoring messages: {e}") from None
 
 
-def decode_batch(data: bytes) -> list[TaggedMonitoringMessage]:
-    """The messages in ``data``; :class:`RadioMessageError` if it is not a valid batch."""
+def decode_values(data: bytes) -> list[tuple[MessageType, dict[str, Any] | list[Any]]]:
+    """The messages in ``data`` as they travelled: a positional body stays a list of :data:`FIELDS`' values.
+
+    Checked as :func:`decode_batch` checks them (raises
+    :class:`RadioMessageError`); for a receiver that turns positional bodies
+    into rows without building a dict per message (the monitoring writer).
+    """
     try:
         doc = _DECODER.decode(data.decode("utf-8"))
     except (UnicodeDecodeError, ValueError, RecursionError) as e:
@@ -218,18 +260,26 @@ def decode_batch(data: bytes) -> list[TaggedMonitoringMessage]:
     messages = doc.get("messages")
     if type(messages) is not list:
         raise RadioMessageError("monitoring batch has no 'messages' list")
-    out: list[TaggedMonitoringMessage] = []
+    out: list[tuple[MessageType, dict[str, Any] | list[Any]]] = []
     for item in messages:
         if type(item) is not list or len(item) != 2 or type(item[0]) is not str:
             raise RadioMessageError(f"not a [type, body] pair: {item!r:.80}")
-        kind = _KINDS.get(item[0])
-        if kind is None:
+        layout = _LAYOUT_BY_NAME.get(item[0])
+        if layout is None:
             raise RadioMessageError(f"unknown message type {item[0]!r:.40}")
         body = item[1]
         if type(body) is list and version >= 2:
-            out.append((kind, _positional_body(kind, body)))
+            out.append((layout.kind, _check_values(layout, body)))
         else:
-            out.append((kind, _check_body(kind, body)))
+            out.append((layout.kind, _check_body(layout.kind, body)))
+    return out
+
+
+def decode_batch(data: bytes) -> list[TaggedMonitoringMessage]:
+    """The messages in ``data``; :class:`RadioMessageError` if it is not a valid batch."""
+    out: list[TaggedMonitoringMessage] = []
+    for kind, body in decode_values(data):
+        out.append((kind, as_body(kind, body) if isinstance(body, list) else body))
     return out
 
 

@@ -16,7 +16,8 @@ as the rows they become:
   columns' types.
 
 Rows are tuples of driver-ready values in the table's column order (the
-``*_COLUMNS`` constants below): the writer hands them to the driver's
+``*_COLUMNS`` constants; see :mod:`parsl.monitoring.db.columns` for the
+messages' tables): the writer hands them to the driver's
 ``executemany`` as they are, with no dict per row.
 
 A malformed message is not a row: it is listed in ``rejected`` with the
@@ -25,21 +26,43 @@ reason, and the rest of the batch is unaffected.
 
 from __future__ import annotations
 
-import math
 import operator
-from collections.abc import Callable
-from datetime import datetime
 from typing import Any
-
-from sqlalchemy import Boolean, DateTime, Float, Integer, Table
 
 from parsl.dataflow.states import FINAL_STATES, States
 from parsl.monitoring.db import tables
+from parsl.monitoring.db.columns import (
+    BLOCK,
+    BLOCK_COLUMNS,
+    NODE,
+    NODE_COLUMNS,
+    RESOURCE,
+    RESOURCE_COLUMNS,
+    RESOURCE_VALUES,
+    Row,
+    Stamp,
+    sqlite_when,
+    unix_time,
+    when,
+)
+from parsl.monitoring.radios.wire import FIELDS, as_body
 from parsl.monitoring.sink import TaskTransition
 from parsl.monitoring.types import MessageType
 
-Row = tuple[Any, ...]
-"""A row: one value per column, in the table's column order."""
+__all__ = [
+    "BLOCK_COLUMNS",
+    "FINAL_STATE_NAMES",
+    "NODE_COLUMNS",
+    "RESOURCE_COLUMNS",
+    "STATUS_COLUMNS",
+    "TASK_COLUMNS",
+    "TRY_COLUMNS",
+    "Row",
+    "RowBatch",
+    "Stamp",
+    "sqlite_when",
+    "when",
+]
 
 FINAL_STATE_NAMES = frozenset(s.name for s in FINAL_STATES)
 STATE_NAMES = {s: s.name for s in States}
@@ -55,104 +78,25 @@ TRY_COLUMNS = tuple(c.name for c in tables.try_.columns)
 _try_row = operator.itemgetter(*TRY_COLUMNS)
 
 
-Stamp = Callable[[float], Any]
-"""Turns a Unix timestamp into a driver value for a ``DateTime`` column."""
-
-
-def when(t: float) -> datetime:
-    """A Unix timestamp as the tables store it: a naive local ``datetime``."""
-    return datetime.fromtimestamp(t)
-
-
-_SECOND_TEXT: dict[float, str] = {}
-"""``sqlite_when``'s cache: whole Unix seconds to their local-time ISO text (bounded)."""
-
-
-def sqlite_when(t: float) -> str:
-    """A Unix timestamp as SQLAlchemy stores a ``DateTime`` in SQLite (ISO text, microseconds).
-
-    The same text as ``datetime.fromtimestamp(t).isoformat(" ", "microseconds")``
-    (microseconds rounded half to even, as ``fromtimestamp`` rounds), but the
-    date and time of day are formatted once per second: the writer stamps
-    several columns of every event, and formatting was a fifth of its time.
-    """
-    frac, whole = math.modf(t)
-    us = round(frac * 1e6)
-    if frac < 0 or us >= 1_000_000:  # before 1970, or rounds up into the next second
-        return datetime.fromtimestamp(t).isoformat(" ", "microseconds")
-    text = _SECOND_TEXT.get(whole)
-    if text is None:
-        if len(_SECOND_TEXT) >= 4096:
-            _SECOND_TEXT.clear()
-        text = _SECOND_TEXT[whole] = datetime.fromtimestamp(whole).isoformat(" ", "seconds")
-    return f"{text}.{us:06d}"
-
-
 def _csv(items: tuple[Any, ...]) -> str | None:
     return ",".join(map(str, items)) if items else None
 
 
-def _unix_time(v: Any) -> float:
-    if isinstance(v, datetime):
-        return v.timestamp()
-    if isinstance(v, bool) or not isinstance(v, int | float):
-        raise ValueError(f"expected a Unix timestamp, got {v!r}")
-    return float(v)
-
-
-_DATETIME = object()
-"""Marks a DateTime column in _MessageTable.coerce (converted with the batch's stamp)."""
-
-
-def _coercer(column_type: Any) -> Any:
-    if isinstance(column_type, DateTime):
-        return _DATETIME
-    if isinstance(column_type, Boolean):
-        return bool
-    if isinstance(column_type, Integer):
-        return int
-    if isinstance(column_type, Float):
-        return float
-    return str
-
-
-class _MessageTable:
-    """How one message type becomes a row of ``table``: known columns, types, required keys."""
-
-    def __init__(self, table: Table) -> None:
-        self.table = table
-        cols = [c for c in table.columns if not (c.primary_key and c.autoincrement is True)]
-        self.columns = tuple(c.name for c in cols)
-        """The row's columns, in order (an autoincrement key is left to the database)."""
-        self.coerce = {c.name: (i, _coercer(c.type)) for i, c in enumerate(cols)}
-        self.required = frozenset(c.name for c in cols if not c.nullable)
-
-    def row(self, body: dict[str, Any], stamp: Stamp) -> Row:
-        missing = self.required - body.keys()
-        if missing:
-            raise ValueError(f"missing {sorted(missing)}")
-        out: list[Any] = [None] * len(self.columns)
-        coerce = self.coerce
-        for key, value in body.items():
-            known = coerce.get(key)
-            if known is None or value is None:
-                continue
-            i, conv = known
-            if conv is _DATETIME:
-                out[i] = stamp(_unix_time(value))
-            elif type(value) is conv:  # already the column's type (most values): no call
-                out[i] = value
-            else:
-                out[i] = conv(value)
-        return tuple(out)
-
-
-_RESOURCE = _MessageTable(tables.resource)
-_NODE = _MessageTable(tables.node)
-_BLOCK = _MessageTable(tables.block)
-RESOURCE_COLUMNS = _RESOURCE.columns
-NODE_COLUMNS = _NODE.columns
-BLOCK_COLUMNS = _BLOCK.columns
+_TASK_INFO_VALUES = operator.itemgetter(
+    *(
+        FIELDS[MessageType.TASK_INFO].index(name)
+        for name in (
+            "run_id",
+            "task_id",
+            "try_id",
+            "task_status_name",
+            "timestamp",
+            "hostname",
+            "executor_label",
+            "block_id",
+        )
+    )
+)
 
 
 class _TaskSoFar:
@@ -318,33 +262,79 @@ class RowBatch:
             if kind is MessageType.TASK_INFO:
                 self._task_info(body)
             elif kind is MessageType.RESOURCE_INFO:
-                self.resources.append(_RESOURCE.row(body, self.stamp))
+                self.resources.append(RESOURCE.row(body, self.stamp))
             elif kind is MessageType.NODE_INFO:
-                self.nodes.append(_NODE.row(body, self.stamp))
+                self.nodes.append(NODE.row(body, self.stamp))
             elif kind is MessageType.BLOCK_INFO:
-                self.blocks.append(_BLOCK.row(body, self.stamp))
+                self.blocks.append(BLOCK.row(body, self.stamp))
             # WORKFLOW_INFO: the workflow row comes from start() and workflow_end().
         except (ValueError, TypeError, OverflowError, OSError) as e:
             self.rejected.append(f"{_kind_name(message)} message {_short(message)}: {e}")
+
+    def add_values(self, kind: MessageType, values: list[Any]) -> None:
+        """One message as its positional wire body (checked by the wire decoder); else as add_message.
+
+        A worker's ``TASK_INFO`` and ``RESOURCE_INFO`` become their rows with
+        no dict in between; the rows are those :meth:`add_message` makes of
+        the same message as a dict.
+        """
+        if kind is MessageType.TASK_INFO:
+            self.events += 1
+            try:
+                self._status_info(*_TASK_INFO_VALUES(values))
+            except (ValueError, TypeError, OverflowError, OSError) as e:
+                message = (kind, as_body(kind, values))
+                self.rejected.append(f"{_kind_name(message)} message {_short(message)}: {e}")
+            return
+        if kind is MessageType.RESOURCE_INFO:
+            try:
+                row = RESOURCE_VALUES.row(values, self.stamp)
+            except (ValueError, TypeError, OverflowError, OSError):
+                row = None  # the dict path names the problem
+            if row is not None:
+                self.events += 1
+                self.resources.append(row)
+                return
+        self.add_message((kind, as_body(kind, values)))
 
     def _task_info(self, body: dict[str, Any]) -> None:
         if not body.keys() >= _TASK_INFO_KEYS:
             missing = _TASK_INFO_KEYS - body.keys()
             raise ValueError(f"missing {sorted(missing)}")
-        task_id, try_id = _as_int(body["task_id"]), _as_int(body["try_id"])
-        at = self.stamp(_unix_time(body["timestamp"]))
-        name = _as_str(body["task_status_name"])
-        run_id = _as_str(body["run_id"])
+        self._status_info(
+            body["run_id"],
+            body["task_id"],
+            body["try_id"],
+            body["task_status_name"],
+            body["timestamp"],
+            body.get("hostname"),
+            body.get("executor_label"),
+            body.get("block_id"),
+        )
+
+    def _status_info(
+        self,
+        run_id: Any,
+        task_id: Any,
+        try_id: Any,
+        name: Any,
+        timestamp: Any,
+        hostname: Any,
+        executor: Any,
+        block_id: Any,
+    ) -> None:
+        """A worker's TASK_INFO: a status row, and what it tells of the try."""
+        task_id, try_id = _as_int(task_id), _as_int(try_id)
+        at = self.stamp(unix_time(timestamp))
+        name = _as_str(name)
+        run_id = _as_str(run_id)
         self.status.append((task_id, name, at, run_id, try_id))
         row = self._try(run_id, task_id, try_id)
         # A known value replaces an unknown one; an unknown one never replaces a known one.
-        executor = body.get("executor_label")
         if executor:
             row["task_executor"] = _as_str(executor)
-        hostname = body.get("hostname")
         if hostname is not None:
             row["hostname"] = _as_str(hostname)
-        block_id = body.get("block_id")
         if block_id is not None:
             row["block_id"] = _as_str(block_id)
         if name == _RUNNING:

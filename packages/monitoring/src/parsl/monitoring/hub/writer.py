@@ -57,7 +57,7 @@ from parsl.monitoring.db.upsert import (
     upsert_try,
     upsert_workflow,
 )
-from parsl.monitoring.radios.wire import RadioMessageError, decode_batch
+from parsl.monitoring.radios.wire import RadioMessageError, decode_values
 from parsl.monitoring.sink import TaskTransition
 
 logger = logging.getLogger(__name__)
@@ -127,7 +127,8 @@ class EncodedBatch:
 
 
 QueueItem = Any
-"""A TaskTransition, a TaggedMonitoringMessage tuple, an EncodedBatch, a WorkflowEnded or a request;
+"""A TaskTransition, a TaggedMonitoringMessage tuple, an EncodedBatch (or its payload, bytes, as it
+crosses the pipe to the writer process), a WorkflowEnded or a request;
 or a list of them (one frame from the workflow's process), which the writer takes whole."""
 
 
@@ -324,14 +325,18 @@ class DatabaseWriter(threading.Thread):
                 rows.add_transition(item)
             elif isinstance(item, tuple):
                 rows.add_message(item)
-            elif isinstance(item, EncodedBatch):
+            elif type(item) is bytes or isinstance(item, EncodedBatch):
+                payload: bytes = item.payload if isinstance(item, EncodedBatch) else item
                 try:
-                    messages = decode_batch(item.payload)
+                    messages = decode_values(payload)
                 except RadioMessageError as bad:
                     self._reject(f"a monitoring batch from an executor: {bad}")
                     continue
-                for message in messages:
-                    rows.add_message(message)
+                for kind, body in messages:
+                    if type(body) is list:
+                        rows.add_values(kind, body)
+                    else:
+                        rows.add_message((kind, body))
             elif isinstance(item, WorkflowEnded):
                 ends.append(item)
         for why in rows.rejected:
