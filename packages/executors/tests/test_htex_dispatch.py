@@ -418,7 +418,7 @@ def test_the_free_heap_stays_bounded_with_an_empty_queue() -> None:
     for task_id in range(5_000):
         ((manager_id, _),) = sends(d.task_submitted(task_id))
         assert d.result_received(manager_id, task_id) == []
-        assert len(d._free_heap) <= 2 * 5 + 64 + 1
+        assert len(d._slots._heap) <= 2 * 5 + 64 + 1
     assert d.outstanding_task_count() == 0
 
 

@@ -5,6 +5,9 @@ submitted task is exactly one of queued, running, done or failed (nothing lost);
 each SendTask takes the head of the priority queue and the manager with most
 free slots; a lost manager's tasks are failed exactly once; no task goes to a
 draining manager; the dispatch never leaves a task queued while a slot is free.
+Managers may register lookahead; reclaims are answered with any subset of the
+manager's tasks (the real manager gives back only unstarted ones), which must
+return to the queue in their original place; lookahead ends at the first priority.
 """
 
 from __future__ import annotations
@@ -27,6 +30,7 @@ from parsl.executors.high_throughput.dispatch import (
     FailTask,
     Instruction,
     ManagerRemoved,
+    ReclaimTasks,
     RejectManager,
     SendTask,
     TaskDispatch,
@@ -39,16 +43,24 @@ BLOCKS = ["A", "B", "C", None]
 
 @dataclass
 class ModelManager:
+    workers: int
     capacity: int
     block: str | None
     order: int
     last_heartbeat: float
+    lookahead: int = 0
+    registered_lookahead: int = 0
     tasks: set[int] = field(default_factory=set)
     draining: bool = False
+    reclaims: list[int] = field(default_factory=list)  # counts of unanswered RECLAIMs
 
     @property
     def free(self) -> int:
-        return self.capacity - len(self.tasks)
+        return self.capacity + self.lookahead - len(self.tasks)
+
+    @property
+    def idle(self) -> int:
+        return max(0, self.capacity - len(self.tasks))
 
 
 class DispatchMachine(RuleBasedStateMachine):
@@ -68,6 +80,8 @@ class DispatchMachine(RuleBasedStateMachine):
         self.submitted = 0
         self.seq = 0
         self.registered = 0
+        self.keys: dict[int, tuple[float, int]] = {}  # task -> (priority key, seq), forever
+        self.lookahead_on = True
 
     # ---------------------------------------------------------- the model
 
@@ -84,6 +98,11 @@ class DispatchMachine(RuleBasedStateMachine):
                 removed_now[instruction.manager_id] = set(manager.tasks)
             elif isinstance(instruction, FailTask):
                 self.check_fail(instruction, removed_now)
+            elif isinstance(instruction, ReclaimTasks):
+                manager = self.managers[instruction.manager_id]
+                unasked = len(manager.tasks) - manager.capacity - sum(manager.reclaims)
+                assert 1 <= instruction.count <= unasked, "asked for more than it holds"
+                manager.reclaims.append(instruction.count)
             elif isinstance(instruction, DrainedManager):
                 manager = self.managers.pop(instruction.manager_id)
                 assert manager.draining and not manager.tasks
@@ -102,8 +121,8 @@ class DispatchMachine(RuleBasedStateMachine):
         assert self.queued[task_id] == min(self.queued.values()), "priority order broken"
         eligible = {m: mm for m, mm in self.managers.items() if not mm.draining and mm.free > 0}
         assert manager_id in eligible, f"{manager_id} is full, draining or gone"
-        best = max(mm.free for mm in eligible.values())
-        first = min((mm.order, m) for m, mm in eligible.items() if mm.free == best)[1]
+        best = max((mm.idle, mm.free) for mm in eligible.values())
+        first = min((mm.order, m) for m, mm in eligible.items() if (mm.idle, mm.free) == best)[1]
         assert manager_id == first, f"sent to {manager_id}, expected {first}"
         del self.queued[task_id]
         self.running[task_id] = manager_id
@@ -129,17 +148,26 @@ class DispatchMachine(RuleBasedStateMachine):
         workers=st.integers(0, 3),
         prefetch=st.integers(0, 2),
         block=st.sampled_from(BLOCKS),
+        lookahead=st.integers(0, 2),
     )
-    def register(self, workers: int, prefetch: int, block: str | None) -> None:
+    def register(self, workers: int, prefetch: int, block: str | None, lookahead: int) -> None:
         self.registered += 1
         manager_id = f"m{self.registered}"
-        out = self.d.manager_registered(manager_id, workers, prefetch, block, now=self.now)
+        out = self.d.manager_registered(
+            manager_id, workers, prefetch, block, now=self.now, lookahead=lookahead
+        )
         if block in self.cancelled:
             assert out == [RejectManager(manager_id, f"block {block!r} was cancelled")]
             self.gone.add(manager_id)
             return
         self.managers[manager_id] = ModelManager(
-            workers + prefetch, block, self.registered, self.now
+            workers,
+            workers + prefetch,
+            block,
+            self.registered,
+            self.now,
+            lookahead if self.lookahead_on else 0,
+            lookahead,
         )
         self.apply(out)
 
@@ -150,13 +178,44 @@ class DispatchMachine(RuleBasedStateMachine):
         out = self.d.manager_registered(manager_id, 5, 5, None, now=self.now)
         assert len(out) == 1 and isinstance(out[0], RejectManager)
 
+    priorities = True
+    """False in the subclass that keeps lookahead on for the whole run."""
+
+    @precondition(lambda self: self.priorities)
     @rule(priority=st.none() | st.integers(-2, 2) | st.sampled_from([0.5, -1.5]))
     def submit(self, priority: float | None) -> None:
+        self.submit_one(priority)
+
+    @rule(count=st.integers(1, 6))
+    def submit_plain(self, count: int) -> None:
+        for _ in range(count):
+            self.submit_one(None)
+
+    def submit_one(self, priority: float | None) -> None:
         task_id = self.submitted
         self.submitted += 1
         self.seq += 1
         self.queued[task_id] = (math.inf if priority is None else float(priority), self.seq)
+        self.keys[task_id] = self.queued[task_id]
+        if priority is not None:
+            self.lookahead_on = False
+            for manager in self.managers.values():
+                manager.lookahead = 0
         self.apply(self.d.task_submitted(task_id, priority=priority))
+
+    @precondition(lambda self: any(mm.reclaims for mm in self.managers.values()))
+    @rule(data=st.data())
+    def answer_reclaim(self, data: st.DataObject) -> None:
+        asked = sorted(m for m, mm in self.managers.items() if mm.reclaims)
+        manager_id = data.draw(st.sampled_from(asked))
+        manager = self.managers[manager_id]
+        size = data.draw(st.integers(0, min(manager.reclaims.pop(0), len(manager.tasks))))
+        given = data.draw(st.permutations(sorted(manager.tasks)))[:size]
+        for task_id in given:
+            self.finish(task_id)
+            self.queued[task_id] = self.keys[task_id]
+        out = self.d.tasks_returned(manager_id, list(given))
+        self.apply(out)
 
     @precondition(lambda self: self.running)
     @rule(data=st.data())
@@ -216,7 +275,7 @@ class DispatchMachine(RuleBasedStateMachine):
         self.managers[manager_id].draining = True
         out = self.d.drain_manager(manager_id)
         if self.managers[manager_id].tasks:
-            assert out == []
+            assert all(isinstance(i, ReclaimTasks) for i in out)
         else:
             assert out == [DrainedManager(manager_id)]
         self.apply(out)
@@ -247,15 +306,26 @@ class DispatchMachine(RuleBasedStateMachine):
         for manager_id, model in self.managers.items():
             load = loads[manager_id]
             assert load.task_ids == model.tasks
-            assert load.outstanding <= load.capacity == model.capacity
+            assert load.capacity == model.capacity
+            assert load.outstanding <= load.capacity + model.registered_lookahead
             assert load.draining == model.draining
         for task_id, manager_id in self.running.items():
             assert d.manager_of(task_id) == manager_id
 
     @invariant()
+    def idle_workers_reclaim_held_tasks(self) -> None:
+        if self.queued:
+            return
+        active = [mm for mm in self.managers.values() if not mm.draining]
+        idle = sum(max(0, mm.workers - len(mm.tasks)) for mm in active)
+        held = sum(max(0, len(mm.tasks) - mm.capacity) for mm in self.managers.values())
+        asked = sum(sum(mm.reclaims) for mm in self.managers.values())
+        assert asked >= min(idle, held), f"{idle} idle workers, {held} held tasks, {asked} asked"
+
+    @invariant()
     def no_slot_idles_while_tasks_wait(self) -> None:
         if self.queued:
-            assert all(mm.draining or mm.free == 0 for mm in self.managers.values())
+            assert all(mm.draining or mm.free <= 0 for mm in self.managers.values())
             assert self.d.free_capacity() == 0
 
 
@@ -266,3 +336,13 @@ DispatchMachine.TestCase.settings = settings(
     suppress_health_check=[HealthCheck.too_slow],
 )
 TestDispatchMachine = DispatchMachine.TestCase
+
+
+class LookaheadMachine(DispatchMachine):
+    """The same, without priorities: lookahead stays on, so reclaims happen often."""
+
+    priorities = False
+
+
+LookaheadMachine.TestCase.settings = DispatchMachine.TestCase.settings
+TestLookaheadMachine = LookaheadMachine.TestCase

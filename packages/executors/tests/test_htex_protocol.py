@@ -33,6 +33,8 @@ from parsl.executors.high_throughput.protocol import (
     ManagerRefused,
     Message,
     Monitoring,
+    Reclaim,
+    Reclaimed,
     Register,
     Rejected,
     Reply,
@@ -67,6 +69,7 @@ def register(**overrides: Any) -> Register:
 SAMPLES: list[Message] = [
     register(),
     register(block_id=None, worker_count=0, prefetch_capacity=0),
+    register(lookahead=4),
     Accepted(manager_id="m-1"),
     Rejected(manager_id="m-1", reason="Python 3.10 vs 3.11"),
     Heartbeat(manager_id="m-1"),
@@ -92,6 +95,9 @@ SAMPLES: list[Message] = [
     Reply(request_id=1, result={"managers": [{"id": "m-1", "tasks": 2}]}, error=None),
     Reply(request_id=2, result={}, error="unknown op 'x'"),
     Monitoring(payload=b'{"v":1,"messages":[]}'),
+    Reclaim(count=2),
+    Reclaimed(manager_id="m-1", task_ids=[]),
+    Reclaimed(manager_id="m-1", task_ids=[7, 3]),
 ]
 
 
@@ -129,6 +135,8 @@ def test_samples_cover_every_kind() -> None:
         "COMMAND",
         "REPLY",
         "MONITORING",
+        "RECLAIM",
+        "RECLAIMED",
     }
 
 
@@ -338,6 +346,12 @@ def test_corrupted_frames_decode_or_raise_protocol_errors(
         (lambda: Result(task_id=True, payload=b""), "task_id must be int, got bool"),
         (lambda: register(worker_count=-1), "worker_count must be >= 0"),
         (lambda: register(prefetch_capacity=-2), "prefetch_capacity must be >= 0"),
+        (lambda: register(lookahead=-1), "lookahead must be >= 0"),
+        (lambda: Reclaim(count=-1), "RECLAIM.count must be >= 0"),
+        (lambda: Reclaimed(manager_id="m", task_ids=(1,)), r"task_ids must be list\[int\]"),  # type: ignore[arg-type]
+        (lambda: Reclaimed(manager_id="m", task_ids=[1, "2"]), r"task_ids must be list\[int\]"),  # type: ignore[list-item]
+        (lambda: Reclaimed(manager_id="m", task_ids=[True]), r"task_ids must be list\[int\]"),
+        (lambda: Reclaimed(manager_id="m", task_ids=[-4]), "task_ids must be ints >= 0"),
         (lambda: register(python_version="3"), "python_version must look like '3.11'"),
         (lambda: register(python_version="three.eleven"), "python_version"),
         (lambda: register(block_id=3), "block_id must be str or NoneType"),

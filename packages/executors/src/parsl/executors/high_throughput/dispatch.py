@@ -9,14 +9,25 @@ behaviour is testable by feeding events.
 
 Rules:
 
-* A manager holds at most ``worker_count + prefetch_capacity`` tasks.
+* A manager holds at most ``worker_count + prefetch_capacity`` tasks, plus
+  its ``lookahead`` (registered by the manager) while lookahead is on: tasks
+  it keeps ready so that a worker that finishes starts its next task without
+  waiting for a round trip to the interchange.
+* Lookahead never costs load balance: when no task is queued and a manager
+  has idle workers, managers holding tasks beyond their capacity are asked
+  (:class:`ReclaimTasks`, one request in flight per manager) to give back
+  tasks they have not started; :meth:`TaskDispatch.tasks_returned` queues
+  them again in their original place. A draining manager is asked the same.
+* Lookahead stops for good at the first task submitted with a priority (and
+  held lookahead tasks are reclaimed), so that priorities order every task
+  that has not started, exactly as without lookahead.
 * Queued tasks go out by priority: a **lower number runs first** (as with
   Parsl's htex ``priority`` resource specification); a task without a
   priority runs after every task with one; equal priorities run in
   submission order.
-* Each task goes to the eligible manager with the most free slots (with
-  ``prefer_oldest_block``: of the lowest-numbered block first) (ties: the
-  one registered first).
+* Each task goes to the eligible manager with the most idle workers, then
+  the most free slots, lookahead included (with ``prefer_oldest_block``: of
+  the lowest-numbered block first) (ties: the one registered first).
 * A draining manager gets no new tasks; once idle it is reported with
   :class:`DrainedManager` and forgotten.
 * A manager silent for more than ``heartbeat_threshold`` seconds at a
@@ -34,15 +45,25 @@ from __future__ import annotations
 import heapq
 import math
 from collections.abc import Mapping
-from dataclasses import dataclass, field
 from typing import Any
 
+from parsl.executors.high_throughput.dispatch_records import (
+    DispatchCounters,
+    ManagerLoad,
+    ManagerRecord,
+    check_count,
+    check_manager_id,
+    check_task_id,
+    check_time,
+)
+from parsl.executors.high_throughput.dispatch_state import DispatchState
 from parsl.executors.high_throughput.errors import InvalidDispatchEvent, ManagerLost, WorkerLost
 from parsl.executors.high_throughput.instructions import (
     DrainedManager,
     FailTask,
     Instruction,
     ManagerRemoved,
+    ReclaimTasks,
     RejectManager,
     SendTask,
 )
@@ -54,88 +75,20 @@ __all__ = [
     "Instruction",
     "ManagerLoad",
     "ManagerRemoved",
+    "ReclaimTasks",
     "RejectManager",
     "SendTask",
     "TaskDispatch",
 ]
 
 
-@dataclass(frozen=True)
-class ManagerLoad:
-    """A snapshot of one registered manager's load, for scaling decisions."""
-
-    manager_id: str
-    block_id: str | None
-    worker_count: int
-    prefetch_capacity: int
-    task_ids: frozenset[int]
-    draining: bool
-    last_heartbeat: float
-
-    @property
-    def capacity(self) -> int:
-        """The most tasks this manager may hold at once."""
-        return self.worker_count + self.prefetch_capacity
-
-    @property
-    def outstanding(self) -> int:
-        """Tasks sent to this manager and not yet finished."""
-        return len(self.task_ids)
-
-
-@dataclass
-class DispatchCounters:
-    """How many events from remote peers were ignored, by kind."""
-
-    ignored_results: int = 0
-    ignored_heartbeats: int = 0
-    ignored_worker_losses: int = 0
-    ignored_manager_losses: int = 0
-    ignored_drains: int = 0
-    rejected_registrations: int = 0
-
-
-@dataclass(eq=False)
-class _Manager:
-    manager_id: str
-    block_id: str | None
-    worker_count: int
-    prefetch_capacity: int
-    last_heartbeat: float
-    registration_seq: int
-    tasks: set[int] = field(default_factory=set)
-    draining: bool = False
-
-    @property
-    def free(self) -> int:
-        return self.worker_count + self.prefetch_capacity - len(self.tasks)
-
-
-class TaskDispatch:
+class TaskDispatch(DispatchState):
     """Assigns queued tasks to managers; events in, instructions out, no I/O.
 
     ``heartbeat_threshold`` is in the same unit as the ``now`` values passed
-    in (seconds, normally).
+    in (seconds, normally). The state and the read-only queries are in
+    :class:`~parsl.executors.high_throughput.dispatch_state.DispatchState`.
     """
-
-    def __init__(self, heartbeat_threshold: float, prefer_oldest_block: bool = False) -> None:
-        _check_time("heartbeat_threshold", heartbeat_threshold)
-        if heartbeat_threshold <= 0:
-            raise InvalidDispatchEvent(
-                f"heartbeat_threshold must be > 0 seconds, got {heartbeat_threshold}"
-            )
-        self.heartbeat_threshold = heartbeat_threshold
-        self.prefer_oldest_block = prefer_oldest_block
-        self.counters = DispatchCounters()
-        self._queue: list[tuple[float, int, int]] = []  # (priority key, submission seq, task)
-        self._queued: dict[int, Mapping[str, Any]] = {}  # task -> resource spec
-        self._assigned: dict[int, str] = {}  # task -> manager
-        self._managers: dict[str, _Manager] = {}
-        self._seen_ids: set[str] = set()  # every manager id that ever tried to register
-        self._cancelled_blocks: set[str] = set()
-        # (block rank, -free, registration seq, manager); block rank is 0 unless prefer_oldest_block
-        self._free_heap: list[tuple[float, int, int, str]] = []
-        self._seq = 0
 
     # ----------------------------------------------------------------- events
 
@@ -147,14 +100,16 @@ class TaskDispatch:
         block_id: str | None,
         *,
         now: float,
+        lookahead: int = 0,
     ) -> list[Instruction]:
-        """A manager connected with ``worker_count + prefetch_capacity`` task slots."""
-        _check_manager_id(manager_id)
-        _check_count("worker_count", worker_count)
-        _check_count("prefetch_capacity", prefetch_capacity)
+        """A manager connected with ``worker_count + prefetch_capacity`` task slots (and lookahead)."""
+        check_manager_id(manager_id)
+        check_count("worker_count", worker_count)
+        check_count("prefetch_capacity", prefetch_capacity)
+        check_count("lookahead", lookahead)
         if block_id is not None and type(block_id) is not str:
             raise InvalidDispatchEvent(f"block_id must be str or None, got {block_id!r}")
-        _check_time("now", now)
+        check_time("now", now)
         reason = None
         if manager_id in self._seen_ids:
             reason = f"manager id {manager_id!r} was already registered"
@@ -164,12 +119,20 @@ class TaskDispatch:
         if reason is not None:
             self.counters.rejected_registrations += 1
             return [RejectManager(manager_id, reason)]
-        manager = _Manager(
-            manager_id, block_id, worker_count, prefetch_capacity, now, self._next_seq()
+        manager = ManagerRecord(
+            manager_id,
+            block_id,
+            worker_count,
+            prefetch_capacity,
+            now,
+            self._next_seq(),
+            lookahead if self._lookahead_on else 0,
         )
         self._managers[manager_id] = manager
-        self._offer(manager)
-        return self._fill()
+        self._slots.offer(manager, self._managers)
+        out = self._fill()
+        out += self._rebalance(manager)
+        return out
 
     def task_submitted(
         self,
@@ -178,14 +141,17 @@ class TaskDispatch:
         resource_spec: Mapping[str, Any] | None = None,
     ) -> list[Instruction]:
         """A task arrived from the executor; lower ``priority`` runs first, None runs last."""
-        _check_task_id(task_id)
+        check_task_id(task_id)
         if task_id in self._queued or task_id in self._assigned:
             raise InvalidDispatchEvent(f"task {task_id} was submitted twice")
+        out: list[Instruction] = []
         if priority is None:
             key = math.inf
         else:
-            _check_time("priority", priority)
+            check_time("priority", priority)
             key = float(priority)
+            if self._lookahead_on:
+                out = self._stop_lookahead()
         if resource_spec is None:
             resource_spec = {}
         if not isinstance(resource_spec, Mapping) or not all(type(k) is str for k in resource_spec):
@@ -194,7 +160,8 @@ class TaskDispatch:
             )
         heapq.heappush(self._queue, (key, self._next_seq(), task_id))
         self._queued[task_id] = dict(resource_spec)
-        return self._fill()
+        out += self._fill()
+        return out
 
     def result_received(self, manager_id: str, task_id: int) -> list[Instruction]:
         """Manager ``manager_id`` returned the result of ``task_id``."""
@@ -220,9 +187,45 @@ class TaskDispatch:
             return []
         return self._remove(manager, reason)
 
+    def tasks_returned(self, manager_id: str, task_ids: list[int]) -> list[Instruction]:
+        """The manager answered a :class:`ReclaimTasks`, giving back ``task_ids`` (maybe none).
+
+        Each returned task is queued again in the place it had; ids the
+        manager does not hold are counted and ignored.
+        """
+        if not isinstance(task_ids, list):
+            raise InvalidDispatchEvent(f"task_ids must be a list, got {task_ids!r}")
+        for task_id in task_ids:
+            check_task_id(task_id)
+        manager = self._managers.get(manager_id)
+        if manager is None:
+            self.counters.ignored_returns += 1
+            return []
+        if manager.reclaims:
+            manager.reclaims.popleft()
+        for task_id in task_ids:
+            if self._assigned.get(task_id) != manager_id:
+                self.counters.ignored_returns += 1
+                continue
+            manager.tasks.discard(task_id)
+            del self._assigned[task_id]
+            key, seq, spec = self._sent.pop(task_id)
+            heapq.heappush(self._queue, (key, seq, task_id))
+            self._queued[task_id] = spec
+        out: list[Instruction] = []
+        if manager.draining:
+            if not manager.tasks:
+                del self._managers[manager_id]
+                out.append(DrainedManager(manager_id))
+        else:
+            self._slots.offer(manager, self._managers)
+        out += self._fill()
+        out += self._rebalance_all()
+        return out
+
     def heartbeat(self, manager_id: str, now: float) -> list[Instruction]:
         """The manager showed it is alive at time ``now``."""
-        _check_time("now", now)
+        check_time("now", now)
         manager = self._managers.get(manager_id)
         if manager is None:
             self.counters.ignored_heartbeats += 1
@@ -232,7 +235,7 @@ class TaskDispatch:
 
     def tick(self, now: float) -> list[Instruction]:
         """Time is ``now``: managers silent for longer than the threshold are lost."""
-        _check_time("now", now)
+        check_time("now", now)
         out: list[Instruction] = []
         for manager in list(self._managers.values()):
             silence = now - manager.last_heartbeat
@@ -252,7 +255,7 @@ class TaskDispatch:
             return []
         manager.draining = True
         if manager.tasks:
-            return []
+            return self._reclaim(manager, manager.excess)
         del self._managers[manager_id]
         return [DrainedManager(manager_id)]
 
@@ -267,138 +270,107 @@ class TaskDispatch:
                 out += self._remove(manager, f"block {block_id!r} was cancelled")
         return out
 
-    # ---------------------------------------------------------------- queries
-
-    def queue_length(self) -> int:
-        """Tasks waiting for a manager."""
-        return len(self._queued)
-
-    def outstanding_task_count(self) -> int:
-        """Tasks queued or running: the load a scaling strategy provisions for."""
-        return len(self._queued) + len(self._assigned)
-
-    def queued_task_ids(self) -> list[int]:
-        """Queued tasks in the order they will be sent."""
-        return [task_id for _, _, task_id in sorted(self._queue)]
-
-    def manager_of(self, task_id: int) -> str | None:
-        """The manager holding ``task_id``, or None if it is queued or unknown."""
-        return self._assigned.get(task_id)
-
-    def manager_load(self, manager_id: str) -> ManagerLoad | None:
-        """A snapshot of one registered manager, or None if it is not registered."""
-        manager = self._managers.get(manager_id)
-        if manager is None:
-            return None
-        return ManagerLoad(
-            manager.manager_id,
-            manager.block_id,
-            manager.worker_count,
-            manager.prefetch_capacity,
-            frozenset(manager.tasks),
-            manager.draining,
-            manager.last_heartbeat,
-        )
-
-    def manager_loads(self) -> list[ManagerLoad]:
-        """Snapshots of every registered manager, in registration order."""
-        return [load for m in self._managers if (load := self.manager_load(m)) is not None]
-
-    def block_loads(self) -> dict[str, int]:
-        """Outstanding tasks per block that has registered managers (0: an idle block)."""
-        loads: dict[str, int] = {}
-        for manager in self._managers.values():
-            if manager.block_id is not None:
-                loads[manager.block_id] = loads.get(manager.block_id, 0) + len(manager.tasks)
-        return loads
-
-    def free_capacity(self) -> int:
-        """Free task slots on managers that accept new tasks."""
-        return sum(m.free for m in self._managers.values() if not m.draining)
-
     # -------------------------------------------------------------- internals
 
     def _next_seq(self) -> int:
         self._seq += 1
         return self._seq
 
-    def _holder(self, manager_id: str, task_id: int) -> _Manager | None:
+    def _holder(self, manager_id: str, task_id: int) -> ManagerRecord | None:
         """The manager, if it is registered and holds ``task_id``."""
-        _check_task_id(task_id)
+        check_task_id(task_id)
         if self._assigned.get(task_id) != manager_id:
             return None
         return self._managers[manager_id]
 
-    def _finish(self, manager: _Manager, task_id: int, out: list[Instruction]) -> list[Instruction]:
+    def _finish(
+        self, manager: ManagerRecord, task_id: int, out: list[Instruction]
+    ) -> list[Instruction]:
         manager.tasks.discard(task_id)
         del self._assigned[task_id]
+        del self._sent[task_id]
         if manager.draining:
             if not manager.tasks:
                 del self._managers[manager.manager_id]
                 out.append(DrainedManager(manager.manager_id))
             return out
-        self._offer(manager)
+        self._slots.offer(manager, self._managers)
         out += self._fill()
+        out += self._rebalance(manager)
         return out
 
-    def _remove(self, manager: _Manager, reason: str) -> list[Instruction]:
+    def _rebalance(self, idle: ManagerRecord) -> list[Instruction]:
+        """No task is queued and ``idle`` has idle workers: reclaim unstarted lookahead tasks."""
+        want = idle.idle_workers
+        if self._queue or want <= 0 or idle.draining or not self._holders:
+            return []
+        out: list[Instruction] = []
+        for holder_id in list(self._holders):
+            holder = self._managers.get(holder_id)
+            if holder is None or holder.excess <= 0:
+                del self._holders[holder_id]
+                continue
+            asked = self._reclaim(holder, want)
+            out += asked
+            want -= sum(r.count for r in asked if isinstance(r, ReclaimTasks))
+            if want <= 0:
+                break
+        return out
+
+    def _rebalance_all(self) -> list[Instruction]:
+        """After a reclaim was answered or lost: idle workers anywhere may still wait (O(managers))."""
+        out: list[Instruction] = []
+        for manager in list(self._managers.values()):
+            if not self._holders:
+                break
+            out += self._rebalance(manager)
+        return out
+
+    def _reclaim(self, manager: ManagerRecord, count: int) -> list[Instruction]:
+        count = min(count, manager.reclaimable)
+        if count <= 0:
+            return []
+        manager.reclaims.append(count)
+        return [ReclaimTasks(manager.manager_id, count)]
+
+    def _stop_lookahead(self) -> list[Instruction]:
+        """The first task with a priority: no more lookahead, and held lookahead tasks come back."""
+        self._lookahead_on = False
+        out: list[Instruction] = []
+        for manager in self._managers.values():
+            manager.lookahead = 0
+            out += self._reclaim(manager, manager.excess)
+        self._holders.clear()
+        self._slots.rebuild(self._managers.values())
+        return out
+
+    def _remove(self, manager: ManagerRecord, reason: str) -> list[Instruction]:
         del self._managers[manager.manager_id]
         out: list[Instruction] = [ManagerRemoved(manager.manager_id, reason)]
         for task_id in sorted(manager.tasks):
             del self._assigned[task_id]
+            del self._sent[task_id]
             out.append(FailTask(task_id, ManagerLost(manager.manager_id, reason)))
         manager.tasks.clear()
+        if manager.reclaims:  # the tasks it was asked for are lost with it
+            out += self._rebalance_all()
         return out
-
-    def _offer(self, manager: _Manager) -> None:
-        """Record the manager's current free slots in the (lazily cleaned) free heap."""
-        if manager.free > 0 and not manager.draining:
-            heapq.heappush(self._free_heap, self._entry(manager))
-        if len(self._free_heap) > 2 * len(self._managers) + 64:
-            self._free_heap = [
-                self._entry(m) for m in self._managers.values() if m.free > 0 and not m.draining
-            ]
-            heapq.heapify(self._free_heap)
-
-    def _entry(self, m: _Manager) -> tuple[float, int, int, str]:
-        rank = 0.0
-        if self.prefer_oldest_block:
-            bid = m.block_id
-            rank = float(bid) if bid is not None and bid.isdigit() else float("inf")
-        return (rank, -m.free, m.registration_seq, m.manager_id)
 
     def _fill(self) -> list[Instruction]:
         """Send queued tasks, highest priority first, to the managers with most free slots."""
         out: list[Instruction] = []
-        while self._queue and self._free_heap:
-            _, negative_free, _, manager_id = heapq.heappop(self._free_heap)
-            manager = self._managers.get(manager_id)
-            if manager is None or manager.draining or manager.free != -negative_free:
-                continue  # a stale entry: the manager left or its load changed since
-            _, _, task_id = heapq.heappop(self._queue)
+        while self._queue:
+            manager = self._slots.best(self._managers)
+            if manager is None:
+                break
+            manager_id = manager.manager_id
+            key, seq, task_id = heapq.heappop(self._queue)
             resource_spec = self._queued.pop(task_id)
             manager.tasks.add(task_id)
             self._assigned[task_id] = manager_id
+            self._sent[task_id] = (key, seq, resource_spec)
+            if manager.lookahead and manager.excess > 0:
+                self._holders[manager_id] = None
             out.append(SendTask(manager_id, task_id, resource_spec))
-            self._offer(manager)
+            self._slots.offer(manager, self._managers)
         return out
-
-
-def _check_manager_id(manager_id: object) -> None:
-    if type(manager_id) is not str or not manager_id:
-        raise InvalidDispatchEvent(f"manager_id must be a non-empty str, got {manager_id!r}")
-
-
-def _check_count(name: str, value: object) -> None:
-    if type(value) is not int or value < 0:
-        raise InvalidDispatchEvent(f"{name} must be an int >= 0, got {value!r}")
-
-
-def _check_task_id(task_id: object) -> None:
-    if type(task_id) is not int:
-        raise InvalidDispatchEvent(f"task_id must be int, got {task_id!r}")
-
-
-def _check_time(name: str, value: object) -> None:
-    if isinstance(value, bool) or not isinstance(value, int | float) or not math.isfinite(value):
-        raise InvalidDispatchEvent(f"{name} must be a finite number, got {value!r}")

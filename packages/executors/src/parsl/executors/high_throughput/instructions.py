@@ -52,4 +52,12 @@ class RejectManager:
     reason: str
 
 
-Instruction = SendTask | FailTask | DrainedManager | ManagerRemoved | RejectManager
+@dataclass(frozen=True)
+class ReclaimTasks:
+    """Ask manager ``manager_id`` to give back up to ``count`` tasks it has not started."""
+
+    manager_id: str
+    count: int
+
+
+Instruction = SendTask | FailTask | DrainedManager | ManagerRemoved | RejectManager | ReclaimTasks

@@ -32,10 +32,12 @@ from parsl.executors.high_throughput.instructions import (
     FailTask,
     Instruction,
     ManagerRemoved,
+    ReclaimTasks,
     RejectManager,
     SendTask,
 )
 from parsl.executors.high_throughput.interchange_settings import InterchangeSettings
+from parsl.executors.high_throughput.interchange_status import status_report
 from parsl.executors.high_throughput.monitoring_reports import ManagerInfo, node_info_frame
 from parsl.executors.high_throughput.protocol import (
     MONITORING_HEAD,
@@ -44,6 +46,8 @@ from parsl.executors.high_throughput.protocol import (
     Drain,
     Heartbeat,
     ManagerRefused,
+    Reclaim,
+    Reclaimed,
     Register,
     Rejected,
     Reply,
@@ -208,7 +212,7 @@ class Interchange:
     def _run_command(self, cmd: Command) -> dict[str, Any]:
         result: dict[str, Any] = {}
         if cmd.op == "status":
-            result = self._status()
+            result = status_report(self.dispatch, self.managers, self.blocks_seen)
         elif cmd.op == "pick_blocks_to_remove":
             chosen = pick_blocks_to_remove(
                 self.dispatch.block_loads(),
@@ -227,31 +231,6 @@ class Interchange:
     def _cancel_blocks(self, block_ids: list[str]) -> None:
         for block_id in block_ids:
             self._execute(self.dispatch.block_cancelled(block_id))
-
-    def _status(self) -> dict[str, Any]:
-        managers = []
-        for load in self.dispatch.manager_loads():
-            info = self.managers.get(load.manager_id)
-            managers.append(
-                {
-                    "manager_id": load.manager_id,
-                    "block_id": load.block_id,
-                    "hostname": info.hostname if info else "",
-                    "worker_count": load.worker_count,
-                    "prefetch_capacity": load.prefetch_capacity,
-                    "tasks": load.outstanding,
-                    "draining": load.draining,
-                    "python_version": info.python_version if info else "",
-                    "registered_at": info.registered_at if info else 0.0,
-                }
-            )
-        return {
-            "managers": managers,
-            "queued": self.dispatch.queue_length(),
-            "outstanding": self.dispatch.outstanding_task_count(),
-            "block_loads": self.dispatch.block_loads(),
-            "blocks_seen": sorted(self.blocks_seen),
-        }
 
     # ------------------------------------------------------------- manager side
 
@@ -282,6 +261,11 @@ class Interchange:
                 if self.dispatch.manager_of(msg.task_id) == manager_id:
                     self.to_client.append(frame)
                     self._execute(self.dispatch.result_received(manager_id, msg.task_id))
+            elif isinstance(msg, Task) and known:  # given back, before the RECLAIMED listing it
+                if self.dispatch.manager_of(msg.task_id) == manager_id:
+                    self.payloads[msg.task_id] = frame
+            elif isinstance(msg, Reclaimed) and known:
+                self._execute(self.dispatch.tasks_returned(manager_id, msg.task_ids))
             elif isinstance(msg, Register):
                 self._register(manager_id, msg, now)
                 known = manager_id in self.managers
@@ -309,7 +293,12 @@ class Interchange:
             self._refuse(manager_id, reg.hostname, table, str(mismatch))
             return
         out = self.dispatch.manager_registered(
-            manager_id, reg.worker_count, reg.prefetch_capacity, reg.block_id, now=now
+            manager_id,
+            reg.worker_count,
+            reg.prefetch_capacity,
+            reg.block_id,
+            now=now,
+            lookahead=reg.lookahead,
         )
         if not any(isinstance(i, RejectManager) for i in out):
             self.managers[manager_id] = ManagerInfo(
@@ -373,6 +362,8 @@ class Interchange:
                 self._node_info(ins.manager_id, active=False)
                 self.managers.pop(ins.manager_id, None)
                 self.to_managers[ins.manager_id].append(Shutdown(reason="drained").encode())
+            elif isinstance(ins, ReclaimTasks):
+                self.to_managers[ins.manager_id].append(Reclaim(count=ins.count).encode())
             elif isinstance(ins, RejectManager):
                 logger.warning("rejecting manager %s: %s", ins.manager_id, ins.reason)
                 self.to_managers[ins.manager_id].append(

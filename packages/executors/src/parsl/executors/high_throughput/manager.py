@@ -25,6 +25,8 @@ from parsl.executors.high_throughput.protocol import (
     Accepted,
     Drain,
     Heartbeat,
+    Reclaim,
+    Reclaimed,
     Register,
     Rejected,
     Shutdown,
@@ -38,6 +40,12 @@ from parsl.executors.high_throughput.zmq_pipes import tcp_url
 logger = logging.getLogger("parsl.executors.high_throughput.manager")
 
 WORKER_CHECK_PERIOD_S = 0.05
+LOOKAHEAD_PER_WORKER = 1
+"""Tasks held per worker beyond its own (and ``prefetch_capacity``), given back on RECLAIM.
+
+A worker that finishes starts the next one at once instead of waiting for a
+round trip to the interchange; the interchange takes back any a worker
+elsewhere could start sooner, so load balance is as without it."""
 MONITORING_DELAY_S = 0.1
 """How long workers' monitoring frames may wait for a result to travel with (fewer wakeups)."""
 
@@ -117,6 +125,8 @@ class Manager:
                 msg = decode(frame)
                 if isinstance(msg, Task):
                     self._accept(msg, frame)
+                elif isinstance(msg, Reclaim):
+                    self._give_back(msg.count)
                 elif isinstance(msg, Shutdown):
                     raise ManagerExit(f"interchange said shutdown: {msg.reason}")
                 elif isinstance(msg, Rejected):
@@ -133,6 +143,22 @@ class Manager:
         refused = self.mpi.add(task)
         if refused is not None:
             self.to_interchange.append(refused)
+
+    def _give_back(self, count: int) -> None:
+        """Return up to ``count`` tasks not yet given to a worker, the latest first; say which."""
+        self._assign()  # idle workers take theirs first
+        self.to_interchange += (
+            self.workers.outgoing
+        )  # results first: they show whose workers are free
+        self.workers.outgoing = []
+        kept = max(0, len(self.pending) - count)
+        returned = [self.pending.pop() for _ in range(len(self.pending) - kept)][::-1]
+        self.to_interchange += [frame for _, frame in returned]
+        self.to_interchange.append(
+            Reclaimed(
+                manager_id=self.settings.manager_id, task_ids=[t for t, _ in returned]
+            ).encode()
+        )
 
     def _assign(self) -> None:
         """Give idle workers pending tasks (in MPI mode, those whose nodes are free)."""
@@ -154,6 +180,7 @@ class Manager:
             hostname=os.uname().nodename,
             worker_count=s.worker_count,
             prefetch_capacity=s.prefetch_capacity,
+            lookahead=0 if self.mpi is not None else s.worker_count * LOOKAHEAD_PER_WORKER,
         )
         self.interchange.send(reg.encode())
         deadline = time.monotonic() + s.heartbeat_threshold

@@ -46,6 +46,7 @@ def _predicate(options: tuple[Any, ...]) -> Callable[[Any], bool]:
     plain = frozenset(o for o in options if o in _PLAIN)
     has_float = float in options
     has_dict = any(typing.get_origin(o) is dict for o in options)
+    has_int_list = any(typing.get_origin(o) is list for o in options)
 
     def valid(value: Any) -> bool:
         kind = type(value)
@@ -53,6 +54,8 @@ def _predicate(options: tuple[Any, ...]) -> Callable[[Any], bool]:
             return True
         if kind is float:
             return has_float and math.isfinite(value)
+        if kind is list:
+            return has_int_list and _is_int_list(value)
         return kind is dict and has_dict and _is_json_object(value, 0)
 
     return valid
@@ -63,7 +66,7 @@ def check_field(kind: str, name: str, options: tuple[Any, ...], value: Any) -> N
     for option in options:
         if _matches(option, value):
             return
-    wanted = " or ".join(getattr(o, "__name__", str(o)) for o in options)
+    wanted = " or ".join(o.__name__ if isinstance(o, type) else str(o) for o in options)
     raise MalformedMessage(
         f"{kind}.{name} must be {wanted}, got {type(value).__name__} {short_repr(value)}"
     )
@@ -94,7 +97,13 @@ def _matches(option: Any, value: Any) -> bool:
         return type(value) is bytes
     if typing.get_origin(option) is dict:
         return type(value) is dict and _is_json_object(value, 0)
+    if typing.get_origin(option) is list and typing.get_args(option) == (int,):
+        return type(value) is list and _is_int_list(value)
     raise TypeError(f"unsupported field type {option!r}")  # pragma: no cover - schema bug
+
+
+def _is_int_list(value: list[Any]) -> bool:
+    return all(type(v) is int for v in value)
 
 
 def _is_json_object(value: dict[Any, Any], depth: int) -> bool:

@@ -44,6 +44,8 @@ __all__ = [
     "ManagerRefused",
     "Message",
     "Monitoring",
+    "Reclaim",
+    "Reclaimed",
     "Register",
     "Rejected",
     "Reply",
@@ -78,9 +80,13 @@ class Register(Message):
     """CPUs of the manager's node (for monitoring's ``node`` table); 0 if unknown."""
     total_memory: int = 0
     """Bytes of memory of the manager's node; 0 if unknown."""
+    lookahead: int = 0
+    """Tasks it will hold beyond ``worker_count + prefetch_capacity`` and give back on RECLAIM."""
 
     def _check_values(self) -> None:
-        non_negative(self, "worker_count", "prefetch_capacity", "cpu_count", "total_memory")
+        non_negative(
+            self, "worker_count", "prefetch_capacity", "cpu_count", "total_memory", "lookahead"
+        )
         major, _, minor = self.python_version.partition(".")
         if not (major.isdigit() and minor.isdigit()):
             raise MalformedMessage(
@@ -96,6 +102,7 @@ class Register(Message):
         hostname: str,
         worker_count: int,
         prefetch_capacity: int,
+        lookahead: int = 0,
     ) -> Register:
         """A registration carrying this process's protocol, Python and package versions."""
         return cls(
@@ -104,6 +111,7 @@ class Register(Message):
             hostname=hostname,
             worker_count=worker_count,
             prefetch_capacity=prefetch_capacity,
+            lookahead=lookahead,
             cpu_count=os.cpu_count() or 0,
             total_memory=_total_memory(),
             **local_versions(),
@@ -178,6 +186,35 @@ class TaskLost(Message):
 
     def _check_values(self) -> None:
         non_negative(self, "task_id")
+
+
+@message_kind("RECLAIM")
+@dataclass(frozen=True, kw_only=True)
+class Reclaim(Message):
+    """Interchange -> manager: give back up to ``count`` tasks you hold and have not started."""
+
+    count: int
+
+    def _check_values(self) -> None:
+        non_negative(self, "count")
+
+
+@message_kind("RECLAIMED")
+@dataclass(frozen=True, kw_only=True)
+class Reclaimed(Message):
+    """Manager -> interchange: the answer to RECLAIM, after the TASK frames it gives back.
+
+    ``task_ids`` lists the tasks given back (maybe none), in the order they arrived.
+    """
+
+    manager_id: str
+    task_ids: list[int]
+
+    def _check_values(self) -> None:
+        if not all(type(t) is int and t >= 0 for t in self.task_ids):
+            raise MalformedMessage(
+                f"RECLAIMED.task_ids must be ints >= 0, got {short_repr(self.task_ids)}"
+            )
 
 
 @message_kind("DRAIN")

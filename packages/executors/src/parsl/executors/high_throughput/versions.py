@@ -11,7 +11,7 @@ from parsl.executors.high_throughput.errors import VersionMismatch
 if TYPE_CHECKING:
     from parsl.executors.high_throughput.protocol import Register
 
-PROTOCOL_VERSION = 4
+PROTOCOL_VERSION = 5
 """The wire-protocol version; bump it on any change to frames or message fields."""
 
 
