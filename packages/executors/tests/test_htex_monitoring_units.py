@@ -134,3 +134,33 @@ def test_block_reporter_survives_a_failing_sink(caplog: pytest.LogCaptureFixture
     reporter.sink, reporter.run_id = Failing(), "run"
     reporter.report("0", "j", JobStatus(JobState.RUNNING))
     assert "refused a block report" in caplog.text
+
+
+def test_worker_monitoring_frames_are_the_messages_frames() -> None:
+    """The worker's pipe builds MONITORING frames from a cached head: the same bytes as encode()."""
+    import os
+
+    from parsl.executors.high_throughput.frame_pipe import read_frame
+    from parsl.executors.high_throughput.worker import _monitoring_framer, _ResultPipe
+
+    batch = encode_batch(
+        [
+            (
+                MessageType.BLOCK_INFO,
+                {"run_id": "r", "block_id": "0", "status": "RUNNING", "timestamp": 1.0},
+            )
+        ]
+    )
+    assert _monitoring_framer()(batch) == Monitoring(payload=batch).encode()
+    r, w = os.pipe()
+    try:
+        pipe = _ResultPipe(w)
+        pipe.monitoring(batch, False)  # not final: written at once
+        pipe.monitoring(batch, True)  # final, from the task's thread: held for the result
+        pipe.result(Result(task_id=3, payload=b"done").encode())
+        frames = [decode(read_frame(r) or b"") for _ in range(3)]
+    finally:
+        os.close(r)
+        os.close(w)
+    assert [type(f).__name__ for f in frames] == ["Monitoring", "Monitoring", "Result"]
+    assert [getattr(f, "payload", None) for f in frames] == [batch, batch, b"done"]

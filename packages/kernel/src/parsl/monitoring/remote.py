@@ -140,6 +140,9 @@ def _sender(radio: RadioConfig) -> MonitoringRadioSender | None:
     A radio that cannot make a sender is logged once per process, not once per task.
     """
     key = _radio_key(radio)
+    if key is not None:
+        if key in _senders:  # made already (the usual case): no lock
+            return _senders[key]
     with _senders_lock:
         if key is not None and key in _senders:
             return _senders[key]
