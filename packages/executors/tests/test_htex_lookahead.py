@@ -7,18 +7,12 @@ from collections.abc import Callable
 from pathlib import Path
 
 import htex_tasks
+from conftest import wait_until
 
 from parsl.executors import HighThroughputExecutor
 from parsl.providers import LocalProvider
 
 MakeHtex = Callable[..., HighThroughputExecutor]
-
-
-def wait_until(condition: Callable[[], bool], timeout: float = 20) -> None:
-    deadline = time.monotonic() + timeout
-    while not condition():
-        assert time.monotonic() < deadline, "condition not reached in time"
-        time.sleep(0.05)
 
 
 def test_a_task_held_behind_a_long_one_runs_on_the_idle_block(make_htex: MakeHtex) -> None:

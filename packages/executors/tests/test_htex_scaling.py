@@ -8,7 +8,7 @@ from pathlib import Path
 
 import htex_tasks
 import pytest
-from conftest import FAST_HEARTBEATS
+from conftest import FAST_HEARTBEATS, wait_until
 
 from parsl.errors import ConfigurationError
 from parsl.executors import HighThroughputExecutor
@@ -17,13 +17,6 @@ from parsl.jobs.states import JobState
 from parsl.providers import LocalProvider
 
 MakeHtex = Callable[..., HighThroughputExecutor]
-
-
-def wait_until(condition: Callable[[], bool], timeout: float = 20) -> None:
-    deadline = time.monotonic() + timeout
-    while not condition():
-        assert time.monotonic() < deadline, "condition not reached in time"
-        time.sleep(0.05)
 
 
 def block_of_running_task(path: Path) -> str:
