@@ -24,7 +24,6 @@ from parsl.monitoring.db.errors import (
 )
 from parsl.monitoring.hub.process import WriterProcess
 from parsl.monitoring.hub.writer import (
-    EncodedBatch,
     FlushRequest,
     QueueItem,
     StopRequest,
@@ -279,7 +278,7 @@ class MonitoringHub(MonitoringSink):
         if self._closed or (writer is not None and writer.failed.is_set()):
             self._drop()
             return
-        self._events.put(EncodedBatch(batch))
+        self._events.put(batch)  # bytes: the writer decodes it
 
     def workflow_end(self, run_id: str, tasks_completed: int, tasks_failed: int) -> None:
         """Queue the workflow's completion time and its counts of completed and failed tasks."""

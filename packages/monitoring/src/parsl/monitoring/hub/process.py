@@ -40,7 +40,6 @@ from parsl.monitoring.db.errors import MonitoringDatabaseError
 from parsl.monitoring.hub.writer import (
     MAX_BATCH,
     DatabaseWriter,
-    EncodedBatch,
     FlushRequest,
     QueueItem,
     StopRequest,
@@ -186,8 +185,6 @@ class WriterProcess:
         for item in batch:
             if type(item) is TaskTransition:
                 items.append(_as_tuple(item))
-            elif type(item) is EncodedBatch:
-                items.append(item.payload)  # bytes: pickled and unpickled as they are
             elif isinstance(item, FlushRequest):
                 token = self._next_token
                 self._next_token += 1

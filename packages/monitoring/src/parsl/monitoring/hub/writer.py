@@ -115,20 +115,10 @@ class StopRequest:
     """Tells the writer to commit what it has and exit."""
 
 
-@dataclass(frozen=True, slots=True)
-class EncodedBatch:
-    """A radio's batch of messages still in :mod:`parsl.monitoring.radios.wire`'s encoding.
-
-    An executor hands a worker's batch over as it arrived; the writer decodes
-    it, so the workflow's process spends nothing on it but a queue put.
-    """
-
-    payload: bytes
-
-
 QueueItem = Any
-"""A TaskTransition, a TaggedMonitoringMessage tuple, an EncodedBatch (or its payload, bytes, as it
-crosses the pipe to the writer process), a WorkflowEnded or a request;
+"""A TaskTransition, a TaggedMonitoringMessage tuple, bytes (a radio's batch of messages as an
+executor handed it over, in :mod:`parsl.monitoring.radios.wire`'s encoding: the writer decodes it,
+so the workflow's process spends nothing on it but a queue put), a WorkflowEnded or a request;
 or a list of them (one frame from the workflow's process), which the writer takes whole."""
 
 
@@ -325,10 +315,9 @@ class DatabaseWriter(threading.Thread):
                 rows.add_transition(item)
             elif isinstance(item, tuple):
                 rows.add_message(item)
-            elif type(item) is bytes or isinstance(item, EncodedBatch):
-                payload: bytes = item.payload if isinstance(item, EncodedBatch) else item
+            elif type(item) is bytes:
                 try:
-                    messages = decode_values(payload)
+                    messages = decode_values(item)
                 except RadioMessageError as bad:
                     self._reject(f"a monitoring batch from an executor: {bad}")
                     continue
