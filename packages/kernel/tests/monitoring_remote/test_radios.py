@@ -22,6 +22,7 @@ from parsl.monitoring.radios import (
     UDPRadio,
 )
 from parsl.monitoring.radios import htex as htex_radio
+from parsl.monitoring.radios.base import MonitoringRadioSender
 from parsl.monitoring.radios.wire import FIELDS, decode_batch, encode_batch
 from parsl.monitoring.types import MessageType
 
@@ -393,3 +394,79 @@ def test_thread_pool_radio(sink: MemorySink) -> None:
     assert sink.messages == [_task_info(4)]
     with pytest.raises(ParslError, match="only works in the submitting process"):
         pickle.dumps(radio)
+
+
+# ---------------------------------------------------------------- positional sending
+
+
+def test_encode_values_makes_the_bytes_encode_batch_makes_of_the_dicts() -> None:
+    from parsl.monitoring.radios.wire import as_body, encode_values
+    from parsl.monitoring.resource_sampler import SAMPLE_FIELDS, process_sampler
+
+    assert FIELDS[MessageType.RESOURCE_INFO] == SAMPLE_FIELDS
+    sampler = process_sampler()
+    radio = ThreadPoolRadio()
+    radio.create_receiver(run_dir=".", resource_msgs=MemorySink())
+    sender = radio.create_sender()
+    sampler.register(("r", 1, 0), ("r", 1, 0, 1.0), sender, 30.0)
+    _, sample = sampler.finish(("r", 1, 0))  # a real sample: ints, floats, strings
+    values = [
+        (MessageType.TASK_INFO, ["r", 1, 0, "running", 1.5, "h", "htex", None]),
+        (MessageType.RESOURCE_INFO, sample),
+        (MessageType.TASK_INFO, ["r", 1, 0, "running_ended", 2.5, "h", "htex", "0"]),
+    ]
+    dicts = [(kind, as_body(kind, v)) for kind, v in values]
+    assert encode_values(values) == encode_batch(dicts)
+    assert decode_batch(encode_values(values)) == dicts
+
+
+@pytest.mark.parametrize(
+    ("messages", "match"),
+    [
+        ([(MessageType.TASK_INFO, ["r", 1, 0, "running", 1.5])], "must be a list of 8"),
+        (
+            [(MessageType.TASK_INFO, ("r", 1, 0, "running", 1.5, None, None, None))],
+            "must be a list",
+        ),
+        ([(MessageType.TASK_INFO, ["r", None, 0, "running", 1.5, None, None, None])], "lacks"),
+        ([(MessageType.WORKFLOW_INFO, ["r"])], "no positional layout"),
+        ([("TASK_INFO", ["r", 1, 0, "running", 1.5, None, None, None])], "no positional layout"),
+        (
+            [(MessageType.TASK_INFO, ["r", 1, 0, "running", float("nan"), None, None, None])],
+            "not JSON",
+        ),
+    ],
+)
+def test_encode_values_refuses_bad_messages(messages: Any, match: str) -> None:
+    from parsl.monitoring.radios.wire import encode_values
+
+    with pytest.raises(RadioMessageError, match=match):
+        encode_values(messages)
+
+
+def test_a_plain_sender_gets_positional_messages_as_dicts(sink: MemorySink) -> None:
+    calls: list[tuple[str, int, bool]] = []
+
+    class Plain(MonitoringRadioSender):
+        def send(self, message: Any) -> None:
+            calls.append(("send", 1, False))
+            sink.send(message)
+
+        def send_many(self, messages: Any, *, final: bool = False) -> None:
+            messages = list(messages)
+            calls.append(("send_many", len(messages), final))
+            for m in messages:
+                sink.send(m)
+
+    running = (MessageType.TASK_INFO, ["r", 1, 0, "running", 1.5, "h", None, None])
+    Plain().send_values([running])
+    Plain().send_values([running], final=True)
+    assert calls == [("send", 1, False), ("send_many", 1, True)]
+    body = {
+        "run_id": "r",
+        "task_id": 1,
+        "try_id": 0,
+        "task_status_name": "running",
+        "timestamp": 1.5,
+    }
+    assert sink.of(MessageType.TASK_INFO) == [{**body, "hostname": "h"}] * 2  # no None values

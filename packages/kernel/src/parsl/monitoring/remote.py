@@ -14,7 +14,8 @@ as two small keyword arguments. On the worker, :func:`run_monitored`
   last messages: fewer messages for short tasks); with it off, psutil is
   never imported, no thread starts and ``running`` is sent at once;
 * runs the task, and sends the final sample and ``running_ended``
-  (``send_many(..., final=True)``).
+  (``send_values(..., final=True)``: positional messages, see
+  :data:`~parsl.monitoring.radios.base.PositionalMessage`).
 
 The task's result or exception is returned or raised unchanged; a radio that
 fails is logged, never turned into a task failure.
@@ -32,8 +33,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from parsl.monitoring.radios.base import MonitoringRadioSender, RadioConfig
-from parsl.monitoring.types import MessageType, TaggedMonitoringMessage
+from parsl.monitoring.radios.base import MonitoringRadioSender, PositionalMessage, RadioConfig
+from parsl.monitoring.types import MessageType
 
 if TYPE_CHECKING:
     from parsl.dataflow.taskrecord import TaskRecord
@@ -121,6 +122,8 @@ def _settings_for(executor: ParslExecutor, sink: MonitoringSink) -> RemoteMonito
 # ------------------------------------------------------------------ the worker side
 
 _HOSTNAME = socket.gethostname()
+_TASK_INFO = MessageType.TASK_INFO
+_RESOURCE_INFO = MessageType.RESOURCE_INFO
 _senders: dict[Any, MonitoringRadioSender | None] = {}
 _senders_lock = threading.Lock()
 
@@ -140,9 +143,8 @@ def _sender(radio: RadioConfig) -> MonitoringRadioSender | None:
     A radio that cannot make a sender is logged once per process, not once per task.
     """
     key = _radio_key(radio)
-    if key is not None:
-        if key in _senders:  # made already (the usual case): no lock
-            return _senders[key]
+    if key is not None and key in _senders:  # made already (the usual case): no lock
+        return _senders[key]
     with _senders_lock:
         if key is not None and key in _senders:
             return _senders[key]
@@ -158,18 +160,13 @@ def _sender(radio: RadioConfig) -> MonitoringRadioSender | None:
 
 def _send(
     sender: MonitoringRadioSender | None,
-    messages: list[TaggedMonitoringMessage],
+    messages: list[PositionalMessage],
     final: bool = False,
 ) -> None:
     if sender is None:
         return
     try:
-        if final:
-            sender.send_many(messages, final=True)
-        elif len(messages) == 1:
-            sender.send(messages[0])
-        else:
-            sender.send_many(messages)
+        sender.send_values(messages, final=final)
     except Exception:
         logger.exception("monitoring: could not send %d message(s)", len(messages))
 
@@ -195,19 +192,13 @@ def run_monitored(
     try_id = kwargs.pop(TRY_ID_KWARG, 0)
     sender = _sender(settings.radio)
     run_id = settings.run_id
-    info: dict[str, Any] = {
-        "run_id": run_id,
-        "task_id": task_id,
-        "try_id": try_id,
-        "hostname": _HOSTNAME,
-        "executor_label": settings.executor_label,
-    }
-    block_id = os.environ.get(BLOCK_ID_ENV)
-    if block_id:
-        info["block_id"] = block_id
-    running = (
-        MessageType.TASK_INFO,
-        {**info, "task_status_name": "running", "timestamp": time.time()},
+    label = settings.executor_label
+    block_id = os.environ.get(BLOCK_ID_ENV) or None
+    # Positional TASK_INFO (wire.FIELDS order): run_id, task_id, try_id, task_status_name,
+    # timestamp, hostname, executor_label, block_id.
+    running: PositionalMessage = (
+        _TASK_INFO,
+        [run_id, task_id, try_id, "running", time.time(), _HOSTNAME, label, block_id],
     )
     sampler = None
     key = (run_id, task_id, try_id)
@@ -217,13 +208,7 @@ def run_monitored(
             sampler = _process_sampler()
             # The sampler's thread sends "running" a moment later unless the task has
             # ended by then; a short task's messages then all travel in one batch.
-            base = {
-                "run_id": run_id,
-                "task_id": task_id,
-                "try_id": try_id,
-                "resource_monitoring_interval": interval,
-            }
-            sampler.register(key, base, sender, interval, running)
+            sampler.register(key, (run_id, task_id, try_id, interval), sender, interval, running)
         except Exception:
             logger.exception("monitoring: cannot start resource monitoring")
             sampler = None
@@ -232,15 +217,14 @@ def run_monitored(
     try:
         return func(*args, **kwargs)
     finally:
-        final: list[TaggedMonitoringMessage] = []
+        final: list[PositionalMessage] = []
         if sampler is not None:
             try:
-                unsent, body = sampler.finish(key)
+                unsent, sample = sampler.finish(key)
                 final += unsent
-                final.append((MessageType.RESOURCE_INFO, body))
+                final.append((_RESOURCE_INFO, sample))
             except Exception:
                 logger.exception("monitoring: the final resource sample failed")
-        info["task_status_name"] = "running_ended"
-        info["timestamp"] = time.time()
-        final.append((MessageType.TASK_INFO, info))
+        ended = [run_id, task_id, try_id, "running_ended", time.time(), _HOSTNAME, label, block_id]
+        final.append((_TASK_INFO, ended))
         _send(sender, final, final=True)

@@ -33,12 +33,40 @@ from typing import Any
 
 import psutil
 
-from parsl.monitoring.radios.base import MonitoringRadioSender
-from parsl.monitoring.types import MessageType, TaggedMonitoringMessage
+from parsl.monitoring.radios.base import MonitoringRadioSender, PositionalMessage
+from parsl.monitoring.radios.wire import FIELDS
+from parsl.monitoring.types import MessageType
 
 logger = logging.getLogger(__name__)
 
 _HOSTNAME = socket.gethostname()
+
+SAMPLE_FIELDS = (
+    "run_id",
+    "task_id",
+    "try_id",
+    "timestamp",
+    "resource_monitoring_interval",
+    "hostname",
+    "psutil_process_pid",
+    "psutil_cpu_num",
+    "psutil_process_status",
+    "psutil_process_num_threads",
+    "psutil_process_num_ctx_switches_voluntary",
+    "psutil_process_num_ctx_switches_involuntary",
+    "psutil_process_time_user",
+    "psutil_process_time_system",
+    "psutil_process_memory_virtual",
+    "psutil_process_memory_resident",
+    "psutil_process_memory_percent",
+    "psutil_process_cpu_percent",
+    "psutil_process_disk_read",
+    "psutil_process_disk_write",
+    "psutil_process_children_count",
+)
+"""What :meth:`ResourceSampler.sample` returns, in order: the wire's positional RESOURCE_INFO."""
+if FIELDS[MessageType.RESOURCE_INFO] != SAMPLE_FIELDS:  # pragma: no cover - caught by the tests
+    raise ImportError("resource_sampler.SAMPLE_FIELDS must follow wire.FIELDS[RESOURCE_INFO]")
 
 RUNNING_DELAY_S = 0.05
 """At most how long after its start a task's "running" message waits for the sampler's tick."""
@@ -64,12 +92,12 @@ class _Watched:
 
     def __init__(
         self,
-        base: dict[str, Any],
+        base: tuple[str, int, int, float],
         sender: MonitoringRadioSender,
         interval: float,
         now: float,
         marks: tuple[float, float, float],
-        running: TaggedMonitoringMessage | None,
+        running: PositionalMessage | None,
     ) -> None:
         self.base = base
         self.sender = sender
@@ -164,12 +192,12 @@ class ResourceSampler:
     def register(
         self,
         key: tuple[str, int, int],
-        base: dict[str, Any],
+        base: tuple[str, int, int, float],
         sender: MonitoringRadioSender,
         interval: float,
-        running: TaggedMonitoringMessage | None = None,
+        running: PositionalMessage | None = None,
     ) -> None:
-        """Start watching a task; ``base`` holds the keys every message of it carries.
+        """Start watching a task; ``base``: its run id, task id, try id and sampling interval.
 
         ``running``, if given, is sent by the thread ``RUNNING_DELAY_S`` after
         now (at its next tick) unless :meth:`finish` comes first and returns it.
@@ -191,9 +219,7 @@ class ResourceSampler:
             elif watched.next_due < self._wake_at:
                 self._wake.notify()  # only when it sleeps past this task's first sample
 
-    def finish(
-        self, key: tuple[str, int, int]
-    ) -> tuple[list[TaggedMonitoringMessage], dict[str, Any]]:
+    def finish(self, key: tuple[str, int, int]) -> tuple[list[PositionalMessage], list[Any]]:
         """Stop watching a task: its "running" message if still unsent, and its final sample."""
         with self._lock:
             watched = self._tasks.pop(key)
@@ -212,7 +238,7 @@ class ResourceSampler:
                     if w.running is not None and w.running_due <= now:
                         running, w.running = w.running, None
                         try:
-                            w.sender.send(running)
+                            w.sender.send_values([running])
                         except Exception:
                             logger.exception("resource monitoring: could not send 'running'")
                 due = [w for w in self._tasks.values() if w.next_due <= now]
@@ -230,7 +256,8 @@ class ResourceSampler:
                     continue
             for w in due:
                 try:
-                    w.sender.send((MessageType.RESOURCE_INFO, self.sample(w, scan_children=True)))
+                    sample = self.sample(w, scan_children=True)
+                    w.sender.send_values([(MessageType.RESOURCE_INFO, sample)])
                 except Exception:
                     logger.exception("resource monitoring: could not send a sample")
                 finally:
@@ -238,8 +265,8 @@ class ResourceSampler:
                         w.sampling = False
                         self._sampled.notify_all()
 
-    def sample(self, watched: _Watched, *, scan_children: bool) -> dict[str, Any]:
-        """One RESOURCE_INFO body for ``watched`` (the ``resource`` table's columns)."""
+    def sample(self, watched: _Watched, *, scan_children: bool) -> list[Any]:
+        """One RESOURCE_INFO message for ``watched``: its values, in :data:`SAMPLE_FIELDS` order."""
         timestamp = time.time()
         usage = resource.getrusage(_RUSAGE_SELF)
         fields = self._stat()
@@ -296,26 +323,30 @@ class ResourceSampler:
             system += ctimes.system
             read += cio[0]
             write += cio[1]
-        return {
-            **watched.base,
-            "timestamp": timestamp,
-            "hostname": _HOSTNAME,
-            "psutil_process_pid": self.pid,
-            "psutil_process_num_ctx_switches_voluntary": usage.ru_nvcsw,
-            "psutil_process_num_ctx_switches_involuntary": usage.ru_nivcsw,
-            "psutil_process_status": state,
-            "psutil_process_time_user": user,
-            "psutil_process_time_system": system,
-            "psutil_process_num_threads": threads,
-            "psutil_process_memory_virtual": vms,
-            "psutil_process_memory_resident": rss,
-            "psutil_cpu_num": cpu_num,
-            "psutil_process_disk_read": read,
-            "psutil_process_disk_write": write,
-            "psutil_process_memory_percent": memory_percent,
-            "psutil_process_cpu_percent": cpu_percent,
-            "psutil_process_children_count": alive,
-        }
+        run_id, task_id, try_id, interval = watched.base
+        return [
+            run_id,
+            task_id,
+            try_id,
+            timestamp,
+            interval,
+            _HOSTNAME,
+            self.pid,
+            cpu_num,
+            state,
+            threads,
+            usage.ru_nvcsw,
+            usage.ru_nivcsw,
+            user,
+            system,
+            vms,
+            rss,
+            memory_percent,
+            cpu_percent,
+            read,
+            write,
+            alive,
+        ]
 
 
 def _io_counters(proc: psutil.Process) -> tuple[int, int]:

@@ -16,11 +16,23 @@ from __future__ import annotations
 
 from abc import ABC, abstractmethod
 from collections.abc import Iterable
-from typing import Protocol
+from typing import Any, Protocol
 
-from parsl.monitoring.types import TaggedMonitoringMessage
+from parsl.monitoring.radios.wire import as_body, encode_batch, encode_values
+from parsl.monitoring.types import MessageType, TaggedMonitoringMessage
 
-__all__ = ["MessageTarget", "MonitoringRadioReceiver", "MonitoringRadioSender", "RadioConfig"]
+__all__ = [
+    "EncodingSender",
+    "MessageTarget",
+    "MonitoringRadioReceiver",
+    "MonitoringRadioSender",
+    "PositionalMessage",
+    "RadioConfig",
+]
+
+PositionalMessage = tuple[MessageType, list[Any]]
+"""A message as its type and the values of :data:`parsl.monitoring.radios.wire.FIELDS` for it, in
+order (None: the message lacks that key); how the worker's wrapper and resource sampler make them."""
 
 
 class MessageTarget(Protocol):
@@ -47,6 +59,43 @@ class MonitoringRadioSender(ABC):
         """
         for message in messages:
             self.send(message)
+
+    def send_values(self, messages: list[PositionalMessage], *, final: bool = False) -> None:
+        """Send messages given positionally (see :data:`PositionalMessage`).
+
+        The worker's task wrapper and resource sampler send this way. By
+        default each becomes its dict and goes to :meth:`send_many` (with
+        ``final``, or more than one) or :meth:`send`; a radio that encodes
+        for the wire (:class:`EncodingSender`) encodes the values as they are.
+        """
+        dicts = [(kind, as_body(kind, values)) for kind, values in messages]
+        if final or len(dicts) != 1:
+            self.send_many(dicts, final=final)
+        else:
+            self.send(dicts[0])
+
+
+class EncodingSender(MonitoringRadioSender):
+    """A sender whose radio carries :mod:`parsl.monitoring.radios.wire` batches: it only transmits.
+
+    ``send``, ``send_many`` and ``send_values`` encode (the last without a
+    dict per message) and hand the bytes to :meth:`transmit`.
+    """
+
+    @abstractmethod
+    def transmit(self, payload: bytes, final: bool) -> None:
+        """Carry one encoded batch; ``final`` as in :meth:`MonitoringRadioSender.send_many`."""
+
+    def send(self, message: TaggedMonitoringMessage) -> None:
+        self.transmit(encode_batch([message]), False)
+
+    def send_many(
+        self, messages: Iterable[TaggedMonitoringMessage], *, final: bool = False
+    ) -> None:
+        self.transmit(encode_batch(messages), final)
+
+    def send_values(self, messages: list[PositionalMessage], *, final: bool = False) -> None:
+        self.transmit(encode_values(messages), final)
 
 
 class MonitoringRadioReceiver(ABC):

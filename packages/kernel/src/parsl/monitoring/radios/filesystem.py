@@ -17,17 +17,15 @@ import socket
 import threading
 import time
 import uuid
-from collections.abc import Iterable
 
 from parsl.errors import ParslError, bad_value
 from parsl.monitoring.radios.base import (
+    EncodingSender,
     MessageTarget,
     MonitoringRadioReceiver,
-    MonitoringRadioSender,
     RadioConfig,
 )
-from parsl.monitoring.radios.wire import RadioMessageError, decode_batch, encode_batch
-from parsl.monitoring.types import TaggedMonitoringMessage
+from parsl.monitoring.radios.wire import RadioMessageError, decode_batch
 
 logger = logging.getLogger(__name__)
 
@@ -36,7 +34,7 @@ __all__ = ["FilesystemRadio", "FilesystemRadioReceiver", "FilesystemRadioSender"
 RADIO_DIR = "monitor-fs-radio"
 
 
-class FilesystemRadioSender(MonitoringRadioSender):
+class FilesystemRadioSender(EncodingSender):
     """Writes each batch as one file, atomically (write to tmp/, rename into new/)."""
 
     def __init__(self, directory: str) -> None:
@@ -44,18 +42,12 @@ class FilesystemRadioSender(MonitoringRadioSender):
         self._prefix = f"{socket.gethostname()}.{os.getpid()}."
         self._seq = itertools.count()
 
-    def send(self, message: TaggedMonitoringMessage) -> None:
-        self.send_many([message])
-
-    def send_many(
-        self, messages: Iterable[TaggedMonitoringMessage], *, final: bool = False
-    ) -> None:
-        data = encode_batch(messages)
+    def transmit(self, payload: bytes, final: bool) -> None:
         # Names sort in writing order (per host), so the receiver delivers in that order.
         name = f"{time.time_ns():020d}.{self._prefix}{next(self._seq):08d}"
         tmp = os.path.join(self.directory, "tmp", name)
         with open(tmp, "wb") as f:
-            f.write(data)
+            f.write(payload)
         os.rename(tmp, os.path.join(self.directory, "new", name))
 
 

@@ -11,18 +11,16 @@ traffic is. The kernel knows nothing of htex: it only keeps the channel.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 
 from parsl.errors import ParslError
 from parsl.monitoring.radios.base import (
+    EncodingSender,
     MessageTarget,
     MonitoringRadioReceiver,
-    MonitoringRadioSender,
     NullReceiver,
     RadioConfig,
 )
-from parsl.monitoring.radios.wire import encode_batch
-from parsl.monitoring.types import TaggedMonitoringMessage
 
 __all__ = ["HTEXRadio", "HTEXRadioSender", "install_channel"]
 
@@ -37,19 +35,14 @@ def install_channel(channel: Channel | None) -> None:
     _channel = channel
 
 
-class HTEXRadioSender(MonitoringRadioSender):
+class HTEXRadioSender(EncodingSender):
     """Encodes messages and passes them to the worker's channel."""
 
     def __init__(self, channel: Channel) -> None:
         self._channel = channel
 
-    def send(self, message: TaggedMonitoringMessage) -> None:
-        self._channel(encode_batch([message]), False)
-
-    def send_many(
-        self, messages: Iterable[TaggedMonitoringMessage], *, final: bool = False
-    ) -> None:
-        self._channel(encode_batch(messages), final)
+    def transmit(self, payload: bytes, final: bool) -> None:
+        self._channel(payload, final)
 
 
 class HTEXRadio(RadioConfig):

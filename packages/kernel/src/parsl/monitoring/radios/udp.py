@@ -17,17 +17,15 @@ import logging
 import secrets
 import socket
 import threading
-from collections.abc import Iterable
 
 from parsl.errors import ParslError, bad_value
 from parsl.monitoring.radios.base import (
+    EncodingSender,
     MessageTarget,
     MonitoringRadioReceiver,
-    MonitoringRadioSender,
     RadioConfig,
 )
-from parsl.monitoring.radios.wire import RadioMessageError, decode_batch, encode_batch
-from parsl.monitoring.types import TaggedMonitoringMessage
+from parsl.monitoring.radios.wire import RadioMessageError, decode_batch
 
 logger = logging.getLogger(__name__)
 
@@ -37,7 +35,7 @@ MAX_DATAGRAM = 65507
 _POLL_S = 0.2
 
 
-class UDPRadioSender(MonitoringRadioSender):
+class UDPRadioSender(EncodingSender):
     """Sends HMAC-signed datagrams to ``(address, port)``."""
 
     def __init__(self, address: str, port: int, key: bytes, digest: str) -> None:
@@ -50,13 +48,7 @@ class UDPRadioSender(MonitoringRadioSender):
             self._sock.bind((address, 0))  # never an ephemeral port on every interface
         self._sock.connect((address, port))  # and only the receiver's datagrams reach it
 
-    def send(self, message: TaggedMonitoringMessage) -> None:
-        self.send_many([message])
-
-    def send_many(
-        self, messages: Iterable[TaggedMonitoringMessage], *, final: bool = False
-    ) -> None:
-        payload = encode_batch(messages)
+    def transmit(self, payload: bytes, final: bool) -> None:
         datagram = hmac.new(self._key, payload, self._digest).digest() + payload
         if len(datagram) > MAX_DATAGRAM:
             raise RadioMessageError(f"{len(datagram)} bytes do not fit in one UDP datagram")

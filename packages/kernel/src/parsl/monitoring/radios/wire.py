@@ -38,6 +38,7 @@ __all__ = [
     "decode_batch",
     "decode_values",
     "encode_batch",
+    "encode_values",
 ]
 
 WIRE_VERSION = 2
@@ -232,6 +233,40 @@ def encode_batch(messages: Iterable[TaggedMonitoringMessage]) -> bytes:
             missing = sorted(layout.required - body.keys())
             raise RadioMessageError(f"{layout.name} message lacks {missing}")
         out.append([layout.name, body])
+    try:
+        return _ENCODER.encode({"v": WIRE_VERSION, "messages": out}).encode()
+    except (TypeError, ValueError) as e:  # an object JSON cannot hold; NaN or infinity
+        raise RadioMessageError(f"cannot encode monitoring messages: {e}") from None
+
+
+def encode_values(messages: Iterable[tuple[MessageType, list[Any]]]) -> bytes:
+    """Encode messages given as positional bodies (the values of :data:`FIELDS` in order).
+
+    The same bytes :func:`encode_batch` makes of the messages as dicts (a
+    value of None is an absent key), without a dict per message: the worker's
+    task wrapper and resource sampler build their messages this way. Raises
+    :class:`RadioMessageError` for a type without a positional layout, a
+    wrong number of values, a required value that is None, or a value JSON
+    cannot hold.
+    """
+    out: list[list[Any]] = []
+    for kind, values in messages:
+        layout = _LAYOUT_BY_ID.get(id(kind))
+        if layout is None or type(kind) is not MessageType or layout.fields is None:
+            raise RadioMessageError(f"no positional layout for {kind!r:.40}")
+        if type(values) is not list or len(values) != len(layout.fields):
+            raise RadioMessageError(
+                f"{layout.name} values must be a list of {len(layout.fields)} "
+                f"({', '.join(layout.fields)}), got {values!r:.80}"
+            )
+        if None in values[: layout.n_required]:
+            missing = sorted(
+                f
+                for f, v in zip(layout.fields, values[: layout.n_required], strict=False)
+                if v is None
+            )
+            raise RadioMessageError(f"{layout.name} message lacks {missing}")
+        out.append([layout.name, values])
     try:
         return _ENCODER.encode({"v": WIRE_VERSION, "messages": out}).encode()
     except (TypeError, ValueError) as e:  # an object JSON cannot hold; NaN or infinity
