@@ -260,3 +260,9 @@ def test_short_monitored_task_sends_one_batch(
     assert batches == [(3, True)]
     kinds = [k for k, _ in sink.messages]
     assert kinds == [MessageType.TASK_INFO, MessageType.RESOURCE_INFO, MessageType.TASK_INFO]
+
+
+def test_settings_repr_is_short(sink: MemorySink) -> None:
+    """An executor may repr the wrapped function on every task: the settings' part stays short."""
+    settings = _settings(sink, True)
+    assert repr(settings) == "RemoteMonitoring(run run-1, executor ex)"

@@ -59,7 +59,7 @@ BLOCK_ID_ENV = "PARSL_WORKER_BLOCK_ID"
 """Set by htex for its workers: the block a worker runs in."""
 
 
-@dataclass(frozen=True, eq=False)
+@dataclass(frozen=True, eq=False, repr=False)
 class RemoteMonitoring:
     """What a worker needs to report on the tasks of one executor in one run."""
 
@@ -68,6 +68,11 @@ class RemoteMonitoring:
     radio: RadioConfig
     resource_monitoring_enabled: bool
     resource_monitoring_interval: float
+
+    def __repr__(self) -> str:
+        # Short: an executor may take the wrapped function's repr (this inside it) for its
+        # name on every task, and the full dataclass repr (the radio's too) costs microseconds.
+        return f"RemoteMonitoring(run {self.run_id}, executor {self.executor_label})"
 
 
 def attach_executor(executor: ParslExecutor, sink: MonitoringSink | None) -> None:
