@@ -173,6 +173,8 @@ def test_encode_rejects_bad_messages() -> None:
         encode_batch([(MessageType.TASK_INFO, [])])  # type: ignore[list-item]
     with pytest.raises(RadioMessageError, match="lacks"):
         encode_batch([(MessageType.BLOCK_INFO, {"run_id": "r"})])
+    with pytest.raises(RadioMessageError, match="lacks"):  # keyed (an extra key), still checked
+        encode_batch([(MessageType.BLOCK_INFO, {"run_id": "r", "note": "x"})])
     with pytest.raises(RadioMessageError, match=r"lacks \['task_id'\]"):  # None: no value
         encode_batch([(MessageType.TASK_INFO, {**_task_info(1)[1], "task_id": None})])
     with pytest.raises(RadioMessageError, match="keys must be"):
