@@ -87,9 +87,12 @@ def _monitoring_framer() -> Callable[[bytes], bytes]:
     the frame layout ever makes the head depend on the payload, the check
     here fails and every frame is built in full.
     """
-    head = Monitoring(payload=b"").encode()
-    if all(Monitoring(payload=p).encode() == head + p for p in (b"x", b'{"v":2}' * 40)):
-        return head.__add__
+    try:
+        head = Monitoring(payload=b"").encode()
+        if all(Monitoring(payload=p).encode() == head + p for p in (b"x", b'{"v":2}' * 40)):
+            return head.__add__
+    except Exception:  # pragma: no cover - never stop a worker over monitoring: build each frame
+        logger.exception("worker: cannot pre-build the MONITORING frame head")
     return lambda batch: Monitoring(payload=batch).encode()  # pragma: no cover - layout changed
 
 
