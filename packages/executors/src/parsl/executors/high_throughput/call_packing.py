@@ -70,7 +70,7 @@ class CallPacker:
 
     def _function_bytes(self, func: Callable[..., Any]) -> bytes:
         key = _cache_key(func)
-        name = getattr(func, "__name__", repr(func))
+        name = getattr(func, "__name__", None) or repr(func)
         if key is None:
             return serialize(func, name=f"function {name}")
         with self._lock:
@@ -90,7 +90,7 @@ class CallPacker:
     ) -> bytes:
         """The packed call ``func(*args, **kwargs)``; a SerializationError names what failed."""
         parts = [_pickled((len(args), list(kwargs))), self._function_bytes(func)]
-        fname = getattr(func, "__name__", repr(func))
+        fname = getattr(func, "__name__", None) or repr(func)
         for i, a in enumerate(args):
             parts.append(serialize_value(a, f"positional argument {i} of {fname}"))
         for k, v in kwargs.items():
