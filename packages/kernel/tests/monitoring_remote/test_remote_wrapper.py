@@ -91,7 +91,14 @@ def test_task_survives_a_broken_radio(fail_create: bool, caplog: pytest.LogCaptu
 def test_short_task_gets_exactly_one_final_sample(sink: MemorySink) -> None:
     _call(_settings(sink, True, interval=30), lambda: None)
     (row,) = sink.of(MessageType.RESOURCE_INFO)
-    assert row["pid" if False else "psutil_process_pid"] == os.getpid()
+    assert row["psutil_process_pid"] == os.getpid()
+    # values in the right fields (the sample is positional on the wire)
+    assert row["psutil_process_status"] in ("running", "sleeping", "disk-sleep")
+    assert type(row["psutil_process_num_threads"]) is int and row["psutil_process_num_threads"] >= 1
+    assert row["psutil_process_memory_resident"] > 1 << 20
+    assert row["psutil_process_memory_virtual"] >= row["psutil_process_memory_resident"]
+    assert 0 < row["psutil_process_memory_percent"] < 100
+    assert row["resource_monitoring_interval"] == 30
     for key in (
         "psutil_process_cpu_percent",
         "psutil_process_memory_percent",
