@@ -137,11 +137,11 @@ def test_block_reporter_survives_a_failing_sink(caplog: pytest.LogCaptureFixture
 
 
 def test_worker_monitoring_frames_are_the_messages_frames() -> None:
-    """The worker's pipe builds MONITORING frames from a cached head: the same bytes as encode()."""
+    """The worker's pipe builds MONITORING frames from MONITORING_HEAD: the same bytes as encode()."""
     import os
 
     from parsl.executors.high_throughput.frame_pipe import read_frame
-    from parsl.executors.high_throughput.worker import _monitoring_framer, _ResultPipe
+    from parsl.executors.high_throughput.worker import _ResultPipe
 
     batch = encode_batch(
         [
@@ -151,7 +151,7 @@ def test_worker_monitoring_frames_are_the_messages_frames() -> None:
             )
         ]
     )
-    assert _monitoring_framer()(batch) == Monitoring(payload=batch).encode()
+    assert MONITORING_HEAD + batch == Monitoring(payload=batch).encode()
     r, w = os.pipe()
     try:
         pipe = _ResultPipe(w)

@@ -18,14 +18,13 @@ import os
 import sys
 import threading
 import time
-from collections.abc import Callable
 from typing import Any
 
 from parsl.app.errors import RemoteExceptionWrapper
 from parsl.executors.high_throughput.call_packing import serialize_value
 from parsl.executors.high_throughput.frame_pipe import read_frame, write_frame, write_frames
 from parsl.executors.high_throughput.protocol import (
-    Monitoring,
+    MONITORING_HEAD,
     Result,
     Shutdown,
     Task,
@@ -78,24 +77,6 @@ def _restore_environment(saved: dict[str, str | None]) -> None:
             os.environ[name] = value
 
 
-def _monitoring_framer() -> Callable[[bytes], bytes]:
-    """Makes a MONITORING frame of a batch: its fixed head plus the batch, when the layout allows.
-
-    A MONITORING frame is a constant head (prefix and header) followed by the
-    payload; building the message object for each batch (field checks, the
-    header's JSON) would be repeated work on every task's last messages. If
-    the frame layout ever makes the head depend on the payload, the check
-    here fails and every frame is built in full.
-    """
-    try:
-        head = Monitoring(payload=b"").encode()
-        if all(Monitoring(payload=p).encode() == head + p for p in (b"x", b'{"v":2}' * 40)):
-            return head.__add__
-    except Exception:  # pragma: no cover - never stop a worker over monitoring: build each frame
-        logger.exception("worker: cannot pre-build the MONITORING frame head")
-    return lambda batch: Monitoring(payload=batch).encode()  # pragma: no cover - layout changed
-
-
 class _ResultPipe:
     """The worker's result pipe, shared by the task's thread and the resource sampler's.
 
@@ -110,14 +91,13 @@ class _ResultPipe:
         self._lock = threading.Lock()
         self._held: list[bytes] = []
         self._task_thread = threading.current_thread()
-        self._frame = _monitoring_framer()
 
     def write(self, frame: bytes) -> None:
         with self._lock:
             write_frame(self.fd, frame)
 
     def monitoring(self, batch: bytes, final: bool) -> None:
-        frame = self._frame(batch)
+        frame = MONITORING_HEAD + batch  # what Monitoring(payload=batch).encode() makes
         with self._lock:
             if final and threading.current_thread() is self._task_thread:
                 self._held.append(frame)
