@@ -52,9 +52,6 @@ def test_executor_accepts_the_public_selectors() -> None:
 
 def test_the_choice_reaches_the_interchange_settings() -> None:
     settings = InterchangeSettings(
-        client_identity="c",
-        loopback_address="127.0.0.1",
-        interchange_port_range=(1, 2),
         worker_address="127.0.0.1",
         worker_port=None,
         worker_port_range=(1, 2),

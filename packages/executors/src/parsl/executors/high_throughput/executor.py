@@ -43,7 +43,9 @@ class HighThroughputExecutor(ParslSurfaceMixin, BlockScalingMixin, ParslExecutor
     """Runs tasks on worker pools in blocks obtained from a provider, through an interchange.
 
     The executor (in the user's process) starts an interchange process and
-    talks to it over ZeroMQ on ``loopback_address``. Each block from
+    talks to it over the interchange's stdin and stdout pipes
+    (``loopback_address`` and ``interchange_port_range`` are accepted for
+    Parsl's configurations, and unused). Each block from
     ``provider`` runs one worker pool per node (``parsl-worker-pool``),
     which connects to the interchange at ``address``:``worker_port`` and runs
     up to ``max_workers_per_node`` worker processes. ``init_blocks`` blocks
@@ -226,9 +228,6 @@ class HighThroughputExecutor(ParslSurfaceMixin, BlockScalingMixin, ParslExecutor
         if self.encrypted:
             self.cert_dir = curve.create_certificates(os.path.join(self.logdir, "certificates"))
         settings = InterchangeSettings(
-            client_identity="",
-            loopback_address=self.loopback_address,
-            interchange_port_range=self.interchange_port_range,
             worker_address=self.address,
             worker_port=self.worker_port,
             worker_port_range=self.worker_port_range,

@@ -1,10 +1,9 @@
-"""Length-prefixed frames over OS pipes, between a manager and its worker processes.
+"""Length-prefixed frames over OS pipes: executor and interchange, manager and workers.
 
-A manager and its workers are parent and children on one node, so they talk
-over a pair of anonymous pipes per worker instead of sockets: one system
-call per frame and no I/O threads, nothing another user can connect to, and
-a worker's death shows at once as end-of-file on its result pipe (and a
-manager's death as end-of-file on the task pipe of each worker).
+Both pairs are parent and child on one node, so they talk over a pair of
+anonymous pipes instead of sockets: one system call per batch of frames and
+no I/O threads, nothing another user can connect to, and a process's death
+shows at once as end-of-file on the pipe it wrote.
 
 Each frame is sent as a 4-byte big-endian length, then the frame's bytes.
 The manager's side never blocks (:class:`FrameReader`, :class:`FrameWriter`);
@@ -13,8 +12,12 @@ the worker's side does (:func:`read_frame`, :func:`write_frame`).
 
 from __future__ import annotations
 
+import contextlib
+import fcntl
 import os
+import select
 import struct
+import time
 from collections import deque
 
 from parsl.executors.high_throughput.errors import MalformedMessage
@@ -27,10 +30,11 @@ _READ_CHUNK = 1 << 16
 class FrameReader:
     """Reads whole frames from a non-blocking pipe as they become available."""
 
-    def __init__(self, fd: int) -> None:
+    def __init__(self, fd: int, initial: bytes = b"") -> None:
         os.set_blocking(fd, False)
         self.fd = fd
-        self._buffer = bytearray()
+        self._buffer = bytearray(initial)
+        """Bytes read but not yet returned as frames (``initial``: bytes read before this reader)."""
         self.eof = False
 
     def read_frames(self) -> list[bytes]:
@@ -84,6 +88,23 @@ class FrameWriter:
         self._pending.append(memoryview(_LENGTH.pack(len(frame)) + frame))
         self.flush()
 
+    def send_many(self, frames: list[bytes]) -> None:
+        """Queue ``frames`` as one write (one system call while the pipe has room)."""
+        self._pending.append(memoryview(_pack(frames)))
+        self.flush()
+
+    def flush_within(self, timeout: float) -> bool:
+        """Flush, waiting up to ``timeout`` s for the reader to make room; True if all left."""
+        deadline = time.monotonic() + timeout
+        self.flush()
+        while self.pending and not self.broken:
+            remaining = deadline - time.monotonic()
+            if remaining <= 0:
+                return False
+            select.select([], [self.fd], [], remaining)
+            self.flush()
+        return not self.pending
+
     def flush(self) -> None:
         """Write queued bytes until the pipe is full or nothing is left."""
         pending = self._pending
@@ -101,6 +122,18 @@ class FrameWriter:
                 pending.popleft()
             else:
                 pending[0] = head[written:]
+
+
+PIPE_SIZE = 1 << 20
+"""The capacity asked for a busy pipe (Linux's default is 64 KiB): fewer wake-ups per burst."""
+
+
+def widen_pipe(fd: int) -> None:
+    """Ask for :data:`PIPE_SIZE` bytes of pipe capacity where the system allows it (best effort)."""
+    set_size = getattr(fcntl, "F_SETPIPE_SZ", None)
+    if set_size is not None:
+        with contextlib.suppress(OSError):
+            fcntl.fcntl(fd, set_size, PIPE_SIZE)
 
 
 def read_frame(fd: int) -> bytes | None:
@@ -134,14 +167,19 @@ def write_frame(fd: int, frame: bytes) -> None:
     write_frames(fd, [frame])
 
 
-def write_frames(fd: int, frames: list[bytes]) -> None:
-    """Write whole frames with one system call where the pipe takes them all, blocking until it has."""
+def _pack(frames: list[bytes]) -> bytes:
     parts: list[bytes] = []
+    pack_length = _LENGTH.pack
     for frame in frames:
         if len(frame) > MAX_FRAME:
             raise MalformedMessage(f"frame of {len(frame)} bytes exceeds {MAX_FRAME}")
-        parts += (_LENGTH.pack(len(frame)), frame)
-    data = memoryview(b"".join(parts))
+        parts += (pack_length(len(frame)), frame)
+    return b"".join(parts)
+
+
+def write_frames(fd: int, frames: list[bytes]) -> None:
+    """Write whole frames with one system call where the pipe takes them all, blocking until it has."""
+    data = memoryview(_pack(frames))
     while data:
         written = os.write(fd, data)
         data = data[written:]

@@ -1,18 +1,22 @@
 """The interchange: a process between the executor and the managers, driving TaskDispatch.
 
-It binds two ROUTER sockets: one on the loopback address for the executor
-(only the executor's secret identity is served), one on the worker address
-for managers (a manager's identity is its id). Tasks from the executor are
-queued in :class:`~parsl.executors.high_throughput.dispatch.TaskDispatch`
-and forwarded, as the frames that arrived, to the managers it picks; results
-go back the same way. Run as ``python -m parsl.executors.high_throughput.interchange``:
-the settings arrive as JSON on stdin, and one JSON line on stdout reports
-the bound ports. It exits on a SHUTDOWN from the executor, or by itself
+It talks to the executor, its parent, over its stdin and stdout pipes
+(frames, :mod:`~parsl.executors.high_throughput.frame_pipe`: no socket
+anyone else could connect to, and no ZeroMQ I/O thread on either side), and
+binds one ROUTER socket on the worker address for managers (a manager's
+identity is its id). Tasks from the executor are queued in
+:class:`~parsl.executors.high_throughput.dispatch.TaskDispatch` and
+forwarded, as the frames that arrived, to the managers it picks; results go
+back the same way. Run as ``python -m parsl.executors.high_throughput.interchange``:
+the settings arrive as one JSON line on stdin, one JSON line on stdout
+reports the bound worker port, and frames follow both ways. It exits on a
+SHUTDOWN from the executor, at once when the executor's pipe closes, or
 within a second when its parent process (the executor) is gone.
 """
 
 from __future__ import annotations
 
+import contextlib
 import json
 import logging
 import os
@@ -27,6 +31,7 @@ import zmq
 from parsl.executors.high_throughput import curve
 from parsl.executors.high_throughput.dispatch import TaskDispatch
 from parsl.executors.high_throughput.errors import ProtocolError, ProtocolVersionMismatch
+from parsl.executors.high_throughput.frame_pipe import FrameReader, FrameWriter
 from parsl.executors.high_throughput.instructions import (
     DrainedManager,
     FailTask,
@@ -36,8 +41,9 @@ from parsl.executors.high_throughput.instructions import (
     RejectManager,
     SendTask,
 )
+from parsl.executors.high_throughput.interchange_commands import run_command
+from parsl.executors.high_throughput.interchange_process import read_settings_line
 from parsl.executors.high_throughput.interchange_settings import InterchangeSettings
-from parsl.executors.high_throughput.interchange_status import status_report
 from parsl.executors.high_throughput.monitoring_reports import ManagerInfo, node_info_frame
 from parsl.executors.high_throughput.protocol import (
     MONITORING_HEAD,
@@ -59,7 +65,6 @@ from parsl.executors.high_throughput.protocol import (
     check_compatible,
     decode,
 )
-from parsl.executors.high_throughput.scale_in import pick_blocks_to_remove
 from parsl.executors.high_throughput.zmq_batches import receive_batches, send_frames
 from parsl.executors.high_throughput.zmq_pipes import bind_socket, close_socket
 
@@ -71,28 +76,24 @@ PARENT_CHECK_PERIOD_S = 0.5
 class Interchange:
     """The interchange's event loop: sockets in, TaskDispatch events, frames out."""
 
-    def __init__(self, settings: InterchangeSettings) -> None:
+    def __init__(
+        self, settings: InterchangeSettings, client_in: int, client_out: int, initial: bytes = b""
+    ) -> None:
+        """``client_in``/``client_out``: the pipes from and to the executor (``initial``: bytes
+        already read from ``client_in``)."""
         self.settings = settings
         self.context = zmq.Context()
         self.auth = None
-        self.client = self.context.socket(zmq.ROUTER)
+        self.client_in = FrameReader(client_in, initial)
+        self.client_out = FrameWriter(client_out)
         self.workers = self.context.socket(zmq.ROUTER)
         if settings.cert_dir is not None:
             self.auth = curve.start_authenticator(self.context, settings.cert_dir)
-            curve.make_server(self.client, settings.cert_dir)
             curve.make_server(self.workers, settings.cert_dir)
-        for sock in (self.client, self.workers):
-            sock.setsockopt(zmq.SNDHWM, 0)
-            sock.setsockopt(zmq.RCVHWM, 0)
-            sock.setsockopt(zmq.LINGER, 0)
+        self.workers.setsockopt(zmq.SNDHWM, 0)
+        self.workers.setsockopt(zmq.RCVHWM, 0)
+        self.workers.setsockopt(zmq.LINGER, 0)
         self.workers.setsockopt(zmq.ROUTER_MANDATORY, 1)
-        self.client_port = bind_socket(
-            self.client,
-            settings.loopback_address,
-            None,
-            settings.interchange_port_range,
-            "interchange port for the executor",
-        )
         self.worker_port = bind_socket(
             self.workers,
             settings.worker_address,
@@ -100,7 +101,6 @@ class Interchange:
             settings.worker_port_range,
             "interchange port for managers",
         )
-        self.client_identity = settings.client_identity.encode()
         self.dispatch = TaskDispatch(settings.heartbeat_threshold, settings.prefer_oldest_block)
         self.payloads: dict[int, bytes] = {}
         self.managers: dict[str, ManagerInfo] = {}
@@ -114,16 +114,19 @@ class Interchange:
     def run(self) -> None:
         """Serve until told to stop or the parent is gone; then tell every manager to stop."""
         poller = zmq.Poller()
-        poller.register(self.client, zmq.POLLIN)
+        client_in, client_out = self.client_in.fd, self.client_out.fd
+        poller.register(client_in, zmq.POLLIN)
         poller.register(self.workers, zmq.POLLIN)
+        waiting_to_write = False
         period = self.settings.heartbeat_period
         next_tick = next_heartbeat = next_parent_check = time.monotonic()
         timeout_ms = max(1, min(self.settings.poll_period_ms, 1000))
         while self.stopping is None:
             ready = dict(poller.poll(timeout_ms))
-            if ready.get(self.client):
-                for parts in receive_batches(self.client, router=True):
-                    self._from_client(parts)
+            if ready.get(client_in):
+                self._from_client(self.client_in.read_frames())
+                if self.client_in.eof:
+                    self.stopping = "the executor closed its pipe"
             if ready.get(self.workers):
                 for parts in receive_batches(self.workers, router=True):
                     self._from_manager(parts)
@@ -140,6 +143,14 @@ class Interchange:
                     self.stopping = "the executor's process is gone"
                 next_parent_check = now + PARENT_CHECK_PERIOD_S
             self._flush()
+            if self.client_out.pending != waiting_to_write:  # the executor is slow to read
+                waiting_to_write = self.client_out.pending
+                if waiting_to_write:
+                    poller.register(client_out, zmq.POLLOUT)
+                else:
+                    poller.unregister(client_out)
+            if self.client_out.broken:
+                self.stopping = "the executor closed its pipe"
         logger.info("interchange stopping: %s", self.stopping)
         goodbye = Shutdown(reason=self.stopping).encode()
         for manager_id in self.managers:
@@ -148,17 +159,22 @@ class Interchange:
         self._flush()
 
     def close(self) -> None:
-        """Close the sockets (giving the last messages a moment to leave) and the context."""
+        """Give the last messages a moment to leave, then close the socket, pipes and context."""
+        self.client_out.flush_within(0.5)
         close_socket(self.workers, linger_ms=500)
-        close_socket(self.client, linger_ms=500)
+        for fd in (self.client_in.fd, self.client_out.fd):
+            with contextlib.suppress(OSError):
+                os.close(fd)
         if self.auth is not None:
             self.auth.stop()
         self.context.term()
 
     def _flush(self) -> None:
         if self.to_client:
-            send_frames(self.client, self.to_client, self.client_identity)
+            self.client_out.send_many(self.to_client)
             self.to_client = []
+        elif self.client_out.pending:
+            self.client_out.flush()
         if self.to_managers:
             batches, self.to_managers = self.to_managers, defaultdict(list)
             for manager_id, frames in batches.items():
@@ -176,11 +192,8 @@ class Interchange:
 
     # ------------------------------------------------------------ executor side
 
-    def _from_client(self, parts: list[bytes]) -> None:
-        if parts[0] != self.client_identity:
-            logger.warning("dropping %d frames from an unknown client", len(parts) - 1)
-            return
-        for frame in parts[1:]:
+    def _from_client(self, frames: list[bytes]) -> None:
+        for frame in frames:
             try:
                 msg = decode(frame)
             except ProtocolError as e:
@@ -202,35 +215,12 @@ class Interchange:
         result: dict[str, Any] = {}
         error = None
         try:
-            result = self._run_command(cmd)
+            result, instructions = run_command(cmd, self.dispatch, self.managers, self.blocks_seen)
+            self._execute(instructions)
         except Exception as e:
             error = f"{type(e).__name__}: {e}"
-        reply = Reply(request_id=cmd.request_id, result=result, error=error)
-        self._flush()  # what the command changed (failed tasks) goes first
-        send_frames(self.client, [reply.encode()], self.client_identity)
-
-    def _run_command(self, cmd: Command) -> dict[str, Any]:
-        result: dict[str, Any] = {}
-        if cmd.op == "status":
-            result = status_report(self.dispatch, self.managers, self.blocks_seen)
-        elif cmd.op == "pick_blocks_to_remove":
-            chosen = pick_blocks_to_remove(
-                self.dispatch.block_loads(),
-                [str(b) for b in cmd.args["candidates"]],
-                int(cmd.args["count"]),
-                bool(cmd.args["force"]),
-            )
-            self._cancel_blocks(chosen)
-            result = {"blocks": chosen}
-        elif cmd.op == "blocks_cancelled":
-            self._cancel_blocks([str(b) for b in cmd.args["blocks"]])
-        else:
-            raise ValueError(f"unknown command {cmd.op!r}")
-        return result
-
-    def _cancel_blocks(self, block_ids: list[str]) -> None:
-        for block_id in block_ids:
-            self._execute(self.dispatch.block_cancelled(block_id))
+        # After what the command changed (the failed tasks of cancelled blocks).
+        self.to_client.append(Reply(request_id=cmd.request_id, result=result, error=error).encode())
 
     # ------------------------------------------------------------- manager side
 
@@ -381,19 +371,26 @@ def _setup_logging(settings: InterchangeSettings) -> None:
 
 
 def main() -> int:
-    """Entry point: settings on stdin, one JSON 'ready' line on stdout, then serve."""
-    settings = InterchangeSettings.from_json(sys.stdin.read())
+    """Entry point: settings on stdin, one JSON 'ready' line on stdout, then frames both ways."""
+    line, initial = read_settings_line(0)
+    settings = InterchangeSettings.from_json(line.decode())
     _setup_logging(settings)
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
+    # The pipes move to descriptors of their own; 0 and 1 become /dev/null, so that nothing
+    # written to stdout by accident can break a frame.
+    client_in, client_out = os.dup(0), os.dup(1)
+    devnull = os.open(os.devnull, os.O_RDWR)
+    os.dup2(devnull, 0)
+    os.close(devnull)
     try:
-        interchange = Interchange(settings)
+        interchange = Interchange(settings, client_in, client_out, initial)
     except Exception as e:
         logger.exception("interchange failed to start")
         sys.stdout.write(json.dumps({"error": f"{type(e).__name__}: {e}"}) + "\n")
         sys.stdout.flush()
         return 1
     try:
-        ready = {"client_port": interchange.client_port, "worker_port": interchange.worker_port}
+        ready = {"worker_port": interchange.worker_port}
         sys.stdout.write(json.dumps(ready) + "\n")
         sys.stdout.flush()
         devnull = os.open(os.devnull, os.O_WRONLY)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import select
@@ -10,6 +11,7 @@ import time
 from typing import Any
 
 from parsl.executors.high_throughput.errors import InterchangeStartFailed
+from parsl.executors.high_throughput.frame_pipe import widen_pipe
 from parsl.executors.high_throughput.interchange_settings import InterchangeSettings
 
 
@@ -24,13 +26,18 @@ def _tail(path: str, limit: int = 2000) -> str:
 
 def launch_interchange(
     launch_cmd: list[str], settings: InterchangeSettings, timeout: float
-) -> tuple[subprocess.Popen[bytes], dict[str, Any]]:
-    """Start the interchange and wait at most ``timeout`` s for its ready line (its ports).
+) -> tuple[subprocess.Popen[bytes], dict[str, Any], bytes]:
+    """Start the interchange and wait at most ``timeout`` s for its ready line (its worker port).
 
-    The process runs in a session of its own (a Ctrl-C in the user's terminal
-    does not reach it; the executor stops it). Raises
-    :class:`InterchangeStartFailed` with its stderr when it exits, reports an
-    error, or stays silent; the process is stopped first.
+    The settings go as one JSON line on the interchange's stdin; after its
+    ready line on stdout, the two pipes carry frames both ways
+    (:mod:`~parsl.executors.high_throughput.frame_pipe`): ``process.stdin``
+    to it, ``process.stdout`` from it. Returns the process, the ready line
+    and any bytes read after it (the first frames). The process runs in a
+    session of its own (a Ctrl-C in the user's terminal does not reach it;
+    the executor stops it). Raises :class:`InterchangeStartFailed` with its
+    stderr when it exits, reports an error, or stays silent; the process is
+    stopped first.
     """
     os.makedirs(settings.logdir, exist_ok=True)
     stderr_path = os.path.join(settings.logdir, "interchange.stderr")
@@ -49,20 +56,26 @@ def launch_interchange(
             ) from e
     assert process.stdin is not None and process.stdout is not None
     try:
-        process.stdin.write(settings.to_json().encode())
-        process.stdin.close()
-        ready = _read_ready_line(process, stderr_path, timeout)
+        widen_pipe(process.stdin.fileno())
+        widen_pipe(process.stdout.fileno())
+        try:
+            process.stdin.write(settings.to_json().encode() + b"\n")
+            process.stdin.flush()
+        except BrokenPipeError:
+            pass  # it exited already: the ready line's reader says how
+        ready, rest = _read_ready_line(process, stderr_path, timeout)
     except BaseException:
         stop_process(process, grace=2.0)
+        for pipe in (process.stdin, process.stdout):
+            with contextlib.suppress(OSError):
+                pipe.close()
         raise
-    finally:
-        process.stdout.close()
-    return process, ready
+    return process, ready, rest
 
 
 def _read_ready_line(
     process: subprocess.Popen[bytes], stderr_path: str, timeout: float
-) -> dict[str, Any]:
+) -> tuple[dict[str, Any], bytes]:
     assert process.stdout is not None
     fd = process.stdout.fileno()
     deadline = time.monotonic() + timeout
@@ -84,10 +97,29 @@ def _read_ready_line(
                     f"its stderr: {_tail(stderr_path) or '(empty)'}"
                 )
             data += chunk
-    ready: dict[str, Any] = json.loads(data.split(b"\n", 1)[0])
+    line, rest = data.split(b"\n", 1)
+    try:
+        ready: dict[str, Any] = json.loads(line)
+    except ValueError:
+        raise InterchangeStartFailed(
+            f"the interchange wrote {line[:200]!r} instead of its ready line; "
+            f"its stderr: {_tail(stderr_path) or '(empty)'}"
+        ) from None
     if "error" in ready:
         raise InterchangeStartFailed(f"the interchange could not start: {ready['error']}")
-    return ready
+    return ready, rest
+
+
+def read_settings_line(fd: int) -> tuple[bytes, bytes]:
+    """The interchange's side: its settings line from ``fd`` (blocking), and any bytes after it."""
+    data = b""
+    while b"\n" not in data:
+        chunk = os.read(fd, 65536)
+        if not chunk:
+            raise EOFError("stdin closed before the settings line")
+        data += chunk
+    line, rest = data.split(b"\n", 1)
+    return line, rest
 
 
 def stop_process(process: subprocess.Popen[bytes], grace: float) -> None:

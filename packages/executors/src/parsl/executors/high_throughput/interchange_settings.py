@@ -1,4 +1,4 @@
-"""What the executor tells a new interchange process (JSON on its stdin)."""
+"""What the executor tells a new interchange process (one JSON line on its stdin)."""
 
 from __future__ import annotations
 
@@ -8,11 +8,8 @@ from dataclasses import asdict, dataclass
 
 @dataclass(frozen=True)
 class InterchangeSettings:
-    """What the executor tells a new interchange (sent as JSON on its stdin)."""
+    """What the executor tells a new interchange (one JSON line on its stdin, before any frame)."""
 
-    client_identity: str
-    loopback_address: str
-    interchange_port_range: tuple[int, int]
     worker_address: str
     worker_port: int | None
     worker_port_range: tuple[int, int]
@@ -33,6 +30,5 @@ class InterchangeSettings:
     @classmethod
     def from_json(cls, text: str) -> InterchangeSettings:
         data = json.loads(text)
-        data["interchange_port_range"] = tuple(data["interchange_port_range"])
         data["worker_port_range"] = tuple(data["worker_port_range"])
         return cls(**data)
