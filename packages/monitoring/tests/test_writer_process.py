@@ -143,3 +143,29 @@ def test_a_killed_writer_process_is_reported_and_later_events_dropped(
     started_hub.close()
     assert time.monotonic() - begin < 2.0
     assert any("exited unexpectedly" in r.getMessage() for r in caplog.records)
+
+
+@pytest.mark.timeout(60)
+def test_the_writer_process_collects_garbage_less_often_and_skips_its_startup_objects() -> None:
+    # _tune_gc runs in the writer process only; here in a child of its own, so that this
+    # process's collector keeps its settings.
+    code = textwrap.dedent(
+        """
+        import gc
+        from parsl.monitoring.hub.process import GC_YOUNG_THRESHOLD, _tune_gc
+        before = gc.get_threshold()
+        _tune_gc()
+        after = gc.get_threshold()
+        assert after == (GC_YOUNG_THRESHOLD, *before[1:]) and after[0] > before[0], (before, after)
+        assert gc.get_freeze_count() > 10_000, gc.get_freeze_count()  # modules loaded so far
+        cycle = []
+        cycle.append(cycle)
+        del cycle
+        assert gc.collect() >= 1  # cycles made later are still collected
+        print("ok")
+        """
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, timeout=50, check=False
+    )
+    assert out.returncode == 0 and out.stdout.strip() == "ok", out.stderr

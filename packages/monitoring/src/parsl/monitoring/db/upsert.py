@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import operator
 import re
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Collection, Sequence
 from itertools import chain, compress
 from operator import is_not
 from typing import Any
@@ -45,12 +45,40 @@ def insert_ignoring_duplicates(dialect: str, table: Table) -> Insert:
     return _insert(dialect, table).on_conflict_do_nothing()  # type: ignore[no-any-return]
 
 
-def upsert_task(dialect: str) -> Insert:
-    """Insert a task row, or merge it into the stored one (a final state sticks)."""
+def _on_conflict_update(
+    ins: Any,
+    index_elements: list[Any],
+    updates: dict[str, Any],
+    coalesced: Collection[str],
+    known: Collection[str] | None,
+) -> Insert:
+    """``ins`` with ``ON CONFLICT DO UPDATE SET updates``.
+
+    ``coalesced`` names the columns whose update is a ``coalesce`` of the stored and the
+    new value, which keeps the stored value when the new one is NULL. Given ``known``
+    (the columns the rows name), those updates of the columns the rows leave out are left
+    out too: the new value is NULL (no column has a default), so nothing stored changes,
+    and the database is spared their work (on SQLite, a column in the ``SET`` list has
+    every index over it rewritten, whatever its value: ``task_hashsum_idx`` for each task
+    row updated).
+    """
+    if known is not None:
+        updates = {c: u for c, u in updates.items() if c in known or c not in coalesced}
+    return ins.on_conflict_do_update(  # type: ignore[no-any-return]
+        index_elements=index_elements, set_=updates
+    )
+
+
+def upsert_task(dialect: str, known: Collection[str] | None = None) -> Insert:
+    """Insert a task row, or merge it into the stored one (a final state sticks).
+
+    ``known``: the columns the rows give (see :func:`_on_conflict_update`); None for all.
+    """
     t = tables.task
     ins = _insert(dialect, t)
     ex = ins.excluded
     keep_if_null = ("task_time_returned", "task_executor", "task_fail_reason", "task_hashsum")
+    coalesced = (*keep_if_null, "task_time_invoked")
     updates: dict[str, Any] = {}
     for col in t.columns:
         if col.primary_key:
@@ -67,13 +95,14 @@ def upsert_task(dialect: str) -> Insert:
             updates[col.name] = case((is_final, col), else_=ex[col.name])
         else:
             updates[col.name] = ex[col.name]
-    return ins.on_conflict_do_update(  # type: ignore[no-any-return]
-        index_elements=[t.c.task_id, t.c.run_id], set_=updates
-    )
+    return _on_conflict_update(ins, [t.c.task_id, t.c.run_id], updates, coalesced, known)
 
 
-def upsert_try(dialect: str) -> Insert:
-    """Insert a try row, or fill in the stored one: a known value replaces, unknown keeps."""
+def upsert_try(dialect: str, known: Collection[str] | None = None) -> Insert:
+    """Insert a try row, or fill in the stored one: a known value replaces, unknown keeps.
+
+    ``known``: the columns the rows give (see :func:`_on_conflict_update`); None for all.
+    """
     t = tables.try_
     ins = _insert(dialect, t)
     ex = ins.excluded
@@ -87,9 +116,9 @@ def upsert_try(dialect: str) -> Insert:
             )
         else:
             updates[col.name] = func.coalesce(ex[col.name], col)
-    return ins.on_conflict_do_update(  # type: ignore[no-any-return]
-        index_elements=[t.c.try_id, t.c.task_id, t.c.run_id], set_=updates
-    )
+    coalesced = [c for c in updates if c != "task_executor"]
+    index = [t.c.try_id, t.c.task_id, t.c.run_id]
+    return _on_conflict_update(ins, index, updates, coalesced, known)
 
 
 def upsert_workflow(dialect: str) -> Insert:
@@ -156,9 +185,18 @@ class Prepared:
     """
 
     def __init__(
-        self, statement: Insert, dialect: Dialect, columns: Sequence[str], *, ordered: bool
+        self,
+        statement: Insert,
+        dialect: Dialect,
+        columns: Sequence[str],
+        *,
+        ordered: bool,
+        for_columns: Callable[[Collection[str]], Insert] | None = None,
     ) -> None:
         self.statement = statement
+        self.for_columns = for_columns
+        """Builds the statement for rows that give only some columns (an upsert that leaves
+        out what those rows cannot change); None: ``statement`` for all of them."""
         self.engine_dialect = dialect
         # psycopg 3.2 and later (RawCursor: $n parameters, no parsing of the statement)
         self._raw_cursor: Any = None
@@ -187,7 +225,8 @@ class Prepared:
         found = self._sql.get(known)
         if found is None:
             keys = [c for c, k in zip(self.columns, known, strict=True) if k]
-            compiled = self.statement.compile(dialect=self.dialect, column_keys=keys)
+            statement = self.statement if self.for_columns is None else self.for_columns(keys)
+            compiled = statement.compile(dialect=self.dialect, column_keys=keys)
             order = list(compiled.positiontup or ())
             if sorted(order) != sorted(keys):
                 raise ValueError(f"statement parameters {order} are not the columns {keys}")

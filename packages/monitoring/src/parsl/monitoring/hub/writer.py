@@ -202,8 +202,20 @@ class DatabaseWriter(threading.Thread):
             insert_ignoring_duplicates(d, tables.block), dialect, BLOCK_COLUMNS, ordered=True
         )
         self._node = Prepared(tables.node.insert(), dialect, NODE_COLUMNS, ordered=True)
-        self._task = Prepared(upsert_task(d), dialect, TASK_COLUMNS, ordered=False)
-        self._try = Prepared(upsert_try(d), dialect, TRY_COLUMNS, ordered=False)
+        self._task = Prepared(
+            upsert_task(d),
+            dialect,
+            TASK_COLUMNS,
+            ordered=False,
+            for_columns=lambda known: upsert_task(d, known),
+        )
+        self._try = Prepared(
+            upsert_try(d),
+            dialect,
+            TRY_COLUMNS,
+            ordered=False,
+            for_columns=lambda known: upsert_try(d, known),
+        )
         self._stamp = sqlite_when if d == "sqlite" else when
         self._sqlite_path = url.database if self.dialect == "sqlite" else None
 
