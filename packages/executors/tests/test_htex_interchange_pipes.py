@@ -168,3 +168,17 @@ def test_no_zeromq_threads_in_the_executors_process(make_htex: MakeHtex) -> None
     htex = make_htex()
     assert htex.submit(htex_tasks.add, {}, 2, 3).result(timeout=30) == 5
     assert zeromq_threads() == before
+
+
+def test_a_task_too_large_for_a_frame_fails_alone(
+    make_htex: MakeHtex, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from parsl.executors.high_throughput import client as client_module
+    from parsl.executors.high_throughput.errors import HighThroughputError
+
+    htex = make_htex()
+    monkeypatch.setattr(client_module, "MAX_FRAME", 50_000)  # the real limit is 4 GiB
+    with pytest.raises(HighThroughputError, match="more than the 50000 bytes one frame can carry"):
+        htex.submit(htex_tasks.identity, {}, b"x" * 60_000)
+    assert htex.submit(htex_tasks.identity, {}, b"y" * 1000).result(timeout=30) == b"y" * 1000
+    assert not htex.bad_state_is_set

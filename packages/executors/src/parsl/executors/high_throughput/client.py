@@ -46,7 +46,7 @@ from parsl.executors.high_throughput.errors import (
     VersionMismatch,
     WorkerLost,
 )
-from parsl.executors.high_throughput.frame_pipe import FrameReader, FrameWriter
+from parsl.executors.high_throughput.frame_pipe import MAX_FRAME, FrameReader, FrameWriter
 from parsl.executors.high_throughput.interchange_process import launch_interchange, stop_process
 from parsl.executors.high_throughput.interchange_settings import InterchangeSettings
 from parsl.executors.high_throughput.monitoring_reports import deliver
@@ -150,6 +150,11 @@ class InterchangeClient:
         With ``max_outstanding`` tasks in flight this waits for room first,
         except on the I/O thread (which makes the room).
         """
+        if len(frame) > MAX_FRAME:  # before it can reach the I/O thread, where it would fail all
+            raise HighThroughputError(
+                f"task {task_id} is {len(frame)} bytes serialized, more than the {MAX_FRAME} "
+                "bytes one frame can carry; pass large data in files instead"
+            )
         limit = self.max_outstanding
         if (
             limit is not None
