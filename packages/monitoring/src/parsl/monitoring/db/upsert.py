@@ -158,6 +158,23 @@ def multirow(sql: str, width: int, n: int) -> str:
     return sql[:start] + ", ".join(shifted(r) for r in range(n)) + sql[end:]
 
 
+SQLITE_ROWS_PER_STATEMENT = 64
+"""The most rows one multi-row ``INSERT`` carries on SQLite (fewer for wide rows: see below)."""
+
+SQLITE_MAX_PARAMETERS = 999
+"""Parameters per statement that every SQLite takes (3.32 and later take 32,766)."""
+
+
+def multirow_qmark(sql: str, width: int, n: int) -> str:
+    """``sql``, an ``INSERT ... VALUES (?, ..., ?) ...`` of one row of ``width``, made to insert ``n``."""
+    start = sql.index(" VALUES (") + len(" VALUES ")
+    end = sql.index(")", start) + 1
+    row = sql[start:end]
+    if row.count("?") != width or "?" in sql[:start] + sql[end:]:
+        raise ValueError(f"not one row of {width} parameters in VALUES: {sql!r:.200}")
+    return sql[:start] + ", ".join([row] * n) + sql[end:]
+
+
 class Prepared:
     """An insert or upsert of rows (tuples in ``columns`` order) run with the driver's ``executemany``.
 
@@ -176,6 +193,11 @@ class Prepared:
     ``executemany`` spends several times a row's insert on Python work per
     row. Each statement carries a power of two rows, at most
     :data:`ROWS_PER_STATEMENT`, so few distinct statements are ever built.
+
+    On SQLite, a group's rows go ``n`` at a time as one multi-row ``INSERT``
+    (``executemany`` over chunks of ``n`` rows' values; the rest one row at a
+    time): SQLite runs one statement per chunk, not per row, which halves what
+    a status row costs it (the same rows, in the same order).
 
     ``ordered`` keeps the rows' order across groups (only consecutive rows
     with the same known columns share a statement): for inserts whose
@@ -203,6 +225,7 @@ class Prepared:
         if dialect.name == "postgresql" and dialect.driver == "psycopg":
             self._raw_cursor = getattr(dialect.loaded_dbapi, "RawCursor", None)
         self.raw_postgres = self._raw_cursor is not None
+        self.sqlite = dialect.name == "sqlite"
         if self.raw_postgres:
             self.dialect = _positional(dialect, "numeric_dollar")
         else:
@@ -274,8 +297,20 @@ class Prepared:
             params = list(map(reorder, params))
         if self.raw_postgres:
             self._run_multirow(conn, known, sql, params)
-        else:
-            conn.exec_driver_sql(sql, params)
+            return
+        if not params:
+            return
+        width = len(params[0])
+        n = min(SQLITE_ROWS_PER_STATEMENT, SQLITE_MAX_PARAMETERS // width)
+        full = len(params) - len(params) % n if self.sqlite else 0
+        if full:
+            many = self._many.get((known, n))
+            if many is None:
+                many = self._many[known, n] = multirow_qmark(sql, width, n)
+            values = iter(chain.from_iterable(params[:full]))
+            conn.exec_driver_sql(many, list(zip(*[values] * (width * n), strict=False)))
+        if full < len(params):
+            conn.exec_driver_sql(sql, params[full:] if full else params)
 
     def _run_multirow(
         self, conn: Connection, known: tuple[bool, ...], sql: str, params: list[Row]
