@@ -13,11 +13,30 @@ import psutil
 import pytest
 
 from parsl.executors.high_throughput.executor import HighThroughputExecutor
+from parsl.executors.high_throughput.interchange_settings import InterchangeSettings
 from parsl.providers import LocalProvider
 
 TESTS_DIR = os.path.dirname(os.path.abspath(__file__))
 
 FAST_HEARTBEATS: dict[str, Any] = {"heartbeat_period": 0.3, "heartbeat_threshold": 1.5}
+
+
+def interchange_settings(logdir: str, **overrides: Any) -> InterchangeSettings:
+    """Settings for an interchange started by a test: loopback, this process as its parent."""
+    fields: dict[str, Any] = {
+        "worker_address": "127.0.0.1",
+        "worker_port": None,
+        "worker_port_range": (54000, 55000),
+        "heartbeat_period": 30.0,
+        "heartbeat_threshold": 120.0,
+        "poll_period_ms": 10,
+        "logdir": logdir,
+        "debug": False,
+        "parent_pid": os.getpid(),
+        "cert_dir": None,
+    }
+    fields.update(overrides)
+    return InterchangeSettings(**fields)
 
 
 def descendants() -> list[psutil.Process]:

@@ -11,6 +11,7 @@ from pathlib import Path
 
 import htex_tasks
 import pytest
+from conftest import interchange_settings
 
 from parsl.executors import HighThroughputExecutor
 from parsl.executors.high_throughput.errors import InterchangeLost, InterchangeStartFailed
@@ -25,18 +26,7 @@ INTERCHANGE = [sys.executable, "-m", "parsl.executors.high_throughput.interchang
 
 
 def settings(logdir: Path) -> InterchangeSettings:
-    return InterchangeSettings(
-        worker_address="127.0.0.1",
-        worker_port=None,
-        worker_port_range=(54000, 55000),
-        heartbeat_period=30.0,
-        heartbeat_threshold=120.0,
-        poll_period_ms=10,
-        logdir=str(logdir),
-        debug=False,
-        parent_pid=os.getpid(),
-        cert_dir=None,
-    )
+    return interchange_settings(str(logdir))
 
 
 def fake_interchange(body: str) -> list[str]:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
+from conftest import interchange_settings
 
 from parsl.errors import ConfigurationError
 from parsl.executors import HighThroughputExecutor
@@ -51,17 +52,5 @@ def test_executor_accepts_the_public_selectors() -> None:
 
 
 def test_the_choice_reaches_the_interchange_settings() -> None:
-    settings = InterchangeSettings(
-        worker_address="127.0.0.1",
-        worker_port=None,
-        worker_port_range=(1, 2),
-        heartbeat_period=1.0,
-        heartbeat_threshold=2.0,
-        poll_period_ms=10,
-        logdir="/tmp",
-        debug=False,
-        parent_pid=1,
-        cert_dir=None,
-        prefer_oldest_block=True,
-    )
+    settings = interchange_settings("/tmp", prefer_oldest_block=True)
     assert InterchangeSettings.from_json(settings.to_json()).prefer_oldest_block is True
