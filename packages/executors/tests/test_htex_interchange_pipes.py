@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import subprocess
 import sys
 import time
 from collections.abc import Callable
@@ -172,3 +173,43 @@ def test_a_task_too_large_for_a_frame_fails_alone(
         htex.submit(htex_tasks.identity, {}, b"x" * 60_000)
     assert htex.submit(htex_tasks.identity, {}, b"y" * 1000).result(timeout=30) == b"y" * 1000
     assert not htex.bad_state_is_set
+
+
+SIGPIPE_SCRIPT = """
+import signal, sys
+signal.signal(signal.SIGPIPE, signal.SIG_DFL)  # as a script piped into `head` may do
+from parsl.executors import HighThroughputExecutor
+from parsl.executors.high_throughput.errors import InterchangeLost
+from parsl.providers import LocalProvider
+fake = "import os, sys, time\\nsys.stdin.readline()\\nos.close(0)\\n" \\
+    "os.write(1, b'{\\"worker_port\\": 9}\\\\n')\\ntime.sleep(60)\\n"
+htex = HighThroughputExecutor(
+    interchange_launch_cmd=[sys.executable, "-c", fake],
+    provider=LocalProvider(init_blocks=0),
+    shutdown_timeout=2,
+)
+htex.run_dir = sys.argv[1]
+htex.start()
+try:
+    htex.submit(pow, {}, 2, 3).result(timeout=20)
+except InterchangeLost as e:
+    print("lost:", e)
+htex.shutdown()
+print("survived")
+"""
+
+
+@pytest.mark.timeout(60)
+def test_a_script_with_default_sigpipe_survives_an_interchange_that_stops_reading(
+    tmp_path: Path,
+) -> None:
+    proc = subprocess.run(
+        [sys.executable, "-c", SIGPIPE_SCRIPT, str(tmp_path)],
+        check=False,
+        capture_output=True,
+        text=True,
+        timeout=50,
+    )
+    assert proc.returncode == 0, (proc.returncode, proc.stderr[-2000:])
+    assert "lost: " in proc.stdout and "closed its pipe" in proc.stdout
+    assert proc.stdout.rstrip().endswith("survived")

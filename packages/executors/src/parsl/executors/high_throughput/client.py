@@ -46,7 +46,12 @@ from parsl.executors.high_throughput.errors import (
     VersionMismatch,
     WorkerLost,
 )
-from parsl.executors.high_throughput.frame_pipe import MAX_FRAME, FrameReader, FrameWriter
+from parsl.executors.high_throughput.frame_pipe import (
+    MAX_FRAME,
+    FrameReader,
+    FrameWriter,
+    no_sigpipe,
+)
 from parsl.executors.high_throughput.interchange_process import launch_interchange, stop_process
 from parsl.executors.high_throughput.interchange_settings import InterchangeSettings
 from parsl.executors.high_throughput.monitoring_reports import deliver
@@ -249,6 +254,10 @@ class InterchangeClient:
     # ------------------------------------------------------------- I/O thread
 
     def _io_loop(self, reader: FrameReader, writer: FrameWriter) -> None:
+        with no_sigpipe():  # writes to a dead interchange are EPIPE, then end-of-file says why
+            self._serve(reader, writer)
+
+    def _serve(self, reader: FrameReader, writer: FrameWriter) -> None:
         poller = select.poll()
         poller.register(reader.fd, select.POLLIN)
         poller.register(self._wake_r, select.POLLIN)
@@ -280,6 +289,8 @@ class InterchangeClient:
                     except IndexError:
                         pass
                     writer.send_many(batch)
+                if writer.broken and self.exception is None:  # it no longer reads its stdin
+                    self._pipe_closed()
                 if writer.pending != waiting_to_write:  # the interchange is slow to read
                     waiting_to_write = writer.pending
                     if waiting_to_write:
@@ -298,7 +309,7 @@ class InterchangeClient:
             self.fail(lambda: BadStateException(self.label, "the executor's I/O thread failed"))
 
     def _pipe_closed(self) -> None:
-        """The interchange's stdout reached end-of-file: it exited (or is about to)."""
+        """A pipe to the interchange closed (end-of-file, or EPIPE): it exited or cannot be reached."""
         process = self.process
         if process is None or self._closing:
             return

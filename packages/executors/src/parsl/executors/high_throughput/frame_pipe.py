@@ -16,9 +16,11 @@ import contextlib
 import fcntl
 import os
 import select
+import signal
 import struct
 import time
 from collections import deque
+from collections.abc import Iterator
 
 from parsl.executors.high_throughput.errors import MalformedMessage
 
@@ -122,6 +124,28 @@ class FrameWriter:
                 pending.popleft()
             else:
                 pending[0] = head[written:]
+
+
+@contextlib.contextmanager
+def no_sigpipe() -> Iterator[None]:
+    """Writes in this thread to a pipe whose reader is gone fail with EPIPE, never kill the process.
+
+    Python ignores SIGPIPE, but a script may restore its default action (which
+    ends the process): SIGPIPE is blocked in this thread, and one raised
+    meanwhile is taken off the thread before the mask is restored.
+    """
+    sigmask = getattr(signal, "pthread_sigmask", None)
+    if sigmask is None:  # pragma: no cover - not POSIX
+        yield
+        return
+    previous = sigmask(signal.SIG_BLOCK, {signal.SIGPIPE})
+    try:
+        yield
+    finally:
+        if signal.SIGPIPE not in previous:
+            while signal.SIGPIPE in signal.sigpending():
+                signal.sigtimedwait({signal.SIGPIPE}, 0)
+        sigmask(signal.SIG_SETMASK, previous)
 
 
 PIPE_SIZE = 1 << 20

@@ -11,7 +11,7 @@ import time
 from typing import Any
 
 from parsl.executors.high_throughput.errors import InterchangeStartFailed
-from parsl.executors.high_throughput.frame_pipe import widen_pipe
+from parsl.executors.high_throughput.frame_pipe import no_sigpipe, widen_pipe
 from parsl.executors.high_throughput.interchange_settings import InterchangeSettings
 
 
@@ -59,8 +59,9 @@ def launch_interchange(
         widen_pipe(process.stdin.fileno())
         widen_pipe(process.stdout.fileno())
         try:
-            process.stdin.write(settings.to_json().encode() + b"\n")
-            process.stdin.flush()
+            with no_sigpipe():
+                process.stdin.write(settings.to_json().encode() + b"\n")
+                process.stdin.flush()
         except BrokenPipeError:
             pass  # it exited already: the ready line's reader says how
         ready, rest = _read_ready_line(process, stderr_path, timeout)
