@@ -10,6 +10,7 @@ from parsl.dataflow.states import States
 from parsl.monitoring.db.rows import (
     RESOURCE_COLUMNS,
     TASK_COLUMNS,
+    TRY_COLUMNS,
     RowBatch,
     sqlite_when,
     when,
@@ -39,6 +40,16 @@ def test_sqlite_stamps_match_datetime_including_rounding_edges() -> None:
     cases += [whole + i * 86_400.123457 for i in range(-400, 400)]  # other days, DST changes
     for t in cases:
         assert sqlite_when(t) == datetime.fromtimestamp(t).isoformat(" ", "microseconds"), t
+
+
+def test_sqlite_stamps_of_every_microsecond_digit_pattern() -> None:
+    # The microseconds are written as two groups of three digits: values at each group's
+    # edges (leading zeros, carries between the groups) and next to a second boundary.
+    whole = 1_700_000_000
+    for us in (0, 1, 9, 10, 99, 100, 999, 1_000, 1_001, 9_999, 10_000, 99_999, 100_000,
+               123_456, 499_999, 500_000, 999_000, 999_001, 999_998, 999_999):  # fmt: skip
+        for t in (whole + us / 1e6, whole - 1 + us / 1e6, whole + 59 + us / 1e6):
+            assert sqlite_when(t) == datetime.fromtimestamp(t).isoformat(" ", "microseconds"), t
 
 
 def test_one_task_row_per_batch_with_sticky_values(
@@ -84,7 +95,7 @@ def test_worker_messages_fill_the_try_and_keep_known_values(
     body = {"task_id": 4, "try_id": 0, "task_status_name": "running", "timestamp": T0 + 1}
     batch.add_message((MessageType.TASK_INFO, {**body, "hostname": "n1", "block_id": 7}))
     batch.add_message((MessageType.TASK_INFO, {**body, "task_status_name": "running_ended"}))
-    [attempt] = batch.tries.values()
+    [attempt] = [dict(zip(TRY_COLUMNS, row, strict=True)) for row in batch.try_rows]
     assert attempt["run_id"] == "run-0001"  # the batch's run, as the body had none
     assert attempt["task_executor"] == "htex"  # an unknown executor never replaces a known one
     assert (attempt["hostname"], attempt["block_id"]) == ("n1", "7")

@@ -75,7 +75,26 @@ _TRY_STATES = frozenset({States.launched, States.running, States.running_ended, 
 STATUS_COLUMNS = tuple(c.name for c in tables.status.columns)
 TASK_COLUMNS = tuple(c.name for c in tables.task.columns)
 TRY_COLUMNS = tuple(c.name for c in tables.try_.columns)
-_try_row = operator.itemgetter(*TRY_COLUMNS)
+_TRY_AT = {name: i for i, name in enumerate(TRY_COLUMNS)}
+"""Each try column's place in a try row (tries are merged as lists: no dict per try)."""
+_EXECUTOR, _HOSTNAME, _BLOCK_ID = (
+    _TRY_AT["task_executor"],
+    _TRY_AT["hostname"],
+    _TRY_AT["block_id"],
+)
+_LAUNCHED, _RUNNING_AT, _RETURNED = (
+    _TRY_AT["task_try_time_launched"],
+    _TRY_AT["task_try_time_running"],
+    _TRY_AT["task_try_time_returned"],
+)
+_FAIL_HISTORY, _JOINS, _TRY_FAIL_REASON = (
+    _TRY_AT["task_fail_history"],
+    _TRY_AT["task_joins"],
+    _TRY_AT["task_try_fail_reason"],
+)
+_EMPTY_TRY: list[Any] = [None] * len(TRY_COLUMNS)
+_EMPTY_TRY[_EXECUTOR] = ""  # NOT NULL; '' is unknown (see upsert_try)
+_RUN_ID, _TASK_ID, _TRY_ID = _TRY_AT["run_id"], _TRY_AT["task_id"], _TRY_AT["try_id"]
 
 
 def _csv(items: tuple[Any, ...]) -> str | None:
@@ -155,9 +174,9 @@ class _TaskSoFar:
         )
 
 
-def _empty_try(run_id: str, task_id: int, try_id: int) -> dict[str, Any]:
-    row: dict[str, Any] = dict.fromkeys(TRY_COLUMNS)
-    row["run_id"], row["task_id"], row["try_id"], row["task_executor"] = run_id, task_id, try_id, ""
+def _empty_try(run_id: str, task_id: int, try_id: int) -> list[Any]:
+    row = _EMPTY_TRY.copy()
+    row[_RUN_ID], row[_TASK_ID], row[_TRY_ID] = run_id, task_id, try_id
     return row
 
 
@@ -171,8 +190,8 @@ class RowBatch:
     state's time, and so on).
 
     ``status``, ``resources``, ``nodes`` and ``blocks`` are rows (tuples in
-    the ``*_COLUMNS`` order); ``tries`` holds one try per key as a dict by
-    column name (merged as messages arrive), :attr:`try_rows` the same as
+    the ``*_COLUMNS`` order); ``tries`` holds one try per key as a list in
+    :data:`TRY_COLUMNS` order (merged as messages arrive), :attr:`try_rows` the same as
     rows, and :attr:`tasks` one row per task.
     """
 
@@ -182,7 +201,7 @@ class RowBatch:
         self._stamps: dict[float, Any] = {}
         self.status: list[Row] = []
         self._tasks: dict[tuple[str, int], _TaskSoFar] = {}
-        self.tries: dict[tuple[str, int, int], dict[str, Any]] = {}
+        self.tries: dict[tuple[str, int, int], list[Any]] = {}
         self.resources: list[Row] = []
         self.nodes: list[Row] = []
         self.blocks: list[Row] = []
@@ -208,9 +227,9 @@ class RowBatch:
     @property
     def try_rows(self) -> list[Row]:
         """One row per try of the batch, in :data:`TRY_COLUMNS` order."""
-        return list(map(_try_row, self.tries.values()))
+        return list(map(tuple, self.tries.values()))
 
-    def _try(self, run_id: str, task_id: int, try_id: int) -> dict[str, Any]:
+    def _try(self, run_id: str, task_id: int, try_id: int) -> list[Any]:
         key = (run_id, task_id, try_id)
         row = self.tries.get(key)
         if row is None:
@@ -234,21 +253,21 @@ class RowBatch:
             return  # no attempt was launched (pending, dep_fail, memo_done, ...)
         row = self._try(ev.run_id, ev.task_id, ev.try_id)
         if ev.executor:
-            row["task_executor"] = ev.executor
+            row[_EXECUTOR] = ev.executor
         if launched is not None:
-            row["task_try_time_launched"] = stamp(launched)
+            row[_LAUNCHED] = stamp(launched)
         elif state is States.launched:
-            row["task_try_time_launched"] = at
+            row[_LAUNCHED] = at
         if state is States.running:
-            row["task_try_time_running"] = at
+            row[_RUNNING_AT] = at
         if state in _TRY_ENDED:
-            row["task_try_time_returned"] = stamp(ev.time_returned or ev.timestamp)
+            row[_RETURNED] = stamp(ev.time_returned or ev.timestamp)
         if ev.fail_history:
-            row["task_fail_history"] = "\n".join(ev.fail_history)
+            row[_FAIL_HISTORY] = "\n".join(ev.fail_history)
         if ev.joins:
-            row["task_joins"] = _csv(ev.joins)
+            row[_JOINS] = _csv(ev.joins)
         if state in _FAILED_TRY and ev.fail_reason is not None:
-            row["task_try_fail_reason"] = ev.fail_reason
+            row[_TRY_FAIL_REASON] = ev.fail_reason
 
     def add_message(self, message: Any) -> None:
         """One message from an executor or worker; a malformed one is listed in ``rejected``."""
@@ -332,13 +351,13 @@ class RowBatch:
         row = self._try(run_id, task_id, try_id)
         # A known value replaces an unknown one; an unknown one never replaces a known one.
         if executor:
-            row["task_executor"] = _as_str(executor)
+            row[_EXECUTOR] = _as_str(executor)
         if hostname is not None:
-            row["hostname"] = _as_str(hostname)
+            row[_HOSTNAME] = _as_str(hostname)
         if block_id is not None:
-            row["block_id"] = _as_str(block_id)
+            row[_BLOCK_ID] = _as_str(block_id)
         if name == _RUNNING:
-            row["task_try_time_running"] = at
+            row[_RUNNING_AT] = at
 
 
 _TASK_INFO_KEYS = frozenset({"run_id", "task_id", "try_id", "task_status_name", "timestamp"})
