@@ -38,7 +38,7 @@ at = datetime.fromtimestamp
 T0 = 1_700_000_000.25
 
 
-def _resource(task_id: int, stamp: Any, **values: Any) -> tuple[MessageType, dict[str, Any]]:
+def _resource(task_id: int | str, stamp: Any, **values: Any) -> tuple[MessageType, dict[str, Any]]:
     return (
         MessageType.RESOURCE_INFO,
         {"task_id": task_id, "try_id": 0, "timestamp": stamp, **values},
@@ -188,19 +188,14 @@ def test_prepared_puts_values_in_the_statements_parameter_order() -> None:
     engine.dispose()
 
 
-def test_each_time_is_converted_once_per_batch() -> None:
-    calls: list[float] = []
-
-    def stamp(t: float) -> float:
-        calls.append(t)
-        return t
-
-    batch = RowBatch("run-0001", stamp=stamp)
-    for name in ("launched", "running", "running_ended"):
-        body = {"task_id": 1, "try_id": 0, "task_status_name": name, "timestamp": T0}
+def test_each_time_is_converted_with_the_batchs_stamp() -> None:
+    batch = RowBatch("run-0001", stamp=lambda t: f"at {t - T0:g}")
+    for dt, name in ((1, "launched"), (2, "running"), (3, "running_ended")):
+        body = {"task_id": 1, "try_id": 0, "task_status_name": name, "timestamp": T0 + dt}
         batch.add_message((MessageType.TASK_INFO, body))
-    assert calls == [T0]
-    assert [row[2] for row in batch.status] == [T0] * 3
+    assert [row[2] for row in batch.status] == ["at 1", "at 2", "at 3"]
+    [attempt] = batch.try_rows
+    assert "at 2" in attempt  # the try's running time
 
 
 def test_multirow_numbers_each_rows_parameters_after_the_last() -> None:

@@ -185,9 +185,9 @@ class RowBatch:
 
     ``stamp`` turns Unix timestamps into the values the database driver is
     given for ``DateTime`` columns (:func:`when` for PostgreSQL,
-    :func:`sqlite_when` for SQLite); each distinct time is converted once
-    per batch (a task's times recur: its try's launch is its ``launched``
-    state's time, and so on).
+    :func:`sqlite_when` for SQLite), called for each time of each row: a
+    cache of the batch's converted times cost more than it saved (of the nine
+    times a task converts, one or two recur), now that both are quick.
 
     ``status``, ``resources``, ``nodes`` and ``blocks`` are rows (tuples in
     the ``*_COLUMNS`` order); ``tries`` holds one try per key as a list in
@@ -197,8 +197,8 @@ class RowBatch:
 
     def __init__(self, default_run_id: str | None = None, stamp: Stamp = when) -> None:
         self.default_run_id = default_run_id
-        self.convert = stamp
-        self._stamps: dict[float, Any] = {}
+        self.stamp: Stamp = stamp
+        """``t`` converted for a ``DateTime`` column."""
         self.status: list[Row] = []
         self._tasks: dict[tuple[str, int], _TaskSoFar] = {}
         self.tries: dict[tuple[str, int, int], list[Any]] = {}
@@ -210,13 +210,6 @@ class RowBatch:
 
     def __bool__(self) -> bool:
         return self.events > 0
-
-    def stamp(self, t: float) -> Any:
-        """``t`` converted for a ``DateTime`` column (once per distinct value in the batch)."""
-        value = self._stamps.get(t)
-        if value is None:
-            value = self._stamps[t] = self.convert(t)
-        return value
 
     @property
     def tasks(self) -> list[Row]:
