@@ -57,7 +57,8 @@ from parsl.monitoring.db.upsert import (
     upsert_try,
     upsert_workflow,
 )
-from parsl.monitoring.radios.wire import RadioMessageError, decode_values
+from parsl.monitoring.hub.batch_decode import decode_radio_batch
+from parsl.monitoring.radios.wire import RadioMessageError
 from parsl.monitoring.sink import TaskTransition
 
 logger = logging.getLogger(__name__)
@@ -329,7 +330,7 @@ class DatabaseWriter(threading.Thread):
                 rows.add_message(item)
             elif type(item) is bytes:
                 try:
-                    messages = decode_values(item)
+                    messages = decode_radio_batch(item)
                 except RadioMessageError as bad:
                     self._reject(f"a monitoring batch from an executor: {bad}")
                     continue
