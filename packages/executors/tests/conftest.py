@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import contextlib
 import os
+import select
+import socket
 import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -13,6 +15,7 @@ import psutil
 import pytest
 
 from parsl.executors.high_throughput.executor import HighThroughputExecutor
+from parsl.executors.high_throughput.frame_pipe import read_frame, write_frames
 from parsl.executors.high_throughput.interchange_settings import InterchangeSettings
 from parsl.providers import LocalProvider
 
@@ -37,6 +40,25 @@ def interchange_settings(logdir: str, **overrides: Any) -> InterchangeSettings:
     }
     fields.update(overrides)
     return InterchangeSettings(**fields)
+
+
+class FakeManager:
+    """A would-be manager on the plain TCP link: a connection that sends its id, then frames."""
+
+    def __init__(self, port: int, manager_id: str = "fake-manager") -> None:
+        self.sock = socket.create_connection(("127.0.0.1", port), timeout=5)
+        self.send(manager_id.encode())
+
+    def send(self, *frames: bytes) -> None:
+        write_frames(self.sock.fileno(), list(frames))
+
+    def receive(self, timeout: float) -> bytes | None:
+        """The next frame within ``timeout`` s; None if nothing came or the connection closed."""
+        ready, _, _ = select.select([self.sock], [], [], timeout)
+        return read_frame(self.sock.fileno()) if ready else None
+
+    def close(self) -> None:
+        self.sock.close()
 
 
 def descendants() -> list[psutil.Process]:

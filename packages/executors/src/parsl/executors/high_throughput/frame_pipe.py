@@ -39,6 +39,12 @@ class FrameReader:
         """Bytes read but not yet returned as frames (``initial``: bytes read before this reader)."""
         self.eof = False
 
+    def next_length(self) -> int | None:
+        """The length the next frame announces, once its 4-byte prefix has arrived."""
+        if len(self._buffer) < _LENGTH.size:
+            return None
+        return int(_LENGTH.unpack_from(self._buffer)[0])
+
     def read_frames(self) -> list[bytes]:
         """Every complete frame readable now; sets :attr:`eof` once the writer is gone."""
         while True:

@@ -3,8 +3,8 @@
 It talks to the executor, its parent, over its stdin and stdout pipes
 (frames, :mod:`~parsl.executors.high_throughput.frame_pipe`: no socket
 anyone else could connect to, and no ZeroMQ I/O thread on either side), and
-binds one ROUTER socket on the worker address for managers (a manager's
-identity is its id). Tasks from the executor are queued in
+listens on the worker address for managers: plain TCP frames
+(:mod:`.tcp_links`), or CurveZMQ (:mod:`.zmq_links`) when encrypted. Tasks from the executor are queued in
 :class:`~parsl.executors.high_throughput.dispatch.TaskDispatch` and
 forwarded, as the frames that arrived, to the managers it picks; results go
 back the same way. Run as ``python -m parsl.executors.high_throughput.interchange``:
@@ -26,9 +26,6 @@ import time
 from collections import defaultdict
 from typing import Any
 
-import zmq
-
-from parsl.executors.high_throughput import curve
 from parsl.executors.high_throughput.dispatch import TaskDispatch
 from parsl.executors.high_throughput.errors import ProtocolError, ProtocolVersionMismatch
 from parsl.executors.high_throughput.frame_pipe import FrameReader, FrameWriter
@@ -65,8 +62,8 @@ from parsl.executors.high_throughput.protocol import (
     check_compatible,
     decode,
 )
-from parsl.executors.high_throughput.zmq_batches import receive_batches, send_frames
-from parsl.executors.high_throughput.zmq_pipes import bind_socket, close_socket
+from parsl.executors.high_throughput.tcp_links import TcpLinks
+from parsl.executors.high_throughput.zmq_links import ZmqLinks
 
 logger = logging.getLogger("parsl.executors.high_throughput.interchange")
 
@@ -82,25 +79,18 @@ class Interchange:
         """``client_in``/``client_out``: the pipes from and to the executor (``initial``: bytes
         already read from ``client_in``)."""
         self.settings = settings
-        self.context = zmq.Context()
-        self.auth = None
         self.client_in = FrameReader(client_in, initial)
         self.client_out = FrameWriter(client_out)
-        self.workers = self.context.socket(zmq.ROUTER)
-        if settings.cert_dir is not None:
-            self.auth = curve.start_authenticator(self.context, settings.cert_dir)
-            curve.make_server(self.workers, settings.cert_dir)
-        self.workers.setsockopt(zmq.SNDHWM, 0)
-        self.workers.setsockopt(zmq.RCVHWM, 0)
-        self.workers.setsockopt(zmq.LINGER, 0)
-        self.workers.setsockopt(zmq.ROUTER_MANDATORY, 1)
-        self.worker_port = bind_socket(
-            self.workers,
+        where = (
             settings.worker_address,
             settings.worker_port,
             settings.worker_port_range,
             "interchange port for managers",
         )
+        self.links: TcpLinks | ZmqLinks = (
+            TcpLinks(*where) if settings.cert_dir is None else ZmqLinks(*where, settings.cert_dir)
+        )
+        self.worker_port = self.links.port
         self.dispatch = TaskDispatch(settings.heartbeat_threshold, settings.prefer_oldest_block)
         self.payloads: dict[int, bytes] = {}
         self.managers: dict[str, ManagerInfo] = {}
@@ -113,23 +103,26 @@ class Interchange:
 
     def run(self) -> None:
         """Serve until told to stop or the parent is gone; then tell every manager to stop."""
-        poller = zmq.Poller()
+        links = self.links
+        poller: Any = links.new_poller()
         client_in, client_out = self.client_in.fd, self.client_out.fd
-        poller.register(client_in, zmq.POLLIN)
-        poller.register(self.workers, zmq.POLLIN)
+        poller.register(client_in, links.IN)
+        links.attach(poller)
         waiting_to_write = False
         period = self.settings.heartbeat_period
         next_tick = next_heartbeat = next_parent_check = time.monotonic()
         timeout_ms = max(1, min(self.settings.poll_period_ms, 1000))
         while self.stopping is None:
-            ready = dict(poller.poll(timeout_ms))
-            if ready.get(client_in):
-                self._from_client(self.client_in.read_frames())
-                if self.client_in.eof:
-                    self.stopping = "the executor closed its pipe"
-            if ready.get(self.workers):
-                for parts in receive_batches(self.workers, router=True):
-                    self._from_manager(parts)
+            for item, events in poller.poll(timeout_ms):
+                if item == client_in:
+                    self._from_client(self.client_in.read_frames())
+                    if self.client_in.eof:
+                        self.stopping = "the executor closed its pipe"
+                elif links.owns(item):
+                    for parts in links.handle(item, events):
+                        self._from_manager(parts)
+            if links.closed:
+                self._connections_closed()
             now = time.monotonic()
             if now >= next_tick:
                 self._execute(self.dispatch.tick(now))
@@ -146,7 +139,7 @@ class Interchange:
             if self.client_out.pending != waiting_to_write:  # the executor is slow to read
                 waiting_to_write = self.client_out.pending
                 if waiting_to_write:
-                    poller.register(client_out, zmq.POLLOUT)
+                    poller.register(client_out, links.OUT)
                 else:
                     poller.unregister(client_out)
             if self.client_out.broken:
@@ -159,15 +152,13 @@ class Interchange:
         self._flush()
 
     def close(self) -> None:
-        """Give the last messages a moment to leave, then close the socket, pipes and context."""
+        """Give the last messages a moment to leave, then close the managers' links and the pipes."""
         self.client_out.flush_within(0.5)
-        close_socket(self.workers, linger_ms=500)
+        self.links.flush_within(0.5)
+        self.links.close()
         for fd in (self.client_in.fd, self.client_out.fd):
             with contextlib.suppress(OSError):
                 os.close(fd)
-        if self.auth is not None:
-            self.auth.stop()
-        self.context.term()
 
     def _flush(self) -> None:
         if self.to_client:
@@ -178,17 +169,26 @@ class Interchange:
         if self.to_managers:
             batches, self.to_managers = self.to_managers, defaultdict(list)
             for manager_id, frames in batches.items():
-                try:
-                    send_frames(self.workers, frames, manager_id.encode())
-                except zmq.ZMQError as e:  # EHOSTUNREACH: the manager disconnected
-                    logger.info("manager %s unreachable (%s)", manager_id, e)
-                    self._lost_while_sending(manager_id, frames)
+                if not self.links.send(manager_id, frames):
+                    logger.info("manager %s unreachable", manager_id)
+                    self._lost(manager_id)
+            if self.links.closed:
+                self._connections_closed()
 
-    def _lost_while_sending(self, manager_id: str, frames: list[bytes]) -> None:
-        if manager_id not in self.managers:
+    def _connections_closed(self) -> None:
+        closed, self.links.closed = self.links.closed, []
+        for manager_id in closed:
+            logger.info("manager %s closed its connection", manager_id)
+            self._lost(manager_id)
+
+    def _lost(self, manager_id: str) -> None:
+        info = self.managers.get(manager_id)
+        if info is None:
             return
-        # Tasks in the unsent frames are still assigned to it; the loss fails them.
-        self._execute(self.dispatch.manager_lost(manager_id, "its connection is closed"))
+        # Tasks in unsent frames are still assigned to it; the loss fails them.
+        where = f"block {info.block_id!r} on {info.hostname}"
+        reason = f"its connection closed ({where})"
+        self._execute(self.dispatch.manager_lost(manager_id, reason))
 
     # ------------------------------------------------------------ executor side
 

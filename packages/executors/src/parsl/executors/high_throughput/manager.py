@@ -16,10 +16,8 @@ import os
 import time
 from collections import deque
 from dataclasses import dataclass, field
+from typing import Any
 
-import zmq
-
-from parsl.executors.high_throughput import curve
 from parsl.executors.high_throughput.mpi_tasks import MPITaskQueue
 from parsl.executors.high_throughput.protocol import (
     Accepted,
@@ -33,9 +31,9 @@ from parsl.executors.high_throughput.protocol import (
     Task,
     decode,
 )
+from parsl.executors.high_throughput.tcp_links import TcpLink
 from parsl.executors.high_throughput.worker_processes import WorkerProcesses, WorkersFailing
-from parsl.executors.high_throughput.zmq_batches import receive_batches, send_frames, unpack
-from parsl.executors.high_throughput.zmq_pipes import tcp_url
+from parsl.executors.high_throughput.zmq_links import ZmqLink
 
 logger = logging.getLogger("parsl.executors.high_throughput.manager")
 
@@ -88,14 +86,11 @@ class Manager:
 
     def __init__(self, settings: ManagerSettings) -> None:
         self.settings = settings
-        self.context = zmq.Context()
-        self.interchange = self.context.socket(zmq.DEALER)
-        self.interchange.setsockopt(zmq.IDENTITY, settings.manager_id.encode())
-        self.interchange.setsockopt(zmq.LINGER, 0)
-        self.interchange.setsockopt(zmq.SNDHWM, 0)
-        self.interchange.setsockopt(zmq.RCVHWM, 0)
-        if settings.cert_dir is not None:
-            curve.make_client(self.interchange, settings.cert_dir)
+        self.interchange: TcpLink | ZmqLink = (
+            TcpLink(settings.address, settings.port, settings.manager_id)
+            if settings.cert_dir is None
+            else ZmqLink(settings.address, settings.port, settings.manager_id, settings.cert_dir)
+        )
         self.workers = WorkerProcesses(
             settings.manager_id,
             settings.block_id,
@@ -119,22 +114,23 @@ class Manager:
     # ----------------------------------------------------------- interchange
 
     def _from_interchange(self) -> None:
-        for parts in receive_batches(self.interchange):
+        frames = self.interchange.receive()
+        if frames:
             self.last_heard = time.monotonic()
-            for frame in parts:
-                msg = decode(frame)
-                if isinstance(msg, Task):
-                    self._accept(msg, frame)
-                elif isinstance(msg, Reclaim):
-                    self._give_back(msg.count)
-                elif isinstance(msg, Shutdown):
-                    raise ManagerExit(f"interchange said shutdown: {msg.reason}")
-                elif isinstance(msg, Rejected):
-                    raise ManagerExit(
-                        f"interchange rejected this manager: {msg.reason}", failed=True
-                    )
-                elif not isinstance(msg, Heartbeat | Accepted):
-                    logger.error("unexpected %s from the interchange", msg.kind)
+        for frame in frames:
+            msg = decode(frame)
+            if isinstance(msg, Task):
+                self._accept(msg, frame)
+            elif isinstance(msg, Reclaim):
+                self._give_back(msg.count)
+            elif isinstance(msg, Shutdown):
+                raise ManagerExit(f"interchange said shutdown: {msg.reason}")
+            elif isinstance(msg, Rejected):
+                raise ManagerExit(f"interchange rejected this manager: {msg.reason}", failed=True)
+            elif not isinstance(msg, Heartbeat | Accepted):
+                logger.error("unexpected %s from the interchange", msg.kind)
+        if self.interchange.lost:
+            raise ManagerExit("the interchange closed the connection")
 
     def _accept(self, task: Task, frame: bytes) -> None:
         if self.mpi is None:
@@ -173,7 +169,9 @@ class Manager:
 
     def _register(self) -> None:
         s = self.settings
-        self.interchange.connect(tcp_url(s.address, s.port))
+        deadline = time.monotonic() + s.heartbeat_threshold
+        if not self.interchange.connect(deadline):
+            raise self._unanswered()
         reg = Register.for_this_process(
             manager_id=s.manager_id,
             block_id=s.block_id,
@@ -182,13 +180,18 @@ class Manager:
             prefetch_capacity=s.prefetch_capacity,
             lookahead=0 if self.mpi is not None else s.worker_count * LOOKAHEAD_PER_WORKER,
         )
-        self.interchange.send(reg.encode())
-        deadline = time.monotonic() + s.heartbeat_threshold
+        self.interchange.send([reg.encode()])
+        frames: list[bytes] = []
         while time.monotonic() < deadline:
-            if not self.interchange.poll(100):
+            self.interchange.flush()
+            if not self.interchange.wait_readable(100):
                 self.workers.reap()
                 continue
-            frames = [f for part in self.interchange.recv_multipart() for f in unpack(part)]
+            frames += self.interchange.receive()
+            if not frames:
+                if self.interchange.lost:
+                    raise ManagerExit("the interchange closed the connection", failed=True)
+                continue
             first = decode(frames[0])
             if isinstance(first, Rejected):
                 raise ManagerExit(f"interchange rejected this manager: {first.reason}", failed=True)
@@ -200,7 +203,11 @@ class Manager:
                 self.last_heard = time.monotonic()
                 logger.info("registered with the interchange at %s:%d", s.address, s.port)
                 return
-        raise ManagerExit(
+        raise self._unanswered()
+
+    def _unanswered(self) -> ManagerExit:
+        s = self.settings
+        return ManagerExit(
             f"no answer from the interchange at {s.address}:{s.port} within "
             f"{s.heartbeat_threshold} s",
             failed=True,
@@ -220,12 +227,13 @@ class Manager:
             return ManagerExit(str(e), failed=True)
         raise AssertionError("the manager loop only ends with ManagerExit")  # pragma: no cover
 
-    def _poller(self) -> tuple[zmq.Poller, dict[int, bool]]:
-        poller = zmq.Poller()
-        poller.register(self.interchange, zmq.POLLIN)
+    def _poller(self) -> tuple[Any, dict[int, bool]]:
+        link = self.interchange
+        poller: Any = link.new_poller()
+        poller.register(link.poll_item, link.IN | link.OUT if link.pending else link.IN)
         waits_to_write = dict(self.workers.poll_items())
         for fd, write in waits_to_write.items():
-            poller.register(fd, zmq.POLLOUT if write else zmq.POLLIN)
+            poller.register(fd, link.OUT if write else link.IN)
         return poller, waits_to_write
 
     def _loop(self) -> None:
@@ -234,10 +242,16 @@ class Manager:
         timeout_ms = max(1, min(s.poll_period_ms, int(WORKER_CHECK_PERIOD_S * 1000)))
         next_check = next_heartbeat = time.monotonic()
         poller, waits_to_write = self._poller()
+        link = self.interchange
+        link_item = link.poll_item
+        writing = link.pending
         while True:
-            for item, _ in poller.poll(timeout_ms):
-                if item is self.interchange:
-                    self._from_interchange()
+            for item, events in poller.poll(timeout_ms):
+                if item == link_item:
+                    if events & link.OUT:
+                        link.flush()
+                    if events & ~link.OUT:
+                        self._from_interchange()
                 elif waits_to_write.get(item):
                     workers.writable(item)
                 else:
@@ -273,13 +287,15 @@ class Manager:
                 self.to_interchange += workers.outgoing
                 workers.outgoing = []
             if self.to_interchange:
-                send_frames(self.interchange, self.to_interchange)
+                link.send(self.to_interchange)
                 self.to_interchange = []
-            if workers.changed:
+            if workers.changed or link.pending != writing:
+                writing = link.pending
                 poller, waits_to_write = self._poller()
+            if link.lost:
+                raise ManagerExit("the interchange closed the connection")
 
     def close(self) -> None:
         """Stop every worker (SIGTERM, then SIGKILL after a grace period), close everything."""
         self.workers.stop_all()
         self.interchange.close()
-        self.context.term()
