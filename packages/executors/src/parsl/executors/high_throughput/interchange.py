@@ -103,10 +103,10 @@ class Interchange:
 
     def run(self) -> None:
         """Serve until told to stop or the parent is gone; then tell every manager to stop."""
-        links = self.links
-        poller: Any = links.new_poller()
+        links, polling = self.links, self.links.polling
+        poller = polling.new_poller()
         client_in, client_out = self.client_in.fd, self.client_out.fd
-        poller.register(client_in, links.IN)
+        poller.register(client_in, polling.IN)
         links.attach(poller)
         waiting_to_write = False
         period = self.settings.heartbeat_period
@@ -139,7 +139,7 @@ class Interchange:
             if self.client_out.pending != waiting_to_write:  # the executor is slow to read
                 waiting_to_write = self.client_out.pending
                 if waiting_to_write:
-                    poller.register(client_out, links.OUT)
+                    poller.register(client_out, polling.OUT)
                 else:
                     poller.unregister(client_out)
             if self.client_out.broken:

@@ -228,12 +228,12 @@ class Manager:
         raise AssertionError("the manager loop only ends with ManagerExit")  # pragma: no cover
 
     def _poller(self) -> tuple[Any, dict[int, bool]]:
-        link = self.interchange
-        poller: Any = link.new_poller()
-        poller.register(link.poll_item, link.IN | link.OUT if link.pending else link.IN)
+        link, polling = self.interchange, self.interchange.polling
+        poller = polling.new_poller()
+        poller.register(link.poll_item, polling.IN | polling.OUT if link.pending else polling.IN)
         waits_to_write = dict(self.workers.poll_items())
         for fd, write in waits_to_write.items():
-            poller.register(fd, link.OUT if write else link.IN)
+            poller.register(fd, polling.OUT if write else polling.IN)
         return poller, waits_to_write
 
     def _loop(self) -> None:
@@ -243,14 +243,14 @@ class Manager:
         next_check = next_heartbeat = time.monotonic()
         poller, waits_to_write = self._poller()
         link = self.interchange
-        link_item = link.poll_item
+        link_item, out = link.poll_item, link.polling.OUT
         writing = link.pending
         while True:
             for item, events in poller.poll(timeout_ms):
                 if item == link_item:
-                    if events & link.OUT:
+                    if events & out:
                         link.flush()
-                    if events & ~link.OUT:
+                    if events & ~out:
                         self._from_interchange()
                 elif waits_to_write.get(item):
                     workers.writable(item)

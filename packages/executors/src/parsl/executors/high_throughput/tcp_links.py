@@ -17,7 +17,9 @@ import random
 import select
 import socket
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import Any
 
 from parsl.executors.high_throughput.errors import PortBindFailed
 from parsl.executors.high_throughput.frame_pipe import FrameReader, FrameWriter
@@ -30,6 +32,18 @@ MAX_ID_LENGTH = 1024
 
 _IN = select.POLLIN | select.POLLERR | select.POLLHUP
 _OUT = select.POLLOUT
+
+
+@dataclass(frozen=True)
+class Polling:
+    """How a transport's descriptors are watched: its poller and its readable/writable flags."""
+
+    IN: int
+    OUT: int
+    new_poller: Callable[[], Any]
+
+
+TCP_POLLING = Polling(select.POLLIN, select.POLLOUT, select.poll)
 
 
 def bind_listener(
@@ -88,13 +102,7 @@ class TcpLinks:
     collects in :attr:`closed` the ids whose connection ended.
     """
 
-    IN = select.POLLIN
-    OUT = select.POLLOUT
-
-    @staticmethod
-    def new_poller() -> select.poll:
-        """The poller this transport's descriptors are watched with."""
-        return select.poll()
+    polling = TCP_POLLING
 
     def __init__(self, host: str, port: int | None, port_range: Sequence[int], what: str) -> None:
         self.listener = bind_listener(host, port, port_range, what)
@@ -211,13 +219,7 @@ class TcpLinks:
 class TcpLink:
     """The manager's side: one connection to the interchange."""
 
-    IN = select.POLLIN
-    OUT = select.POLLOUT
-
-    @staticmethod
-    def new_poller() -> select.poll:
-        """The poller this transport's descriptors are watched with."""
-        return select.poll()
+    polling = TCP_POLLING
 
     def __init__(self, address: str, port: int, manager_id: str) -> None:
         self.address, self.port, self.manager_id = address, port, manager_id

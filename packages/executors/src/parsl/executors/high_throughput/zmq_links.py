@@ -14,22 +14,19 @@ from collections.abc import Sequence
 import zmq
 
 from parsl.executors.high_throughput import curve
+from parsl.executors.high_throughput.tcp_links import Polling
 from parsl.executors.high_throughput.zmq_batches import receive_batches, send_frames
 from parsl.executors.high_throughput.zmq_pipes import bind_socket, close_socket, tcp_url
 
 _Socket = zmq.Socket[bytes]
 
+ZMQ_POLLING = Polling(zmq.POLLIN, zmq.POLLOUT, zmq.Poller)
+
 
 class ZmqLinks:
     """The interchange's side: one ROUTER socket, CurveZMQ server with an authenticator."""
 
-    IN = zmq.POLLIN
-    OUT = zmq.POLLOUT
-
-    @staticmethod
-    def new_poller() -> zmq.Poller:
-        """The poller this transport's sockets are watched with."""
-        return zmq.Poller()
+    polling = ZMQ_POLLING
 
     def __init__(
         self, host: str, port: int | None, port_range: Sequence[int], what: str, cert_dir: str
@@ -85,13 +82,7 @@ class ZmqLinks:
 class ZmqLink:
     """The manager's side: a DEALER socket named by the manager's id, CurveZMQ client."""
 
-    IN = zmq.POLLIN
-    OUT = zmq.POLLOUT
-
-    @staticmethod
-    def new_poller() -> zmq.Poller:
-        """The poller this transport's sockets are watched with."""
-        return zmq.Poller()
+    polling = ZMQ_POLLING
 
     pending = False
     """ZeroMQ queues what it cannot send yet itself."""
