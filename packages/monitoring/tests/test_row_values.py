@@ -9,6 +9,8 @@ what is stored.
 from __future__ import annotations
 
 import queue
+import threading
+import time
 from collections.abc import Callable, Iterator
 from datetime import datetime
 from pathlib import Path
@@ -282,3 +284,31 @@ def test_a_full_frame_is_written_without_gathering(idle_writer: Idle) -> None:
     events.put(["later"])
     assert writer._next_batch() == ["event"] * w.MAX_BATCH  # the next frame waits its turn
     assert writer.gather_s == w.BUSY_GATHER_S
+
+
+@pytest.mark.timeout(20)
+def test_a_backlog_that_fills_a_batch_is_written_without_gathering(idle_writer: Idle) -> None:
+    # Frames waiting already (the writer fell behind): written back to back. Gathering
+    # after each one would cap the writer at MAX_BATCH events per gathering time.
+    writer, events = idle_writer
+    writer.gather_s = 30.0  # were it to gather, the test would time out
+    frame = ["event"] * (w.MAX_BATCH // 4)
+    for _ in range(6):
+        events.put(list(frame))
+    assert writer._next_batch() == frame * 4
+    assert writer.gather_s == w.BUSY_GATHER_S
+    assert writer._next_batch() == frame * 2  # the rest, gathered for BUSY_GATHER_S
+
+
+@pytest.mark.timeout(20)
+def test_a_batch_short_of_full_still_gathers(idle_writer: Idle) -> None:
+    writer, events = idle_writer
+    writer.gather_s = 0.3
+    events.put(["event"] * 10)
+    events.put(["waiting"])
+    later = threading.Timer(0.1, events.put, (["later"],))
+    later.start()
+    started = time.monotonic()
+    assert writer._next_batch() == ["event"] * 10 + ["waiting", "later"]
+    assert time.monotonic() - started >= 0.3
+    later.join()

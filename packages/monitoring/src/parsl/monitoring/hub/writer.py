@@ -9,7 +9,9 @@ writes it all in one transaction, so under load many events share a commit
 when idle a single event is written within ``GATHER_S``. After a batch of
 ``BUSY_BATCH`` events or more (a steady stream), the next one gathers for
 ``BUSY_GATHER_S``: more of each task's transitions share its upserts, and
-fewer commits rewrite the same pages.
+fewer commits rewrite the same pages. Events already waiting that fill a
+batch are written at once, with no gathering: a backlog goes back to back,
+so the writer keeps up with any stream its CPU can write.
 
 A row the database refuses (a duplicate key in a table without upsert
 rules, a foreign key to a run that does not exist, a value of the wrong
@@ -271,23 +273,28 @@ class DatabaseWriter(threading.Thread):
     def _next_batch(self) -> list[QueueItem]:
         batch: list[QueueItem] = []
         _take(self.events.get(), batch)
-        if (
-            len(batch) < MAX_BATCH
-            and not isinstance(batch[0], StopRequest | FlushRequest)
-            and not isinstance(batch[-1], StopRequest | FlushRequest)
-        ):
+        # (Not when a frame ends with a request: someone is waiting for it.)
+        waited_for = isinstance(batch[0], StopRequest | FlushRequest) or isinstance(
+            batch[-1], StopRequest | FlushRequest
+        )
+        self._drain(batch)
+        if not waited_for and len(batch) < MAX_BATCH:
             # Let a burst gather: one transaction for all of it, and a task's task and
             # try rows merged into one upsert each, cost far less than one per event.
-            # (Not when a frame ends with a request: someone is waiting for it; nor when
-            # the batch is full already.)
+            # Not when what was already waiting fills the batch: a backlog is written
+            # back to back, so the gathering never limits how fast the writer can go.
             time.sleep(self.gather_s)
+            self._drain(batch)
+        self.gather_s = BUSY_GATHER_S if len(batch) >= BUSY_BATCH else GATHER_S
+        return batch
+
+    def _drain(self, batch: list[QueueItem]) -> None:
+        """Add what is waiting in the queue to ``batch``, up to ``MAX_BATCH`` or a stop."""
         while len(batch) < MAX_BATCH and not isinstance(batch[-1], StopRequest):
             try:
                 _take(self.events.get_nowait(), batch)
             except queue.Empty:
                 break
-        self.gather_s = BUSY_GATHER_S if len(batch) >= BUSY_BATCH else GATHER_S
-        return batch
 
     def _write_batch(self, conn: Connection, batch: Sequence[QueueItem]) -> bool:
         """Write ``batch``; True when it ended with a stop request."""
