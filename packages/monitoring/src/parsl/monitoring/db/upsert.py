@@ -14,7 +14,7 @@ from __future__ import annotations
 import operator
 import re
 from collections.abc import Callable, Collection, Sequence
-from itertools import chain, compress
+from itertools import chain
 from operator import is_not
 from typing import Any
 
@@ -175,6 +175,16 @@ def multirow_qmark(sql: str, width: int, n: int) -> str:
     return sql[:start] + ", ".join([row] * n) + sql[end:]
 
 
+def _getter(positions: list[int], width: int) -> Callable[[Row], Row] | None:
+    """The values of a row of ``width`` at ``positions``, as a tuple; None for all, in order."""
+    if positions == list(range(width)):
+        return None
+    getter = operator.itemgetter(*positions)
+    if len(positions) == 1:
+        return lambda row: (getter(row),)
+    return getter
+
+
 class Prepared:
     """An insert or upsert of rows (tuples in ``columns`` order) run with the driver's ``executemany``.
 
@@ -238,6 +248,9 @@ class Prepared:
         self.never_null = all(not table.c[c].nullable for c in self.columns)
         """No column may be NULL (status): rows are sent as they are, with no look for None."""
         self._sql: dict[tuple[bool, ...], tuple[str, Callable[[Row], Row] | None]] = {}
+        self._pick: dict[tuple[bool, ...], Callable[[Row], Row] | None] = {}
+        """For each set of known columns: a full row's values in the statement's parameter
+        order (its known values picked and ordered in one step); None: the row as it is."""
 
     def sql(self, known: tuple[bool, ...]) -> tuple[str, Callable[[Row], Row] | None]:
         """The statement for rows whose known values are where ``known`` is True.
@@ -253,10 +266,8 @@ class Prepared:
             order = list(compiled.positiontup or ())
             if sorted(order) != sorted(keys):
                 raise ValueError(f"statement parameters {order} are not the columns {keys}")
-            reorder: Callable[[Row], Row] | None = None
-            if order != keys:
-                getter = operator.itemgetter(*(keys.index(name) for name in order))
-                reorder = getter if len(order) > 1 else (lambda row: (getter(row),))
+            reorder = _getter([keys.index(name) for name in order], len(keys))
+            self._pick[known] = _getter([self.columns.index(name) for name in order], len(known))
             found = self._sql[known] = (compiled.string, reorder)
         return found
 
@@ -271,11 +282,9 @@ class Prepared:
         last: tuple[bool, ...] | None = None
         group: list[Row] = []
         for row in rows:
-            if None in row:
-                known = tuple(map(is_not, row, nones))
-                row = tuple(compress(row, known))  # noqa: PLW2901 - the values to send
-            else:  # every value known (a status row, most others): sent as it is
-                known = all_known
+            # Which values are known (every one: a status row, most others); _run_group
+            # picks those out of the row.
+            known = tuple(map(is_not, row, nones)) if None in row else all_known
             if known != last:
                 last = known
                 if ordered:
@@ -291,10 +300,11 @@ class Prepared:
         for known, params in groups:
             self._run_group(conn, known, params)
 
-    def _run_group(self, conn: Connection, known: tuple[bool, ...], params: list[Row]) -> None:
-        sql, reorder = self.sql(known)
-        if reorder is not None:
-            params = list(map(reorder, params))
+    def _run_group(self, conn: Connection, known: tuple[bool, ...], rows: list[Row]) -> None:
+        """Run the statement for ``known`` over ``rows`` (full rows, in column order)."""
+        sql, _ = self.sql(known)
+        pick = self._pick[known]
+        params = rows if pick is None else list(map(pick, rows))
         if self.raw_postgres:
             self._run_multirow(conn, known, sql, params)
             return
