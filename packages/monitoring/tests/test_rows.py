@@ -231,3 +231,50 @@ def test_positional_messages_with_bad_values_are_refused_like_dicts() -> None:
     assert "Unix timestamp" in by_values.rejected[1] and "Unix timestamp" in by_values.rejected[3]
     assert _rows(by_values) == _rows(by_dict)
     assert [s[0] for s in by_values.status] == [2]
+
+
+def test_positional_task_info_values_of_other_types_convert_like_dicts() -> None:
+    # _status_info tests the usual types inline and converts the others as before: string
+    # ids, an int timestamp, a number as the state name or run id, a bool as a try id.
+    messages: list[tuple[MessageType, dict[str, object]]] = [
+        (
+            MessageType.TASK_INFO,
+            {
+                "run_id": "run-0001",
+                "task_id": "8",
+                "try_id": "2",
+                "task_status_name": "running",
+                "timestamp": int(T0),
+                "hostname": 5,
+            },
+        ),
+        (
+            MessageType.TASK_INFO,
+            {
+                "run_id": 1234,
+                "task_id": 9,
+                "try_id": True,
+                "task_status_name": 7,
+                "timestamp": T0,
+                "block_id": 3,
+                "executor_label": 1,
+            },
+        ),
+        (
+            MessageType.TASK_INFO,
+            {
+                "run_id": "run-0001",
+                "task_id": 10,
+                "try_id": 0,
+                "task_status_name": "running",
+                "timestamp": False,
+            },
+        ),
+    ]
+    by_dict, by_values = _both_ways(messages)
+    assert _rows(by_values) == _rows(by_dict)
+    assert by_values.status[:2] == [
+        (8, "running", sqlite_when(float(int(T0))), "run-0001", 2),
+        (9, "7", sqlite_when(T0), "1234", 1),
+    ]
+    assert len(by_values.rejected) == len(by_dict.rejected) == 1  # a bool is not a time

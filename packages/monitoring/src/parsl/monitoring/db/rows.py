@@ -118,6 +118,12 @@ _TASK_INFO_VALUES = operator.itemgetter(
 )
 
 
+_TASK_INFO_IN_ORDER = _TASK_INFO_VALUES(list(range(len(FIELDS[MessageType.TASK_INFO])))) == tuple(
+    range(len(FIELDS[MessageType.TASK_INFO]))
+)
+"""A positional TASK_INFO body is already in ``_status_info``'s order (no values picked)."""
+
+
 class _TaskSoFar:
     """One task's row within a batch: the latest transition, plus the values that stick."""
 
@@ -293,7 +299,7 @@ class RowBatch:
         if kind is MessageType.TASK_INFO:
             self.events += 1
             try:
-                self._status_info(*_TASK_INFO_VALUES(values))
+                self._status_info(*(values if _TASK_INFO_IN_ORDER else _TASK_INFO_VALUES(values)))
             except (ValueError, TypeError, OverflowError, OSError) as e:
                 message = (kind, as_body(kind, values))
                 self.rejected.append(f"{_kind_name(message)} message {_short(message)}: {e}")
@@ -336,12 +342,21 @@ class RowBatch:
         block_id: Any,
     ) -> None:
         """A worker's TASK_INFO: a status row, and what it tells of the try."""
-        task_id, try_id = _as_int(task_id), _as_int(try_id)
-        at = self.stamp(unix_time(timestamp))
-        name = _as_str(name)
-        run_id = _as_str(run_id)
+        # (The usual types tested inline: a call each would cost more than the test.)
+        if type(task_id) is not int:
+            task_id = int(task_id)
+        if type(try_id) is not int:
+            try_id = int(try_id)
+        at = self.stamp(timestamp if type(timestamp) is float else unix_time(timestamp))
+        if type(name) is not str:
+            name = str(name)
+        if type(run_id) is not str:
+            run_id = str(run_id)
         self.status.append((task_id, name, at, run_id, try_id))
-        row = self._try(run_id, task_id, try_id)
+        key = (run_id, task_id, try_id)
+        row = self.tries.get(key)
+        if row is None:
+            row = self.tries[key] = _empty_try(run_id, task_id, try_id)
         # A known value replaces an unknown one; an unknown one never replaces a known one.
         if executor:
             row[_EXECUTOR] = _as_str(executor)
