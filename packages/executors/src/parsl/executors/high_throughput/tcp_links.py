@@ -66,7 +66,7 @@ def bind_listener(
             if family == socket.AF_INET6:
                 sock.setsockopt(socket.IPPROTO_IPV6, socket.IPV6_V6ONLY, 0)
             sock.bind((bind_host, candidate))
-            sock.listen(128)
+            sock.listen(socket.SOMAXCONN)  # many managers may connect at once
         except OSError as e:
             sock.close()
             error = e
