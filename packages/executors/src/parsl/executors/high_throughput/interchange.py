@@ -4,7 +4,8 @@ It talks to the executor, its parent, over its stdin and stdout pipes
 (frames, :mod:`~parsl.executors.high_throughput.frame_pipe`: no socket
 anyone else could connect to, and no ZeroMQ I/O thread on either side), and
 listens on the worker address for managers: plain TCP frames
-(:mod:`.tcp_links`), or CurveZMQ (:mod:`.zmq_links`) when encrypted. Tasks from the executor are queued in
+(:mod:`.tcp_links`), or CurveZMQ (:mod:`.zmq_links`) when encrypted. Tasks
+from the executor are queued in
 :class:`~parsl.executors.high_throughput.dispatch.TaskDispatch` and
 forwarded, as the frames that arrived, to the managers it picks; results go
 back the same way. Run as ``python -m parsl.executors.high_throughput.interchange``:

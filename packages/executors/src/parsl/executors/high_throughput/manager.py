@@ -4,9 +4,12 @@ One manager runs per node of a block (see :mod:`.worker_pool` for its
 command line). It keeps ``worker_count`` worker processes (see
 :mod:`.worker_processes`), holds up to ``worker_count + prefetch_capacity``
 tasks, and passes frames through without re-encoding them. A worker that
-dies is reported (TASK_LOST for the task it held) and replaced. The manager exits when the interchange says
-SHUTDOWN or rejects it, after ``drain_period`` once drained, or by itself
-once the interchange has been silent for ``heartbeat_threshold`` seconds.
+dies is reported (TASK_LOST for the task it held) and replaced. It talks to
+the interchange over one TCP connection (:mod:`.tcp_links`), or CurveZMQ
+(:mod:`.zmq_links`) when encrypted. The manager exits when the interchange
+says SHUTDOWN or rejects it, when its connection closes, after
+``drain_period`` once drained, or by itself once the interchange has been
+silent for ``heartbeat_threshold`` seconds.
 """
 
 from __future__ import annotations
