@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import errno
 import os
 import signal
 import socket
@@ -15,6 +16,7 @@ from conftest import FakeManager, wait_gone
 from test_htex_failures import wait_for_file
 
 from parsl.executors import HighThroughputExecutor
+from parsl.executors.high_throughput import tcp_links
 from parsl.executors.high_throughput.errors import PortBindFailed
 from parsl.executors.high_throughput.tcp_links import TcpLink, TcpLinks, bind_listener
 
@@ -145,6 +147,40 @@ def test_a_second_connection_with_the_same_id_is_closed_and_the_first_kept(serve
     finally:
         first.close()
         second.close()
+
+
+def test_a_failing_accept_pauses_the_listener_instead_of_spinning(
+    served: Served, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(tcp_links, "ACCEPT_PAUSE_S", 0.3)
+    listener = served.links.listener
+    calls = []
+
+    class OutOfDescriptors:
+        """Stands in for the listener while the process has no descriptor left."""
+
+        def fileno(self) -> int:
+            return listener.fileno()
+
+        def accept(self) -> tuple[socket.socket, object]:
+            calls.append(time.monotonic())
+            raise OSError(errno.EMFILE, "Too many open files")
+
+    served.links.listener = OutOfDescriptors()  # type: ignore[assignment]
+    waiting = socket.create_connection(("127.0.0.1", served.port), timeout=5)
+    try:
+        served.pump(0.2)  # the pending connection keeps the listener readable
+        assert len(calls) == 1, "one failed accept, then no polling of the listener"
+        served.links.listener = listener
+        served.links.tick(time.monotonic())
+        assert served.links._conns == {}, "still paused"
+        time.sleep(0.3)
+        served.links.tick(time.monotonic())
+        served.pump(1, lambda: bool(served.links._conns))
+        assert len(served.links._conns) == 1, "accepting again after the pause"
+    finally:
+        served.links.listener = listener
+        waiting.close()
 
 
 def test_a_port_in_use_is_a_clear_error() -> None:

@@ -127,6 +127,7 @@ class Interchange:
             now = time.monotonic()
             if now >= next_tick:
                 self._execute(self.dispatch.tick(now))
+                links.tick(now)
                 next_tick = now + min(0.2, self.settings.heartbeat_threshold / 4)
             if now >= next_heartbeat:
                 for manager_id in self.managers:

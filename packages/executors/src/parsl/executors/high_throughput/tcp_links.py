@@ -27,6 +27,9 @@ from parsl.executors.high_throughput.zmq_pipes import BIND_TRIES, is_ipv6, resol
 
 logger = logging.getLogger("parsl.executors.high_throughput.tcp_links")
 
+ACCEPT_PAUSE_S = 0.5
+"""How long the listener is left unwatched after ``accept()`` failed (out of descriptors, say)."""
+
 MAX_ID_LENGTH = 1024
 """A first frame longer than this is not a manager id (another protocol, e.g. ZeroMQ's greeting)."""
 
@@ -110,6 +113,7 @@ class TcpLinks:
         self._conns: dict[int, _Connection] = {}
         self._by_id: dict[str, _Connection] = {}
         self._poll: select.poll | None = None
+        self._accept_paused_until: float | None = None
         self.closed: list[str] = []
         """Manager ids whose connection ended since the caller last emptied this list."""
 
@@ -117,6 +121,13 @@ class TcpLinks:
         """Watch the listener (and, from now on, every connection) with ``poll``."""
         self._poll = poll
         poll.register(self.listener.fileno(), select.POLLIN)
+
+    def tick(self, now: float) -> None:
+        """Resume accepting once a pause after a failed ``accept()`` is over (call periodically)."""
+        if self._accept_paused_until is not None and now >= self._accept_paused_until:
+            self._accept_paused_until = None
+            if self._poll is not None:
+                self._poll.register(self.listener.fileno(), select.POLLIN)
 
     def owns(self, fd: int) -> bool:
         """True if ``fd`` is the listener or one of the connections."""
@@ -177,8 +188,15 @@ class TcpLinks:
                 sock, _ = self.listener.accept()
             except (BlockingIOError, InterruptedError):
                 return
-            except OSError as e:  # e.g. out of descriptors: the next poll retries
-                logger.warning("cannot accept a manager connection: %s", e)
+            except OSError as e:  # e.g. out of descriptors: pause, or the poll would spin
+                logger.warning(
+                    "cannot accept a manager connection (%s); pausing accepts for %.1f s",
+                    e,
+                    ACCEPT_PAUSE_S,
+                )
+                if self._poll is not None:
+                    self._poll.unregister(self.listener.fileno())
+                self._accept_paused_until = time.monotonic() + ACCEPT_PAUSE_S
                 return
             _tune(sock)
             conn = _Connection(sock)

@@ -52,6 +52,9 @@ class ZmqLinks:
         """Watch the socket with ``poll``."""
         poll.register(self.sock, zmq.POLLIN)
 
+    def tick(self, now: float) -> None:
+        """Nothing to do: ZeroMQ accepts connections itself."""
+
     def owns(self, item: object) -> bool:
         """True for this link's socket."""
         return item is self.sock
