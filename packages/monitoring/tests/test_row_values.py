@@ -173,17 +173,18 @@ def test_prepared_leaves_unknown_values_out_and_stores_null(file_engine: Engine)
             select(tables.block.c.job_id, tables.block.c.status).order_by(tables.block.c.timestamp)
         ).all()
     assert [tuple(r) for r in stored] == [("j1", "PENDING"), (None, "RUNNING"), ("j1", "DONE")]
-    sql, reorder = stmt.sql((True, True, True, False, True, True))
-    assert "job_id" not in sql and reorder is None
+    sql, pick = stmt.sql((True, True, True, False, True, True))
+    assert "job_id" not in sql and pick is not None
+    assert pick(rows[1]) == ("run", "htex", "0", sqlite_when(T0 + 1), "RUNNING")
 
 
 def test_prepared_puts_values_in_the_statements_parameter_order() -> None:
     engine = create_engine("sqlite://")
     columns = [c.name for c in tables.task.columns][::-1]  # not the statement's order
     stmt = Prepared(upsert_task("sqlite"), engine.dialect, columns, ordered=False)
-    _, reorder = stmt.sql((True,) * len(columns))
-    assert reorder is not None
-    assert reorder(tuple(columns)) == tuple(c.name for c in tables.task.columns)
+    _, pick = stmt.sql((True,) * len(columns))
+    assert pick is not None
+    assert pick(tuple(columns)) == tuple(c.name for c in tables.task.columns)
     with pytest.raises(ValueError, match="not the columns"):
         wrong = Prepared(upsert_task("sqlite"), engine.dialect, [*columns, "nope"], ordered=False)
         wrong.sql((True,) * (len(columns) + 1))

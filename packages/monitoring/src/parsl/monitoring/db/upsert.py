@@ -248,15 +248,13 @@ class Prepared:
         self.never_null = all(not table.c[c].nullable for c in self.columns)
         """No column may be NULL (status): rows are sent as they are, with no look for None."""
         self._sql: dict[tuple[bool, ...], tuple[str, Callable[[Row], Row] | None]] = {}
-        self._pick: dict[tuple[bool, ...], Callable[[Row], Row] | None] = {}
-        """For each set of known columns: a full row's values in the statement's parameter
-        order (its known values picked and ordered in one step); None: the row as it is."""
 
     def sql(self, known: tuple[bool, ...]) -> tuple[str, Callable[[Row], Row] | None]:
         """The statement for rows whose known values are where ``known`` is True.
 
-        Also how to put such a row's known values (in column order) into the
-        statement's parameter order; None when they already are.
+        Also how to take such a full row (in column order) to the statement's
+        parameters: its known values, picked and put in the statement's order
+        in one step; None when the row already is that.
         """
         found = self._sql.get(known)
         if found is None:
@@ -266,9 +264,8 @@ class Prepared:
             order = list(compiled.positiontup or ())
             if sorted(order) != sorted(keys):
                 raise ValueError(f"statement parameters {order} are not the columns {keys}")
-            reorder = _getter([keys.index(name) for name in order], len(keys))
-            self._pick[known] = _getter([self.columns.index(name) for name in order], len(known))
-            found = self._sql[known] = (compiled.string, reorder)
+            pick = _getter([self.columns.index(name) for name in order], len(known))
+            found = self._sql[known] = (compiled.string, pick)
         return found
 
     def run(self, conn: Connection, rows: Sequence[Row]) -> None:
@@ -302,8 +299,7 @@ class Prepared:
 
     def _run_group(self, conn: Connection, known: tuple[bool, ...], rows: list[Row]) -> None:
         """Run the statement for ``known`` over ``rows`` (full rows, in column order)."""
-        sql, _ = self.sql(known)
-        pick = self._pick[known]
+        sql, pick = self.sql(known)
         params = rows if pick is None else list(map(pick, rows))
         if self.raw_postgres:
             self._run_multirow(conn, known, sql, params)
