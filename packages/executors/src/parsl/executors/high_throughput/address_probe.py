@@ -12,16 +12,24 @@ class NoReachableAddress(RuntimeError):
     """None of the interchange addresses accepted a TCP connection within the probe timeout."""
 
 
-def _reachable(address: str, port: int, deadline: float) -> bool:
+def connect_before(address: str, port: int, deadline: float) -> socket.socket | None:
+    """A TCP connection to ``address``:``port``, retried until ``deadline``; None if never made."""
     while True:
         left = deadline - time.monotonic()
         if left <= 0:
-            return False
+            return None
         try:
-            with socket.create_connection((address, port), timeout=min(left, 2.0)):
-                return True
+            return socket.create_connection((address, port), timeout=min(left, 2.0))
         except OSError:
             time.sleep(min(0.2, max(0.0, deadline - time.monotonic())))
+
+
+def _reachable(address: str, port: int, deadline: float) -> bool:
+    sock = connect_before(address, port, deadline)
+    if sock is None:
+        return False
+    sock.close()
+    return True
 
 
 def probe_addresses(addresses: Sequence[str], port: int, timeout: float) -> str:

@@ -7,7 +7,9 @@ shows at once as end-of-file on the pipe it wrote.
 
 Each frame is sent as a 4-byte big-endian length, then the frame's bytes.
 The manager's side never blocks (:class:`FrameReader`, :class:`FrameWriter`);
-the worker's side does (:func:`read_frame`, :func:`write_frame`).
+the worker's side does (:func:`read_frame`, :func:`write_frame`). The same
+reader and writer carry the frames between managers and the interchange over
+TCP (:mod:`.tcp_links`).
 """
 
 from __future__ import annotations

@@ -245,8 +245,8 @@ class Manager:
         timeout_ms = max(1, min(s.poll_period_ms, int(WORKER_CHECK_PERIOD_S * 1000)))
         next_check = next_heartbeat = time.monotonic()
         poller, waits_to_write = self._poller()
-        link = self.interchange
-        link_item, out = link.poll_item, link.polling.OUT
+        link, polling = self.interchange, self.interchange.polling
+        link_item, out = link.poll_item, polling.OUT
         writing = link.pending
         while True:
             for item, events in poller.poll(timeout_ms):
@@ -292,9 +292,12 @@ class Manager:
             if self.to_interchange:
                 link.send(self.to_interchange)
                 self.to_interchange = []
-            if workers.changed or link.pending != writing:
-                writing = link.pending
+            if workers.changed:
                 poller, waits_to_write = self._poller()
+                writing = link.pending
+            elif link.pending != writing:  # the interchange is slow to read
+                writing = link.pending
+                poller.modify(link_item, polling.IN | out if writing else polling.IN)
             if link.lost:
                 raise ManagerExit("the interchange closed the connection")
 

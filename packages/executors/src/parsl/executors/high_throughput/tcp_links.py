@@ -21,6 +21,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from parsl.executors.high_throughput.address_probe import connect_before
 from parsl.executors.high_throughput.errors import PortBindFailed
 from parsl.executors.high_throughput.frame_pipe import FrameReader, FrameWriter
 from parsl.executors.high_throughput.zmq_pipes import BIND_TRIES, is_ipv6, resolve_host
@@ -247,18 +248,9 @@ class TcpLink:
 
     def connect(self, deadline: float) -> bool:
         """Connect (retrying until ``deadline``) and name this manager; False if never reached."""
-        while True:
-            left = deadline - time.monotonic()
-            if left <= 0:
-                return False
-            try:
-                sock = socket.create_connection((self.address, self.port), timeout=min(left, 2.0))
-                break
-            except OSError as e:
-                logger.debug(
-                    "interchange at %s:%d not reachable yet: %s", self.address, self.port, e
-                )
-                time.sleep(min(0.1, max(0.0, deadline - time.monotonic())))
+        sock = connect_before(self.address, self.port, deadline)
+        if sock is None:
+            return False
         _tune(sock)
         self.sock = sock
         self.reader = FrameReader(sock.fileno())
