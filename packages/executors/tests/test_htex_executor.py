@@ -210,11 +210,19 @@ def test_worker_pool_console_script_is_installed() -> None:
     assert out.returncode == 0 and "--max-workers-per-node" in out.stdout
 
 
+def cmdline(p: psutil.Process) -> str:
+    """A process's command line, or "" once it has exited (a block's launch shell may be gone)."""
+    try:
+        return " ".join(p.cmdline())
+    except psutil.NoSuchProcess:
+        return ""
+
+
 def test_interchange_process_is_not_in_the_users_process_group(make_htex: MakeHtex) -> None:
     before = {p.pid for p in descendants()}
     make_htex()
     new = [p for p in descendants() if p.pid not in before]
-    interchange = [p for p in new if "parsl.executors.high_throughput.interchange" in p.cmdline()]
+    interchange = [p for p in new if "parsl.executors.high_throughput.interchange" in cmdline(p)]
     assert len(interchange) == 1
     assert os.getpgid(interchange[0].pid) != os.getpgid(0)  # Ctrl-C does not reach it
     assert psutil.Process(interchange[0].pid).ppid() == os.getpid()
