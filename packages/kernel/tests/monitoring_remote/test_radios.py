@@ -401,7 +401,10 @@ def test_thread_pool_radio(sink: MemorySink) -> None:
 # ---------------------------------------------------------------- positional sending
 
 
-def test_encode_values_makes_the_bytes_encode_batch_makes_of_the_dicts() -> None:
+def test_encode_values_makes_the_batch_encode_batch_makes_of_the_dicts(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from parsl.monitoring.radios import wire
     from parsl.monitoring.radios.wire import as_body, encode_values
     from parsl.monitoring.resource_sampler import process_sampler
 
@@ -417,8 +420,61 @@ def test_encode_values_makes_the_bytes_encode_batch_makes_of_the_dicts() -> None
         (MessageType.TASK_INFO, ["r", 1, 0, "running_ended", 2.5, "h", "htex", "0"]),
     ]
     dicts = [(kind, as_body(kind, v)) for kind, v in values]
-    assert encode_values(values) == encode_batch(dicts)
-    assert decode_batch(encode_values(values)) == dicts
+    assert decode_batch(encode_values(values)) == dicts  # with orjson, when installed
+    monkeypatch.setattr(wire, "_FAST_DUMPS", None)
+    assert encode_values(values) == encode_batch(dicts)  # the standard library: the same bytes
+
+
+def _doc(*values: list[Any]) -> list[tuple[MessageType, list[Any]]]:
+    return [(MessageType.TASK_INFO, list(v)) for v in values]
+
+
+def test_encode_values_writes_with_orjson_when_installed() -> None:
+    from parsl.monitoring.radios.wire import encode_values
+
+    orjson = pytest.importorskip("orjson")  # the fast extra; tools/setup-env installs it
+
+    messages = _doc(["r", 1, 0, "running", 1e-05, "h", "htex", None])
+    data = encode_values(messages)
+    assert data == orjson.dumps({"v": 2, "messages": [["TASK_INFO", messages[0][1]]]})
+    assert b"0.00001" in data  # orjson's spelling: the standard library writes 1e-05
+    assert decode_batch(data)[0][1]["timestamp"] == 1e-05
+
+
+@pytest.mark.parametrize(
+    ("values", "kept"),
+    [
+        (["r", 1, 0, "running", 1.5, "nullhost", "htex", None], "nullhost"),  # "null" in a string
+        (["r", 2**70, 0, "running", 1.5, "h", "htex", None], 2**70),  # beyond orjson's 64 bits
+        (["r", 1, 0, "running", 1.5, "h\ud800", "htex", None], "h\ud800"),  # lone surrogate
+    ],
+)
+def test_encode_values_leaves_to_the_standard_library_what_orjson_writes_otherwise(
+    values: list[Any], kept: Any
+) -> None:
+    from parsl.monitoring.radios.wire import encode_values
+
+    body = decode_batch(encode_values(_doc(values)))[0][1]
+    assert kept in body.values()
+
+
+@pytest.mark.parametrize("bad", [float("inf"), float("-inf"), float("nan")])
+def test_encode_values_refuses_what_orjson_would_write_as_null(bad: float) -> None:
+    from parsl.monitoring.radios.wire import encode_values
+
+    with pytest.raises(RadioMessageError, match="not JSON"):
+        encode_values(
+            _doc(["r", 1, 0, "running", 1.5, "h", "htex", None], ["r", 1, 0, "x", bad] + [None] * 3)
+        )
+
+
+def test_without_orjson_the_standard_library_writes(monkeypatch: pytest.MonkeyPatch) -> None:
+    import sys
+
+    from parsl.monitoring.radios import wire
+
+    monkeypatch.setitem(sys.modules, "orjson", None)  # import orjson now raises ImportError
+    assert wire._orjson_dumps() is None
 
 
 @pytest.mark.parametrize(

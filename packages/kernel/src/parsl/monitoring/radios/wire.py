@@ -23,8 +23,9 @@ anything else, and receivers log and drop it.
 
 from __future__ import annotations
 
+import importlib
 import json
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from typing import Any
 
 from parsl.errors import ParslError
@@ -143,6 +144,23 @@ _ENCODER = json.JSONEncoder(separators=(",", ":"), allow_nan=False)
 _CONTAINERS = frozenset({dict, list})
 
 
+def _orjson_dumps() -> Callable[[Any], bytes] | None:
+    """orjson's ``dumps``, or None when orjson is not installed (it is optional).
+
+    (Imported by name: the type checker is not told of an optional module.)
+    """
+    try:
+        module = importlib.import_module("orjson")
+    except ImportError:
+        return None
+    dumps: Callable[[Any], bytes] = module.dumps
+    return dumps
+
+
+_FAST_DUMPS = _orjson_dumps()
+"""Used by :func:`encode_values` when orjson is installed (``parsl-monitoring[fast]``)."""
+
+
 def _check_fields_order() -> None:
     for kind, fields in FIELDS.items():
         if frozenset(fields[: _N_REQUIRED[kind]]) != REQUIRED_KEYS[kind]:  # pragma: no cover
@@ -242,14 +260,23 @@ def encode_batch(messages: Iterable[TaggedMonitoringMessage]) -> bytes:
 def encode_values(messages: Iterable[tuple[MessageType, list[Any]]]) -> bytes:
     """Encode messages given as positional bodies (the values of :data:`FIELDS` in order).
 
-    The same bytes :func:`encode_batch` makes of the messages as dicts (a
-    value of None is an absent key), without a dict per message: the worker's
-    task wrapper and resource sampler build their messages this way. Raises
+    The batch :func:`encode_batch` makes of the messages as dicts (a value of
+    None is an absent key), without a dict per message: the worker's task
+    wrapper and resource sampler build their messages this way. Raises
     :class:`RadioMessageError` for a type without a positional layout, a
     wrong number of values, a required value that is None, or a value JSON
     cannot hold.
+
+    With orjson installed, it writes the JSON (a tenth of the standard
+    library's time for a task's three messages; the same values, though a
+    float may be spelt differently, ``0.00001`` for ``1e-05``). orjson writes NaN
+    and infinity as ``null`` instead of refusing them, so its text is kept
+    only when it holds exactly as many ``null`` as the values hold None;
+    otherwise (and for what orjson refuses: an integer beyond 64 bits, a lone
+    surrogate) the standard library writes the batch, or raises.
     """
     out: list[list[Any]] = []
+    nones = 0
     for kind, values in messages:
         layout = _LAYOUT_BY_ID.get(id(kind))
         if layout is None or type(kind) is not MessageType or layout.fields is None:
@@ -267,8 +294,18 @@ def encode_values(messages: Iterable[tuple[MessageType, list[Any]]]) -> bytes:
             )
             raise RadioMessageError(f"{layout.name} message lacks {missing}")
         out.append([layout.name, values])
+        nones += values.count(None)
+    doc = {"v": WIRE_VERSION, "messages": out}
+    if _FAST_DUMPS is not None:
+        try:
+            data = _FAST_DUMPS(doc)
+        except TypeError:  # orjson's JSONEncodeError: left to the standard library below
+            pass
+        else:
+            if data.count(b"null") == nones:
+                return data
     try:
-        return _ENCODER.encode({"v": WIRE_VERSION, "messages": out}).encode()
+        return _ENCODER.encode(doc).encode()
     except (TypeError, ValueError) as e:  # an object JSON cannot hold; NaN or infinity
         raise RadioMessageError(f"cannot encode monitoring messages: {e}") from None
 
