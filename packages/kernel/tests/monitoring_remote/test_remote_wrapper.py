@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import os
 import subprocess
 import sys
@@ -273,3 +274,35 @@ def test_settings_repr_is_short(sink: MemorySink) -> None:
     """An executor may repr the wrapped function on every task: the settings' part stays short."""
     settings = _settings(sink, True)
     assert repr(settings) == "RemoteMonitoring(run run-1, executor ex)"
+
+
+def test_unpickled_settings_are_one_shared_copy_per_process() -> None:
+    """A worker rebuilds an executor's settings once, not once per task."""
+    import pickle
+
+    from parsl.monitoring.radios import UDPRadio
+    from parsl.serialize import deserialize, serialize
+
+    settings = RemoteMonitoring("run-3", "ex", UDPRadio(port=1234), True, 2.5)
+    first = deserialize(serialize(functools.partial(run_monitored, len, settings)))
+    again = pickle.loads(pickle.dumps(settings))
+    assert first.args[1] is again and again is not settings
+    assert (again.run_id, again.executor_label, again.resource_monitoring_enabled) == (
+        "run-3",
+        "ex",
+        True,
+    )
+    assert again.resource_monitoring_interval == 2.5 and again.radio.port == 1234
+    other = pickle.loads(pickle.dumps(RemoteMonitoring("run-4", "ex", UDPRadio(), True, 2.5)))
+    assert other is not again and other.run_id == "run-4"
+    assert pickle.loads(pickle.dumps(again)) is again  # a shared copy pickles to the same
+
+
+def test_settings_whose_radio_cannot_be_serialized_fail_to_pickle(sink: MemorySink) -> None:
+    import pickle
+
+    from parsl.serialize.errors import SerializationError
+
+    settings = _settings(sink, True)  # a ThreadPoolRadio: only for the submitting process
+    with pytest.raises(SerializationError, match="monitoring settings"):
+        pickle.dumps(settings)

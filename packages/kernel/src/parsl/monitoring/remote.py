@@ -35,6 +35,7 @@ from typing import TYPE_CHECKING, Any
 
 from parsl.monitoring.radios.base import MonitoringRadioSender, PositionalMessage, RadioConfig
 from parsl.monitoring.types import MessageType
+from parsl.serialize import deserialize, serialize
 
 if TYPE_CHECKING:
     from parsl.dataflow.taskrecord import TaskRecord
@@ -73,6 +74,44 @@ class RemoteMonitoring:
         # Short: an executor may take the wrapped function's repr (this inside it) for its
         # name on every task, and the full dataclass repr (the radio's too) costs microseconds.
         return f"RemoteMonitoring(run {self.run_id}, executor {self.executor_label})"
+
+    def __reduce__(self) -> tuple[Callable[[bytes], RemoteMonitoring], tuple[bytes]]:
+        """Pickled as its fields, serialized once; unpickled as one shared copy per process.
+
+        Every task of an executor carries these settings, and a worker would
+        otherwise rebuild them (and the radio) from the pickle for each task.
+        Frozen, they can be shared; the fields go through Parsl's serializer
+        (dill by default), as the rest of the wrapped call does.
+        """
+        blob: bytes | None = self.__dict__.get("_blob")
+        if blob is None:
+            fields = (
+                self.run_id,
+                self.executor_label,
+                self.radio,
+                self.resource_monitoring_enabled,
+                self.resource_monitoring_interval,
+            )
+            blob = serialize(fields, name="monitoring settings")
+            object.__setattr__(self, "_blob", blob)
+        return _shared_settings, (blob,)
+
+
+_SHARED_KEPT = 64
+"""At most how many unpickled settings a process keeps (one per executor and run in practice)."""
+_shared: dict[bytes, RemoteMonitoring] = {}
+
+
+def _shared_settings(blob: bytes) -> RemoteMonitoring:
+    """This process's copy of the settings pickled as ``blob`` (see ``RemoteMonitoring.__reduce__``)."""
+    found = _shared.get(blob)
+    if found is None:
+        found = RemoteMonitoring(*deserialize(blob))
+        object.__setattr__(found, "_blob", blob)
+        if len(_shared) >= _SHARED_KEPT:
+            _shared.clear()
+        _shared[blob] = found
+    return found
 
 
 def attach_executor(executor: ParslExecutor, sink: MonitoringSink | None) -> None:
