@@ -41,7 +41,24 @@ SUGGESTED_DISTRIBUTION = {
 }
 """The distribution of this repository that fills each group, named in hints while not installed."""
 
-_IMPORT_OPCODES = frozenset({dis.opmap["IMPORT_FROM"], dis.opmap["IMPORT_STAR"]})
+_IMPORT_FROM = dis.opmap["IMPORT_FROM"]
+
+
+def _import_star() -> tuple[int, int | None] | None:
+    """The opcode of ``from module import *`` and, from Python 3.12 on, its argument.
+
+    Python 3.11 has an ``IMPORT_STAR`` opcode; from 3.12 it is
+    ``CALL_INTRINSIC_1`` with the argument that names ``INTRINSIC_IMPORT_STAR``.
+    """
+    if "IMPORT_STAR" in dis.opmap:
+        return dis.opmap["IMPORT_STAR"], None
+    intrinsics: list[str] = list(getattr(dis, "_intrinsic1_descs", []))
+    if "CALL_INTRINSIC_1" in dis.opmap and "INTRINSIC_IMPORT_STAR" in intrinsics:
+        return dis.opmap["CALL_INTRINSIC_1"], intrinsics.index("INTRINSIC_IMPORT_STAR")
+    return None  # pragma: no cover - a Python that spells it another way: from-imports only
+
+
+_IMPORT_STAR = _import_star()
 
 
 @cache
@@ -109,7 +126,15 @@ def called_by_from_import(frame: FrameType | None) -> bool:
     if frame is None:
         return False
     code = frame.f_code.co_code
-    return 0 <= frame.f_lasti < len(code) and code[frame.f_lasti] in _IMPORT_OPCODES
+    at = frame.f_lasti
+    if not 0 <= at < len(code):
+        return False
+    if code[at] == _IMPORT_FROM:
+        return True
+    if _IMPORT_STAR is None or code[at] != _IMPORT_STAR[0]:
+        return False
+    argument = _IMPORT_STAR[1]
+    return argument is None or (at + 1 < len(code) and code[at + 1] == argument)
 
 
 def module_getattr(group: str, module: str, name: str) -> Any:

@@ -47,6 +47,38 @@ def test_from_import_of_a_missing_name_keeps_the_hint(module: str) -> None:
     assert f"group {module!r}" in str(info.value)
 
 
+def test_from_import_is_told_from_attribute_access_on_this_python(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Each form at the asking frame, on the Python running the tests (3.11: IMPORT_STAR; from
+    3.12: an intrinsic call)."""
+    import types
+
+    seen: list[tuple[str, bool]] = []
+    module = types.ModuleType("parsl_lookup_probe")
+    setattr(module, "__all__", ["star_name"])  # noqa: B010
+
+    def lookup(name: str) -> int:
+        if name.startswith("__"):  # no __path__: not a package, so importlib asks nothing more
+            raise AttributeError(name)
+        seen.append((name, plugins.called_by_from_import(sys._getframe(1))))
+        return 1
+
+    setattr(module, "__getattr__", lookup)  # noqa: B010 - a module-level __getattr__
+    monkeypatch.setitem(sys.modules, "parsl_lookup_probe", module)
+    exec("from parsl_lookup_probe import from_name", {})
+    exec("from parsl_lookup_probe import *", {})
+    exec("import parsl_lookup_probe\nparsl_lookup_probe.attribute_name", {})
+    exec("getattr(__import__('parsl_lookup_probe'), 'getattr_name')", {})
+    assert seen == [
+        ("from_name", True),
+        ("star_name", True),
+        ("attribute_name", False),
+        ("getattr_name", False),
+    ]
+    assert not plugins.called_by_from_import(None)
+
+
 def test_attribute_error_is_a_parsl_error_naming_group_and_close_names() -> None:
     with pytest.raises(PluginAttributeNotFound) as info:
         parsl.executors.ThreadPoolExecuter  # noqa: B018
