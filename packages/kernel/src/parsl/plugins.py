@@ -13,6 +13,7 @@ found the same way as ours.
 from __future__ import annotations
 
 import dis
+import opcode
 import sys
 from difflib import get_close_matches
 from functools import cache
@@ -52,7 +53,7 @@ def _import_star() -> tuple[int, int | None] | None:
     """
     if "IMPORT_STAR" in dis.opmap:
         return dis.opmap["IMPORT_STAR"], None
-    intrinsics: list[str] = list(getattr(dis, "_intrinsic1_descs", []))
+    intrinsics: list[str] = list(getattr(opcode, "_intrinsic_1_descs", []))
     if "CALL_INTRINSIC_1" in dis.opmap and "INTRINSIC_IMPORT_STAR" in intrinsics:
         return dis.opmap["CALL_INTRINSIC_1"], intrinsics.index("INTRINSIC_IMPORT_STAR")
     return None  # pragma: no cover - a Python that spells it another way: from-imports only
