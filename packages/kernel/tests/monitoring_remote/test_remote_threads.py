@@ -198,5 +198,5 @@ def test_a_partial_is_flattened_for_the_function_cache() -> None:
         assert isinstance(wrapped, functools.partial) and wrapped.func is remote.run_monitored
         # What a function cache keyed on a partial's contents (htex's) sees: the same each time.
         keys.add((wrapped.func, wrapped.args, tuple(sorted(wrapped.keywords.items()))))
-        assert wrapped(1.0, _parsl_monitoring_task_id=1) == 2.5
+        assert wrapped(1.0, _parsl_monitoring_ids=(1, 0)) == 2.5
     assert len(keys) == 1

@@ -18,7 +18,7 @@ from parsl.monitoring import remote
 from parsl.monitoring.memory import MemorySink
 from parsl.monitoring.radios import ThreadPoolRadio
 from parsl.monitoring.radios.base import MonitoringRadioSender, RadioConfig
-from parsl.monitoring.remote import TASK_ID_KWARG, TRY_ID_KWARG, RemoteMonitoring, run_monitored
+from parsl.monitoring.remote import IDS_KWARG, RemoteMonitoring, run_monitored
 from parsl.monitoring.types import MessageType
 
 
@@ -29,7 +29,7 @@ def _settings(sink: MemorySink, enabled: bool, interval: float = 30) -> RemoteMo
 
 
 def _call(settings: RemoteMonitoring, func: Any, *args: Any, task_id: int = 7, **kw: Any) -> Any:
-    return run_monitored(func, settings, *args, **{TASK_ID_KWARG: task_id, TRY_ID_KWARG: 2}, **kw)
+    return run_monitored(func, settings, *args, **{IDS_KWARG: (task_id, 2)}, **kw)
 
 
 def test_result_and_kwargs_pass_through(sink: MemorySink) -> None:
@@ -174,7 +174,7 @@ def test_disabled_costs_no_thread_and_no_psutil(tmp_path: Path) -> None:
         """
         import sys, threading
         from parsl.monitoring.radios import FilesystemRadio
-        from parsl.monitoring.remote import RemoteMonitoring, run_monitored, TASK_ID_KWARG
+        from parsl.monitoring.remote import RemoteMonitoring, run_monitored, IDS_KWARG
 
         class Target:
             def send(self, m): pass
@@ -184,7 +184,7 @@ def test_disabled_costs_no_thread_and_no_psutil(tmp_path: Path) -> None:
         receiver.shutdown()
         threads = threading.active_count()
         settings = RemoteMonitoring("r", "ex", radio, False, 1.0)
-        assert run_monitored(lambda: 5, settings, **{TASK_ID_KWARG: 1}) == 5
+        assert run_monitored(lambda: 5, settings, **{IDS_KWARG: (1, 0)}) == 5
         print("psutil" in sys.modules, threading.active_count() - threads)
         """
     )
@@ -209,7 +209,7 @@ def test_settings_follow_the_sink() -> None:
     remote.attach_executor(ex, sink)
     assert ex.monitoring_messages is sink and ex.hub_address == "127.0.0.1"
     wrapped, kwargs = remote.monitor_wrapper(len, {}, ex, sink, _Task())
-    assert kwargs == {TASK_ID_KWARG: 4, TRY_ID_KWARG: 1}
+    assert kwargs == {IDS_KWARG: (4, 1)}
     settings = wrapped.args[1]  # type: ignore[attr-defined]
     assert settings.resource_monitoring_enabled is False  # interval 0 means off
     again, _ = remote.monitor_wrapper(len, {}, ex, sink, _Task())
@@ -306,3 +306,63 @@ def test_settings_whose_radio_cannot_be_serialized_fail_to_pickle(sink: MemorySi
     settings = _settings(sink, True)  # a ThreadPoolRadio: only for the submitting process
     with pytest.raises(SerializationError, match="monitoring settings"):
         pickle.dumps(settings)
+
+
+class _CountingRadio(RadioConfig):
+    """A radio that counts the senders made of it (in this process)."""
+
+    made = 0
+
+    def create_sender(self) -> MonitoringRadioSender:
+        type(self).made += 1
+        return _NullSender()
+
+    def create_receiver(self, **kw: Any) -> Any:  # pragma: no cover - not used here
+        raise NotImplementedError
+
+
+class _NullSender(MonitoringRadioSender):
+    def send(self, message: Any) -> None:
+        return None
+
+
+def test_a_process_makes_one_sender_per_radio() -> None:
+    """A worker's tasks reuse its sender: made on the first task, not built again per task."""
+    _CountingRadio.made = 0
+    radio = _CountingRadio()
+    settings = RemoteMonitoring("run-5", "ex", radio, False, 1.0)
+    for task_id in range(3):
+        assert _call(settings, lambda x: x + 1, task_id, task_id=task_id) == task_id + 1
+    assert _CountingRadio.made == 1
+    # Other settings with an equal radio (another executor's wrapper, say) share it too.
+    assert _call(RemoteMonitoring("run-5", "other", _CountingRadio(), False, 1.0), len, "ab") == 2
+    assert _CountingRadio.made == 1
+
+
+def test_a_forked_child_samples_itself_not_its_parent() -> None:
+    """A child forked from a sampling process makes its own sampler (its own /proc figures)."""
+    script = textwrap.dedent(
+        """
+        import os
+        from parsl.monitoring.resource_sampler import process_sampler
+
+        parent = process_sampler()
+        assert process_sampler() is parent and parent.pid == os.getpid()
+        r, w = os.pipe()
+        pid = os.fork()
+        if pid == 0:
+            child = process_sampler()
+            os.write(w, f"{child.pid} {child is parent} {process_sampler() is child}".encode())
+            os._exit(0)
+        os.close(w)
+        reported = os.read(r, 200).decode()
+        os.waitpid(pid, 0)
+        print(pid, reported, process_sampler() is parent)
+        """
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", script], capture_output=True, text=True, timeout=60, check=True
+    )
+    child_pid, reported_pid, shared, same_again, parent_kept = out.stdout.split()
+    assert reported_pid == child_pid
+    assert (shared, same_again, parent_kept) == ("False", "True", "True")

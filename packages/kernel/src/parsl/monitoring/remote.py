@@ -2,8 +2,8 @@
 
 :func:`monitor_wrapper` returns ``functools.partial(run_monitored, func,
 settings)``: the same object for every task of one app on one executor, so
-htex serializes it once (its function cache) and the per-task facts travel
-as two small keyword arguments. On the worker, :func:`run_monitored`
+htex serializes it once (its function cache) and the per-task facts (task
+and try id) travel as one small keyword argument. On the worker, :func:`run_monitored`
 
 * sends ``TASK_INFO`` ``running`` (with hostname and, under htex, block id);
 * with resource monitoring on, registers the task with this process's
@@ -46,16 +46,16 @@ if TYPE_CHECKING:
 logger = logging.getLogger(__name__)
 
 __all__ = [
-    "TASK_ID_KWARG",
-    "TRY_ID_KWARG",
+    "IDS_KWARG",
     "RemoteMonitoring",
     "attach_executor",
     "monitor_wrapper",
     "run_monitored",
 ]
 
-TASK_ID_KWARG = "_parsl_monitoring_task_id"
-TRY_ID_KWARG = "_parsl_monitoring_try_id"
+IDS_KWARG = "_parsl_monitoring_ids"
+"""The keyword argument that carries a task's ``(task_id, try_id)`` to :func:`run_monitored`:
+one argument, so a worker unpacks one value more than an unmonitored call, not two."""
 BLOCK_ID_ENV = "PARSL_WORKER_BLOCK_ID"
 """Set by htex for its workers: the block a worker runs in."""
 
@@ -141,7 +141,7 @@ def monitor_wrapper(
         wrapped = functools.partial(run_monitored, func.func, settings, *func.args, **func.keywords)
     else:
         wrapped = functools.partial(run_monitored, func, settings)
-    return wrapped, {**kwargs, TASK_ID_KWARG: task.id, TRY_ID_KWARG: task.try_id}
+    return wrapped, {**kwargs, IDS_KWARG: (task.id, task.try_id)}
 
 
 def _settings_for(executor: ParslExecutor, sink: MonitoringSink) -> RemoteMonitoring | None:
@@ -202,6 +202,23 @@ def _sender(radio: RadioConfig) -> MonitoringRadioSender | None:
         return sender
 
 
+_NO_SENDER_YET = object()
+
+
+def _settings_sender(settings: RemoteMonitoring) -> MonitoringRadioSender | None:
+    """:func:`_sender` for ``settings.radio``, remembered on ``settings`` (one lookup per process).
+
+    The settings are one shared copy per process (see ``RemoteMonitoring.__reduce__``), so
+    after a process's first task this is an attribute read, not a key built from the radio.
+    """
+    found = settings.__dict__.get("_sender", _NO_SENDER_YET)
+    if found is _NO_SENDER_YET:
+        sender = _sender(settings.radio)
+        object.__setattr__(settings, "_sender", sender)
+        return sender
+    return found  # type: ignore[no-any-return]
+
+
 def _send(
     sender: MonitoringRadioSender | None,
     messages: list[PositionalMessage],
@@ -232,9 +249,8 @@ def run_monitored(
     func: Callable[..., Any], settings: RemoteMonitoring, /, *args: Any, **kwargs: Any
 ) -> Any:
     """Run ``func`` reporting running / resources / running_ended (see the module docstring)."""
-    task_id = kwargs.pop(TASK_ID_KWARG, -1)
-    try_id = kwargs.pop(TRY_ID_KWARG, 0)
-    sender = _sender(settings.radio)
+    task_id, try_id = kwargs.pop(IDS_KWARG, (-1, 0))
+    sender = _settings_sender(settings)
     run_id = settings.run_id
     label = settings.executor_label
     block_id = os.environ.get(BLOCK_ID_ENV) or None

@@ -338,12 +338,28 @@ _sampler_lock = threading.Lock()
 
 
 def process_sampler() -> ResourceSampler:
-    """This process's sampler, made on first use (per process: a forked child makes its own)."""
+    """This process's sampler, made on first use (per process: a forked child makes its own).
+
+    Called at the start of every monitored task, so it asks no system call:
+    a forked child forgets its parent's sampler at the fork (below) instead of
+    comparing process ids on each call.
+    """
     global _sampler
     sampler = _sampler
-    if sampler is not None and sampler.pid == os.getpid():
+    if sampler is not None:
         return sampler
     with _sampler_lock:
-        if _sampler is None or _sampler.pid != os.getpid():
+        if _sampler is None:
             _sampler = ResourceSampler()
         return _sampler
+
+
+def _forget_parents_sampler() -> None:
+    """In a forked child: the parent's sampler (its thread, its /proc file) is not this process's."""
+    global _sampler, _sampler_lock
+    _sampler = None
+    _sampler_lock = threading.Lock()  # the parent's may have been held at the fork
+
+
+if hasattr(os, "register_at_fork"):
+    os.register_at_fork(after_in_child=_forget_parents_sampler)
