@@ -170,7 +170,14 @@ def sample(a: Any, b: Any = None, *, c: Any = None) -> Any:
 
 @pytest.mark.parametrize(
     ("args", "kwargs"),
-    [((0,), {}), ((1, "two"), {"c": 3.5}), (([1, 2], {"k": b"v"}), {"c": None}), ((True,), {})],
+    [
+        ((0,), {}),
+        ((1, "two"), {"c": 3.5}),
+        (([1, 2], {"k": b"v"}), {"c": None}),
+        ((True,), {}),
+        (((1, "two", None), ()), {"c": (2.5, b"x")}),
+        (((1, (2, 3)), (1, [2])), {}),
+    ],
 )
 def test_packed_calls_unpack_with_the_kernel(args: tuple, kwargs: dict) -> None:
     func, got_args, got_kwargs = unpack_apply_message(CallPacker().pack(sample, args, kwargs))
@@ -193,6 +200,24 @@ def test_functions_are_serialized_once() -> None:
 def test_unserializable_argument_is_named() -> None:
     with pytest.raises(SerializationError, match="positional argument 0 of sample"):
         CallPacker().pack(sample, ((i for i in range(2)),), {})
+    wrapped = functools.partial(sample, 1)  # no __name__: named by its repr
+    with pytest.raises(SerializationError, match=r"keyword argument 'c' of functools\.partial\("):
+        CallPacker().pack(wrapped, (), {"c": (i for i in range(2))})
+
+
+def test_scalars_and_flat_tuples_of_them_use_plain_pickle() -> None:
+    """Plain pickle (C) for what it writes as dill would; dill (Python) for everything else."""
+    import pickle
+
+    from parsl.serialize.dill_serializer import DillSerializer, PickleSerializer
+
+    values = [7, "s", None, (4, 1), (1, "two", 2.5, b"x", None, True), (), (1, (2,)), (1, [2]), [1]]
+    packed = CallPacker().pack(sample, tuple(values), {})
+    plain = PickleSerializer.identifier + b"\n"
+    envelope = pickle.loads(packed[len(plain) :])
+    kinds = [part.startswith(plain) for part in envelope[2:]]
+    assert kinds == [True, True, True, True, True, True, False, False, False]
+    assert all(p.startswith(DillSerializer.identifier) for p in envelope[8:])
 
 
 # ------------------------------------------------------------ options

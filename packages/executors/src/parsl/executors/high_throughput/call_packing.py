@@ -12,8 +12,12 @@ matter at thousands of tasks per second:
 * the envelope and the call header, which hold only bytes, ints and
   strings, use plain pickle instead of dill;
 * arguments (and, in the worker, results) of exact built-in scalar types
-  (None, bool, int, float, str, bytes) use plain pickle; every other value
-  uses the active serializer.
+  (None, bool, int, float, str, bytes), and tuples of them, use plain
+  pickle; every other value uses the active serializer (dill's pickler is
+  written in Python: tens of microseconds even for a pair of ints).
+
+Names for error messages (a wrapped function's repr can take microseconds)
+are only made when something fails to serialize.
 """
 
 from __future__ import annotations
@@ -37,11 +41,23 @@ def _pickled(obj: Any) -> bytes:
     return _PICKLE_PREFIX + pickle.dumps(obj, protocol=_PROTOCOL)
 
 
+def _plain(obj: Any) -> bool:
+    """True for what plain pickle writes as dill would: built-in scalars and tuples of them."""
+    kind = type(obj)
+    if kind in _SCALARS:
+        return True
+    return kind is tuple and all(type(x) in _SCALARS for x in obj)
+
+
 def serialize_value(obj: Any, name: str) -> bytes:
-    """``obj`` serialized for :func:`parsl.serialize.deserialize`: plain pickle for scalars."""
-    if type(obj) in _SCALARS:
+    """``obj`` serialized for :func:`parsl.serialize.deserialize`: plain pickle where it can."""
+    if _plain(obj):
         return _pickled(obj)
     return serialize(obj, name=name)
+
+
+def _name(func: Callable[..., Any]) -> str:
+    return getattr(func, "__name__", None) or repr(func)
 
 
 def _cache_key(func: Callable[..., Any]) -> Hashable | None:
@@ -70,15 +86,14 @@ class CallPacker:
 
     def _function_bytes(self, func: Callable[..., Any]) -> bytes:
         key = _cache_key(func)
-        name = getattr(func, "__name__", None) or repr(func)
         if key is None:
-            return serialize(func, name=f"function {name}")
+            return serialize(func, name=f"function {_name(func)}")
         with self._lock:
             cached = self._functions.get(key)
             if cached is not None:
                 self._functions.move_to_end(key)
                 return cached
-        data = serialize(func, name=f"function {name}")
+        data = serialize(func, name=f"function {_name(func)}")
         with self._lock:
             self._functions[key] = data
             if len(self._functions) > self.cache_size:
@@ -90,9 +105,16 @@ class CallPacker:
     ) -> bytes:
         """The packed call ``func(*args, **kwargs)``; a SerializationError names what failed."""
         parts = [_pickled((len(args), list(kwargs))), self._function_bytes(func)]
-        fname = getattr(func, "__name__", None) or repr(func)
         for i, a in enumerate(args):
-            parts.append(serialize_value(a, f"positional argument {i} of {fname}"))
+            parts.append(
+                _pickled(a)
+                if _plain(a)
+                else serialize(a, name=f"positional argument {i} of {_name(func)}")
+            )
         for k, v in kwargs.items():
-            parts.append(serialize_value(v, f"keyword argument {k!r} of {fname}"))
+            parts.append(
+                _pickled(v)
+                if _plain(v)
+                else serialize(v, name=f"keyword argument {k!r} of {_name(func)}")
+            )
         return _pickled(parts)
