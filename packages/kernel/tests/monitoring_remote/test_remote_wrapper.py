@@ -313,6 +313,9 @@ class _CountingRadio(RadioConfig):
 
     made = 0
 
+    def __init__(self, tag: str) -> None:
+        self.tag = tag  # part of the process-wide sender key: a new tag is a new radio
+
     def create_sender(self) -> MonitoringRadioSender:
         type(self).made += 1
         return _NullSender()
@@ -329,13 +332,16 @@ class _NullSender(MonitoringRadioSender):
 def test_a_process_makes_one_sender_per_radio() -> None:
     """A worker's tasks reuse its sender: made on the first task, not built again per task."""
     _CountingRadio.made = 0
-    radio = _CountingRadio()
+    tag = f"{os.getpid()}-{time.monotonic_ns()}"  # not made by an earlier run in this process
+    radio = _CountingRadio(tag)
     settings = RemoteMonitoring("run-5", "ex", radio, False, 1.0)
     for task_id in range(3):
         assert _call(settings, lambda x: x + 1, task_id, task_id=task_id) == task_id + 1
     assert _CountingRadio.made == 1
     # Other settings with an equal radio (another executor's wrapper, say) share it too.
-    assert _call(RemoteMonitoring("run-5", "other", _CountingRadio(), False, 1.0), len, "ab") == 2
+    assert (
+        _call(RemoteMonitoring("run-5", "other", _CountingRadio(tag), False, 1.0), len, "ab") == 2
+    )
     assert _CountingRadio.made == 1
 
 

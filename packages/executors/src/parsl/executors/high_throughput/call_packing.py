@@ -106,15 +106,15 @@ class CallPacker:
         """The packed call ``func(*args, **kwargs)``; a SerializationError names what failed."""
         parts = [_pickled((len(args), list(kwargs))), self._function_bytes(func)]
         for i, a in enumerate(args):
-            parts.append(
-                _pickled(a)
-                if _plain(a)
-                else serialize(a, name=f"positional argument {i} of {_name(func)}")
-            )
+            parts.append(_argument(a, i, func))
         for k, v in kwargs.items():
-            parts.append(
-                _pickled(v)
-                if _plain(v)
-                else serialize(v, name=f"keyword argument {k!r} of {_name(func)}")
-            )
+            parts.append(_argument(v, k, func))
         return _pickled(parts)
+
+
+def _argument(value: Any, where: int | str, func: Callable[..., Any]) -> bytes:
+    """One argument (positional index or keyword) of ``func``, named only if it fails."""
+    if _plain(value):
+        return _pickled(value)
+    what = f"positional argument {where}" if type(where) is int else f"keyword argument {where!r}"
+    return serialize(value, name=f"{what} of {_name(func)}")
