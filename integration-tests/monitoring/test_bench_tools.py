@@ -1,0 +1,90 @@
+"""tools/bench-monitoring and tools/bench-monitoring-parts run, and print every figure they promise.
+
+Smoke runs on tiny workloads: the figures are for people (the tools' docstrings
+say what each means); these tests keep the tools working as the code they
+measure changes under them.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import re
+import signal
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+FIGURE = re.compile(r"^\s*([a-z_]+)\s+([+-]?\d+(?:\.\d+)?)\s")
+
+
+def run_tool(name: str, *args: str, timeout: float) -> str:
+    """Run ``tools/<name> args`` in its own process group; kill the group if it overruns."""
+    with subprocess.Popen(
+        [sys.executable, str(ROOT / "tools" / name), *args],
+        stdin=subprocess.DEVNULL,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        start_new_session=True,
+    ) as proc:
+        try:
+            out, err = proc.communicate(timeout=timeout)
+        except subprocess.TimeoutExpired:
+            os.killpg(proc.pid, signal.SIGKILL)
+            out, err = proc.communicate()
+            pytest.fail(f"tools/{name} did not finish in {timeout} s\n{out}\n{err}")
+        finally:
+            with contextlib.suppress(ProcessLookupError, PermissionError):
+                os.killpg(proc.pid, signal.SIGKILL)
+    assert proc.returncode == 0, f"tools/{name} exited {proc.returncode}:\n{out}\n{err[-3000:]}"
+    return out
+
+
+def figures(out: str) -> dict[str, float]:
+    return {m.group(1): float(m.group(2)) for line in out.splitlines() if (m := FIGURE.match(line))}
+
+
+@pytest.mark.timeout(150)
+def test_parts_tool_prints_each_part() -> None:
+    out = run_tool("bench-monitoring-parts", "--tasks", "300", "--repeat", "1", timeout=120)
+    found = figures(out)
+    parts = ("worker_plain", "worker_on", "worker_nores", "unpack", "sampler", "send", "pack")
+    for name in (*parts, "transition", "writer"):
+        assert name in found, f"no {name} figure in:\n{out}"
+    # The monitored call does all the plain call does and more: it can only cost more.
+    assert found["worker_on"] > found["worker_plain"], out
+    assert found["writer"] > 0, out
+
+
+@pytest.mark.timeout(240)
+def test_bench_monitoring_breakdown_prints_every_figure() -> None:
+    out = run_tool(
+        "bench-monitoring",
+        *("--tasks", "200", "--rounds", "1", "--breakdown", "--events", "600", "--no-postgresql"),
+        timeout=210,
+    )
+    found = figures(out)
+    for name in (
+        "htex_off",
+        "htex_on",
+        "ratio",
+        "cpu_off",
+        "cpu_on",
+        "cpu_nodb",
+        "cpu_nores",
+        "cpu_ratio",
+        "htex_nodb",
+        "htex_nores",
+        "db_size",
+        "write_sqlite",
+        "enqueue",
+    ):
+        assert name in found, f"no {name} figure in:\n{out}"
+    threads = dict(re.findall(r"^  (off|on|nodb|nores)\s+(.*)$", out, re.MULTILINE))
+    assert set(threads) == {"off", "on", "nodb", "nores"}, out
+    assert "main" in threads["off"] and "monitoring" not in threads["off"], out
+    assert "monitoring" in threads["on"], out  # the hub's forwarder thread, only when monitored
