@@ -14,19 +14,18 @@
 
 from __future__ import annotations
 
-import contextlib
 import importlib
 import inspect
 import os
 import pkgutil
 import re
-import signal
 import subprocess
 import sys
 import tomllib
 from pathlib import Path
 
 import pytest
+from child_processes import run_in_own_group
 
 ROOT = Path(__file__).resolve().parent.parent
 DOCS = ROOT / "docs"
@@ -54,27 +53,7 @@ def expected_lines(path: Path) -> list[str]:
 def run_example(path: Path, cwd: Path) -> subprocess.CompletedProcess[str]:
     """Run one example in its own process group; kill the group if it overruns."""
     env = {**os.environ, "PYTHONDONTWRITEBYTECODE": "1"}
-    with subprocess.Popen(
-        [sys.executable, str(path)],
-        cwd=cwd,
-        env=env,
-        stdin=subprocess.DEVNULL,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-        start_new_session=True,
-    ) as proc:
-        try:
-            out, err = proc.communicate(timeout=RUN_TIMEOUT_S)
-        except subprocess.TimeoutExpired:
-            os.killpg(proc.pid, signal.SIGKILL)
-            out, err = proc.communicate()
-            pytest.fail(f"{path.name} did not finish in {RUN_TIMEOUT_S} s\n{out}\n{err}")
-        finally:
-            # Anything the example left running in its group goes too.
-            with contextlib.suppress(ProcessLookupError, PermissionError):
-                os.killpg(proc.pid, signal.SIGKILL)
-    return subprocess.CompletedProcess(proc.args, proc.returncode, out, err)
+    return run_in_own_group([sys.executable, str(path)], RUN_TIMEOUT_S, cwd=cwd, env=env)
 
 
 def is_subsequence(wanted: list[str], lines: list[str]) -> bool:

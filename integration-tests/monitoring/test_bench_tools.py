@@ -7,15 +7,12 @@ measure changes under them.
 
 from __future__ import annotations
 
-import contextlib
-import os
 import re
-import signal
-import subprocess
 import sys
 from pathlib import Path
 
 import pytest
+from child_processes import run_in_own_group
 
 ROOT = Path(__file__).resolve().parents[2]
 FIGURE = re.compile(r"^\s*([a-z_]+)\s+([+-]?\d+(?:\.\d+)?)\s")
@@ -23,25 +20,11 @@ FIGURE = re.compile(r"^\s*([a-z_]+)\s+([+-]?\d+(?:\.\d+)?)\s")
 
 def run_tool(name: str, *args: str, timeout: float) -> str:
     """Run ``tools/<name> args`` in its own process group; kill the group if it overruns."""
-    with subprocess.Popen(
-        [sys.executable, str(ROOT / "tools" / name), *args],
-        stdin=subprocess.DEVNULL,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-        start_new_session=True,
-    ) as proc:
-        try:
-            out, err = proc.communicate(timeout=timeout)
-        except subprocess.TimeoutExpired:
-            os.killpg(proc.pid, signal.SIGKILL)
-            out, err = proc.communicate()
-            pytest.fail(f"tools/{name} did not finish in {timeout} s\n{out}\n{err}")
-        finally:
-            with contextlib.suppress(ProcessLookupError, PermissionError):
-                os.killpg(proc.pid, signal.SIGKILL)
-    assert proc.returncode == 0, f"tools/{name} exited {proc.returncode}:\n{out}\n{err[-3000:]}"
-    return out
+    done = run_in_own_group([sys.executable, str(ROOT / "tools" / name), *args], timeout)
+    assert done.returncode == 0, (
+        f"tools/{name} exited {done.returncode}:\n{done.stdout}\n{done.stderr[-3000:]}"
+    )
+    return done.stdout
 
 
 def figures(out: str) -> dict[str, float]:
