@@ -54,8 +54,9 @@ def test_scale_in_spares_the_busy_block(make_htex: MakeHtex, tmp_path: Path) -> 
         import os
         import time
 
-        with open(path, "w") as f:
+        with open(path + ".tmp", "w") as f:
             f.write(os.environ["PARSL_WORKER_BLOCK_ID"])
+        os.replace(path + ".tmp", path)  # the test reads it as soon as it exists
         time.sleep(1.5)
         return "done"
 

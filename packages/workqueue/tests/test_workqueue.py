@@ -99,7 +99,10 @@ def test_killed_worker_gives_a_retry_elsewhere(
     spec = {"cores": 1, "memory": 100, "disk": 100}
     future = executor.submit(sleep_then_pid, spec, 3, str(marker))
     deadline = time.monotonic() + 30
-    while not marker.exists() and time.monotonic() < deadline:
+    # The task appends its pid and a newline; the file exists a moment before the line is in it.
+    while (
+        not (marker.exists() and marker.read_text().endswith("\n")) and time.monotonic() < deadline
+    ):
         time.sleep(0.1)
     task_pid = int(marker.read_text().split()[0])
     victim = next(w for w in (first, second) if task_pid in descendants(w.pid))
