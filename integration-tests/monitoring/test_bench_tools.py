@@ -71,3 +71,19 @@ def test_bench_monitoring_breakdown_prints_every_figure() -> None:
     assert set(threads) == {"off", "on", "nodb", "nores"}, out
     assert "main" in threads["off"] and "monitoring" not in threads["off"], out
     assert "monitoring" in threads["on"], out  # the hub's forwarder thread, only when monitored
+
+
+@pytest.mark.timeout(150)
+def test_bench_monitoring_tasks_that_sleep() -> None:
+    out = run_tool(
+        "bench-monitoring",
+        *("--tasks", "100", "--rounds", "1", "--events", "600", "--no-postgresql"),
+        *("--workers", "2", "--task-seconds", "0.01"),
+        timeout=120,
+    )
+    assert "task=sleep(0.01)" in out.splitlines()[0], out
+    found = figures(out)
+    # Two workers running 10 ms tasks finish at most 200 a second: the tasks did sleep.
+    for name in ("htex_off", "htex_on"):
+        assert 0 < found[name] <= 200, out
+    assert "ratio" in found, out
