@@ -6,7 +6,27 @@ installed (which has psutil through ``parsl[monitoring]``) can import it as well
 
 from __future__ import annotations
 
+import argparse
+from collections.abc import Callable
 from typing import Any
+
+
+def at_least(minimum: float, kind: Callable[[str], Any] = int) -> Callable[[str], Any]:
+    """An argparse ``type``: a number (``kind``: int or float) no smaller than ``minimum``.
+
+    Anything else is a usage error naming the value, before any measurement starts.
+    """
+
+    def parse(text: str) -> Any:
+        try:
+            value = kind(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"expected a number, got {text!r}") from None
+        if value < minimum:
+            raise argparse.ArgumentTypeError(f"must be at least {minimum:g}, got {text}")
+        return value
+
+    return parse
 
 
 def cpu_by_role(run_dir: str) -> dict[str, float]:

@@ -87,3 +87,27 @@ def test_bench_monitoring_tasks_that_sleep() -> None:
     for name in ("htex_off", "htex_on"):
         assert 0 < found[name] <= 200, out
     assert "ratio" in found, out
+
+
+@pytest.mark.timeout(60)
+@pytest.mark.parametrize(
+    ("tool", "args", "message"),
+    [
+        (
+            "bench-monitoring",
+            ("--task-seconds", "-1"),
+            "--task-seconds: must be at least 0, got -1",
+        ),
+        ("bench-monitoring", ("--rounds", "0"), "--rounds: must be at least 1, got 0"),
+        ("bench-monitoring", ("--tasks", "many"), "--tasks: expected a number, got 'many'"),
+        ("bench-monitoring-parts", ("--repeat", "0"), "--repeat: must be at least 1, got 0"),
+    ],
+)
+def test_bench_tools_refuse_bad_numbers_before_measuring(
+    tool: str, args: tuple[str, ...], message: str
+) -> None:
+    done = run_in_own_group([sys.executable, str(ROOT / "tools" / tool), *args], 30)
+    assert done.returncode == 2, done  # argparse's usage error, not a traceback mid-run
+    assert message in done.stderr, done.stderr
+    assert "Traceback" not in done.stderr, done.stderr
+    assert done.stdout == "", done.stdout  # nothing measured, no header printed
