@@ -7,14 +7,16 @@ installed (which has psutil through ``parsl[monitoring]``) can import it as well
 from __future__ import annotations
 
 import argparse
+import math
 from collections.abc import Callable
 from typing import Any
 
 
 def at_least(minimum: float, kind: Callable[[str], Any] = int) -> Callable[[str], Any]:
-    """An argparse ``type``: a number (``kind``: int or float) no smaller than ``minimum``.
+    """An argparse ``type``: a finite number (``kind``: int or float) no smaller than ``minimum``.
 
-    Anything else is a usage error naming the value, before any measurement starts.
+    Anything else (``nan`` and ``inf`` too) is a usage error naming the value, before any
+    measurement starts.
     """
 
     def parse(text: str) -> Any:
@@ -22,6 +24,8 @@ def at_least(minimum: float, kind: Callable[[str], Any] = int) -> Callable[[str]
             value = kind(text)
         except ValueError:
             raise argparse.ArgumentTypeError(f"expected a number, got {text!r}") from None
+        if not math.isfinite(value):
+            raise argparse.ArgumentTypeError(f"expected a finite number, got {text}")
         if value < minimum:
             raise argparse.ArgumentTypeError(f"must be at least {minimum:g}, got {text}")
         return value

@@ -99,6 +99,7 @@ def test_bench_monitoring_tasks_that_sleep() -> None:
             "--task-seconds: must be at least 0, got -1",
         ),
         ("bench-monitoring", ("--rounds", "0"), "--rounds: must be at least 1, got 0"),
+        ("bench-monitoring", ("--task-seconds", "inf"), "expected a finite number, got inf"),
         ("bench-monitoring", ("--tasks", "many"), "--tasks: expected a number, got 'many'"),
         ("bench-monitoring-parts", ("--repeat", "0"), "--repeat: must be at least 1, got 0"),
     ],
