@@ -20,19 +20,15 @@ class JSONFileMemoizer(Memoizer):
 
     def __init__(self, path: str) -> None:
         self.path = path
-        self.enabled = True
         self._table: dict[str, object] = {}
         self._lock = threading.Lock()
 
-    def start(self, *, run_dir: str, app_cache: bool) -> None:
-        self.enabled = app_cache
+    def start(self, *, run_dir: str, config_run_dir: str) -> None:
         if os.path.exists(self.path):
             with open(self.path) as f:
                 self._table = json.load(f)
 
     def check_memo(self, task) -> Future | None:
-        if not (self.enabled and task.memoize):
-            return None
         task.hashsum = task_hash(task)
         with self._lock:
             if task.hashsum not in self._table:
@@ -41,10 +37,12 @@ class JSONFileMemoizer(Memoizer):
             future.set_result(self._table[task.hashsum])
             return future
 
-    def update_memo(self, task, result) -> None:
-        if self.enabled and task.memoize and task.hashsum is not None:
-            with self._lock:
-                self._table[task.hashsum] = result
+    def update_memo_result(self, task, r) -> None:
+        with self._lock:
+            self._table[task.hashsum] = r
+
+    def update_memo_exception(self, task, e) -> None:
+        pass  # failures are not kept: the next run tries again
 
     def checkpoint(self) -> str:
         with self._lock:

@@ -68,11 +68,18 @@ class Timer:
                 "Timer callback %r raised; the timer keeps running", self.callback, exc_info=True
             )
 
-    def close(self) -> None:
-        """Stop the timer and wait for its thread (a callback in progress finishes first)."""
+    def close(self, timeout: float | None = None) -> None:
+        """Stop the timer and wait for its thread (a callback in progress finishes first).
+
+        ``timeout`` bounds that wait, in seconds (None: as long as the callback takes).
+        """
+        if timeout is not None and (
+            isinstance(timeout, bool) or not isinstance(timeout, int | float) or not timeout >= 0
+        ):
+            raise ValueError(f"timeout={timeout!r} is not valid: expected seconds >= 0 or None")
         self._kill_event.set()
         if self._thread is not threading.current_thread():
-            self._thread.join()
+            self._thread.join(timeout)
 
 
 class AutoCancelTimer(threading.Timer):

@@ -248,3 +248,15 @@ def sanitize_dns_subdomain_rfc1123(raw_string: str) -> str:
     if not name:
         raise ValueError(f"{raw_string!r} leaves an empty DNS subdomain once sanitized")
     return name
+
+
+def __getattr__(name: str) -> Any:
+    """``parsl.utils.BadStdStreamFile``, where Parsl's scripts may import it from.
+
+    Looked up on first use: :mod:`parsl.app` imports this module.
+    """
+    if name == "BadStdStreamFile":
+        from parsl.app.errors import BadStdStreamFile
+
+        return BadStdStreamFile
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -320,3 +320,29 @@ def test_parsl_executor_surface_a_plugin_relies_on() -> None:
     assert not ex.bad_state_is_set and ex.executor_exception is None
     with ex as entered:
         assert entered is ex
+
+
+@pytest.mark.timeout(60)
+def test_add_executors_mid_run_starts_init_blocks_and_cleanup_cancels_them(run_dir: str) -> None:
+    # dfk.add_executors (Parsl's): an executor added after load gets the run's directory,
+    # its initial block from the job status poller at once, runs tasks, and is shut down
+    # (its blocks cancelled) by cleanup like one given in the Config.
+    from parsl.executors import ThreadPoolExecutor
+
+    dfk = parsl.load(
+        Config(executors=[ThreadPoolExecutor(label="threads")], run_dir=run_dir, strategy="none")
+    )
+    ex = QueueExecutor(
+        label="late", provider=LocalProvider(init_blocks=1, max_blocks=1, worker_init=WORKER_ENV)
+    )
+    try:
+        dfk.add_executors([ex])
+        assert ex.run_dir == dfk.run_dir and ex.run_id == dfk.run_id
+        assert ex in dfk.poller.executors
+        on_late = parsl.python_app(worker_identity, executors=["late"])
+        pid, _ = on_late().result(timeout=30)
+        assert pid != os.getpid() and ex.worker_pids == {"0": pid}
+    finally:
+        parsl.clear()
+    assert ex.status_facade["0"].state is JobState.SCALED_IN
+    _wait_until(lambda: not _alive(pid), timeout=10)

@@ -104,7 +104,13 @@ class AppBase:
 
 
 @overload
-def python_app(function: Callable[..., Any]) -> AppBase: ...
+def python_app(
+    function: Callable[..., Any],
+    data_flow_kernel: DataFlowKernel | None = None,
+    cache: bool = False,
+    executors: Literal["all"] | Sequence[str] = "all",
+    ignore_for_cache: Sequence[str] | None = None,
+) -> AppBase: ...
 @overload
 def python_app(
     function: None = None,
@@ -124,13 +130,19 @@ def python_app(
     from parsl.app.python import PythonApp
 
     def wrap(f: Callable[..., Any]) -> AppBase:
-        return PythonApp(f, data_flow_kernel, executors, cache, ignore_for_cache)
+        return PythonApp(f, data_flow_kernel, cache, executors, ignore_for_cache)
 
     return wrap(function) if function is not None else wrap
 
 
 @overload
-def bash_app(function: Callable[..., Any]) -> AppBase: ...
+def bash_app(
+    function: Callable[..., Any],
+    data_flow_kernel: DataFlowKernel | None = None,
+    cache: bool = False,
+    executors: Literal["all"] | Sequence[str] = "all",
+    ignore_for_cache: Sequence[str] | None = None,
+) -> AppBase: ...
 @overload
 def bash_app(
     function: None = None,
@@ -150,13 +162,18 @@ def bash_app(
     from parsl.app.bash import BashApp
 
     def wrap(f: Callable[..., Any]) -> AppBase:
-        return BashApp(f, data_flow_kernel, executors, cache, ignore_for_cache)
+        return BashApp(f, data_flow_kernel, cache, executors, ignore_for_cache)
 
     return wrap(function) if function is not None else wrap
 
 
 @overload
-def join_app(function: Callable[..., Any]) -> AppBase: ...
+def join_app(
+    function: Callable[..., Any],
+    data_flow_kernel: DataFlowKernel | None = None,
+    cache: bool = False,
+    ignore_for_cache: Sequence[str] | None = None,
+) -> AppBase: ...
 @overload
 def join_app(
     function: None = None,
@@ -177,6 +194,6 @@ def join_app(
     from parsl.app.python import JoinApp
 
     def wrap(f: Callable[..., Any]) -> AppBase:
-        return JoinApp(f, data_flow_kernel, ["_parsl_internal"], cache, ignore_for_cache)
+        return JoinApp(f, data_flow_kernel, cache, "all", ignore_for_cache)
 
     return wrap(function) if function is not None else wrap

@@ -6,7 +6,7 @@ import os
 import subprocess
 from collections.abc import Callable, Sequence
 from functools import partial
-from typing import IO, Any
+from typing import IO, TYPE_CHECKING, Any, Literal
 
 from parsl.app import children
 from parsl.app.app import RESERVED_KWARGS, AppBase
@@ -19,13 +19,30 @@ from parsl.app.errors import (
     MissingOutputs,
 )
 
+if TYPE_CHECKING:
+    from parsl.dataflow.dflow import DataFlowKernel
+
 BASH = "/bin/bash"
 
 
 class BashApp(AppBase):
-    """An app whose function returns the command to run; its result is 0 on success."""
+    """An app whose function returns the command to run; its result is 0 on success.
+
+    The arguments come in Parsl's order for this class (``cache`` before
+    ``executors``), as :class:`~parsl.app.python.PythonApp`'s do.
+    """
 
     kind = "bash"
+
+    def __init__(
+        self,
+        func: Callable[..., Any],
+        data_flow_kernel: DataFlowKernel | None = None,
+        cache: bool = False,
+        executors: Literal["all"] | Sequence[str] = "all",
+        ignore_for_cache: Sequence[str] | None = None,
+    ) -> None:
+        super().__init__(func, data_flow_kernel, executors, cache, ignore_for_cache)
 
     def prepare(self, kwargs: dict[str, Any]) -> tuple[Callable[..., Any], dict[str, Any]]:
         """The callable an executor runs, and the keyword arguments to give it."""

@@ -4,18 +4,51 @@ from __future__ import annotations
 
 import signal
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from functools import partial, wraps
-from typing import Any
+from typing import TYPE_CHECKING, Any, Literal
 
 from parsl.app.app import RESERVED_KWARGS, AppBase
 from parsl.app.errors import AppTimeout
+from parsl.errors import bad_value
+
+INTERNAL_EXECUTOR = "_parsl_internal"
+
+if TYPE_CHECKING:
+    from parsl.dataflow.dflow import DataFlowKernel
 
 
 class PythonApp(AppBase):
-    """An app whose body is the Python function itself."""
+    """An app whose body is the Python function itself; ``join=True`` makes it a join app.
+
+    The arguments come in Parsl's order for this class (``cache`` before
+    ``executors``, unlike :class:`~parsl.app.app.AppBase`), so
+    ``PythonApp(f, None, True)`` caches, as in Parsl.
+    """
 
     kind = "python"
+
+    def __init__(
+        self,
+        func: Callable[..., Any],
+        data_flow_kernel: DataFlowKernel | None = None,
+        cache: bool = False,
+        executors: Literal["all"] | Sequence[str] = "all",
+        ignore_for_cache: Sequence[str] | None = None,
+        join: bool = False,
+    ) -> None:
+        if not isinstance(join, bool):
+            raise bad_value("join", join, "True or False")
+        if join and executors == "all":  # a join app's function runs in the workflow's process
+            executors = [INTERNAL_EXECUTOR]
+        super().__init__(func, data_flow_kernel, executors, cache, ignore_for_cache)
+        if join:
+            self.kind = "join"
+
+    @property
+    def join(self) -> bool:
+        """True for a join app (its function returns futures to wait for)."""
+        return self.kind == "join"
 
     def prepare(self, kwargs: dict[str, Any]) -> tuple[Callable[..., Any], dict[str, Any]]:
         """The callable an executor runs, and the keyword arguments to give it."""
@@ -29,9 +62,22 @@ class PythonApp(AppBase):
 
 
 class JoinApp(PythonApp):
-    """An app that returns futures; its own future completes with their results."""
+    """An app that returns futures; its own future completes with their results.
+
+    The same as ``PythonApp(..., join=True)``.
+    """
 
     kind = "join"
+
+    def __init__(
+        self,
+        func: Callable[..., Any],
+        data_flow_kernel: DataFlowKernel | None = None,
+        cache: bool = False,
+        executors: Literal["all"] | Sequence[str] = "all",
+        ignore_for_cache: Sequence[str] | None = None,
+    ) -> None:
+        super().__init__(func, data_flow_kernel, cache, executors, ignore_for_cache, join=True)
 
 
 def timeout(f: Callable[..., Any], seconds: float) -> Callable[..., Any]:

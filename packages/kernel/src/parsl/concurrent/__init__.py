@@ -10,9 +10,12 @@ with apps.
 from __future__ import annotations
 
 import threading
+import time
+from collections import deque
 from collections.abc import Callable, Iterable, Iterator, Sequence
-from concurrent.futures import Executor
+from concurrent.futures import Executor, Future
 from concurrent.futures import wait as wait_futures
+from itertools import islice
 from types import TracebackType
 from typing import Any, Literal
 
@@ -99,14 +102,28 @@ class ParslPoolExecutor(Executor):
         *iterables: Iterable[Any],
         timeout: float | None = None,
         chunksize: int = 1,
+        buffersize: int | None = None,
     ) -> Iterator[Any]:
         """Like :func:`map`, with every call submitted at once; results come back in order.
 
         ``timeout`` bounds the wait for the whole iteration (raising
         :class:`TimeoutError`); ``chunksize`` is accepted and ignored, each
-        call is its own task.
+        call is its own task. ``buffersize`` (as in Python 3.14's
+        :meth:`~concurrent.futures.Executor.map`) submits only that many calls
+        at first, and one more each time a result is taken: a long or endless
+        input is read as the results are consumed.
         """
-        return super().map(fn, *iterables, timeout=timeout, chunksize=chunksize)
+        if buffersize is None:
+            return super().map(fn, *iterables, timeout=timeout, chunksize=chunksize)
+        if isinstance(buffersize, bool) or not isinstance(buffersize, int):
+            raise TypeError(f"buffersize={buffersize!r} is not valid: expected an int or None")
+        if buffersize < 1:
+            raise ValueError(f"buffersize={buffersize!r} is not valid: expected at least 1")
+        calls = zip(*iterables, strict=False)
+        window: deque[Future[Any]] = deque(
+            self.submit(fn, *args) for args in islice(calls, buffersize)
+        )
+        return _take_in_order(window, calls, lambda args: self.submit(fn, *args), timeout)
 
     def shutdown(self, wait: bool = True, *, cancel_futures: bool = False) -> None:
         """Stop accepting calls; with ``wait``, wait for the calls already submitted.
@@ -134,3 +151,19 @@ class ParslPoolExecutor(Executor):
         tb: TracebackType | None,
     ) -> None:
         self.shutdown()
+
+
+def _take_in_order(
+    window: deque[Future[Any]],
+    calls: Iterator[tuple[Any, ...]],
+    submit: Callable[[tuple[Any, ...]], Future[Any]],
+    timeout: float | None,
+) -> Iterator[Any]:
+    """Yield the window's results oldest first, submitting the next call as each is taken."""
+    deadline = None if timeout is None else time.monotonic() + timeout
+    while window:
+        oldest = window.popleft()
+        args = next(calls, None)
+        if args is not None:
+            window.append(submit(args))
+        yield oldest.result(None if deadline is None else max(0.0, deadline - time.monotonic()))

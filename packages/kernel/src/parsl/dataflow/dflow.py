@@ -34,7 +34,12 @@ from parsl.dataflow.shutdown import (
     shutdown_executors,
     undo_partial_start,
 )
-from parsl.dataflow.startup import prepare_script_dir, start_logging
+from parsl.dataflow.startup import (
+    new_executor_labels,
+    prepare_script_dir,
+    start_logging,
+    start_memoizer,
+)
 from parsl.dataflow.states import FINAL_STATES, States
 from parsl.dataflow.submit_errors import (
     CALLER_EXCEPTIONS,
@@ -100,18 +105,12 @@ class DataFlowKernel(TaskSettlement):
                     checkpoint_mode=config.checkpoint_mode,
                     checkpoint_period=config.checkpoint_period,
                 )
-            self.memoizer.start(run_dir=self.run_dir, app_cache=config.app_cache)
+            start_memoizer(self.memoizer, self.run_dir, config)
             internal = ThreadPoolExecutor(
                 label=INTERNAL, max_threads=config.internal_tasks_max_threads
             )
             for ex in [*config.executors, internal]:
-                ex.run_dir = self.run_dir
-                ex.run_id = self.run_id
-                prepare_script_dir(ex, self.run_dir)
-                if self.monitoring is not None:
-                    attach_executor(ex, self.monitoring)
-                self.executors[ex.label] = ex
-                ex.start()
+                self._start_executor(ex)
             self._user_labels = [ex.label for ex in config.executors]
             self.poller = JobStatusPoller(
                 list(config.executors), config.strategy, config.strategy_period, config.max_idletime
@@ -121,6 +120,39 @@ class DataFlowKernel(TaskSettlement):
             undo_partial_start(self)
             raise
         atexit.register(self.atexit_cleanup)
+
+    def _start_executor(self, ex: ParslExecutor) -> None:
+        ex.run_dir = self.run_dir
+        ex.run_id = self.run_id
+        prepare_script_dir(ex, self.run_dir)
+        if self.monitoring is not None:
+            attach_executor(ex, self.monitoring)
+        self.executors[ex.label] = ex
+        ex.start()
+
+    def add_executors(self, executors: Sequence[ParslExecutor]) -> None:
+        """Start more executors in this run, as ``Config(executors=...)`` would have.
+
+        Each gets the run's directory and monitoring, is started, joins
+        ``executors='all'`` and, if it runs blocks, the job status poller
+        (which starts its initial blocks now). Every label must be new. An
+        executor whose ``start()`` raises is shut down and left out, and the
+        error is raised; those before it in the list stay added.
+        """
+        labels = new_executor_labels(executors, [*self.executors, INTERNAL])
+        with self._cleanup_lock:  # a cleanup() starting meanwhile sees these executors
+            if self.cleanup_called:
+                raise ConfigurationError("add_executors() after cleanup(): this run has ended")
+            for ex in executors:
+                try:
+                    self._start_executor(ex)
+                except BaseException:
+                    self.executors.pop(ex.label, None)
+                    shutdown_executors([ex], wait=False)
+                    raise
+                self._user_labels = [*self._user_labels, ex.label]
+                self.poller.add_executors([ex])
+        logger.info("added executors %s", labels)
 
     # ----------------------------------------------------------------- submit
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 from concurrent.futures import Future
+from functools import partial
 from typing import Any
 
 from parsl.errors import ConfigurationError, ParslError
@@ -15,6 +16,7 @@ __all__ = [
     "DataFlowException",
     "DependencyError",
     "JoinError",
+    "PropagatedException",
     "future_name",
 ]
 
@@ -40,12 +42,15 @@ class BadCheckpoint(DataFlowException):
         self.reason = reason
 
 
-class _PropagatedFailure(DataFlowException):
+class PropagatedException(DataFlowException):
     """A task failed because other tasks (or futures) it depends on failed.
 
     ``dependent_exceptions_tids`` holds ``(exception, identifier)`` pairs, the
     identifier being ``"task N"`` for an app future and the future's repr for
     any other future, as in Parsl; the message names them the same way.
+    Parsl's common base of :class:`DependencyError` and :class:`JoinError`;
+    ``failure_description``, if given, replaces what the message says
+    happened (a subclass's own wording otherwise).
     """
 
     _verb = "depends on"
@@ -54,11 +59,17 @@ class _PropagatedFailure(DataFlowException):
         self,
         dependent_exceptions_tids: Sequence[tuple[BaseException, str | int | None]],
         task_id: int | None,
+        *,
+        failure_description: str | None = None,
     ) -> None:
         self.dependent_exceptions_tids = list(dependent_exceptions_tids)
         self.task_id = task_id
+        self.failure_description = failure_description
         names = ", ".join(str(tid) for _, tid in self.dependent_exceptions_tids)
-        super().__init__(f"task {task_id} {self._verb} failed: {names}")
+        if failure_description is None:
+            super().__init__(f"task {task_id} {self._verb} failed: {names}")
+        else:
+            super().__init__(f"task {task_id}: {failure_description}: {names}")
         if self.dependent_exceptions_tids:
             self.__cause__ = self.dependent_exceptions_tids[0][0]
 
@@ -81,19 +92,20 @@ class _PropagatedFailure(DataFlowException):
         exc: BaseException | None = (
             self.dependent_exceptions_tids[0][0] if self.dependent_exceptions_tids else None
         )
-        while isinstance(exc, _PropagatedFailure) and exc.dependent_exceptions_tids:
+        while isinstance(exc, PropagatedException) and exc.dependent_exceptions_tids:
             exc = exc.dependent_exceptions_tids[0][0]
         return exc
 
     def __reduce__(self) -> tuple[object, ...]:
-        return (type(self), (self.dependent_exceptions_tids, self.task_id))
+        make = partial(type(self), failure_description=self.failure_description)
+        return (make, (self.dependent_exceptions_tids, self.task_id))
 
 
-class DependencyError(_PropagatedFailure):
+class DependencyError(PropagatedException):
     """A task could not run because a task it depends on failed."""
 
 
-class JoinError(_PropagatedFailure):
+class JoinError(PropagatedException):
     """A join app's inner task(s) failed."""
 
     _verb = "joined a task that"

@@ -119,7 +119,7 @@ def _dependent_task(
             ) from None
     prototype = _LOOKUP_APPS.get(lookup)
     if prototype is None:  # built once: inspecting a builtin's signature is slow
-        prototype = _LOOKUP_APPS.setdefault(lookup, PythonApp(lookup, None, [INTERNAL]))
+        prototype = _LOOKUP_APPS.setdefault(lookup, PythonApp(lookup, None, executors=[INTERNAL]))
     app = copy.copy(prototype)
     app.data_flow_kernel = dfk
     return dfk.submit(app, (parent, key), {})

@@ -34,6 +34,7 @@ __all__ = [
     "CHECKPOINT_MODES",
     "BasicMemoizer",
     "CheckpointWriteError",
+    "Memoizer",
     "id_for_memo",
     "parse_checkpoint_period",
     "read_checkpoint",
@@ -138,8 +139,15 @@ class BasicMemoizer(Memoizer):
         """Where this run's checkpoint goes: ``<run_dir>/checkpoint``; None before start."""
         return None if self._run_dir is None else os.path.join(self._run_dir, CHECKPOINT_DIRNAME)
 
-    def start(self, *, run_dir: str, app_cache: bool) -> None:
+    def start(
+        self, *, run_dir: str, config_run_dir: str | None = None, app_cache: bool = True
+    ) -> None:
         """Load the checkpoint files and, in ``'periodic'`` mode, start the timer.
+
+        ``config_run_dir`` (the Config's ``run_dir``) is accepted as Parsl's
+        interface passes it; checkpoints go to ``run_dir``. ``app_cache=False``
+        (``Config(app_cache=False)``, passed by the DataFlowKernel) turns
+        caching off for this run as ``memoize=False`` does.
 
         A second ``start()`` (the memoizer given to another Config and
         loaded again) begins afresh, as Parsl's does: whatever the previous
@@ -200,33 +208,30 @@ class BasicMemoizer(Memoizer):
             future.set_result(result)
         return future
 
-    def update_memo(self, task: TaskRecord, result: Any) -> None:
-        """Remember a result (a value, or a finished future).
+    def update_memo_exception(self, task: TaskRecord, e: BaseException) -> None:
+        """Remember a failure in memory only.
 
-        A future that holds an exception is remembered in memory only: a later
-        identical call in this run fails with that same exception object, as
-        in Parsl; failures are not checkpointed.
+        A later identical call in this run fails with that same exception
+        object, as in Parsl; failures are not checkpointed.
         """
-        self._require_started("update_memo")
+        self._require_started("update_memo_exception")
+        if not (self._app_cache and task.memoize) or task.hashsum is None:
+            return
+        with self._lock:
+            self._table.setdefault(task.hashsum, Failure(e))
+
+    def update_memo_result(self, task: TaskRecord, r: Any) -> None:
+        """Remember a successful task's result; in ``'task_exit'`` mode, checkpoint it now."""
+        self._require_started("update_memo_result")
         if not (self._app_cache and task.memoize):
             return
-        if isinstance(result, Future):
-            if not result.done() or result.cancelled():
-                return
-            exc = result.exception()
-            if exc is not None:
-                if task.hashsum is not None:
-                    with self._lock:
-                        self._table.setdefault(task.hashsum, Failure(exc))
-                return
-            result = result.result()
         if task.hashsum is None:
             task.hashsum = task_hash(task)
         with self._lock:
             if task.hashsum in self._table:
                 return  # an identical task got there first, or the result came from the memo
-            self._table[task.hashsum] = result
-            self._pending.append((task.hashsum, result))
+            self._table[task.hashsum] = r
+            self._pending.append((task.hashsum, r))
         if self.checkpoint_mode == "task_exit":
             try:
                 self.checkpoint()

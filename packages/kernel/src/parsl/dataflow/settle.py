@@ -38,7 +38,7 @@ _NONE: list[Any] = []
 # Hot path (5 checks per task): a global is ~16 ns, Action.settle ~80 ns on CPython 3.11.
 _SETTLE = Action.settle
 
-__all__ = ["CleanedUp", "TaskSettlement", "fu_failed"]
+__all__ = ["CleanedUp", "TaskSettlement"]
 
 
 class TaskSettlement:
@@ -227,7 +227,7 @@ class TaskSettlement:
             self.tasks_completed += 1
             if task.memoize and not task.from_memo:
                 try:
-                    self.memoizer.update_memo(task, result)
+                    self.memoizer.update_memo_result(task, result)
                 except Exception:
                     logger.exception("memoizer could not record task %s", task.id)
             fu.set_result(result)
@@ -237,7 +237,7 @@ class TaskSettlement:
             self.tasks_failed += 1
             if task.memoize and not task.from_memo and task.hashsum is not None:
                 try:  # a later identical call gets this very exception, as in Parsl
-                    self.memoizer.update_memo(task, fu_failed(exc))
+                    self.memoizer.update_memo_exception(task, exc)
                 except Exception:
                     logger.exception("memoizer could not record task %s", task.id)
             logger.debug("task %s failed: %r", task.id, exc, extra=log_extra(task))
@@ -247,10 +247,3 @@ class TaskSettlement:
             task.args, task.kwargs, task.exec_fu, task.joins = (), _NO_KWARGS, None, None
             task.staging = task.depends = _NONE
             task.app_fu = None
-
-
-def fu_failed(exc: BaseException) -> Future[Any]:
-    """A finished future holding ``exc``: how a failure is handed to the memoizer."""
-    fu: Future[Any] = Future()
-    fu.set_exception(exc)
-    return fu

@@ -1,11 +1,18 @@
-"""What the DataFlowKernel sets up around a run: its log file, the providers' script folder."""
+"""What the DataFlowKernel sets up around a run: log file, script folder, memoizer, added executors."""
 
 from __future__ import annotations
 
 import logging
 import os
+from collections.abc import Sequence
+from typing import TYPE_CHECKING
 
+from parsl.errors import ConfigurationError, bad_value
 from parsl.executors.base import ParslExecutor
+
+if TYPE_CHECKING:
+    from parsl.config import Config
+    from parsl.dataflow.memoizer_base import Memoizer
 
 
 def prepare_script_dir(executor: ParslExecutor, run_dir: str) -> None:
@@ -35,3 +42,34 @@ def start_logging(run_dir: str) -> logging.Handler:
     if root.level == logging.NOTSET or root.level > handler.level:
         root.setLevel(handler.level)
     return handler
+
+
+def start_memoizer(memoizer: Memoizer, run_dir: str, config: Config) -> None:
+    """Start the run's memoizer with Parsl's arguments; ours also hears ``Config.app_cache``.
+
+    A memoizer written for Parsl's interface takes ``run_dir`` and
+    ``config_run_dir`` only; :class:`~parsl.dataflow.memoization.BasicMemoizer`
+    also turns caching off when ``Config(app_cache=False)``.
+    """
+    from parsl.dataflow.memoization import BasicMemoizer
+
+    if isinstance(memoizer, BasicMemoizer):
+        memoizer.start(run_dir=run_dir, config_run_dir=config.run_dir, app_cache=config.app_cache)
+    else:
+        memoizer.start(run_dir=run_dir, config_run_dir=config.run_dir)
+
+
+def new_executor_labels(executors: object, taken: Sequence[str]) -> list[str]:
+    """The labels of ``executors`` (for ``dfk.add_executors``): a list of executors, each label new."""
+    if isinstance(executors, ParslExecutor | str | bytes) or not isinstance(executors, Sequence):
+        raise bad_value("executors", executors, "a list of executors")
+    labels: list[str] = []
+    for ex in executors:
+        if not isinstance(ex, ParslExecutor):
+            raise bad_value("executors", ex, "a list of parsl executors")
+        if ex.label in taken or ex.label in labels:
+            raise ConfigurationError(
+                f"an executor labelled {ex.label!r} is already in this run: labels must be unique"
+            )
+        labels.append(ex.label)
+    return labels

@@ -46,6 +46,19 @@ class ParslExecutor(ABC):
     """How workers' monitoring messages reach the sink (see :mod:`parsl.monitoring.radios`)."""
     monitoring_receiver: MonitoringRadioReceiver | None = None
 
+    def __init__(
+        self,
+        *,
+        monitoring_messages: MonitoringSink | None = None,
+        run_dir: str = ".",
+        run_id: str | None = None,
+    ) -> None:
+        """Parsl's keyword-only constructor; a subclass need not call it (the defaults are
+        class attributes too), and the DataFlowKernel sets all three again before ``start``."""
+        self.monitoring_messages = monitoring_messages
+        self.run_dir = run_dir
+        self.run_id = run_id
+
     def __enter__(self) -> ParslExecutor:
         return self
 

@@ -119,23 +119,43 @@ class JobStatusPoller:
         self.executors: list[Any] = []
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
+        self._started = False
+        self._lock = threading.Lock()
         self.add_executors(executors or [])
 
     def add_executors(self, executors: Sequence[Any]) -> None:
-        """Take part in polling and scaling: executors that run blocks; others are ignored."""
-        new = [ex for ex in executors if _takes_part(ex) and ex not in self.executors]
-        self.executors.extend(new)
-        self._strategy.add_executors(new)
+        """Take part in polling and scaling: executors that run blocks; others are ignored.
+
+        After :meth:`start` (``dfk.add_executors`` mid-run) the new
+        block-provider executors get their initial blocks at once, and the
+        polling thread starts if it was not needed before.
+        """
+        with self._lock:  # never halfway through a polling pass (initial blocks start once)
+            new = [ex for ex in executors if _takes_part(ex) and ex not in self.executors]
+            self.executors.extend(new)
+            self._strategy.add_executors(new)
+            if self._started and new:
+                self._launch_init_blocks([ex for ex in new if inherits_block_handling(ex)])
+                self._start_thread()
 
     def _block_providers(self) -> list[BlockProviderExecutor]:
         return [ex for ex in self.executors if inherits_block_handling(ex)]
 
     def start(self) -> None:
         """Start the initial blocks of block-provider executors, then poll on a thread if needed."""
+        self._started = True
+        self._launch_init_blocks(self._block_providers())
+        self._start_thread()
+
+    def _launch_init_blocks(self, executors: list[BlockProviderExecutor]) -> None:
         try:
-            self._strategy.launch_init_blocks(self._block_providers())
+            self._strategy.launch_init_blocks(executors)
         except Exception:
             logger.exception("starting initial blocks failed")
+
+    def _start_thread(self) -> None:
+        if self._thread is not None or self._stop.is_set():
+            return
         if not self._block_providers() and (not self.executors or self.scaler.strategy == "none"):
             return
         self._thread = threading.Thread(target=self._run, name="parsl-strategy", daemon=True)
@@ -143,6 +163,10 @@ class JobStatusPoller:
 
     def poll_once(self, now: float | None = None) -> None:
         """One pass: poll and judge block-provider executors, then one strategy pass over all."""
+        with self._lock:
+            self._poll_once(now)
+
+    def _poll_once(self, now: float | None) -> None:
         for ex in self._block_providers():
             if ex.bad_state_is_set:
                 continue

@@ -12,12 +12,15 @@ is the default for both.
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable
 from typing import Any
 
 from parsl.serialize.base import SerializerBase
 from parsl.serialize.dill_serializer import DillSerializer, PickleSerializer
 from parsl.serialize.errors import DeserializationError, SerializationError
+
+logger = logging.getLogger(__name__)
 
 _SEP = b"\n"
 
@@ -78,12 +81,14 @@ def unregister_serializer(serializer: SerializerBase) -> None:
         del additional_methods_for_deserialization[serializer.identifier]
 
 
-def serialize(obj: Any, *, name: str = "object") -> bytes:
+def serialize(obj: Any, buffer_threshold: int | None = None, *, name: str = "object") -> bytes:
     """Serialize ``obj`` with the first serializer for its kind that succeeds.
 
     Callables use :data:`methods_for_code`, other objects
     :data:`methods_for_data`. ``name`` goes into the
-    :class:`SerializationError` raised when none succeeds.
+    :class:`SerializationError` raised when none succeeds. A result longer
+    than ``buffer_threshold`` bytes, if given, is logged as a warning (and
+    still returned).
     """
     methods = methods_for_code if callable(obj) else methods_for_data
     errors = []
@@ -93,7 +98,10 @@ def serialize(obj: Any, *, name: str = "object") -> bytes:
         except Exception as e:
             errors.append(e)
             continue
-        return serializer.identifier + _SEP + body
+        out = serializer.identifier + _SEP + body
+        if buffer_threshold is not None and len(out) > buffer_threshold:
+            _warn_size(name, len(out), buffer_threshold)
+        return out
     reason = "; ".join(f"{type(e).__name__}: {e}" for e in errors) or "no serializer registered"
     error = SerializationError(name, reason)
     raise error from (errors[-1] if errors else None)
@@ -171,10 +179,31 @@ def deserialize(payload: bytes) -> Any:
         raise DeserializationError(f"{type(e).__name__}: {e}") from e
 
 
+PACK_WARN_BYTES = 128_000_000
+"""Above this many bytes a packed call is logged as a warning, as in Parsl (``buffer_threshold``)."""
+
+
+def _warn_size(what: str, size: int, threshold: int) -> None:
+    logger.warning(
+        "serialized %s is %d bytes, over buffer_threshold=%d: large arguments and results "
+        "are slow to send; consider passing files instead",
+        what,
+        size,
+        threshold,
+    )
+
+
 def pack_apply_message(
-    func: Callable[..., Any], args: tuple[Any, ...], kwargs: dict[str, Any]
+    func: Callable[..., Any],
+    args: tuple[Any, ...],
+    kwargs: dict[str, Any],
+    buffer_threshold: int = PACK_WARN_BYTES,
 ) -> bytes:
-    """Serialize a call, naming the function or argument that cannot be serialized."""
+    """Serialize a call, naming the function or argument that cannot be serialized.
+
+    A packed call longer than ``buffer_threshold`` bytes is logged as a
+    warning (and still returned).
+    """
     fname = getattr(func, "__name__", repr(func))
     parts = [serialize(func, name=f"function {fname}")]
     parts.extend(
@@ -183,14 +212,14 @@ def pack_apply_message(
     for k, v in kwargs.items():
         parts.append(serialize(v, name=f"keyword argument {k!r} of {fname}"))
     header = serialize((len(args), list(kwargs)), name="call header")
-    return serialize([header, *parts], name=f"call of {fname}")
+    return serialize([header, *parts], buffer_threshold, name=f"call of {fname}")
 
 
 def unpack_apply_message(
-    packed: bytes,
+    packed_buffer: bytes,
 ) -> tuple[Callable[..., Any], tuple[Any, ...], dict[str, Any]]:
     """Inverse of :func:`pack_apply_message`."""
-    header, func_b, *rest = deserialize(packed)
+    header, func_b, *rest = deserialize(packed_buffer)
     nargs, keys = deserialize(header)
     func = deserialize(func_b)
     args = tuple(deserialize(b) for b in rest[:nargs])
