@@ -59,3 +59,12 @@ def kill_own_worker_once(marker: str) -> str:
             f.write(str(os.getpid()))
         os.kill(os.getpid(), signal.SIGKILL)
     return "second try"
+
+
+def record_block_and_sleep(path: str, seconds: float) -> str:
+    """Record the block this task runs in (``PARSL_WORKER_BLOCK_ID``) in ``path``, then sleep."""
+    with open(path + ".tmp", "w") as f:
+        f.write(os.environ["PARSL_WORKER_BLOCK_ID"])
+    os.replace(path + ".tmp", path)  # a test reads it as soon as it exists
+    time.sleep(seconds)
+    return "done"

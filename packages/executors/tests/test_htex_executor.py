@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import concurrent.futures
+import math
 import os
 import sys
 import time
@@ -18,6 +19,7 @@ from conftest import descendants, wait_gone
 import parsl
 from parsl import bash_app, python_app
 from parsl.config import Config
+from parsl.errors import ConfigurationError
 from parsl.executors import HighThroughputExecutor
 from parsl.executors.errors import BadStateException, InvalidResourceSpecification
 from parsl.providers import LocalProvider
@@ -180,6 +182,55 @@ def test_shutdown_fails_running_tasks_and_leaves_no_process(make_htex: MakeHtex)
         fut.result(timeout=1)
     assert not wait_gone(pids, timeout=10)
     htex.shutdown()  # idempotent
+
+
+@pytest.mark.timeout(60)
+def test_shutdown_refuses_a_bad_timeout_before_stopping_anything(make_htex: MakeHtex) -> None:
+    before = {p.pid for p in descendants()}
+    htex = make_htex(max_workers_per_node=1)
+    pids = [p.pid for p in descendants() if p.pid not in before]
+    running = htex.submit(htex_tasks.sleep_then, {}, 1.0, "kept")
+    for bad in (0, -1, math.nan, math.inf, "5", True, [5]):
+        with pytest.raises(ConfigurationError, match=r"^timeout=.* is not valid") as err:
+            htex.shutdown(timeout=bad)  # type: ignore[arg-type]
+        assert err.value.field == "timeout"
+    assert running.result(timeout=30) == "kept"  # nothing lost
+    assert not htex.bad_state_is_set
+    assert htex.submit(htex_tasks.add, {}, 2, 3).result(timeout=30) == 5
+    htex.shutdown(5)  # Parsl's positional form
+    assert not wait_gone(pids, timeout=10)
+    with pytest.raises(BadStateException, match="shut down"):
+        htex.submit(htex_tasks.add, {}, 1, 2)
+    with pytest.raises(ConfigurationError, match="^timeout="):
+        htex.shutdown(timeout=-1)  # checked even once shut down
+    htex.shutdown(timeout=1.0)  # idempotent
+
+
+# An interchange that starts, then ignores the executor's shutdown request.
+DEAF_INTERCHANGE = (
+    "import sys, time\n"
+    "sys.stdin.readline()\n"
+    "print('{\"worker_port\": 9}', flush=True)\n"
+    "time.sleep(60)\n"
+)
+
+
+@pytest.mark.timeout(60)
+def test_shutdown_timeout_bounds_the_wait_instead_of_shutdown_timeout(
+    make_htex: MakeHtex,
+) -> None:
+    htex = make_htex(
+        interchange_launch_cmd=[sys.executable, "-c", DEAF_INTERCHANGE],
+        provider=LocalProvider(init_blocks=0),
+        shutdown_timeout=30,
+    )
+    pid = htex.interchange_pid
+    assert pid is not None
+    t0 = time.monotonic()
+    htex.shutdown(timeout=0.5)
+    elapsed = time.monotonic() - t0
+    assert 0.5 <= elapsed < 10, elapsed  # not shutdown_timeout's 30 s
+    assert not wait_gone([pid], timeout=5)
 
 
 def test_outstanding_counts_unfinished_tasks(make_htex: MakeHtex) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -97,3 +98,50 @@ def test_scale_arguments_are_checked(make_htex: MakeHtex) -> None:
         htex.scale_in("1")  # type: ignore[arg-type]
     assert htex.scale_in(1) == []
     assert htex.status() == {}
+
+
+@pytest.mark.timeout(60)
+def test_scale_in_with_max_idletime_removes_only_blocks_idle_that_long(
+    make_htex: MakeHtex, tmp_path: Path
+) -> None:
+    htex = make_htex(max_workers_per_node=1, provider=LocalProvider(init_blocks=2, max_blocks=3))
+    wait_until(lambda: len(htex.connected_managers()) == 2)  # both idle clocks start here
+    marker = tmp_path / "block"
+    fut = htex.submit(htex_tasks.record_block_and_sleep, {}, str(marker), 60)
+    busy = block_of_running_task(marker)
+    (old,) = {"0", "1"} - {busy}
+    time.sleep(2.0)
+    assert htex.scale_out(1) == ["2"]
+    wait_until(lambda: len(htex.connected_managers()) == 3)  # block 2's clock starts here
+    # Block 2 has been idle well under 1.5 s and the busy block not at all: only the old one goes.
+    assert htex.scale_in(3, max_idletime=1.5) == [old]
+    statuses = htex.status()
+    assert statuses[old].state == JobState.SCALED_IN
+    assert statuses[busy].state == statuses["2"].state == JobState.RUNNING
+    time.sleep(0.6)
+    assert htex.scale_in(1, 0.5) == ["2"]  # Parsl's positional form
+    assert htex.scale_in(1, 0) == [] and htex.scale_in_facade(1, 0) == []  # busy is never idle
+    assert not fut.done()
+    assert htex.scale_in(1, force=True) == [busy]
+    with pytest.raises(ManagerLost):
+        fut.result(timeout=10)
+
+
+@pytest.mark.timeout(60)
+def test_scale_in_refuses_a_bad_max_idletime_and_removes_nothing(make_htex: MakeHtex) -> None:
+    htex = make_htex(provider=LocalProvider(init_blocks=1, max_blocks=1))
+    wait_until(lambda: len(htex.connected_managers()) == 1)
+    for bad in ("1", -1, -0.5, math.nan, math.inf, True, [1]):
+        with pytest.raises(ConfigurationError, match=r"^max_idletime=.* is not valid") as err:
+            htex.scale_in(1, bad)  # type: ignore[arg-type]
+        assert err.value.field == "max_idletime"
+        with pytest.raises(ConfigurationError, match=r"^max_idletime="):
+            htex.scale_in_facade(1, bad)  # type: ignore[arg-type]
+    with pytest.raises(ConfigurationError, match=r"^force=True .*max_idletime"):
+        htex.scale_in(1, 0, force=True)
+    with pytest.raises(ConfigurationError, match=r"^blocks="):
+        htex.scale_in(-1, 0)
+    assert htex.scale_in(0, 0) == []
+    assert htex.status()["0"].state == JobState.RUNNING
+    assert [m["block_id"] for m in htex.connected_managers()] == ["0"]
+    assert htex.submit(htex_tasks.add, {}, 2, 3).result(timeout=30) == 5

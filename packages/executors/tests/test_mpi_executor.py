@@ -61,6 +61,26 @@ def test_mpi_executor_is_public_and_checks_its_arguments() -> None:
         HighThroughputExecutor(enable_mpi_mode="yes")
 
 
+def test_mpi_executor_takes_address_probe_timeout_as_htex_does(tmp_path: Path) -> None:
+    from parsl.executors.high_throughput import worker_launch
+
+    assert MPIExecutor().address_probe_timeout is None
+    ex = MPIExecutor(address_probe_timeout=5)
+    assert ex.address_probe_timeout == 5
+    ex.logdir = str(tmp_path)
+    assert "--address-probe-timeout 5" in worker_launch.launch_command(ex, "0", 54321)
+    for bad in (0, -1, True, "5", 2.5):
+        expected = f"address_probe_timeout={bad!r} is not valid: expected an int >= 1"
+        with pytest.raises(ConfigurationError) as htex_error:
+            HighThroughputExecutor(address_probe_timeout=bad)  # type: ignore[arg-type]
+        with pytest.raises(ConfigurationError) as mpi_error:
+            MPIExecutor(address_probe_timeout=bad)  # type: ignore[arg-type]
+        assert type(mpi_error.value) is type(htex_error.value)
+        assert mpi_error.value.field == htex_error.value.field == "address_probe_timeout"
+        assert str(htex_error.value).startswith(expected)
+        assert str(mpi_error.value).startswith(expected)
+
+
 def test_launch_command_turns_on_mpi_mode_only_when_asked(make_htex: MakeHtex) -> None:
     plain = make_htex(label="plain")
     mpi = make_htex(label="mpi", enable_mpi_mode=True, mpi_launcher="aprun")

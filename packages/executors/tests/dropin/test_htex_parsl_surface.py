@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import inspect
 import time
 from collections.abc import Callable
 from typing import Any
@@ -9,7 +10,7 @@ from typing import Any
 import htex_tasks
 import pytest
 
-from parsl.executors import HighThroughputExecutor
+from parsl.executors import HighThroughputExecutor, MPIExecutor
 from parsl.executors.errors import BadStateException, InvalidResourceSpecification
 from parsl.executors.status_handling import BlockProviderExecutor
 from parsl.jobs.states import JobState
@@ -55,6 +56,25 @@ def test_the_names_parsl_documents_are_there() -> None:
     assert HighThroughputExecutor(enable_mpi_mode=True).get_usage_information() == {"mpi": True}
     with pytest.raises(BadStateException):
         HighThroughputExecutor().worker_logdir  # noqa: B018
+
+
+def test_signatures_take_parsls_arguments_in_parsls_order() -> None:
+    scale_in = list(inspect.signature(HighThroughputExecutor.scale_in).parameters)
+    assert scale_in[:3] == ["self", "blocks", "max_idletime"]  # scale_in(blocks, max_idletime)
+    shutdown = inspect.signature(HighThroughputExecutor.shutdown).parameters
+    assert list(shutdown) == ["self", "timeout"]
+    assert shutdown["timeout"].kind is inspect.Parameter.POSITIONAL_OR_KEYWORD
+    for cls in (HighThroughputExecutor, MPIExecutor):
+        names = list(inspect.signature(cls).parameters)
+        at = names.index("address_probe_timeout")
+        assert names[at - 1 : at + 2] == [
+            "poll_period",
+            "address_probe_timeout",
+            "worker_logdir_root",
+        ]
+    mpi = list(inspect.signature(MPIExecutor).parameters)
+    tail = ["worker_logdir_root", "mpi_launcher", "block_error_handler", "encrypted"]
+    assert [n for n in mpi if n in tail] == tail
 
 
 @pytest.mark.timeout(90)

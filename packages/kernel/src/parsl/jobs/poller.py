@@ -46,7 +46,9 @@ class ScalableExecutor(Protocol):
 
     def scale_out(self, blocks: int = 1) -> list[str]: ...
 
-    def scale_in(self, blocks: int = 1, force: bool = False) -> list[str]: ...
+    def scale_in(self, blocks: int = 1) -> list[str]:
+        """Remove up to ``blocks`` idle blocks; the strategy passes only ``blocks``."""
+        ...
 
 
 def snapshot(ex: Any, now: float) -> ExecutorSnapshot:

@@ -76,7 +76,8 @@ class HighThroughputExecutor(ParslSurfaceMixin, BlockScalingMixin, ParslExecutor
 
     Extra arguments beyond Parsl's: ``interchange_start_timeout`` (seconds
     :meth:`start` waits for the interchange), ``shutdown_timeout`` (seconds
-    :meth:`shutdown` waits for it to exit before killing it) and
+    :meth:`shutdown` waits for it to exit before killing it, unless given its
+    own ``timeout``) and
     ``max_outstanding_tasks`` (backpressure: with that many tasks submitted
     and unfinished, :meth:`submit` waits for one to finish, except when
     called from the executor's own result thread, e.g. by a dependent task;
@@ -272,8 +273,15 @@ class HighThroughputExecutor(ParslSurfaceMixin, BlockScalingMixin, ParslExecutor
             self.address,
         )
 
-    def shutdown(self) -> None:
-        """Stop the interchange, cancel every block, fail what is left: bounded, idempotent."""
+    def shutdown(self, timeout: float | None = None) -> None:
+        """Stop the interchange, cancel every block, fail what is left: bounded, idempotent.
+
+        ``timeout`` (Parsl's argument): seconds to wait for the interchange to
+        exit before killing it, instead of ``shutdown_timeout``.
+        """
+        bound = (
+            self.shutdown_timeout if timeout is None else options.check_positive("timeout", timeout)
+        )
         if self._closed:
             return
         self._closed = True
@@ -281,7 +289,7 @@ class HighThroughputExecutor(ParslSurfaceMixin, BlockScalingMixin, ParslExecutor
         if self._monitor is not None:
             self._monitor.stop()
         if self._client is not None:
-            self._client.close(self.shutdown_timeout)
+            self._client.close(bound)
         live = [b for b, s in self.status().items() if not s.terminal]
         if live:
             try:
@@ -380,13 +388,6 @@ class HighThroughputExecutor(ParslSurfaceMixin, BlockScalingMixin, ParslExecutor
 
     def _worker_logdir(self) -> str:
         return worker_launch.worker_logdir(self)
-
-    # ------------------------------------------------------------ managers
-
-    @property
-    def connected_workers(self) -> int:
-        """Workers on all registered managers."""
-        return sum(int(m["worker_count"]) for m in self.connected_managers())
 
     def __repr__(self) -> str:
         return (

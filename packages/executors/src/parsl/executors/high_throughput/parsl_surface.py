@@ -7,10 +7,10 @@ Parsl's htex call ``scale_out_facade`` / ``scale_in_facade``,
 with Parsl's names and meanings on top of the executor's
 :class:`~.blocks.BlockPool` and the interchange client.
 
-Idle time (``connected_managers()[i]["idle_duration"]`` and
-``scale_in_facade(n, max_idletime)``) is measured from the first time this
-executor saw a manager hold no task, each time it asks the interchange
-(every call of these methods).
+Idle time (``connected_managers()[i]["idle_duration"]``,
+``scale_in(n, max_idletime)`` and ``scale_in_facade(n, max_idletime)``) is
+measured from the first time this executor saw a manager hold no task, each
+time it asks the interchange (every call of these methods).
 """
 
 from __future__ import annotations
@@ -50,7 +50,9 @@ class ParslSurfaceMixin:
 
         def scale_out(self, blocks: int = 1) -> list[str]: ...
 
-        def scale_in(self, blocks: int = 1, force: bool = False) -> list[str]: ...
+        def scale_in(
+            self, blocks: int = 1, max_idletime: float | None = None, force: bool = False
+        ) -> list[str]: ...
 
         def status(self) -> dict[str, JobStatus]: ...
 
@@ -88,12 +90,25 @@ class ParslSurfaceMixin:
         Without ``max_idletime`` idle blocks go first and busy ones after them
         (their tasks fail with ManagerLost), as Parsl's htex does. With it,
         only blocks whose managers have all been idle at least that many
-        seconds are removed.
+        seconds are removed, as ``scale_in(n, max_idletime)`` does.
         """
         if max_idletime is None:
             return self.scale_in(n, force=True)
-        idle = self._idle_blocks(max_idletime)
-        chosen = [b for b in self._blocks.jobs if b in idle][:n]
+        return self.scale_in(n, max_idletime)
+
+    def _scale_in_idle_for(self, blocks: int, min_idle: float) -> list[str]:
+        """Cancel up to ``blocks`` live blocks idle ``min_idle`` s or more, oldest first.
+
+        The interchange checks again as it cancels: a block that took a task
+        in the meantime stays.
+        """
+        if blocks == 0:
+            return []
+        idle = self._idle_blocks(min_idle)
+        if not idle:
+            return []
+        live = {b for b, s in self.status().items() if not s.terminal}
+        chosen = [b for b in self._blocks.jobs if b in idle and b in live][:blocks]
         return self._blocks.scale_in_these(chosen)
 
     def connected_blocks(self) -> list[str]:
@@ -134,6 +149,11 @@ class ParslSurfaceMixin:
             for gone in set(self._idle_since) - seen:
                 del self._idle_since[gone]
         return records
+
+    @property
+    def connected_workers(self) -> int:
+        """Workers on all registered managers."""
+        return sum(int(m["worker_count"]) for m in self.connected_managers())
 
     def _idle_blocks(self, min_idle: float) -> set[str]:
         """Blocks whose every manager has been idle at least ``min_idle`` seconds."""

@@ -1,15 +1,20 @@
-"""The HighThroughputExecutor's block methods, each a delegation to its :class:`~.blocks.BlockPool`.
+"""The HighThroughputExecutor's block methods: delegations to its :class:`~.blocks.BlockPool`.
 
 These are what the kernel's strategy (its ``ScalableExecutor`` protocol:
 ``provider``, ``status()``, ``scale_out``, ``scale_in``) and Parsl users
-call on the executor; the pool does the work. The only thing the mixin
-needs of its host is the pool, as ``_blocks``.
+call on the executor; the pool does the work. The mixin needs of its host
+the pool, as ``_blocks``, and, for ``scale_in(n, max_idletime)``, which
+blocks have been idle that long (``_scale_in_idle_for``, from
+:class:`~.parsl_surface.ParslSurfaceMixin`, which measures idle time).
 """
 
 from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from parsl.argument_checks import check_int
+from parsl.errors import bad_value
+from parsl.executors.high_throughput.options import check_optional_positive
 from parsl.jobs.states import JobStatus
 from parsl.providers.base import ExecutionProvider
 
@@ -21,6 +26,10 @@ class BlockScalingMixin:
     """Scale out, scale in and block status for HighThroughputExecutor, through ``self._blocks``."""
 
     _blocks: BlockPool
+
+    if TYPE_CHECKING:
+
+        def _scale_in_idle_for(self, blocks: int, min_idle: float) -> list[str]: ...
 
     @property
     def provider(self) -> ExecutionProvider:
@@ -49,13 +58,26 @@ class BlockScalingMixin:
         """Submit ``blocks`` new blocks to the provider; return their block ids."""
         return self._blocks.scale_out(blocks)
 
-    def scale_in(self, blocks: int = 1, force: bool = False) -> list[str]:
-        """Cancel up to ``blocks`` blocks, idle ones first; busy ones only with ``force``.
+    def scale_in(
+        self, blocks: int = 1, max_idletime: float | None = None, force: bool = False
+    ) -> list[str]:
+        """Cancel up to ``blocks`` blocks; return the block ids cancelled.
 
-        Returns the block ids cancelled. Tasks still running on a forced
-        block fail with ManagerLost.
+        Without ``max_idletime``: blocks with no manager yet and idle blocks
+        first, newest first; busy ones only with ``force``, their running
+        tasks failing with ManagerLost. With ``max_idletime`` (seconds, as
+        Parsl's htex takes it, second positionally): only blocks whose
+        managers have all been idle at least that long, oldest first;
+        ``force`` must then be False. Every argument is checked before
+        anything is cancelled.
         """
-        return self._blocks.scale_in(blocks, force)
+        check_int("blocks", blocks, 0)
+        min_idle = check_optional_positive("max_idletime", max_idletime, allow_zero=True)
+        if min_idle is None:
+            return self._blocks.scale_in(blocks, force)
+        if force:
+            raise bad_value("force", force, "False when max_idletime is given")
+        return self._scale_in_idle_for(blocks, min_idle)
 
     def status(self) -> dict[str, JobStatus]:
         """Each block's status; one provider poll serves every caller per polling interval."""
