@@ -24,6 +24,7 @@ from parsl.executors.high_throughput.block_failures import (
 )
 from parsl.executors.high_throughput.block_monitor import BlockMonitor
 from parsl.executors.high_throughput.errors import BlocksFailed
+from parsl.jobs.errors import TooManyJobFailuresError
 from parsl.jobs.poller import ScalableExecutor
 from parsl.jobs.states import JobState, JobStatus
 from parsl.providers.base import ExecutionProvider
@@ -182,8 +183,9 @@ def test_refused_submissions_up_to_the_limit_fail_the_executor(make_htex: MakeHt
     with pytest.raises(ScalingFailed):
         htex.scale_out(1)
     assert htex.bad_state_is_set
-    with pytest.raises(BlocksFailed, match=f"{MAX_FAILED_BLOCKS} block submissions failed"):
+    with pytest.raises(BlocksFailed, match=f"{MAX_FAILED_BLOCKS} block submissions failed") as info:
         waiting.result(timeout=10)
+    assert isinstance(info.value, TooManyJobFailuresError)  # Parsl's name for it
     assert htex.blocks == {}  # a refusal never became a job
 
 

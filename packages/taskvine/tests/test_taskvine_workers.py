@@ -19,6 +19,7 @@ from parsl.executors.cctools.errors import CctoolsTaskFailure, ManagerLost, Reso
 from parsl.executors.cctools.processes import free_port
 from parsl.executors.cctools.testing import Workers, alive, descendants
 from parsl.executors.taskvine import TaskVineExecutor, TaskVineFactoryConfig, TaskVineManagerConfig
+from parsl.executors.taskvine.errors import TaskVineManagerFailure, TaskVineTaskFailure
 from parsl.monitoring.memory import MemorySink
 from parsl.monitoring.types import MessageType
 from parsl.providers import LocalProvider
@@ -134,6 +135,7 @@ def test_disk_over_limit_fails_with_resource_exhaustion(
     with pytest.raises(ResourceExhausted, match="exhaustion") as e:
         future.result(timeout=60)
     assert e.value.worker
+    assert isinstance(e.value, TaskVineTaskFailure)  # Parsl's name for it
 
 
 def test_manager_death_fails_every_future(workers: Workers, executor: TaskVineExecutor) -> None:
@@ -145,7 +147,7 @@ def test_manager_death_fails_every_future(workers: Workers, executor: TaskVineEx
         with pytest.raises(ManagerLost, match="exited"):
             f.result(timeout=10)
     assert executor.bad_state_is_set
-    with pytest.raises(ManagerLost):
+    with pytest.raises(TaskVineManagerFailure):  # Parsl's name for it
         executor.submit(double, {}, 1)
 
 

@@ -20,6 +20,7 @@ from parsl.executors.cctools.processes import free_port
 from parsl.executors.cctools.testing import Workers, alive, descendants
 from parsl.executors.errors import InvalidResourceSpecification, UnsupportedFeatureError
 from parsl.executors.workqueue import WorkQueueExecutor
+from parsl.executors.workqueue.errors import WorkQueueFailure, WorkQueueTaskFailure
 from parsl.monitoring.memory import MemorySink
 from parsl.monitoring.types import MessageType
 from parsl.providers import LocalProvider
@@ -121,7 +122,7 @@ def test_manager_death_fails_every_future(workers: Workers, executor: WorkQueueE
     for f in futures:
         with pytest.raises(ManagerLost, match="exited"):
             f.result(timeout=10)
-    with pytest.raises(ManagerLost):
+    with pytest.raises(WorkQueueFailure):  # Parsl's name for it
         executor.submit(double, {}, 1)
 
 
@@ -179,5 +180,6 @@ def test_worker_lost_on_every_try_fails_clearly(
             os.kill(task_pid, signal.SIGKILL)
     with pytest.raises(WorkerLost, match="max retries") as e:
         future.result(timeout=30)
+    assert isinstance(e.value, WorkQueueTaskFailure) and "max retries" in e.value.reason
     assert e.value.worker is not None and e.value.worker.startswith("127.0.0.1:")
     assert str(e.value).count("127.0.0.1:") >= 3  # names the worker, and both that ran it

@@ -20,6 +20,7 @@ from parsl.jobs.error_handlers import (
     simple_error_handler,
     windowed_error_handler,
 )
+from parsl.jobs.errors import TooManyJobFailuresError
 from parsl.jobs.job_status_poller import JobStatusPoller
 from parsl.jobs.states import JobState, JobStatus
 from parsl.monitoring.sink import MonitoringSink, TaskTransition
@@ -181,6 +182,8 @@ def test_blocks_that_fail_put_the_executor_in_a_bad_state_with_their_output(
         with pytest.raises(BadStateException, match="no such scheduler") as info:
             future.result(timeout=30)
         assert "exit code 3" in str(info.value)
+        # Parsl's name for this failure catches it too.
+        assert isinstance(info.value, TooManyJobFailuresError)
         assert ex.bad_state_is_set
         assert ex.executor_exception is info.value
     finally:

@@ -184,3 +184,10 @@ def test_bad_std_stream_file_is_importable_from_parsl_utils() -> None:
     assert parsl.utils.BadStdStreamFile is BadStdStreamFile
     with pytest.raises(AttributeError, match="no_such_name"):
         parsl.utils.no_such_name  # noqa: B018
+
+
+def test_message_type_imports_from_parsls_module_path() -> None:
+    from parsl.monitoring.message_type import MessageType as FromParslPath
+    from parsl.monitoring.types import MessageType
+
+    assert FromParslPath is MessageType

@@ -14,12 +14,14 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from parsl.executors.errors import BadStateException
+from parsl.jobs.errors import TooManyJobFailuresError
 from parsl.jobs.states import JobState, JobStatus
 
 if TYPE_CHECKING:
     from parsl.executors.status_handling import BlockProviderExecutor
 
 __all__ = [
+    "BlockFailuresError",
     "block_failure_report",
     "noop_error_handler",
     "simple_error_handler",
@@ -65,10 +67,17 @@ def _block_order(block_id: str) -> tuple[int, int, str]:
     return (0, int(block_id), block_id) if block_id.isdigit() else (1, 0, block_id)
 
 
+class BlockFailuresError(BadStateException, TooManyJobFailuresError):
+    """An executor's blocks failed: both Parsl's ``TooManyJobFailuresError`` and a bad state."""
+
+    def __reduce__(self) -> tuple[type[BlockFailuresError], tuple[str, str]]:
+        return (type(self), (self.executor_label, self.reason))
+
+
 def block_failure_report(
     executor: BlockProviderExecutor, status: dict[str, JobStatus]
-) -> BadStateException:
-    """A :class:`BadStateException` describing each failed block: message, exit code, output tails."""
+) -> BlockFailuresError:
+    """A :class:`BlockFailuresError` describing each failed block: message, exit code, output tails."""
     lines = []
     for block_id in sorted(status, key=_block_order):
         s = status[block_id]
@@ -81,4 +90,4 @@ def block_failure_report(
             if text:
                 line += f"\n  {name}: {text.strip()}"
         lines.append(line)
-    return BadStateException(executor.label, f"{len(lines)} block(s) failed:\n" + "\n".join(lines))
+    return BlockFailuresError(executor.label, f"{len(lines)} block(s) failed:\n" + "\n".join(lines))

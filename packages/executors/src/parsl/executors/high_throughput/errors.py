@@ -10,6 +10,7 @@ from collections.abc import Iterable
 
 from parsl.errors import ParslError
 from parsl.executors.errors import BadStateException
+from parsl.jobs.errors import TooManyJobFailuresError
 
 
 class HighThroughputError(ParslError):
@@ -133,8 +134,11 @@ class CommandTimeout(HighThroughputError):
     """The interchange did not answer a request from the executor in time."""
 
 
-class BlocksFailed(BadStateException, HighThroughputError):
-    """Blocks from the provider kept failing; the text carries the last one's stdout and stderr."""
+class BlocksFailed(BadStateException, HighThroughputError, TooManyJobFailuresError):
+    """Blocks from the provider kept failing; the text carries the last one's stdout and stderr.
+
+    Also Parsl's :class:`~parsl.jobs.errors.TooManyJobFailuresError`.
+    """
 
     def __reduce__(self) -> tuple[type[BlocksFailed], tuple[str, str]]:
         return (type(self), (self.executor_label, self.reason))
