@@ -60,8 +60,14 @@ def _type_name(tp: type) -> str:
 
 
 @functools.singledispatch
-def id_for_memo(obj: object) -> bytes:
-    """Stable bytes identifying ``obj`` for memoization; extend with ``id_for_memo.register``."""
+def id_for_memo(obj: object, output_ref: bool = False) -> bytes:
+    """Stable bytes identifying ``obj`` for memoization; extend with ``id_for_memo.register``.
+
+    ``output_ref`` is True for the values of an app's ``outputs=`` argument
+    (names of files still to be written), as in Parsl: a handler may then
+    leave out what only an input has, such as a file's content. Handlers
+    may take ``output_ref`` or not; containers pass it on to their items.
+    """
     raise UnmemoizableArgument(
         f"cannot compute a memoization key for a value of type {_type_name(type(obj))}: "
         "pass a supported type (None, bool, int, float, str, bytes, list, tuple, dict, set, "
@@ -91,9 +97,27 @@ _BUILTIN_TYPES: frozenset[type] = frozenset(
 )
 
 
-def _element(obj: object) -> bytes:
+@functools.lru_cache(maxsize=256)
+def _takes_output_ref(handler: Callable[..., bytes]) -> bool:
+    try:
+        params = inspect.signature(handler).parameters
+    except (TypeError, ValueError):
+        return False
+    return "output_ref" in params or any(p.kind is p.VAR_KEYWORD for p in params.values())
+
+
+def _identify(obj: object, output_ref: bool) -> bytes:
+    if not output_ref:
+        return id_for_memo(obj)
+    handler = id_for_memo.dispatch(type(obj))
+    if _takes_output_ref(handler):
+        return handler(obj, output_ref=True)
+    return handler(obj)  # a handler written without output_ref (ours before it existed)
+
+
+def _element(obj: object, output_ref: bool = False) -> bytes:
     """Encode a value as a self-delimiting element, with its type name where not built-in."""
-    body = id_for_memo(obj)
+    body = _identify(obj, output_ref)
     if not isinstance(body, bytes):
         raise UnmemoizableArgument(
             f"id_for_memo for {_type_name(type(obj))} returned {type(body).__name__}, not bytes"
@@ -104,116 +128,116 @@ def _element(obj: object) -> bytes:
     return _frame(b"", body)
 
 
-def _sequence(tag: bytes, items: Iterable[object]) -> bytes:
-    return _frame(tag, b"".join(_element(x) for x in items))
+def _sequence(tag: bytes, items: Iterable[object], output_ref: bool = False) -> bytes:
+    return _frame(tag, b"".join(_element(x, output_ref) for x in items))
 
 
-def _unordered(tag: bytes, items: Iterable[object]) -> bytes:
-    return _frame(tag, b"".join(sorted(_element(x) for x in items)))
+def _unordered(tag: bytes, items: Iterable[object], output_ref: bool = False) -> bytes:
+    return _frame(tag, b"".join(sorted(_element(x, output_ref) for x in items)))
 
 
 @id_for_memo.register(type(None))
-def _none(obj: None) -> bytes:
+def _none(obj: None, output_ref: bool = False) -> bytes:
     return b"N0:"
 
 
 @id_for_memo.register(type(Ellipsis))
-def _ellipsis(obj: object) -> bytes:
+def _ellipsis(obj: object, output_ref: bool = False) -> bytes:
     return b"E0:"
 
 
 @id_for_memo.register(bool)
-def _bool(obj: bool) -> bytes:
+def _bool(obj: bool, output_ref: bool = False) -> bytes:
     return _frame(b"B", b"1" if obj else b"0")
 
 
 @id_for_memo.register(int)
-def _int(obj: int) -> bytes:
+def _int(obj: int, output_ref: bool = False) -> bytes:
     return _frame(b"I", int(obj).to_bytes((obj.bit_length() + 8) // 8, "big", signed=True))
 
 
 @id_for_memo.register(float)
-def _float(obj: float) -> bytes:
+def _float(obj: float, output_ref: bool = False) -> bytes:
     return _frame(b"F", float(obj).hex().encode())
 
 
 @id_for_memo.register(complex)
-def _complex(obj: complex) -> bytes:
+def _complex(obj: complex, output_ref: bool = False) -> bytes:
     return _frame(b"C", obj.real.hex().encode() + b"," + obj.imag.hex().encode())
 
 
 @id_for_memo.register(str)
-def _str(obj: str) -> bytes:
+def _str(obj: str, output_ref: bool = False) -> bytes:
     return _frame(b"S", obj.encode("utf-8", "surrogatepass"))
 
 
 @id_for_memo.register(bytes)
 @id_for_memo.register(bytearray)
 @id_for_memo.register(memoryview)
-def _bytes(obj: bytes | bytearray | memoryview) -> bytes:
+def _bytes(obj: bytes | bytearray | memoryview, output_ref: bool = False) -> bytes:
     return _frame(b"Y", bytes(obj))
 
 
 @id_for_memo.register(list)
-def _list(obj: list[Any]) -> bytes:
-    return _sequence(b"L", obj)
+def _list(obj: list[Any], output_ref: bool = False) -> bytes:
+    return _sequence(b"L", obj, output_ref)
 
 
 @id_for_memo.register(tuple)
-def _tuple(obj: tuple[Any, ...]) -> bytes:
-    return _sequence(b"T", obj)
+def _tuple(obj: tuple[Any, ...], output_ref: bool = False) -> bytes:
+    return _sequence(b"T", obj, output_ref)
 
 
 @id_for_memo.register(range)
-def _range(obj: range) -> bytes:
+def _range(obj: range, output_ref: bool = False) -> bytes:
     return _sequence(b"R", (obj.start, obj.stop, obj.step))
 
 
 @id_for_memo.register(dict)
-def _dict(obj: dict[Any, Any]) -> bytes:
-    pairs = sorted((_element(k), _element(v)) for k, v in obj.items())
+def _dict(obj: dict[Any, Any], output_ref: bool = False) -> bytes:
+    pairs = sorted((_element(k), _element(v, output_ref)) for k, v in obj.items())
     return _frame(b"D", b"".join(k + v for k, v in pairs))
 
 
 @id_for_memo.register(set)
-def _set(obj: set[Any]) -> bytes:
-    return _unordered(b"Z", obj)
+def _set(obj: set[Any], output_ref: bool = False) -> bytes:
+    return _unordered(b"Z", obj, output_ref)
 
 
 @id_for_memo.register(frozenset)
-def _frozenset(obj: frozenset[Any]) -> bytes:
-    return _unordered(b"z", obj)
+def _frozenset(obj: frozenset[Any], output_ref: bool = False) -> bytes:
+    return _unordered(b"z", obj, output_ref)
 
 
 @id_for_memo.register(File)
-def _file(obj: File) -> bytes:
+def _file(obj: File, output_ref: bool = False) -> bytes:
     return _frame(b"P", obj.url.encode("utf-8", "surrogatepass"))
 
 
 @id_for_memo.register(pathlib.PurePath)
-def _path(obj: pathlib.PurePath) -> bytes:
+def _path(obj: pathlib.PurePath, output_ref: bool = False) -> bytes:
     return _frame(b"p", str(obj).encode("utf-8", "surrogatepass"))
 
 
 @id_for_memo.register(decimal.Decimal)
 @id_for_memo.register(fractions.Fraction)
-def _exact_number(obj: decimal.Decimal | fractions.Fraction) -> bytes:
+def _exact_number(obj: decimal.Decimal | fractions.Fraction, output_ref: bool = False) -> bytes:
     return _frame(b"Q", str(obj).encode())
 
 
 @id_for_memo.register(datetime.date)
 @id_for_memo.register(datetime.time)
-def _datetime(obj: datetime.date | datetime.time) -> bytes:
+def _datetime(obj: datetime.date | datetime.time, output_ref: bool = False) -> bytes:
     return _frame(b"d", obj.isoformat().encode())
 
 
 @id_for_memo.register(datetime.timedelta)
-def _timedelta(obj: datetime.timedelta) -> bytes:
+def _timedelta(obj: datetime.timedelta, output_ref: bool = False) -> bytes:
     return _sequence(b"t", (obj.days, obj.seconds, obj.microseconds))
 
 
 @id_for_memo.register(uuid.UUID)
-def _uuid(obj: uuid.UUID) -> bytes:
+def _uuid(obj: uuid.UUID, output_ref: bool = False) -> bytes:
     return _frame(b"u", obj.bytes)
 
 
@@ -221,7 +245,7 @@ def _uuid(obj: uuid.UUID) -> bytes:
 
 
 @id_for_memo.register(types.CodeType)
-def _code(obj: types.CodeType) -> bytes:
+def _code(obj: types.CodeType, output_ref: bool = False) -> bytes:
     parts = (obj.co_qualname, obj.co_code, obj.co_names, obj.co_varnames, obj.co_consts)
     return _sequence(b"K", parts)
 
@@ -266,7 +290,7 @@ def _body_identity(func: Callable[..., Any]) -> bytes:
 
 
 @id_for_memo.register(types.FunctionType)
-def _function(obj: types.FunctionType) -> bytes:
+def _function(obj: types.FunctionType, output_ref: bool = False) -> bytes:
     func = inspect.unwrap(obj)
     cells = getattr(func, "__closure__", None)
     closure = b"".join(_cell_identity(c) for c in cells or ())
@@ -277,19 +301,19 @@ def _function(obj: types.FunctionType) -> bytes:
 
 
 @id_for_memo.register(types.BuiltinFunctionType)
-def _builtin_function(obj: types.BuiltinFunctionType) -> bytes:
+def _builtin_function(obj: types.BuiltinFunctionType, output_ref: bool = False) -> bytes:
     owner = obj.__self__  # a module for plain built-ins, the object for built-in methods
     bound = b"" if owner is None or isinstance(owner, types.ModuleType) else _element(owner)
     return _frame(b"b", _str(_qualified_name(obj)) + bound)
 
 
 @id_for_memo.register(types.MethodType)
-def _method(obj: types.MethodType) -> bytes:
+def _method(obj: types.MethodType, output_ref: bool = False) -> bytes:
     return _frame(b"m", _element(obj.__func__) + _element(obj.__self__))
 
 
 @id_for_memo.register(functools.partial)
-def _partial(obj: functools.partial[Any]) -> bytes:
+def _partial(obj: functools.partial[Any], output_ref: bool = False) -> bytes:
     return _frame(b"x", _element(obj.func) + _element(obj.args) + _element(obj.keywords))
 
 
@@ -311,16 +335,33 @@ def _call_identity(task: TaskRecord) -> bytes:
         bound = signature.bind(*task.args, **task.kwargs)
     except (TypeError, ValueError):
         kwargs = {k: v for k, v in task.kwargs.items() if k not in ignore}
-        return _frame(b"r", _element(tuple(task.args)) + _element(kwargs))
-    named: dict[str, Any] = {}
+        return _frame(b"r", _element(tuple(task.args)) + _keywords_element(kwargs))
+    named: dict[str, bytes] = {}
     for name, value in bound.arguments.items():
         if name in ignore:
             continue
         if signature.parameters[name].kind is inspect.Parameter.VAR_KEYWORD:
-            named[name] = {k: v for k, v in value.items() if k not in ignore}
+            rest = {k: v for k, v in value.items() if k not in ignore}
+            named[name] = _keywords_element(rest)
         else:
-            named[name] = value
-    return _frame(b"a", _element(named))
+            named[name] = _element(value, output_ref=name == OUTPUTS)
+    return _frame(b"a", _frame(b"", _encoded_dict(named)))
+
+
+OUTPUTS = "outputs"
+"""The argument whose values are identified with ``output_ref=True``."""
+
+
+def _keywords_element(kwargs: dict[str, Any]) -> bytes:
+    """``_element(kwargs)``, except that the value of ``outputs`` is an output reference."""
+    encoded = {k: _element(v, output_ref=k == OUTPUTS) for k, v in kwargs.items()}
+    return _frame(b"", _encoded_dict(encoded))
+
+
+def _encoded_dict(encoded: dict[str, bytes]) -> bytes:
+    """What ``_dict`` makes of a dict with str keys, from its values' encoded elements."""
+    pairs = sorted((_element(k), v) for k, v in encoded.items())
+    return _frame(b"D", b"".join(k + v for k, v in pairs))
 
 
 def _function_identity(func: Callable[..., Any]) -> bytes:

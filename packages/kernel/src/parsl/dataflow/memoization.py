@@ -28,6 +28,9 @@ from parsl.dataflow.taskrecord import TaskRecord
 from parsl.errors import InternalConsistencyError, bad_value
 from parsl.jobs.walltime import walltime_to_seconds
 
+make_hash = task_hash
+"""Parsl's name for :func:`~parsl.dataflow.memo_hash.task_hash`: the hex key of a task's call."""
+
 __all__ = [
     "CHECKPOINT_DIRNAME",
     "CHECKPOINT_FILENAME",
@@ -36,6 +39,7 @@ __all__ = [
     "CheckpointWriteError",
     "Memoizer",
     "id_for_memo",
+    "make_hash",
     "parse_checkpoint_period",
     "read_checkpoint",
 ]
