@@ -6,6 +6,7 @@ The Globus Compute service cannot be reached here: ``LocalComputeExecutor``
 
 from __future__ import annotations
 
+import functools
 import os
 import time
 from collections.abc import Iterator
@@ -253,3 +254,63 @@ def test_stand_in_keeps_the_sdk_interface() -> None:
             sdk.submit_to_registered_function("no-such-function")
     finally:
         sdk.shutdown()
+
+
+@python_app
+def read_staged(inputs: list[Any]) -> str:
+    with open(inputs[0].filepath) as f:
+        return f"{os.getcwd()}|{inputs[0].filepath}|{f.read()}"
+
+
+def test_storage_access_stages_files_inside_the_task_on_the_endpoint(
+    sdk: LocalComputeExecutor, tmp_path: Path
+) -> None:
+    # Parsl's storage_access and working_dir: an HTTP input is fetched inside the task, on the
+    # endpoint's worker, into working_dir (a real HTTP server on 127.0.0.1).
+    import http.server
+    import threading
+
+    from parsl.data_provider.files import File
+    from parsl.data_provider.http import HTTPInTaskStaging
+
+    served = tmp_path / "served"
+    served.mkdir()
+    (served / "data.txt").write_text("from the web server")
+    handler = functools.partial(http.server.SimpleHTTPRequestHandler, directory=str(served))
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    endpoint_dir = tmp_path / "endpoint"
+    endpoint_dir.mkdir()
+    gce = GlobusComputeExecutor(
+        executor=sdk,
+        label="gc",
+        storage_access=[HTTPInTaskStaging()],
+        working_dir=str(endpoint_dir),
+    )
+    try:
+        with parsl.load(Config(executors=[gce], run_dir=str(tmp_path / "runinfo"))):
+            url = f"http://127.0.0.1:{server.server_address[1]}/data.txt"
+            _, path, text = read_staged(inputs=[File(url)]).result(timeout=60).split("|")
+        assert text == "from the web server"
+        assert path == str(endpoint_dir / "data.txt")
+        assert (endpoint_dir / "data.txt").read_text() == "from the web server"
+    finally:
+        server.shutdown()
+        server.server_close()
+        thread.join(10)
+
+
+def test_storage_access_and_working_dir_are_checked() -> None:
+    ex = LocalComputeExecutor(max_workers=1)
+    try:
+        for bad in ("not a list", ["not a provider"], 3):
+            with pytest.raises(ConfigurationError, match="storage_access"):
+                GlobusComputeExecutor(executor=ex, storage_access=bad)  # type: ignore[arg-type]
+        for bad_dir in ("", 5):
+            with pytest.raises(ConfigurationError, match="working_dir"):
+                GlobusComputeExecutor(executor=ex, working_dir=bad_dir)  # type: ignore[arg-type]
+        plain = GlobusComputeExecutor(executor=ex)
+        assert plain.storage_access is None and plain.working_dir is None
+    finally:
+        ex.shutdown()

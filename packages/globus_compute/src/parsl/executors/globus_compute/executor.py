@@ -24,10 +24,11 @@ import copy
 import json
 import logging
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from concurrent.futures import Future
 from typing import Any
 
+from parsl.data_provider.staging import Staging
 from parsl.errors import bad_value
 from parsl.executors.base import ParslExecutor
 from parsl.executors.errors import ExecutorError, InvalidResourceSpecification
@@ -89,19 +90,43 @@ class GlobusComputeExecutor(ParslExecutor, RepresentationMixin):
         and ``user_endpoint_config``).
     label:
         The executor's label in the Parsl configuration.
+    storage_access:
+        Staging providers for the apps' ``File`` arguments, as every Parsl
+        executor takes them (default: local files only). Choose providers
+        that stage inside the task (HTTP, FTP, rsync in-task) or through a
+        service (Globus): the task runs on the endpoint, not here.
+    working_dir:
+        The directory on the endpoint where staging providers that use it
+        put the files they fetch (default: the task's current directory).
 
     Functions, arguments and results travel through the Globus Compute
     service, serialized by the SDK: use the same Python, Parsl and SDK
     versions on both sides.
     """
 
-    def __init__(self, executor: Executor, label: str = "GlobusComputeExecutor") -> None:
+    def __init__(
+        self,
+        executor: Executor,
+        label: str = "GlobusComputeExecutor",
+        storage_access: Sequence[Staging] | None = None,
+        working_dir: str | None = None,
+    ) -> None:
         if not isinstance(executor, Executor):
             raise bad_value("executor", executor, "a globus_compute_sdk.Executor instance")
         if not isinstance(label, str) or not label:
             raise bad_value("label", label, "a non-empty string")
+        if storage_access is not None and (
+            isinstance(storage_access, Staging | str)
+            or not isinstance(storage_access, Sequence)
+            or not all(isinstance(p, Staging) for p in storage_access)
+        ):
+            raise bad_value("storage_access", storage_access, "a list of Staging providers")
+        if working_dir is not None and (not isinstance(working_dir, str) or not working_dir):
+            raise bad_value("working_dir", working_dir, "a directory path on the endpoint, or None")
         self.executor = executor
         self.label = label
+        self.storage_access = list(storage_access) if storage_access is not None else None
+        self.working_dir = working_dir
         self.resource_specification: dict[str, Any] | None = executor.resource_specification
         self.user_endpoint_config: dict[str, Any] | None = executor.user_endpoint_config
         self._lock = threading.Lock()
