@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import logging
 import os
 import pickle
 import socket
@@ -23,6 +24,7 @@ from parsl.monitoring.radios import (
 )
 from parsl.monitoring.radios import htex as htex_radio
 from parsl.monitoring.radios.base import MonitoringRadioSender
+from parsl.monitoring.radios.udp import UDPRadioSender
 from parsl.monitoring.radios.wire import FIELDS, decode_batch, encode_batch
 from parsl.monitoring.types import MessageType
 
@@ -287,11 +289,35 @@ def test_udp_oversized_batch_is_refused(sink: MemorySink, tmp_path: Path) -> Non
         {"atexit_timeout": 0},
         {"atexit_timeout": "3"},
         {"hmac_digest": "nope"},
+        {"debug": "yes"},
     ],
 )
 def test_udp_bad_arguments(kwargs: dict[str, Any]) -> None:
     with pytest.raises(ConfigurationError, match="UDPRadio"):
         UDPRadio(**kwargs)
+
+
+def test_udp_debug_logs_each_accepted_batch(
+    sink: MemorySink, tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level(logging.INFO, logger="parsl.monitoring.radios.udp")
+    radio = UDPRadio(debug=True)
+    receiver = radio.create_receiver(run_dir=str(tmp_path), resource_msgs=sink)
+    try:
+        assert radio.hmac_key is not None and radio.address is not None
+        assert radio.port is not None
+        # Parsl's keyword names for the sender.
+        sender = UDPRadioSender(
+            radio.address, radio.port, hmac_key=radio.hmac_key, hmac_digest="sha512", timeout=5
+        )
+        sender.send_many([_task_info(1), _task_info(2)])
+        sink.wait_for(lambda: len(sink.messages) == 2)
+        sender.close()
+    finally:
+        receiver.shutdown()
+    assert f"UDP radio port {radio.port}: 2 message(s): TASK_INFO, TASK_INFO" in caplog.text
+    quiet = UDPRadio()
+    assert quiet.debug is False
 
 
 # ---------------------------------------------------------------- filesystem

@@ -36,14 +36,20 @@ _POLL_S = 0.2
 
 
 class UDPRadioSender(EncodingSender):
-    """Sends HMAC-signed datagrams to ``(address, port)``."""
+    """Sends HMAC-signed datagrams to ``(address, port)``; Parsl's arguments.
 
-    def __init__(self, address: str, port: int, key: bytes, digest: str) -> None:
+    ``timeout`` bounds each send, in seconds (a full socket buffer).
+    """
+
+    def __init__(
+        self, address: str, port: int, hmac_key: bytes, hmac_digest: str, *, timeout: float = 10
+    ) -> None:
         self.address = address
         self.port = port
-        self._key = key
-        self._digest = digest
+        self._key = hmac_key
+        self._digest = hmac_digest
         self._sock = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+        self._sock.settimeout(timeout)
         if address.startswith("127."):
             self._sock.bind((address, 0))  # never an ephemeral port on every interface
         self._sock.connect((address, port))  # and only the receiver's datagrams reach it
@@ -62,9 +68,16 @@ class UDPRadioReceiver(MonitoringRadioReceiver):
     """A daemon thread reading datagrams from a bound socket and delivering valid ones."""
 
     def __init__(
-        self, sock: socket.socket, key: bytes, digest: str, target: MessageTarget, timeout: float
+        self,
+        sock: socket.socket,
+        key: bytes,
+        digest: str,
+        target: MessageTarget,
+        timeout: float,
+        debug: bool = False,
     ) -> None:
         self.sock = sock
+        self.debug = debug
         self.port: int = sock.getsockname()[1]
         self._key = key
         self._digest = digest
@@ -112,6 +125,13 @@ class UDPRadioReceiver(MonitoringRadioReceiver):
             self.dropped += 1
             logger.warning("UDP radio port %d: dropped a datagram: %s", self.port, e)
             return
+        if self.debug:
+            logger.info(
+                "UDP radio port %d: %d message(s): %s",
+                self.port,
+                len(messages),
+                ", ".join(getattr(kind, "name", str(kind)) for kind, _ in messages),
+            )
         for message in messages:
             try:
                 self._target.send(message)
@@ -135,7 +155,9 @@ class UDPRadio(RadioConfig):
     monitoring hub's ``hub_address``, else 127.0.0.1): it must be reachable
     from the workers. ``port`` None picks a free port. ``atexit_timeout``
     bounds how long shutdown waits for the receiver thread. ``hmac_digest``
-    names the :mod:`hashlib` digest used to sign datagrams.
+    names the :mod:`hashlib` digest used to sign datagrams. ``debug`` logs
+    every batch the receiver accepts (at INFO: how many messages, of which
+    kinds), for finding out whether workers' messages arrive at all.
     """
 
     def __init__(
@@ -144,8 +166,11 @@ class UDPRadio(RadioConfig):
         port: int | None = None,
         address: str | None = None,
         atexit_timeout: float = 3,
+        debug: bool = False,
         hmac_digest: str = "sha512",
     ) -> None:
+        if not isinstance(debug, bool):
+            raise bad_value("UDPRadio.debug", debug, "True or False")
         if port is not None and (
             not isinstance(port, int) or isinstance(port, bool) or not 0 <= port < 65536
         ):
@@ -162,6 +187,7 @@ class UDPRadio(RadioConfig):
         self.address = address
         self.atexit_timeout = float(atexit_timeout)
         self.hmac_digest = hmac_digest
+        self.debug = debug
         self.hmac_key: bytes | None = None
 
     def create_receiver(
@@ -180,7 +206,7 @@ class UDPRadio(RadioConfig):
             ) from e
         self.hmac_key = secrets.token_bytes(64)
         receiver = UDPRadioReceiver(
-            sock, self.hmac_key, self.hmac_digest, resource_msgs, self.atexit_timeout
+            sock, self.hmac_key, self.hmac_digest, resource_msgs, self.atexit_timeout, self.debug
         )
         self.port = receiver.port
         logger.info("UDP radio receiving on %s:%d", self.address, self.port)
