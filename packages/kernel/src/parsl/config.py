@@ -13,8 +13,14 @@ from parsl.executors.base import ParslExecutor
 from parsl.jobs.strategy import STRATEGIES
 from parsl.monitoring.sink import MonitoringSink
 from parsl.typecheck import typechecked
+from parsl.usage_tracking.levels import DISABLED, LEVEL_3
 
 EXIT_MODES = ("cleanup", "skip", "wait")
+
+USAGE_TRACKING_DISABLED = DISABLED
+"""The lowest ``usage_tracking`` level (Parsl's name); see :mod:`parsl.usage_tracking.levels`."""
+USAGE_TRACKING_LEVEL_3 = LEVEL_3
+"""The highest ``usage_tracking`` level (Parsl's name)."""
 
 
 def _is_bool(v: Any) -> bool:
@@ -141,7 +147,10 @@ class Config:
             )
         if not (
             _is_bool(usage_tracking)
-            or (isinstance(usage_tracking, int) and 0 <= usage_tracking <= 3)
+            or (
+                isinstance(usage_tracking, int)
+                and USAGE_TRACKING_DISABLED <= usage_tracking <= USAGE_TRACKING_LEVEL_3
+            )
         ):
             raise bad_value("usage_tracking", usage_tracking, "a bool or an int 0-3")
         if project_name is not None and not isinstance(project_name, str):

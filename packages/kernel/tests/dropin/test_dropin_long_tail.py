@@ -191,3 +191,23 @@ def test_message_type_imports_from_parsls_module_path() -> None:
     from parsl.monitoring.types import MessageType
 
     assert FromParslPath is MessageType
+
+
+def test_usage_tracking_levels_from_parsls_configurations_are_accepted(run_dir: str) -> None:
+    # Parsl's ready-made configurations say: from parsl.usage_tracking.levels import LEVEL_1
+    from parsl.config import USAGE_TRACKING_DISABLED, USAGE_TRACKING_LEVEL_3
+    from parsl.usage_tracking.api import UsageInformation
+    from parsl.usage_tracking.levels import DISABLED, LEVEL_1, LEVEL_2, LEVEL_3
+
+    assert (DISABLED, LEVEL_1, LEVEL_2, LEVEL_3) == (0, 1, 2, 3)
+    assert (USAGE_TRACKING_DISABLED, USAGE_TRACKING_LEVEL_3) == (DISABLED, LEVEL_3)
+    for level in (DISABLED, LEVEL_1, LEVEL_2, LEVEL_3):
+        assert Config(usage_tracking=level, run_dir=run_dir).usage_tracking == level
+    with pytest.raises(ConfigurationError, match="usage_tracking"):
+        Config(usage_tracking=LEVEL_3 + 1)
+
+    class Described(UsageInformation):
+        def get_usage_information(self) -> dict[str, Any]:
+            return {"kind": "test"}
+
+    assert Described().get_usage_information() == {"kind": "test"}
