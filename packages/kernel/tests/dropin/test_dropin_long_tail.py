@@ -82,6 +82,7 @@ def test_dependency_and_join_errors_share_parsls_propagated_exception(
     with pytest.raises(PropagatedException) as caught:
         child.result(timeout=10)
     assert isinstance(caught.value, DependencyError)
+    assert str(caught.value) == f"task {child.tid} depends on a task that failed: task {root.tid}"
     assert issubclass(JoinError, PropagatedException)
     assert isinstance(caught.value.root_cause, ValueError)
     described = PropagatedException(

@@ -53,7 +53,7 @@ class PropagatedException(DataFlowException):
     happened (a subclass's own wording otherwise).
     """
 
-    _verb = "depends on"
+    _verb = "depends on a task that"
 
     def __init__(
         self,
