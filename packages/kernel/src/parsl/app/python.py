@@ -39,6 +39,7 @@ class PythonApp(AppBase):
     ) -> None:
         if not isinstance(join, bool):
             raise bad_value("join", join, "True or False")
+        join = join or self.kind == "join"  # JoinApp is a join app without saying so
         if join and executors == "all":  # a join app's function runs in the workflow's process
             executors = [INTERNAL_EXECUTOR]
         super().__init__(func, data_flow_kernel, executors, cache, ignore_for_cache)
@@ -68,16 +69,6 @@ class JoinApp(PythonApp):
     """
 
     kind = "join"
-
-    def __init__(
-        self,
-        func: Callable[..., Any],
-        data_flow_kernel: DataFlowKernel | None = None,
-        cache: bool = False,
-        executors: Literal["all"] | Sequence[str] = "all",
-        ignore_for_cache: Sequence[str] | None = None,
-    ) -> None:
-        super().__init__(func, data_flow_kernel, cache, executors, ignore_for_cache, join=True)
 
 
 def timeout(f: Callable[..., Any], seconds: float) -> Callable[..., Any]:
