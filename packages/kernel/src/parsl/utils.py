@@ -159,7 +159,9 @@ def execute_wait(cmd: str, walltime: float | None = None) -> tuple[int, str, str
 
     With ``walltime``, a command still running after that many seconds is
     killed with its whole process group, and :class:`subprocess.TimeoutExpired`
-    is raised.
+    is raised; Ctrl-C while waiting kills the group too. Either way the call
+    returns within a few seconds more, even when a process that left the
+    group (``setsid``) still holds the command's output open.
     """
     if not isinstance(cmd, str):
         raise TypeError(f"cmd={cmd!r} is not valid: expected a shell command string")
@@ -174,12 +176,22 @@ def execute_wait(cmd: str, walltime: float | None = None) -> tuple[int, str, str
     )
     try:
         out, err = proc.communicate(timeout=walltime)
-    except subprocess.TimeoutExpired:
+    except BaseException:  # the walltime, or Ctrl-C: the command's whole group goes
         with contextlib.suppress(ProcessLookupError):
             os.killpg(proc.pid, signal.SIGKILL)
-        proc.communicate()
+        try:
+            proc.communicate(timeout=KILL_GRACE_S)
+        except subprocess.TimeoutExpired:  # a process outside the group holds the pipes
+            for pipe in (proc.stdout, proc.stderr):
+                if pipe is not None:
+                    pipe.close()
+            proc.wait(KILL_GRACE_S)
         raise
     return proc.returncode, out.decode(errors="replace"), err.decode(errors="replace")
+
+
+KILL_GRACE_S = 2.0
+"""Seconds :func:`execute_wait` waits for a killed command's output to end."""
 
 
 def setproctitle(title: str) -> None:

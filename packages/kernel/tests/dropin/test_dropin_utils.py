@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import io
 import logging
 import os
 import shutil
+import signal
 import subprocess
 import sys
 import threading
@@ -205,6 +207,23 @@ def test_execute_wait_returns_code_and_output_and_kills_on_timeout(tmp_path: Pat
     assert not os.path.exists(f"/proc/{child}")  # the whole group was killed
     with pytest.raises(TypeError, match="shell command"):
         execute_wait(["ls"])  # type: ignore[arg-type]
+
+
+def test_execute_wait_returns_soon_when_an_escaped_process_holds_its_output(
+    tmp_path: Path,
+) -> None:
+    # A process that left the command's session keeps the output pipes open past the
+    # kill: the call must still end within its grace, not when that process does.
+    marker = tmp_path / "escaped.pid"
+    start = time.monotonic()
+    try:
+        with pytest.raises(subprocess.TimeoutExpired):
+            execute_wait(f"setsid sleep 30 & echo $! > {marker}; wait", walltime=0.5)
+        assert time.monotonic() - start < 0.5 + 2 * 2.0 + 2  # walltime, then the grace
+    finally:
+        if marker.exists():
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(int(marker.read_text()), signal.SIGKILL)
 
 
 @pytest.mark.skipif(not os.path.exists("/proc/self/comm"), reason="needs Linux /proc")
