@@ -7,6 +7,7 @@ from typing import Any
 
 import pytest
 from cluster_fakes import FakeBatchSystem, FakeScheduler, MakeProvider
+from parsl_written_provider import BackgroundBashProvider, MakeBashProvider, kill_blocks
 
 from parsl.launchers import SimpleLauncher
 from parsl.providers.cluster.shell import ClusterProvider
@@ -41,3 +42,19 @@ def make_provider(tmp_path: Path, fake_system: FakeBatchSystem) -> MakeProvider:
         return ClusterProvider(scheduler or FakeScheduler(fake_system), **kwargs)
 
     return make
+
+
+@pytest.fixture
+def make_bash_provider(tmp_path: Path) -> Iterator[MakeBashProvider]:
+    """Build Parsl-written BackgroundBashProviders with script_dir tmp_path; kill their blocks after."""
+    made: list[BackgroundBashProvider] = []
+
+    def make(**kwargs: Any) -> BackgroundBashProvider:
+        provider = BackgroundBashProvider(**kwargs)
+        provider.script_dir = str(tmp_path)
+        made.append(provider)
+        return provider
+
+    yield make
+    for provider in made:
+        kill_blocks(provider)

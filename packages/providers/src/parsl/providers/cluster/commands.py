@@ -1,4 +1,4 @@
-"""Running one scheduler command with a deadline: the only place the cluster providers start processes."""
+"""Running one command with a deadline: the only place the cluster providers start processes."""
 
 from __future__ import annotations
 
@@ -8,6 +8,7 @@ import os
 import shlex
 import signal
 import subprocess
+from typing import NamedTuple
 
 from parsl.providers.cluster.scheduler import CommandResult
 from parsl.providers.errors import ProviderError
@@ -81,6 +82,75 @@ def run_command(
     and reaps its process group, then propagates.
     """
     shown = shlex.join(argv)
+    result, overran = _run_bounded(argv, shown, timeout_s, provider, error)
+    if overran:
+        raise error(
+            provider,
+            f"`{shown}` did not finish within cmd_timeout={timeout_s}s; "
+            f"its process group (pid {result.pid}) was killed",
+            result.stdout,
+            result.stderr,
+        )
+    logger.debug("%s: `%s` exited %d", provider, shown, result.returncode)
+    return CommandResult(result.returncode, result.stdout, result.stderr)
+
+
+def execute_wait(cmd: str, timeout_s: float, provider: str) -> tuple[int, str, str]:
+    """Run the shell command string ``cmd`` with bash; return ``(exit status, stdout, stderr)``.
+
+    Parsl's ``ClusterProvider.execute_wait``, built on the same process
+    handling as :func:`run_command`: ``cmd`` runs in a new session, and once
+    ``timeout_s`` seconds have passed its whole process group is killed by
+    pid. An overrun is returned, not raised: exit status ``-9`` (SIGKILL),
+    the output written so far, and a line at the end of stderr saying what
+    happened. Also an overrun: ``cmd`` exited, but a process it started in
+    the background still holds its stdout or stderr open (redirect a
+    background job's output, ``job > out 2>&1 &``, to return at once).
+    Ctrl-C kills and reaps the command's process group, then propagates; a
+    bash that cannot be started raises :class:`ProviderError`.
+    """
+    if not isinstance(cmd, str):
+        raise TypeError(f"cmd={cmd!r} is not valid: expected a shell command string")
+    if isinstance(timeout_s, bool) or not isinstance(timeout_s, int | float) or not timeout_s > 0:
+        raise ValueError(f"timeout={timeout_s!r} is not valid: expected a number of seconds > 0")
+    argv = ["/bin/bash", "-c", cmd]
+    result, overran = _run_bounded(argv, cmd, timeout_s, provider, ProviderError)
+    if not overran:
+        return result.returncode, result.stdout, result.stderr
+    if result.exited_first is not None:
+        what = (
+            f"bash exited {result.exited_first}, but a process it started kept its stdout "
+            f"or stderr open past timeout={timeout_s}s (redirect a background job's output)"
+        )
+    else:
+        what = f"the command did not finish within timeout={timeout_s}s"
+    note = f"{provider}: {what}; its process group (pid {result.pid}) was killed"
+    stderr = result.stderr + ("" if not result.stderr or result.stderr.endswith("\n") else "\n")
+    return -signal.SIGKILL, result.stdout, stderr + note + "\n"
+
+
+class _Finished(NamedTuple):
+    """What :func:`_run_bounded` saw of one command."""
+
+    returncode: int
+    stdout: str
+    stderr: str
+    pid: int
+    #: On an overrun, the command's own exit status when it had exited before the kill.
+    exited_first: int | None
+
+
+def _run_bounded(
+    argv: list[str],
+    shown: str,
+    timeout_s: float,
+    provider: str,
+    error: type[ProviderError],
+) -> tuple[_Finished, bool]:
+    """Start ``argv`` in a new session and wait for it; kill its group after ``timeout_s``.
+
+    Returns what it saw and whether the command overran (and was killed).
+    """
     record: list[subprocess.Popen[str]] = []
     try:
         process = _RecordedPopen(argv, record)
@@ -104,20 +174,14 @@ def run_command(
         logger.warning(
             "%s: `%s` overran %ss; killing pid %d", provider, shown, timeout_s, process.pid
         )
+        exited = process.poll()
         stdout, stderr = _kill_and_collect(process)
-        raise error(
-            provider,
-            f"`{shown}` did not finish within cmd_timeout={timeout_s}s; "
-            f"its process group (pid {process.pid}) was killed",
-            stdout,
-            stderr,
-        ) from None
+        return _Finished(process.returncode, stdout, stderr, process.pid, exited), True
     except BaseException:
         # Ctrl-C or similar while waiting: leave nothing behind.
         _kill_and_collect(process)
         raise
-    logger.debug("%s: `%s` exited %d", provider, shown, process.returncode)
-    return CommandResult(process.returncode, stdout, stderr)
+    return _Finished(process.returncode, stdout, stderr, process.pid, None), False
 
 
 def _kill_and_collect(process: subprocess.Popen[str]) -> tuple[str, str]:

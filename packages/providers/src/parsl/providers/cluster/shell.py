@@ -18,7 +18,7 @@ from parsl.launchers.base import Launcher
 from parsl.launchers.simple import SingleNodeLauncher
 from parsl.providers.base import ExecutionProvider
 from parsl.providers.cluster.arguments import check_walltime, set_block_scaling
-from parsl.providers.cluster.commands import run_command
+from parsl.providers.cluster.commands import execute_wait, run_command
 from parsl.providers.cluster.scheduler import (
     BatchScheduler,
     CommandResult,
@@ -287,6 +287,17 @@ class ClusterProvider(ExecutionProvider):
                     job_id, JobStatus(JobState.CANCELLED, message="cancelled by the provider")
                 )
         return [accepted.get(job_id, False) for job_id in ids]
+
+    def execute_wait(self, cmd: str, timeout: float | None = None) -> tuple[int, str, str]:
+        """Run the shell command ``cmd`` with bash; return ``(exit status, stdout, stderr)``.
+
+        Parsl's ``ClusterProvider.execute_wait``, for subclasses written for
+        Parsl. ``timeout`` defaults to ``cmd_timeout``; a command still
+        running then has its process group killed and comes back with exit
+        status -9 and a line at the end of stderr saying so
+        (:func:`~parsl.providers.cluster.commands.execute_wait`).
+        """
+        return execute_wait(cmd, self.cmd_timeout if timeout is None else timeout, self.label)
 
     def _run(self, argv: list[str]) -> CommandResult:
         return run_command(argv, self.cmd_timeout, self.label)
