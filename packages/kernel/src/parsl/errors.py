@@ -9,6 +9,24 @@ from __future__ import annotations
 from typing import Any
 
 
+def restore_exception(
+    cls: type[BaseException], args: tuple[Any, ...], state: dict[str, Any]
+) -> Any:
+    """Rebuild a pickled exception without calling its constructor (see ``_StateReduce``)."""
+    exc = cls.__new__(cls)
+    exc.args = args
+    exc.__dict__.update(state)
+    return exc
+
+
+class _StateReduce:
+    """Mix-in: pickled as its ``args`` and attributes, whatever its constructor takes."""
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        assert isinstance(self, BaseException)
+        return (restore_exception, (type(self), self.args, dict(self.__dict__)))
+
+
 class ParslError(Exception):
     """Base class of every exception raised by Parsl itself."""
 

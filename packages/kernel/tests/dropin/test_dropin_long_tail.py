@@ -212,3 +212,58 @@ def test_usage_tracking_levels_from_parsls_configurations_are_accepted(run_dir: 
             return {"kind": "test"}
 
     assert Described().get_usage_information() == {"kind": "test"}
+
+
+def test_executor_errors_take_parsls_executor_object_form_and_pickle() -> None:
+    from parsl.executors.errors import BadStateException, ExecutorError, ScalingFailed
+
+    pool = ThreadPoolExecutor(label="mine")
+    cause = RuntimeError("the workers are gone")
+    bad = BadStateException(pool, cause)  # as an executor written for Parsl raises it
+    assert str(bad) == "Executor 'mine' failed: the workers are gone"
+    assert bad.executor is pool and bad.executor_label == "mine" and bad.exception is cause
+    assert str(ScalingFailed(pool, "no blocks")) == "Executor 'mine' failed: no blocks"
+    ours = BadStateException("label", "reason")
+    assert ours.executor == "label" and ours.exception is None
+    for exc in (bad, ours, ExecutorError("x", "y"), ScalingFailed("x", "y")):
+        again = pickle.loads(pickle.dumps(exc, protocol=pickle.HIGHEST_PROTOCOL))
+        assert type(again) is type(exc) and str(again) == str(exc)
+        assert again.executor_label == exc.executor_label
+        assert again.executor == exc.executor_label  # the label travels, not the executor
+
+
+def test_submit_exception_takes_parsls_form_and_pickles() -> None:
+    from parsl.providers.errors import ProviderError, SubmitException
+
+    exc = SubmitException(
+        "parsl.block-0", "could not read the job id", stdout=None, stderr="boom", retcode=3
+    )
+    assert str(exc) == "parsl.block-0: could not read the job id (exit status 3)\nstderr: boom"
+    assert (exc.job_name, exc.message, exc.retcode, exc.stdout) == (
+        "parsl.block-0",
+        "could not read the job id",
+        3,
+        "",
+    )
+    again = pickle.loads(pickle.dumps(exc))
+    assert type(again) is SubmitException and str(again) == str(exc) and again.retcode == 3
+    assert (
+        str(ProviderError("slurm", "squeue failed", "out", ""))
+        == "slurm: squeue failed\nstdout: out"
+    )
+
+
+def test_wrap_with_logs_takes_parsls_target_logger_name(caplog: pytest.LogCaptureFixture) -> None:
+    from parsl.process_loggers import wrap_with_logs
+
+    @wrap_with_logs(target="thirdparty.component")
+    def body() -> None:
+        raise KeyError("lost")
+
+    caplog.set_level(logging.DEBUG, logger="thirdparty.component")
+    with pytest.raises(KeyError):
+        body()
+    assert [r.name for r in caplog.records] == ["thirdparty.component"]
+    assert "Exceptional ending for body" in caplog.text
+    with pytest.raises(TypeError, match="logger name"):
+        wrap_with_logs(target=5)  # type: ignore[call-overload]

@@ -3,21 +3,49 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
+from typing import Any
 
-from parsl.errors import ParslError
+from parsl.errors import ParslError, _StateReduce
 
 
-class ExecutorError(ParslError):
-    """Base class of executor failures; names the executor."""
+class ExecutorError(_StateReduce, ParslError):
+    """Base class of executor failures; names the executor.
 
-    def __init__(self, executor_label: str, reason: str) -> None:
-        super().__init__(f"Executor {executor_label!r} failed: {reason}")
-        self.executor_label = executor_label
-        self.reason = reason
+    Takes our ``(executor_label, reason)`` or Parsl's ``(executor, reason)``:
+    an executor object is named by its ``label`` (and kept as
+    :attr:`executor`), and a reason that is an exception by its text.
+    """
+
+    def __init__(self, executor_label: Any, reason: str | BaseException) -> None:
+        label = (
+            executor_label
+            if isinstance(executor_label, str)
+            else getattr(executor_label, "label", repr(executor_label))
+        )
+        text = reason if isinstance(reason, str) else str(reason) or type(reason).__name__
+        super().__init__(f"Executor {label!r} failed: {text}")
+        self.executor_label: str = label
+        self.reason = text
+        self.executor = executor_label
+        """The executor given (Parsl passes the object), or its label; its label once pickled."""
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        rebuild, (cls, args, state) = super().__reduce__()
+        if not isinstance(state.get("executor"), str):  # an executor object does not travel
+            state["executor"] = self.executor_label
+        return rebuild, (cls, args, state)
 
 
 class BadStateException(ExecutorError):
-    """The executor can no longer run tasks; the message says why."""
+    """The executor can no longer run tasks; the message says why.
+
+    Parsl's form ``BadStateException(executor, exception)`` keeps the
+    exception as :attr:`exception`.
+    """
+
+    def __init__(self, executor_label: Any, reason: str | BaseException) -> None:
+        super().__init__(executor_label, reason)
+        self.exception = reason if isinstance(reason, BaseException) else None
 
 
 class ScalingFailed(ExecutorError):

@@ -2,14 +2,26 @@
 
 from __future__ import annotations
 
-from parsl.errors import ParslError
+from parsl.errors import ParslError, _StateReduce
 
 
-class ProviderError(ParslError):
-    """A provider could not do what was asked; carries the scheduler's own output."""
+class ProviderError(_StateReduce, ParslError):
+    """A provider could not do what was asked; carries the scheduler's own output.
 
-    def __init__(self, provider: str, reason: str, stdout: str = "", stderr: str = "") -> None:
-        detail = ""
+    ``retcode`` (Parsl's keyword) is the scheduler command's exit status,
+    when known; ``stdout`` and ``stderr`` may be None.
+    """
+
+    def __init__(
+        self,
+        provider: str,
+        reason: str,
+        stdout: str | None = "",
+        stderr: str | None = "",
+        retcode: int | None = None,
+    ) -> None:
+        stdout, stderr = stdout or "", stderr or ""
+        detail = "" if retcode is None else f" (exit status {retcode})"
         if stdout.strip():
             detail += f"\nstdout: {stdout.strip()}"
         if stderr.strip():
@@ -19,10 +31,24 @@ class ProviderError(ParslError):
         self.reason = reason
         self.stdout = stdout
         self.stderr = stderr
+        self.retcode = retcode
 
 
 class SubmitException(ProviderError):
-    """Submitting a block failed."""
+    """Submitting a block failed.
+
+    Parsl's form ``SubmitException(job_name, message, stdout=None,
+    stderr=None, retcode=None)`` works too: :attr:`job_name` and
+    :attr:`message` are its first two arguments.
+    """
+
+    @property
+    def job_name(self) -> str:
+        return self.provider
+
+    @property
+    def message(self) -> str:
+        return self.reason
 
 
 class ScaleOutFailed(ProviderError):
