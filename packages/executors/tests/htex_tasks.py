@@ -68,3 +68,13 @@ def record_block_and_sleep(path: str, seconds: float) -> str:
     os.replace(path + ".tmp", path)  # a test reads it as soon as it exists
     time.sleep(seconds)
     return "done"
+
+
+def run_buffer(buffer: bytes, tag: str, *, suffix: str = "") -> dict[str, Any]:
+    """A ``task_executor`` function: what it was given, and the worker's pid."""
+    return {"buffer": buffer, "tag": tag, "suffix": suffix, "pid": os.getpid()}
+
+
+def refuse_buffer(buffer: bytes) -> None:
+    """A ``task_executor`` function that fails."""
+    raise ValueError(f"refused {buffer!r}")

@@ -89,6 +89,10 @@ class InvalidDispatchEvent(HighThroughputError):
     """The task dispatch was fed an event with invalid arguments (a bug in its caller)."""
 
 
+class InvalidTaskContext(HighThroughputError, ValueError):
+    """A ``submit_payload`` context (its ``task_executor`` entry) is malformed; the text says how."""
+
+
 class ManagerLost(HighThroughputError):
     """The manager running a task was lost (silent past its heartbeat threshold, gone, or its block cancelled)."""
 

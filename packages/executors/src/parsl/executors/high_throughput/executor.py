@@ -27,6 +27,7 @@ from parsl.executors.high_throughput.manager_selector import (
 )
 from parsl.executors.high_throughput.parsl_surface import (
     ParslSurfaceMixin,
+    TaskCount,
     register_as_block_provider_executor,
 )
 from parsl.executors.high_throughput.protocol import Task
@@ -320,7 +321,10 @@ class HighThroughputExecutor(ParslSurfaceMixin, BlockScalingMixin, ParslExecutor
         """Send ``func(*args, **kwargs)`` to a worker; the future completes with its result."""
         return self._submit_packed(self._packer.pack(func, args, kwargs), resource_specification)
 
-    def _submit_packed(self, payload: bytes, resource_specification: dict[str, Any]) -> Future[Any]:
+    def _submit_packed(
+        self, payload: bytes, resource_specification: dict[str, Any], tag: bool = False
+    ) -> Future[Any]:
+        """Queue one packed task; ``tag``: give its future Parsl's ``parsl_executor_task_id``."""
         client = self._client
         if client is None:
             raise BadStateException(self.label, "executor has not been started")
@@ -337,6 +341,8 @@ class HighThroughputExecutor(ParslSurfaceMixin, BlockScalingMixin, ParslExecutor
             task_id=task_id, priority=priority, resource_spec=spec, payload=payload
         ).encode()
         fut = lean_future()  # ~1.3 KB less per task in flight than a plain Future
+        if tag:
+            fut.parsl_executor_task_id = task_id  # type: ignore[attr-defined]
         client.submit(task_id, fut, frame)
         return fut
 
@@ -354,8 +360,14 @@ class HighThroughputExecutor(ParslSurfaceMixin, BlockScalingMixin, ParslExecutor
 
     @property
     def outstanding(self) -> int:
-        """Tasks submitted and not yet finished."""
-        return self._client.outstanding if self._client is not None else 0
+        """Tasks submitted and not yet finished (also callable: ``outstanding()``, see :class:`TaskCount`)."""
+        return TaskCount(self._client.outstanding if self._client is not None else 0)
+
+    @property
+    def _task_counter(self) -> int:
+        """Tasks submitted so far (Parsl's name; the next task id)."""
+        # itertools.count's repr is its next value, "count(7)": read without consuming an id.
+        return int(repr(self._task_ids)[len("count(") : -1])
 
     @property
     def bad_state_is_set(self) -> bool:

@@ -301,6 +301,7 @@ class Interchange:
                 time.time(),
                 reg.cpu_count,
                 reg.total_memory,
+                {str(k): str(v) for k, v in reg.packages.items()},
             )
             self._node_info(manager_id, active=True)
             if reg.block_id is not None:

@@ -1,4 +1,4 @@
-"""The interchange's answers to the executor's commands: ``status``, and the blocks to remove.
+"""The interchange's answers to the executor's commands: ``status``, ``packages``, and the blocks to remove.
 
 Sans-I/O: :func:`run_command` returns the reply's result and the
 :class:`~parsl.executors.high_throughput.dispatch.TaskDispatch` instructions
@@ -23,6 +23,8 @@ def run_command(
     """The result of ``cmd`` and the instructions it caused; ``ValueError`` for an unknown op."""
     if cmd.op == "status":
         return status_report(dispatch, managers, blocks_seen), []
+    if cmd.op == "packages":
+        return {"packages": {m: info.packages for m, info in managers.items()}}, []
     if cmd.op == "pick_blocks_to_remove":
         chosen = pick_blocks_to_remove(
             dispatch.block_loads(),

@@ -15,7 +15,7 @@ from __future__ import annotations
 import logging
 import threading
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from parsl.executors.high_throughput.protocol import Monitoring
 from parsl.jobs.states import JobStatus
@@ -37,6 +37,7 @@ class ManagerInfo:
     registered_at: float
     cpu_count: int = 0
     total_memory: int = 0
+    packages: dict[str, str] = field(default_factory=dict)
 
 
 def node_info_frame(run_id: str, manager_id: str, info: ManagerInfo, *, active: bool) -> bytes:

@@ -22,9 +22,11 @@ from concurrent.futures import Future
 from typing import TYPE_CHECKING, Any
 
 from parsl.executors.errors import BadStateException
+from parsl.executors.high_throughput.task_executor import call_named, check_task_executor
 
 if TYPE_CHECKING:
     from parsl.executors.high_throughput.blocks import BlockPool
+    from parsl.executors.high_throughput.call_packing import CallPacker
     from parsl.executors.high_throughput.client import InterchangeClient
     from parsl.jobs.states import JobStatus
 
@@ -45,6 +47,7 @@ class ParslSurfaceMixin:
     enable_mpi_mode: bool
     _blocks: BlockPool
     _client: InterchangeClient | None
+    _packer: CallPacker
 
     if TYPE_CHECKING:
 
@@ -59,7 +62,7 @@ class ParslSurfaceMixin:
         def validate_resource_specification(self, spec: dict[str, Any]) -> None: ...
 
         def _submit_packed(
-            self, payload: bytes, resource_specification: dict[str, Any]
+            self, payload: bytes, resource_specification: dict[str, Any], tag: bool = False
         ) -> Future[Any]: ...
 
         def _worker_logdir(self) -> str: ...
@@ -150,6 +153,20 @@ class ParslSurfaceMixin:
                 del self._idle_since[gone]
         return records
 
+    def connected_managers_packages(self) -> dict[str, dict[str, str]]:
+        """Each registered manager's id -> the distributions installed where it runs (name -> version).
+
+        Each manager lists them once, as it registers, from the
+        ``*.dist-info`` folders on its ``sys.path`` (see
+        :func:`~.versions.installed_packages`): names are canonical (PEP 503,
+        e.g. ``globus-compute-sdk``), and a package installed after the
+        manager started is not seen until a new manager registers.
+        """
+        if self._client is None or self._client.exception is not None:
+            return {}
+        packages: dict[str, dict[str, str]] = self._client.request("packages", {})["packages"]
+        return packages
+
     @property
     def connected_workers(self) -> int:
         """Workers on all registered managers."""
@@ -174,8 +191,15 @@ class ParslSurfaceMixin:
         self.validate_resource_specification(resource_specification)
 
     def submit_payload(self, context: dict[str, Any], buffer: bytes) -> Future[Any]:
-        """Run an already packed call; ``buffer`` is :func:`parsl.serialize.pack_apply_message` output.
+        """Run an already packed task; the future has Parsl's ``parsl_executor_task_id``.
 
+        Without ``context["task_executor"]``, ``buffer`` is
+        :func:`parsl.serialize.pack_apply_message` output. With
+        ``context["task_executor"] = {"f": "module.function", "a": args, "k":
+        kwargs}``, the worker imports that function and runs
+        ``function(buffer, *args, **kwargs)``; its return value is the result
+        (see :mod:`.task_executor`; a malformed entry raises
+        :class:`~.errors.InvalidTaskContext` here).
         ``context["resource_spec"]`` (optional) is the task's resource
         specification, checked as :meth:`submit` checks it.
         """
@@ -184,7 +208,12 @@ class ParslSurfaceMixin:
         if not isinstance(buffer, bytes | bytearray | memoryview):
             raise TypeError(f"buffer of type {type(buffer).__name__} is not valid: expected bytes")
         spec = context.get("resource_spec") or {}
-        return self._submit_packed(bytes(buffer), spec)
+        named = context.get("task_executor")
+        if named is None:
+            return self._submit_packed(bytes(buffer), spec, True)
+        name, args, kwargs = check_task_executor(named)
+        payload = self._packer.pack(call_named, (name, bytes(buffer), *args), kwargs)
+        return self._submit_packed(payload, spec, True)
 
     @property
     def tasks(self) -> dict[int, Future[Any]]:
@@ -210,6 +239,17 @@ class ParslSurfaceMixin:
     def poll_facade(self) -> None:
         """Refresh the block statuses (the shared poll does this on demand)."""
         self.status()
+
+
+class TaskCount(int):
+    """A count that may also be called: ``htex.outstanding`` and ``htex.outstanding()`` are equal.
+
+    The kernel's scaling strategy reads ``outstanding`` as a property (as
+    Parsl's did); globus-compute-endpoint 4.x calls ``executor.outstanding()``.
+    """
+
+    def __call__(self) -> int:
+        return int(self)
 
 
 def register_as_block_provider_executor(cls: type) -> None:

@@ -12,7 +12,7 @@ here: the I/O shell moves the bytes.
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from parsl.executors.high_throughput.errors import MalformedMessage
@@ -29,6 +29,7 @@ from parsl.executors.high_throughput.message_fields import short_repr
 from parsl.executors.high_throughput.versions import (
     PROTOCOL_VERSION,
     check_compatible,
+    installed_packages,
     local_versions,
 )
 
@@ -82,6 +83,8 @@ class Register(Message):
     """Bytes of memory of the manager's node; 0 if unknown."""
     lookahead: int = 0
     """Tasks it will hold beyond ``worker_count + prefetch_capacity`` and give back on RECLAIM."""
+    packages: dict[str, Any] = field(default_factory=dict)
+    """Distributions installed where the manager runs: canonical name -> version."""
 
     def _check_values(self) -> None:
         non_negative(
@@ -114,6 +117,7 @@ class Register(Message):
             lookahead=lookahead,
             cpu_count=os.cpu_count() or 0,
             total_memory=_total_memory(),
+            packages=installed_packages(),
             **local_versions(),
         )
 
