@@ -10,9 +10,9 @@ import htex_tasks
 import pytest
 
 from parsl.app.errors import RemoteExceptionWrapper
+from parsl.executors.base import TaskCount
 from parsl.executors.high_throughput.errors import InvalidTaskContext
 from parsl.executors.high_throughput.executor import HighThroughputExecutor
-from parsl.executors.high_throughput.parsl_surface import TaskCount
 from parsl.executors.high_throughput.protocol import Register, decode
 from parsl.executors.high_throughput.task_executor import call_named, check_task_executor
 from parsl.executors.high_throughput.versions import installed_packages

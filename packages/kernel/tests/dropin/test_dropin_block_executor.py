@@ -349,3 +349,35 @@ def test_add_executors_mid_run_starts_init_blocks_and_cleanup_cancels_them(run_d
         parsl.clear()
     assert ex.status_facade["0"].state is JobState.SCALED_IN
     _wait_until(lambda: not _alive(pid), timeout=10)
+
+
+class MethodOutstanding(QueueExecutor):
+    """Written for Parsl's newer releases: ``outstanding`` is a method, not a property."""
+
+    def outstanding(self) -> int:  # type: ignore[override]
+        return sum(1 for f in list(self.tasks.values()) if not f.done())
+
+
+@pytest.mark.timeout(60)
+def test_strategy_scales_an_executor_whose_outstanding_is_a_method(run_dir: str) -> None:
+    # No initial block: only the strategy, reading outstanding() as Parsl's newer executors
+    # define it, can start the block this task needs.
+    ex = MethodOutstanding(
+        provider=LocalProvider(init_blocks=0, min_blocks=0, max_blocks=1, worker_init=WORKER_ENV)
+    )
+    parsl.load(Config(executors=[ex], run_dir=run_dir, strategy="simple", strategy_period=0.2))
+    try:
+        assert parsl.python_app(square)(7).result(timeout=30) == 49
+        assert list(ex.blocks_to_job_id) == ["0"]
+    finally:
+        parsl.clear()
+
+
+def test_our_executors_outstanding_reads_as_a_property_and_as_a_method() -> None:
+    from parsl.executors import ThreadPoolExecutor
+    from parsl.executors.base import outstanding_of
+
+    pool = ThreadPoolExecutor(label="t")
+    assert pool.outstanding == 0 and pool.outstanding() == 0  # type: ignore[operator]
+    assert outstanding_of(pool) == 0
+    assert outstanding_of(MethodOutstanding(provider=LocalProvider(init_blocks=0))) == 0

@@ -19,6 +19,23 @@ if TYPE_CHECKING:
     from parsl.monitoring.sink import MonitoringSink
 
 
+class TaskCount(int):
+    """A count that may also be called: ``executor.outstanding`` equals ``executor.outstanding()``.
+
+    Parsl's ``outstanding`` was a property and became a method; code written
+    for either reads our executors' ``outstanding`` unchanged.
+    """
+
+    def __call__(self) -> int:
+        return int(self)
+
+
+def outstanding_of(executor: Any) -> int:
+    """An executor's ``outstanding``, whether it is a property or (as Parsl's now) a method."""
+    value = executor.outstanding
+    return int(value() if callable(value) else value)
+
+
 class ParslExecutor(ABC):
     """Runs callables somewhere and returns futures for their results.
 
@@ -125,8 +142,8 @@ class ParslExecutor(ABC):
 
     @property
     def outstanding(self) -> int:
-        """Tasks submitted and not yet finished (used by scaling strategies)."""
-        return 0
+        """Tasks submitted and not yet finished (used by scaling strategies; also callable)."""
+        return TaskCount(0)
 
     def validate_resource_specification(self, spec: dict[str, Any]) -> None:
         """Raise :class:`~parsl.executors.errors.InvalidResourceSpecification` for keys it cannot honour.

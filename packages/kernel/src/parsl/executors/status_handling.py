@@ -110,7 +110,13 @@ class BlockProviderExecutor(ParslExecutor):
     @property
     @abstractmethod
     def outstanding(self) -> int:
-        """Tasks submitted and not yet finished."""
+        """Tasks submitted and not yet finished.
+
+        A subclass may define it as a property (return a
+        :class:`~parsl.executors.base.TaskCount` to be callable too) or, as
+        executors written for Parsl's newer releases do, as a method: the
+        job status poller reads either.
+        """
 
     @property
     @abstractmethod

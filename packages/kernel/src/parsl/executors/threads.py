@@ -20,7 +20,7 @@ from typing import Any
 from parsl.data_provider.staging import Staging
 from parsl.dataflow.lean_future import lean_future
 from parsl.errors import bad_value
-from parsl.executors.base import ParslExecutor
+from parsl.executors.base import ParslExecutor, TaskCount
 from parsl.executors.errors import BadStateException
 from parsl.monitoring.radios.base import RadioConfig
 from parsl.monitoring.radios.htex import HTEXRadio
@@ -173,8 +173,9 @@ class ThreadPoolExecutor(ParslExecutor):
 
     @property
     def outstanding(self) -> int:
+        """Tasks queued or running (also callable, ``outstanding()``, as in Parsl)."""
         with self._cv:
-            return len(self._queue) + len(self._running)
+            return TaskCount(len(self._queue) + len(self._running))
 
     @property
     def bad_state_is_set(self) -> bool:

@@ -18,6 +18,7 @@ import threading
 from collections.abc import Sequence
 from typing import Any, Protocol, runtime_checkable
 
+from parsl.executors.base import outstanding_of
 from parsl.executors.status_handling import BlockProviderExecutor, inherits_block_handling
 from parsl.jobs.states import JobStatus
 from parsl.jobs.strategy import ExecutorSnapshot, ScalingDecision, Strategy
@@ -58,7 +59,7 @@ def snapshot(ex: Any, now: float) -> ExecutorSnapshot:
     active = sum(1 for s in statuses.values() if not s.terminal)
     return ExecutorSnapshot(
         label=ex.label,
-        outstanding=ex.outstanding,
+        outstanding=outstanding_of(ex),  # a property here, a method in Parsl's newer executors
         active_blocks=active,
         slots_per_block=max(1, int(ex.workers_per_node) * max(1, p.nodes_per_block)),
         min_blocks=p.min_blocks,

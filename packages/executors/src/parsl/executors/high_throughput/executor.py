@@ -13,7 +13,7 @@ from parsl.argument_checks import check_int
 from parsl.data_provider.staging import Staging
 from parsl.dataflow.lean_future import lean_future
 from parsl.errors import ConfigurationError, bad_value
-from parsl.executors.base import ParslExecutor
+from parsl.executors.base import ParslExecutor, TaskCount
 from parsl.executors.errors import BadStateException
 from parsl.executors.high_throughput import curve, options, parsl_launch, worker_launch
 from parsl.executors.high_throughput.block_monitor import BlockMonitor
@@ -27,7 +27,6 @@ from parsl.executors.high_throughput.manager_selector import (
 )
 from parsl.executors.high_throughput.parsl_surface import (
     ParslSurfaceMixin,
-    TaskCount,
     register_as_block_provider_executor,
 )
 from parsl.executors.high_throughput.protocol import Task

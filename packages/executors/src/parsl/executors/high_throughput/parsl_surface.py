@@ -241,17 +241,6 @@ class ParslSurfaceMixin:
         self.status()
 
 
-class TaskCount(int):
-    """A count that may also be called: ``htex.outstanding`` and ``htex.outstanding()`` are equal.
-
-    The kernel's scaling strategy reads ``outstanding`` as a property (as
-    Parsl's did); globus-compute-endpoint 4.x calls ``executor.outstanding()``.
-    """
-
-    def __call__(self) -> int:
-        return int(self)
-
-
 def register_as_block_provider_executor(cls: type) -> None:
     """Make ``isinstance(htex, BlockProviderExecutor)`` true where the kernel defines that base."""
     try:
