@@ -267,3 +267,18 @@ def test_wrap_with_logs_takes_parsls_target_logger_name(caplog: pytest.LogCaptur
     assert "Exceptional ending for body" in caplog.text
     with pytest.raises(TypeError, match="logger name"):
         wrap_with_logs(target=5)  # type: ignore[call-overload]
+
+
+def test_state_constants_import_from_parsls_module_paths() -> None:
+    import concurrent.futures._base as futures_base
+
+    from parsl.dataflow import dflow, futures
+    from parsl.dataflow.states import FINAL_FAILURE_STATES
+    from parsl.executors import status_handling
+    from parsl.jobs.states import TERMINAL_STATES, JobState
+
+    for name in ("CANCELLED", "CANCELLED_AND_NOTIFIED", "FINISHED", "PENDING", "RUNNING"):
+        assert getattr(futures, name) == getattr(futures_base, name)
+    assert dflow.FINAL_FAILURE_STATES is FINAL_FAILURE_STATES
+    assert status_handling.TERMINAL_STATES is TERMINAL_STATES
+    assert JobState.COMPLETED in TERMINAL_STATES and JobState.RUNNING not in TERMINAL_STATES

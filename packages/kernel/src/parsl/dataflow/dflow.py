@@ -40,7 +40,7 @@ from parsl.dataflow.startup import (
     start_logging,
     start_memoizer,
 )
-from parsl.dataflow.states import FINAL_STATES, States
+from parsl.dataflow.states import FINAL_FAILURE_STATES, FINAL_STATES, States  # noqa: F401
 from parsl.dataflow.submit_errors import (
     CALLER_EXCEPTIONS,
     UNFIXABLE_SUBMIT_ERRORS,

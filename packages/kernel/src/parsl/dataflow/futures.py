@@ -8,6 +8,15 @@ import operator
 import reprlib
 from collections.abc import Callable
 from concurrent.futures import Future
+
+# The future states, where Parsl's modules import them from (concurrent.futures' own names).
+from concurrent.futures._base import (  # noqa: F401
+    CANCELLED,
+    CANCELLED_AND_NOTIFIED,
+    FINISHED,
+    PENDING,
+    RUNNING,
+)
 from typing import TYPE_CHECKING, Any
 
 from parsl.dataflow.lean_future import make_lean

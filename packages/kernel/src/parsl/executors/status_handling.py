@@ -36,7 +36,11 @@ from typing import Any
 
 from parsl.executors.base import ParslExecutor
 from parsl.executors.errors import ScalingFailed
-from parsl.jobs.states import JobState, JobStatus
+from parsl.jobs.states import (
+    TERMINAL_STATES,  # noqa: F401  (Parsl's scripts import it here)
+    JobState,
+    JobStatus,
+)
 from parsl.providers.base import ExecutionProvider
 from parsl.timers import AtomicIDCounter
 from parsl.typecheck import typechecked
