@@ -20,6 +20,7 @@ from parsl import python_app
 from parsl.config import Config
 from parsl.errors import ConfigurationError
 from parsl.executors import HighThroughputExecutor
+from parsl.executors.high_throughput import executor as executor_module
 from parsl.executors.high_throughput import options, parsl_launch
 from parsl.executors.high_throughput.address_probe import NoReachableAddress, probe_addresses
 from parsl.executors.high_throughput.process_worker_pool import TranslationError, main, translate
@@ -215,7 +216,15 @@ def _on_path_provider() -> LocalProvider:
 
 
 @pytest.mark.timeout(90)
-@pytest.mark.parametrize("template", [NUMACTL_LAUNCH_CMD, OLD_PARSL_LAUNCH_CMD])
+@pytest.mark.parametrize(
+    "template",
+    [
+        NUMACTL_LAUNCH_CMD,
+        OLD_PARSL_LAUNCH_CMD,
+        # As configurations written for Parsl build one from its module constant.
+        "numactl --hardware > /dev/null; " + executor_module.DEFAULT_LAUNCH_CMD,
+    ],
+)
 def test_htex_runs_tasks_with_a_parsl_launch_cmd(run_dir: str, template: str) -> None:
     htex = HighThroughputExecutor(
         label="parsl_style",
@@ -236,6 +245,7 @@ def test_htex_runs_tasks_with_a_parsl_launch_cmd(run_dir: str, template: str) ->
 @pytest.mark.timeout(90)
 def test_parsl_interchange_launch_cmd_runs_our_interchange(run_dir: str) -> None:
     # Parsl configurations set interchange_launch_cmd=["interchange.py"] (or a full path to it).
+    assert executor_module.DEFAULT_INTERCHANGE_LAUNCH_CMD == ["interchange.py"]
     script = shutil.which("interchange.py", path=VENV_BIN)
     assert script is not None, "parsl-executors must install interchange.py"
     htex = HighThroughputExecutor(

@@ -38,6 +38,11 @@ from parsl.typecheck import typechecked
 
 logger = logging.getLogger(__name__)
 
+DEFAULT_LAUNCH_CMD = options.DEFAULT_LAUNCH_CMD
+"""Parsl's name for the default worker command template; configurations prefix it (``numactl``...)."""
+DEFAULT_INTERCHANGE_LAUNCH_CMD = ["interchange.py"]
+"""Parsl's default ``interchange_launch_cmd``: the ``interchange.py`` console script runs ours."""
+
 
 class HighThroughputExecutor(ParslSurfaceMixin, BlockScalingMixin, ParslExecutor):
     """Runs tasks on worker pools in blocks obtained from a provider, through an interchange.
