@@ -12,6 +12,7 @@ import pytest
 
 from parsl import plugins
 from parsl.serialize import DeserializationError, deserialize, facade
+from parsl.serialize.errors import DeserializerPluginError
 from parsl.serialize.facade import additional_methods_for_deserialization
 
 PLUGIN = """
@@ -68,8 +69,10 @@ def test_loaded_by_scanning_when_the_name_differs(
 def test_unknown_identifier_names_the_group_and_what_to_install(
     clean: None, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    with pytest.raises(DeserializationError, match="parsl.serializers.*installed: .*dill"):
+    with pytest.raises(DeserializationError, match="parsl.serializers.*installed: .*dill") as info:
         deserialize(b"NoSuchSer\nabc")
+    # Parsl's name for it, with the identifier
+    assert isinstance(info.value, DeserializerPluginError) and info.value.header == b"NoSuchSer"
     # an identifier of this repository's plugins names the distribution to install
     assert facade.SUGGESTED_DISTRIBUTION[b"ProxyStoreSerializer"] == "parsl-proxystore"
     monkeypatch.setitem(facade.SUGGESTED_DISTRIBUTION, b"NotInstalledSer", "parsl-not-installed")
@@ -86,8 +89,9 @@ def test_a_registered_name_that_cannot_import_is_a_clear_error(
     (info / "entry_points.txt").write_text("[parsl.serializers]\nBRK = no_such_module_xyz:S\n")
     monkeypatch.syspath_prepend(str(tmp_path))
     plugins.refresh()
-    with pytest.raises(DeserializationError, match="broken-ser.*cannot be imported"):
+    with pytest.raises(DeserializerPluginError, match="broken-ser.*cannot be imported") as info:
         deserialize(b"BRK\nabc")
+    assert info.value.header == b"BRK"
 
 
 def test_a_fresh_process_reads_a_plugin_payload(tmp_path: Path) -> None:

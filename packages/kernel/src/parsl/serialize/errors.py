@@ -20,3 +20,14 @@ class DeserializationError(ParslError):
     def __init__(self, reason: str) -> None:
         super().__init__(f"Failed to deserialize: {reason}")
         self.reason = reason
+
+
+class DeserializerPluginError(DeserializationError):
+    """No serializer that reads a payload's identifier could be found or loaded (Parsl's name).
+
+    ``header`` is the identifier; the message says what to install.
+    """
+
+    def __init__(self, header: bytes, reason: str = "") -> None:
+        super().__init__(reason or f"no deserializer plugin for identifier {header!r}")
+        self.header = header

@@ -18,7 +18,11 @@ from typing import Any
 
 from parsl.serialize.base import SerializerBase
 from parsl.serialize.dill_serializer import DillSerializer, PickleSerializer
-from parsl.serialize.errors import DeserializationError, SerializationError
+from parsl.serialize.errors import (
+    DeserializationError,
+    DeserializerPluginError,
+    SerializationError,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -138,7 +142,7 @@ def _load_by_identifier(ident: bytes) -> SerializerBase:
             found = plugins.load(group, candidate)
         except ImportError as e:
             if candidate == name:
-                raise DeserializationError(str(e)) from e
+                raise DeserializerPluginError(ident, str(e)) from e
             continue
         if getattr(found, "identifier", None) != ident:
             continue
@@ -155,10 +159,11 @@ def _load_by_identifier(ident: bytes) -> SerializerBase:
         if dist
         else "install the package that provides it here, as on the submitting side"
     )
-    raise DeserializationError(
+    raise DeserializerPluginError(
+        ident,
         f"no serializer registered for identifier {ident!r}, and no installed package "
         f"provides it in entry-point group {group!r} (installed: {', '.join(names) or 'nothing'}); "
-        + hint
+        + hint,
     )
 
 
