@@ -238,3 +238,40 @@ def test_the_executor_delegates_its_block_surface_to_its_pool() -> None:
     assert htex.status() == {} and htex.scale_in(1) == []
     with pytest.raises(ScalingFailed, match="not running"):
         htex.scale_out(1)
+
+
+@pytest.mark.timeout(60)
+def test_parsls_error_handlers_fail_htex_with_their_exception(make_htex: MakeHtex) -> None:
+    # Handlers written for Parsl (the kernel's simple_error_handler is one) pass the exception
+    # itself to set_bad_state_and_fail_all; a waiting task must fail with it, not wait forever.
+    from parsl.jobs.error_handlers import BlockFailuresError, simple_error_handler
+
+    provider = RefusingScheduler()
+    provider.refuse = False
+    provider.init_blocks = 2  # htex starts them itself
+    htex = make_htex(provider=provider, block_error_handler=simple_error_handler)
+    waiting = htex.submit(htex_tasks.add, {}, 1, 1)
+    assert len(provider.jobs) == 2
+    for job in provider.jobs:
+        provider.jobs[job] = JobState.FAILED
+    BlockMonitor(htex._blocks).poll_once()
+    assert htex.bad_state_is_set
+    with pytest.raises(BlockFailuresError, match="2 block\\(s\\) failed") as info:
+        waiting.result(timeout=10)
+    assert isinstance(info.value, TooManyJobFailuresError)
+    with pytest.raises(BlockFailuresError):  # and every later task too
+        htex.submit(htex_tasks.add, {}, 2, 2).result(timeout=10)
+
+
+@pytest.mark.timeout(60)
+def test_set_bad_state_takes_an_exception_or_a_factory_and_refuses_anything_else(
+    make_htex: MakeHtex,
+) -> None:
+    provider = RefusingScheduler()
+    htex = make_htex(provider=provider, block_error_handler=False)
+    with pytest.raises(TypeError, match="expected an exception"):
+        htex.set_bad_state_and_fail_all("broken")  # type: ignore[arg-type]
+    assert not htex.bad_state_is_set
+    htex.set_bad_state_and_fail_all(RuntimeError("the site is down"))
+    with pytest.raises(RuntimeError, match="the site is down"):
+        htex.submit(htex_tasks.add, {}, 1, 1).result(timeout=10)

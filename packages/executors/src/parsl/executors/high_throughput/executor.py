@@ -381,8 +381,25 @@ class HighThroughputExecutor(ParslSurfaceMixin, BlockScalingMixin, ParslExecutor
     def executor_exception(self) -> BaseException | None:
         return self._client.exception if self._client is not None else None
 
-    def set_bad_state_and_fail_all(self, make_exception: Callable[[], BaseException]) -> None:
-        """Put the executor in a bad state: outstanding and new tasks fail with the error."""
+    def set_bad_state_and_fail_all(
+        self, exception: BaseException | Callable[[], BaseException]
+    ) -> None:
+        """Put the executor in a bad state: outstanding and new tasks fail with the error.
+
+        ``exception`` is Parsl's argument, the exception every task fails with
+        (what block error handlers written for Parsl pass), or a function
+        making one, so that each task gets its own copy.
+        """
+        if isinstance(exception, BaseException):
+            error = exception
+            make_exception: Callable[[], BaseException] = lambda: error  # noqa: E731
+        elif callable(exception):
+            make_exception = exception
+        else:
+            raise TypeError(
+                f"exception={exception!r} is not valid: expected an exception or a function "
+                "returning one"
+            )
         if self._client is not None:
             self._client.fail(make_exception)
 
