@@ -368,40 +368,12 @@ class HighThroughputExecutor(ParslSurfaceMixin, BlockScalingMixin, ParslExecutor
         return TaskCount(self._client.outstanding if self._client is not None else 0)
 
     @property
-    def _task_counter(self) -> int:
-        """Tasks submitted so far (Parsl's name; the next task id)."""
-        # itertools.count's repr is its next value, "count(7)": read without consuming an id.
-        return int(repr(self._task_ids)[len("count(") : -1])
-
-    @property
     def bad_state_is_set(self) -> bool:
         return self._client is not None and self._client.exception is not None
 
     @property
     def executor_exception(self) -> BaseException | None:
         return self._client.exception if self._client is not None else None
-
-    def set_bad_state_and_fail_all(
-        self, exception: BaseException | Callable[[], BaseException]
-    ) -> None:
-        """Put the executor in a bad state: outstanding and new tasks fail with the error.
-
-        ``exception`` is Parsl's argument, the exception every task fails with
-        (what block error handlers written for Parsl pass), or a function
-        making one, so that each task gets its own copy.
-        """
-        if isinstance(exception, BaseException):
-            error = exception
-            make_exception: Callable[[], BaseException] = lambda: error  # noqa: E731
-        elif callable(exception):
-            make_exception = exception
-        else:
-            raise TypeError(
-                f"exception={exception!r} is not valid: expected an exception or a function "
-                "returning one"
-            )
-        if self._client is not None:
-            self._client.fail(make_exception)
 
     # -------------------------------------------- what blocks run (worker_launch.py)
 

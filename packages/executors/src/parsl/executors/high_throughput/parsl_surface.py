@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from concurrent.futures import Future
 from typing import TYPE_CHECKING, Any
 
@@ -48,6 +48,7 @@ class ParslSurfaceMixin:
     _blocks: BlockPool
     _client: InterchangeClient | None
     _packer: CallPacker
+    _task_ids: Iterator[int]
 
     if TYPE_CHECKING:
 
@@ -152,6 +153,34 @@ class ParslSurfaceMixin:
             for gone in set(self._idle_since) - seen:
                 del self._idle_since[gone]
         return records
+
+    @property
+    def _task_counter(self) -> int:
+        """Tasks submitted so far (Parsl's name; the next task id)."""
+        # itertools.count's repr is its next value, "count(7)": read without consuming an id.
+        return int(repr(self._task_ids)[len("count(") : -1])
+
+    def set_bad_state_and_fail_all(
+        self, exception: BaseException | Callable[[], BaseException]
+    ) -> None:
+        """Put the executor in a bad state: outstanding and new tasks fail with the error.
+
+        ``exception`` is Parsl's argument, the exception every task fails with
+        (what block error handlers written for Parsl pass), or a function
+        making one, so that each task gets its own copy.
+        """
+        if isinstance(exception, BaseException):
+            error = exception
+            make_exception: Callable[[], BaseException] = lambda: error  # noqa: E731
+        elif callable(exception):
+            make_exception = exception
+        else:
+            raise TypeError(
+                f"exception={exception!r} is not valid: expected an exception or a function "
+                "returning one"
+            )
+        if self._client is not None:
+            self._client.fail(make_exception)
 
     def connected_managers_packages(self) -> dict[str, dict[str, str]]:
         """Each registered manager's id -> the distributions installed where it runs (name -> version).
