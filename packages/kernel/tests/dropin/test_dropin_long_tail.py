@@ -211,7 +211,12 @@ def test_usage_tracking_levels_from_parsls_configurations_are_accepted(run_dir: 
         def get_usage_information(self) -> dict[str, Any]:
             return {"kind": "test"}
 
+    class Undescribed(UsageInformation):
+        pass
+
     assert Described().get_usage_information() == {"kind": "test"}
+    with pytest.raises(TypeError, match="get_usage_information"):
+        Undescribed()  # type: ignore[abstract]
 
 
 def test_executor_errors_take_parsls_executor_object_form_and_pickle() -> None:

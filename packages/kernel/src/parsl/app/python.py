@@ -13,6 +13,7 @@ from parsl.app.errors import AppTimeout
 from parsl.errors import bad_value
 
 INTERNAL_EXECUTOR = "_parsl_internal"
+"""The label of the DataFlowKernel's internal thread pool, where join apps run."""
 
 if TYPE_CHECKING:
     from parsl.dataflow.dflow import DataFlowKernel

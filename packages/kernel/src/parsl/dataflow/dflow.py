@@ -19,6 +19,7 @@ from types import TracebackType
 from typing import TYPE_CHECKING, Any, Literal, cast
 
 from parsl.app import children
+from parsl.app.python import INTERNAL_EXECUTOR
 from parsl.config import Config
 from parsl.data_provider.data_manager import DataManager
 from parsl.dataflow.dependency_resolvers import SHALLOW_DEPENDENCY_RESOLVER
@@ -61,7 +62,8 @@ if TYPE_CHECKING:
 logger = logging.getLogger(__name__)
 _CHECK_MEMO, _LAUNCH, _SETTLE = Action.check_memo, Action.launch, Action.settle
 _local = threading.local()
-INTERNAL = "_parsl_internal"
+INTERNAL = INTERNAL_EXECUTOR
+"""The label of the run's own thread pool (join apps and lookups run there)."""
 
 
 class DataFlowKernel(TaskSettlement):

@@ -195,7 +195,12 @@ def _range(obj: range, output_ref: bool = False) -> bytes:
 
 @id_for_memo.register(dict)
 def _dict(obj: dict[Any, Any], output_ref: bool = False) -> bytes:
-    pairs = sorted((_element(k), _element(v, output_ref)) for k, v in obj.items())
+    return _encoded_dict({k: _element(v, output_ref) for k, v in obj.items()})
+
+
+def _encoded_dict(encoded: dict[Any, bytes]) -> bytes:
+    """A dict's encoding from its values' encoded elements (keys sorted by their own)."""
+    pairs = sorted((_element(k), v) for k, v in encoded.items())
     return _frame(b"D", b"".join(k + v for k, v in pairs))
 
 
@@ -356,12 +361,6 @@ def _keywords_element(kwargs: dict[str, Any]) -> bytes:
     """``_element(kwargs)``, except that the value of ``outputs`` is an output reference."""
     encoded = {k: _element(v, output_ref=k == OUTPUTS) for k, v in kwargs.items()}
     return _frame(b"", _encoded_dict(encoded))
-
-
-def _encoded_dict(encoded: dict[str, bytes]) -> bytes:
-    """What ``_dict`` makes of a dict with str keys, from its values' encoded elements."""
-    pairs = sorted((_element(k), v) for k, v in encoded.items())
-    return _frame(b"D", b"".join(k + v for k, v in pairs))
 
 
 def _function_identity(func: Callable[..., Any]) -> bytes:

@@ -8,13 +8,13 @@ Parsl itself (a plugin may still call it).
 
 from __future__ import annotations
 
-from abc import abstractmethod
+from abc import ABC, abstractmethod
 from typing import Any
 
 __all__ = ["UsageInformation"]
 
 
-class UsageInformation:
+class UsageInformation(ABC):
     """A component that can describe itself for usage tracking."""
 
     @abstractmethod
