@@ -31,12 +31,30 @@ def shutdown_executors(executors: list[ParslExecutor], wait: bool) -> BaseExcept
                 ex.shutdown(block=wait and interrupted is None)
             else:
                 ex.shutdown()
-        except Exception:
-            logger.exception("executor %s failed to shut down", ex.label)
+        except Exception as e:
+            if (hidden := ctrl_c_behind(e)) is None:
+                logger.exception("executor %s failed to shut down", ex.label)
+                continue
+            # Ctrl-C that library code turned into another error (a threading.Condition
+            # interrupted part-way raises RuntimeError): still the user's interrupt.
+            logger.warning("shutdown of executor %s interrupted: %r (then %r)", ex.label, hidden, e)
+            interrupted = interrupted or hidden
         except BaseException as e:  # Ctrl-C while waiting for running tasks
             logger.warning("shutdown of executor %s interrupted: %r", ex.label, e)
             interrupted = interrupted or e
     return interrupted
+
+
+def ctrl_c_behind(error: BaseException) -> BaseException | None:
+    """The KeyboardInterrupt (or other non-``Exception``) ``error`` was raised while handling."""
+    seen: set[int] = set()
+    cause = error.__context__
+    while cause is not None and id(cause) not in seen:
+        if not isinstance(cause, Exception):
+            return cause
+        seen.add(id(cause))
+        cause = cause.__context__
+    return None
 
 
 def close_quietly(what: str, close: Callable[[], Any]) -> None:

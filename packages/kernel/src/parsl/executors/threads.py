@@ -104,11 +104,20 @@ class ThreadPoolExecutor(ParslExecutor):
         self.remote_monitoring_radio = remote_monitoring_radio
         self.shutdown_timeout = float(shutdown_timeout)
         self._queue: deque[_Work | None] = deque()
-        self._cv = threading.Condition(threading.Lock())
+        # Code the caller's thread runs (where Ctrl-C lands) holds the bare lock, never the
+        # Condition: threading.Condition's methods are Python code, and a KeyboardInterrupt
+        # at the start of one can leave the lock released inside ``with`` (which then raises
+        # RuntimeError in place of the interrupt) or held for ever. Worker threads, which
+        # never see KeyboardInterrupt, wait on the Condition.
+        self._lock = threading.Lock()
+        self._cv = threading.Condition(self._lock)
+        self._idle_waiters: list[Any] = []  # bare locks, released when nothing is left to do
         self._threads: list[threading.Thread] = []
         self._running: set[Future[Any]] = set()
         self._started = False
         self._closed = False
+        self._stopping = False  # the threads have been told to stop
+        self._doomed: list[Future[Any]] = []  # to fail at shutdown; each leaves once it has
         self._exception: BaseException | None = None
 
     def start(self) -> None:
@@ -134,7 +143,7 @@ class ThreadPoolExecutor(ParslExecutor):
         if resource_specification:
             self.validate_resource_specification(resource_specification)
         fut = lean_future()
-        with self._cv:
+        with self._lock:
             if self._closed:
                 raise BadStateException(self.label, "executor has been shut down")
             if not self._started:
@@ -168,14 +177,15 @@ class ThreadPoolExecutor(ParslExecutor):
             with cv:
                 running.discard(fut)
                 if not running and not queue:
-                    cv.notify_all()
+                    self._wake_idle_waiters()
             del fut
 
     @property
     def outstanding(self) -> int:
         """Tasks queued or running (also callable, ``outstanding()``, as in Parsl)."""
-        with self._cv:
-            return TaskCount(len(self._queue) + len(self._running))
+        with self._lock:
+            queued = len(self._queue) - (self._queue.count(None) if self._stopping else 0)
+            return TaskCount(queued + len(self._running))
 
     @property
     def bad_state_is_set(self) -> bool:
@@ -191,35 +201,82 @@ class ThreadPoolExecutor(ParslExecutor):
         With ``block`` (the default) queued and running tasks get up to
         ``shutdown_timeout`` seconds to finish; whatever has not finished
         then fails with :class:`BadStateException`. Without ``block`` that
-        happens at once. Idempotent.
+        happens at once. Idempotent. Ctrl-C cuts the wait short and is raised
+        once every task has failed: wherever it lands, no future is left pending.
         """
-        with self._cv:
-            if self._closed:
-                return
-            self._closed = True
+        first = False
         try:
-            if block and self._started:
-                deadline = time.monotonic() + self.shutdown_timeout
-                with self._cv:
-                    while (self._queue or self._running) and time.monotonic() < deadline:
-                        self._cv.wait(timeout=min(0.1, max(0.0, deadline - time.monotonic())))
+            with self._lock:
+                first, self._closed = not self._closed, True  # one line: nothing lands between
+            if first and block and self._started:
+                self._wait_idle(self.shutdown_timeout)
         finally:
-            self._fail_outstanding()
-            self.stop_monitoring_receiver()
+            if first:
+                try:
+                    self._fail_outstanding()
+                finally:  # twice: a Ctrl-C in the first pass, or as it began, fails no fewer tasks
+                    try:
+                        self._fail_outstanding()
+                    finally:
+                        self.stop_monitoring_receiver()
         logger.debug("ThreadPoolExecutor %s shut down", self.label)
 
+    def _wait_idle(self, timeout: float) -> bool:
+        """Wait up to ``timeout`` s until nothing is queued or running; True if so.
+
+        Built on a bare lock of its own, so that a Ctrl-C anywhere in it raises
+        KeyboardInterrupt (within 0.1 s) and leaves the pool's lock as it was.
+        """
+        waiter = threading.Lock()
+        waiter.acquire()
+        with self._lock:
+            busy = len(self._queue) + len(self._running)
+            if not busy:
+                return True
+            self._idle_waiters.append(waiter)
+        try:
+            logger.info(
+                "executor %s: waiting up to %g s for %d queued or running tasks",
+                self.label,
+                timeout,
+                busy,
+            )
+            deadline = time.monotonic() + timeout
+            # In slices: a SIGINT delivered to another thread interrupts no wait of this one.
+            while (left := deadline - time.monotonic()) > 0:
+                if waiter.acquire(timeout=min(0.1, left)):
+                    return True
+            return False
+        finally:
+            with self._lock:
+                if waiter in self._idle_waiters:
+                    self._idle_waiters.remove(waiter)
+
+    def _wake_idle_waiters(self) -> None:
+        """Release everyone in :meth:`_wait_idle` (the pool's lock is held)."""
+        waiters, self._idle_waiters = self._idle_waiters, []
+        for waiter in waiters:
+            waiter.release()
+
     def _fail_outstanding(self) -> None:
-        with self._cv:
-            pending = [w for w in self._queue if w is not None]
-            self._queue.clear()
-            running = list(self._running)
-            self._queue.extend([None] * len(self._threads))
-            self._cv.notify_all()
+        """Fail every queued and running task and tell the threads to stop.
+
+        Each future stays in ``_doomed`` until it has failed, so a pass cut
+        short by Ctrl-C leaves the rest to the next; a pass after a complete
+        one finds nothing to do.
+        """
+        with self._lock:
+            if not self._stopping:
+                self._doomed.extend(w[0] for w in self._queue if w is not None)
+                self._doomed.extend(self._running)
+                self._queue.clear()
+                self._queue.extend([None] * len(self._threads))  # one stop sign per thread
+                self._stopping = True
+                self._cv.notify_all()
         reason = "executor shut down before the task finished"
-        for fut, *_ in pending:
-            _settle(fut, None, BadStateException(self.label, reason))
-        for fut in running:
-            _settle(fut, None, BadStateException(self.label, reason))
+        while self._doomed:
+            _settle(self._doomed[-1], None, BadStateException(self.label, reason))
+            self._doomed.pop()
 
     def __repr__(self) -> str:
         return f"ThreadPoolExecutor(label={self.label!r}, max_threads={self.max_threads})"
