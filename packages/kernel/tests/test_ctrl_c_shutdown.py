@@ -1,4 +1,4 @@
-"""Ctrl-C wherever it lands in a thread pool's shutdown: raised, and no task or lock is lost.
+"""Ctrl-C wherever it lands in a thread pool's shutdown or a future's wait: raised, nothing lost.
 
 A real SIGINT is handled by the main thread between Python steps, so where it
 lands in ``ThreadPoolExecutor.shutdown`` is down to timing. These tests make
@@ -9,6 +9,7 @@ pool's code or :mod:`threading`'s, for every n the shutdown reaches.
 
 from __future__ import annotations
 
+import concurrent.futures._base
 import dis
 import functools
 import sys
@@ -21,6 +22,7 @@ from typing import Any
 import pytest
 
 import parsl.executors.threads
+from parsl.dataflow import lean_future
 from parsl.dataflow.shutdown import ctrl_c_behind, shutdown_executors
 from parsl.executors import ThreadPoolExecutor
 from parsl.executors.base import ParslExecutor
@@ -30,40 +32,58 @@ TRACED = {parsl.executors.threads.__file__, threading.__file__}
 
 
 @functools.cache
-def interrupt_points(code: CodeType) -> frozenset[int]:
-    """Offsets where CPython can raise a pending KeyboardInterrupt in ``code``.
+def interrupt_points(code: CodeType) -> tuple[frozenset[int], frozenset[int]]:
+    """Offsets in ``code`` where CPython can raise a pending KeyboardInterrupt.
 
     The main thread runs a signal's handler only at its eval-breaker checks:
-    on entering a function (the ``call`` event), when a call returns, and at
-    a loop's jump back. Anywhere else (between two plain instructions, or
-    where ``with`` ends) a real Ctrl-C cannot land, so the tests do not put one there.
+    on entering a Python function (the ``call`` event), at a loop's jump
+    back, and when a call of C code returns. Returned: the jumps back, and
+    the instructions just after a call. Anywhere else (between two plain
+    instructions, after a Python function returns, or where ``with`` ends)
+    a real Ctrl-C cannot land, so the tests do not put one there.
     """
-    points = set()
+    jumps, after_calls = set(), set()
     previous = ""
     for ins in dis.get_instructions(code):
-        if ins.opname.startswith("JUMP_BACKWARD") or previous.startswith("CALL"):
-            points.add(ins.offset)
+        if ins.opname.startswith("JUMP_BACKWARD"):
+            jumps.add(ins.offset)
+        if previous.startswith("CALL"):
+            after_calls.add(ins.offset)
         previous = ins.opname
-    return frozenset(points)
+    return frozenset(jumps), frozenset(after_calls)
 
 
 class InterruptAt:
-    """A trace function: KeyboardInterrupt at the ``n``-th interrupt point reached, then nothing."""
+    """A trace function: KeyboardInterrupt at the ``n``-th interrupt point reached, then nothing.
 
-    def __init__(self, n: int) -> None:
+    Only frames of the ``traced`` files count.
+    """
+
+    def __init__(self, n: int, traced: set[str] = TRACED) -> None:
         self.n = n
+        self.traced = traced
         self.steps = 0
         self.fired = False
+        self._called_python: set[FrameType] = set()  # frames whose last call ran Python code
 
     def __call__(self, frame: FrameType, event: str, arg: Any) -> Any:
-        if frame.f_code.co_filename not in TRACED:
+        if event == "call" and frame.f_back is not None:
+            self._called_python.add(frame.f_back)
+        if frame.f_code.co_filename not in self.traced:
             return None
         if event == "call":
             frame.f_trace_lines = False
             frame.f_trace_opcodes = True
             self._step()
-        elif event == "opcode" and frame.f_lasti in interrupt_points(frame.f_code):
-            self._step()
+        elif event == "opcode":
+            jumps, after_calls = interrupt_points(frame.f_code)
+            if frame.f_lasti in jumps:
+                self._step()
+            elif frame.f_lasti in after_calls:
+                if frame in self._called_python:
+                    self._called_python.discard(frame)  # no check after a Python function returns
+                else:
+                    self._step()
         return self
 
     def _step(self) -> None:
@@ -222,3 +242,49 @@ def test_ctrl_c_behind() -> None:
     loop.__context__ = ValueError("b")
     loop.__context__.__context__ = loop
     assert ctrl_c_behind(loop) is None
+
+
+def _free_for_another_thread(lock: Any) -> bool:
+    free: list[bool] = []
+
+    def take() -> None:
+        if lock.acquire(timeout=2):
+            lock.release()
+            free.append(True)
+
+    t = threading.Thread(target=take)
+    t.start()
+    t.join(5)
+    return free == [True]
+
+
+@pytest.mark.timeout(60)
+def test_ctrl_c_anywhere_in_waiting_on_a_future_leaves_its_lock_free() -> None:
+    """``[f.result() for f in futures]`` and Ctrl-C: whatever step it lands on, no lock is kept.
+
+    A lock kept by the interrupted thread would block for ever the thread that
+    completes the future, or anyone else who waits on it.
+    """
+    traced = {concurrent.futures._base.__file__, lean_future.__file__, threading.__file__}
+    for done in (True, False):
+        n = 0
+        while True:
+            n += 1
+            fut = lean_future.lean_future()
+            if done:
+                fut.set_result(1)
+            else:
+                threading.Timer(0.01, fut.set_result, (1,)).start()
+            trace = InterruptAt(n, traced)
+            sys.settrace(trace)
+            try:
+                assert fut.result(timeout=5) == 1
+            except KeyboardInterrupt:
+                pass
+            finally:
+                sys.settrace(None)
+            assert _free_for_another_thread(fut._condition), f"step {n} (done={done}): lock kept"
+            assert fut.result(timeout=5) == 1
+            if not trace.fired:
+                break
+        assert n > 3
