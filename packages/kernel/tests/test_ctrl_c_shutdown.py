@@ -288,3 +288,31 @@ def test_ctrl_c_anywhere_in_waiting_on_a_future_leaves_its_lock_free() -> None:
             if not trace.fired:
                 break
         assert n > 3
+
+
+@pytest.mark.timeout(60)
+def test_ctrl_c_anywhere_in_wait_all_leaves_every_lock_free() -> None:
+    """``wait_for_current_tasks()`` waits with ``wait_all``: Ctrl-C on any step keeps no lock."""
+    traced = {concurrent.futures._base.__file__, lean_future.__file__, threading.__file__}
+    n = 0
+    while True:
+        n += 1
+        futures = [lean_future.lean_future() for _ in range(4)]
+        for f in futures[:3]:
+            f.set_result(1)
+        threading.Timer(0.01, futures[3].set_result, (1,)).start()
+        trace = InterruptAt(n, traced)
+        sys.settrace(trace)
+        try:
+            lean_future.wait_all(futures)
+        except KeyboardInterrupt:
+            pass
+        finally:
+            sys.settrace(None)
+        for i, f in enumerate(futures):
+            assert _free_for_another_thread(f._condition), f"step {n}: future {i}'s lock kept"
+        lean_future.wait_all(futures)
+        assert all(f.done() for f in futures)
+        if not trace.fired:
+            break
+    assert n > 10

@@ -14,7 +14,6 @@ import time
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from concurrent.futures import Executor, Future
-from concurrent.futures import wait as wait_futures
 from itertools import islice
 from types import TracebackType
 from typing import Any, Literal
@@ -23,6 +22,7 @@ from parsl.app.python import PythonApp
 from parsl.config import Config
 from parsl.dataflow.dflow import DataFlowKernel
 from parsl.dataflow.futures import AppFuture
+from parsl.dataflow.lean_future import wait_all
 
 __all__ = ["ParslPoolExecutor"]
 
@@ -137,7 +137,7 @@ class ParslPoolExecutor(Executor):
         if wait and not cancel_futures:
             with self._lock:
                 pending = list(self._pending)
-            wait_futures(pending)
+            wait_all(pending)
         if self._config is not None:
             self._dfk.cleanup(wait=wait and not cancel_futures)
 

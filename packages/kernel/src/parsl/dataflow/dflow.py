@@ -13,7 +13,6 @@ import uuid
 from collections import defaultdict, deque
 from collections.abc import Callable, Sequence
 from concurrent.futures import Future
-from concurrent.futures import wait as wait_futures
 from functools import partial
 from types import TracebackType
 from typing import TYPE_CHECKING, Any, Literal, cast
@@ -26,6 +25,7 @@ from parsl.dataflow.dependency_resolvers import SHALLOW_DEPENDENCY_RESOLVER
 from parsl.dataflow.errors import future_name
 from parsl.dataflow.function_submit import function_app
 from parsl.dataflow.futures import AppFuture
+from parsl.dataflow.lean_future import wait_all
 from parsl.dataflow.lifecycle import Action, Lifecycle
 from parsl.dataflow.rundir import make_rundir
 from parsl.dataflow.settle import _NONE, CleanedUp, TaskSettlement
@@ -338,7 +338,7 @@ class DataFlowKernel(TaskSettlement):
             ]
             if not pending:
                 return
-            wait_futures(pending)
+            wait_all(pending)
 
     def checkpoint(self) -> str | None:
         """Write a checkpoint of the finished cached tasks now; return its directory."""

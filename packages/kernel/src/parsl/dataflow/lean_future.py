@@ -28,8 +28,10 @@ no longer a ``threading.Condition``, futures keep the standard condition.
 from __future__ import annotations
 
 import _thread
+import contextlib
 import threading
-from concurrent.futures import Future
+from collections.abc import Iterable
+from concurrent.futures import CancelledError, Future
 from typing import Any, TypeVar
 
 F = TypeVar("F", bound=Future[Any])
@@ -124,3 +126,18 @@ def make_lean(future: F) -> F:
 def lean_future() -> Future[Any]:
     """A new :class:`concurrent.futures.Future` with a :class:`LeanCondition`."""
     return make_lean(Future())
+
+
+def wait_all(futures: Iterable[Future[Any]]) -> None:
+    """Wait until every future is done, as ``concurrent.futures.wait(futures)`` does.
+
+    Ctrl-C anywhere in it leaves no future's lock held. ``concurrent.futures.wait``
+    takes every future's lock in a Python loop first; an interrupt part-way
+    through that loop leaves the locks taken so far held for ever, and the
+    threads that complete those futures block for good. Here each future is
+    waited on in turn, through its own condition (a :class:`LeanCondition`
+    for the kernel's futures).
+    """
+    for fut in futures:
+        with contextlib.suppress(CancelledError):
+            fut.exception()
