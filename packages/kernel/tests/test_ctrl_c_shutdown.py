@@ -10,11 +10,13 @@ pool's code or :mod:`threading`'s, for every n the shutdown reaches.
 from __future__ import annotations
 
 import concurrent.futures._base
+import contextlib
 import dis
 import functools
 import sys
 import threading
 import time
+from collections.abc import Iterator
 from concurrent.futures import Future
 from types import CodeType, FrameType
 from typing import Any
@@ -93,6 +95,17 @@ class InterruptAt:
             raise KeyboardInterrupt(f"step {self.n}")
 
 
+@contextlib.contextmanager
+def interrupting(trace: InterruptAt) -> Iterator[None]:
+    """Run the block under ``trace``; the tracer from before (coverage's) comes back after."""
+    previous = sys.gettrace()
+    sys.settrace(trace)
+    try:
+        yield
+    finally:
+        sys.settrace(previous)
+
+
 def _pool_with_work(release: threading.Event) -> tuple[ThreadPoolExecutor, list[Future[Any]]]:
     ex = ThreadPoolExecutor(max_threads=1, shutdown_timeout=0.05)
     ex.start()
@@ -110,13 +123,11 @@ def _shutdown_interrupted_at(n: int, block: bool) -> bool:
     ex, futures = _pool_with_work(release)
     trace = InterruptAt(n)
     raised: BaseException | None = None
-    sys.settrace(trace)
     try:
-        ex.shutdown(block=block)
+        with interrupting(trace):
+            ex.shutdown(block=block)
     except BaseException as e:
         raised = e
-    finally:
-        sys.settrace(None)
     try:
         if trace.fired:
             # The interrupt comes out as itself: never swallowed, never turned into another error.
@@ -276,13 +287,8 @@ def test_ctrl_c_anywhere_in_waiting_on_a_future_leaves_its_lock_free() -> None:
             else:
                 threading.Timer(0.01, fut.set_result, (1,)).start()
             trace = InterruptAt(n, traced)
-            sys.settrace(trace)
-            try:
+            with contextlib.suppress(KeyboardInterrupt), interrupting(trace):
                 assert fut.result(timeout=5) == 1
-            except KeyboardInterrupt:
-                pass
-            finally:
-                sys.settrace(None)
             assert _free_for_another_thread(fut._condition), f"step {n} (done={done}): lock kept"
             assert fut.result(timeout=5) == 1
             if not trace.fired:
@@ -302,13 +308,8 @@ def test_ctrl_c_anywhere_in_wait_all_leaves_every_lock_free() -> None:
             f.set_result(1)
         threading.Timer(0.01, futures[3].set_result, (1,)).start()
         trace = InterruptAt(n, traced)
-        sys.settrace(trace)
-        try:
+        with contextlib.suppress(KeyboardInterrupt), interrupting(trace):
             lean_future.wait_all(futures)
-        except KeyboardInterrupt:
-            pass
-        finally:
-            sys.settrace(None)
         for i, f in enumerate(futures):
             assert _free_for_another_thread(f._condition), f"step {n}: future {i}'s lock kept"
         lean_future.wait_all(futures)

@@ -18,6 +18,8 @@ from typing import Any
 
 import pytest
 
+from parsl.app.futures import DataFuture
+from parsl.data_provider.files import File
 from parsl.dataflow import lean_future as lf
 from parsl.dataflow.futures import AppFuture
 
@@ -73,6 +75,8 @@ def test_concurrent_futures_uses_only_what_lean_condition_implements() -> None:
 def test_every_kind_of_future_the_kernel_makes_is_lean() -> None:
     assert isinstance(lf.lean_future()._condition, lf.LeanCondition)  # type: ignore[attr-defined]
     assert isinstance(lf.make_lean(Future())._condition, lf.LeanCondition)  # type: ignore[attr-defined]
+    data = DataFuture(lf.lean_future(), File("x.txt"))
+    assert isinstance(data._condition, lf.LeanCondition)  # type: ignore[attr-defined]
 
 
 def test_a_lean_future_behaves_as_a_future_across_threads() -> None:

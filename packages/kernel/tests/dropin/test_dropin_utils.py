@@ -167,8 +167,13 @@ def test_version_and_get_version() -> None:
 
 
 def test_wait_for_file_and_time_limited_open(tmp_path: Path) -> None:
-    late = tmp_path / "late.txt"
-    threading.Timer(0.2, late.write_text, args=("here",)).start()
+    late, draft = tmp_path / "late.txt", tmp_path / "draft.txt"
+
+    def appear() -> None:  # whole at once: wait_for_file waits for the name, not the content
+        draft.write_text("here")
+        os.replace(draft, late)
+
+    threading.Timer(0.2, appear).start()
     start = time.monotonic()
     with wait_for_file(str(late), seconds=5):
         assert late.exists()

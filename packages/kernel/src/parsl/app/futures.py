@@ -6,6 +6,7 @@ from concurrent.futures import Future
 from typing import Any
 
 from parsl.data_provider.files import File
+from parsl.dataflow.lean_future import make_lean
 
 
 class DataFuture(Future[File]):
@@ -13,6 +14,7 @@ class DataFuture(Future[File]):
 
     def __init__(self, fut: Future[Any], file_obj: File, tid: int | None = None) -> None:
         super().__init__()
+        make_lean(self)
         if not isinstance(file_obj, File):
             raise TypeError(f"DataFuture needs a File, not {type(file_obj).__name__}")
         self.parent = fut

@@ -22,6 +22,7 @@ from parsl.dataflow.checkpoint_file import (
     read_checkpoint,
 )
 from parsl.dataflow.errors import DataFlowException
+from parsl.dataflow.lean_future import lean_future
 from parsl.dataflow.memo_hash import id_for_memo, task_hash
 from parsl.dataflow.memoizer_base import CHECKPOINT_MODES, Memoizer
 from parsl.dataflow.taskrecord import TaskRecord
@@ -205,7 +206,7 @@ class BasicMemoizer(Memoizer):
             if task.hashsum not in self._table:
                 return None
             result = self._table[task.hashsum]
-        future: Future[Any] = Future()
+        future = lean_future()
         if isinstance(result, Failure):
             future.set_exception(result.exc)
         else:
