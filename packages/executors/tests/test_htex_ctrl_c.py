@@ -1,4 +1,7 @@
-"""Ctrl-C reaches a script blocked in app() by htex's backpressure (max_outstanding_tasks)."""
+"""Ctrl-C reaches a script blocked in app() by htex's backpressure (max_outstanding_tasks).
+
+And wherever it lands in the wait for room, it is raised as itself and keeps no lock.
+"""
 
 from __future__ import annotations
 
@@ -10,10 +13,16 @@ import sys
 import textwrap
 import threading
 import time
+from concurrent.futures import Future
 from pathlib import Path
+from typing import Any, cast
 
 import pytest
 from conftest import wait_gone
+
+import parsl.executors.high_throughput.client as client_module
+from parsl.executors.high_throughput.client import InterchangeClient
+from parsl.testing.ctrl_c import InterruptAt, interrupting, lock_is_free
 
 SCRIPT = """
 import parsl
@@ -96,3 +105,45 @@ def test_ctrl_c_reaches_a_script_blocked_by_max_outstanding_tasks(tmp_path: Path
     assert proc.returncode == 0, text
     interchange = int(next(ln for ln in out if ln.startswith("interchange")).split()[1])
     assert wait_gone([interchange], 10) == [], "the interchange outlived the script"
+
+
+@pytest.mark.timeout(60)
+def test_ctrl_c_anywhere_in_the_backpressure_wait_raises_and_keeps_no_lock() -> None:
+    """Each CPython interrupt point of the wait for room: KeyboardInterrupt, and no lock held.
+
+    The wait used a threading.Condition, whose Python code can keep its lock
+    when Ctrl-C lands there (the next submit then waits for ever) or raise
+    RuntimeError in the interrupt's place.
+    """
+    traced = {client_module.__file__, threading.__file__}
+    n = 0
+    while True:
+        n += 1
+        client = InterchangeClient("htex", cast(Any, None), [], 1.0, max_outstanding=1)
+        client.futures[1] = Future()
+
+        def room(c: InterchangeClient = client) -> None:
+            c.futures.pop(1, None)
+            c._make_room()
+
+        threading.Timer(0.05, room).start()
+        trace = InterruptAt(n, traced)
+        raised: BaseException | None = None
+        try:
+            with interrupting(trace):
+                client._wait_for_room(1)
+        except BaseException as e:
+            raised = e
+        assert raised is None or isinstance(raised, KeyboardInterrupt), f"step {n}: {raised!r}"
+        assert trace.fired == (raised is not None), f"step {n}"
+        assert lock_is_free(client._room_lock), f"step {n}: the room lock was kept"
+        deadline = time.monotonic() + 5
+        while client.futures and time.monotonic() < deadline:
+            time.sleep(0.01)
+        client._wait_for_room(1)  # room was made: returns at once, nothing left listed
+        assert client._room_waiters == []
+        os.close(client._wake_r)
+        os.close(client._wake_w)
+        if not trace.fired:
+            break
+    assert n > 5

@@ -1,24 +1,17 @@
 """Ctrl-C wherever it lands in a thread pool's shutdown or a future's wait: raised, nothing lost.
 
-A real SIGINT is handled by the main thread between Python steps, so where it
-lands in ``ThreadPoolExecutor.shutdown`` is down to timing. These tests make
-the timing exact: a trace function raises KeyboardInterrupt at the n-th point
-where CPython could (see :func:`interrupt_points`) as the main thread runs the
-pool's code or :mod:`threading`'s, for every n the shutdown reaches.
+Each test puts a KeyboardInterrupt at every point where CPython could raise
+one (:mod:`parsl.testing.ctrl_c`) as the main thread runs the code under
+test, :mod:`threading`'s and :mod:`concurrent.futures`'.
 """
 
 from __future__ import annotations
 
 import concurrent.futures._base
 import contextlib
-import dis
-import functools
-import sys
 import threading
 import time
-from collections.abc import Iterator
 from concurrent.futures import Future
-from types import CodeType, FrameType
 from typing import Any
 
 import pytest
@@ -29,81 +22,9 @@ from parsl.dataflow.shutdown import ctrl_c_behind, shutdown_executors
 from parsl.executors import ThreadPoolExecutor
 from parsl.executors.base import ParslExecutor
 from parsl.executors.errors import BadStateException
+from parsl.testing.ctrl_c import InterruptAt, interrupting, lock_is_free
 
 TRACED = {parsl.executors.threads.__file__, threading.__file__}
-
-
-@functools.cache
-def interrupt_points(code: CodeType) -> tuple[frozenset[int], frozenset[int]]:
-    """Offsets in ``code`` where CPython can raise a pending KeyboardInterrupt.
-
-    The main thread runs a signal's handler only at its eval-breaker checks:
-    on entering a Python function (the ``call`` event), at a loop's jump
-    back, and when a call of C code returns. Returned: the jumps back, and
-    the instructions just after a call. Anywhere else (between two plain
-    instructions, after a Python function returns, or where ``with`` ends)
-    a real Ctrl-C cannot land, so the tests do not put one there.
-    """
-    jumps, after_calls = set(), set()
-    previous = ""
-    for ins in dis.get_instructions(code):
-        if ins.opname.startswith("JUMP_BACKWARD"):
-            jumps.add(ins.offset)
-        if previous.startswith("CALL"):
-            after_calls.add(ins.offset)
-        previous = ins.opname
-    return frozenset(jumps), frozenset(after_calls)
-
-
-class InterruptAt:
-    """A trace function: KeyboardInterrupt at the ``n``-th interrupt point reached, then nothing.
-
-    Only frames of the ``traced`` files count.
-    """
-
-    def __init__(self, n: int, traced: set[str] = TRACED) -> None:
-        self.n = n
-        self.traced = traced
-        self.steps = 0
-        self.fired = False
-        self._called_python: set[FrameType] = set()  # frames whose last call ran Python code
-
-    def __call__(self, frame: FrameType, event: str, arg: Any) -> Any:
-        if event == "call" and frame.f_back is not None:
-            self._called_python.add(frame.f_back)
-        if frame.f_code.co_filename not in self.traced:
-            return None
-        if event == "call":
-            frame.f_trace_lines = False
-            frame.f_trace_opcodes = True
-            self._step()
-        elif event == "opcode":
-            jumps, after_calls = interrupt_points(frame.f_code)
-            if frame.f_lasti in jumps:
-                self._step()
-            elif frame.f_lasti in after_calls:
-                if frame in self._called_python:
-                    self._called_python.discard(frame)  # no check after a Python function returns
-                else:
-                    self._step()
-        return self
-
-    def _step(self) -> None:
-        self.steps += 1
-        if self.steps == self.n:
-            self.fired = True
-            raise KeyboardInterrupt(f"step {self.n}")
-
-
-@contextlib.contextmanager
-def interrupting(trace: InterruptAt) -> Iterator[None]:
-    """Run the block under ``trace``; the tracer from before (coverage's) comes back after."""
-    previous = sys.gettrace()
-    sys.settrace(trace)
-    try:
-        yield
-    finally:
-        sys.settrace(previous)
 
 
 def _pool_with_work(release: threading.Event) -> tuple[ThreadPoolExecutor, list[Future[Any]]]:
@@ -121,7 +42,7 @@ def _shutdown_interrupted_at(n: int, block: bool) -> bool:
     """Shut a busy pool down with Ctrl-C at step ``n``; check it; False once ``n`` is past the end."""
     release = threading.Event()
     ex, futures = _pool_with_work(release)
-    trace = InterruptAt(n)
+    trace = InterruptAt(n, TRACED)
     raised: BaseException | None = None
     try:
         with interrupting(trace):
@@ -255,20 +176,6 @@ def test_ctrl_c_behind() -> None:
     assert ctrl_c_behind(loop) is None
 
 
-def _free_for_another_thread(lock: Any) -> bool:
-    free: list[bool] = []
-
-    def take() -> None:
-        if lock.acquire(timeout=2):
-            lock.release()
-            free.append(True)
-
-    t = threading.Thread(target=take)
-    t.start()
-    t.join(5)
-    return free == [True]
-
-
 @pytest.mark.timeout(60)
 def test_ctrl_c_anywhere_in_waiting_on_a_future_leaves_its_lock_free() -> None:
     """``[f.result() for f in futures]`` and Ctrl-C: whatever step it lands on, no lock is kept.
@@ -289,7 +196,7 @@ def test_ctrl_c_anywhere_in_waiting_on_a_future_leaves_its_lock_free() -> None:
             trace = InterruptAt(n, traced)
             with contextlib.suppress(KeyboardInterrupt), interrupting(trace):
                 assert fut.result(timeout=5) == 1
-            assert _free_for_another_thread(fut._condition), f"step {n} (done={done}): lock kept"
+            assert lock_is_free(fut._condition), f"step {n} (done={done}): lock kept"
             assert fut.result(timeout=5) == 1
             if not trace.fired:
                 break
@@ -311,7 +218,7 @@ def test_ctrl_c_anywhere_in_wait_all_leaves_every_lock_free() -> None:
         with contextlib.suppress(KeyboardInterrupt), interrupting(trace):
             lean_future.wait_all(futures)
         for i, f in enumerate(futures):
-            assert _free_for_another_thread(f._condition), f"step {n}: future {i}'s lock kept"
+            assert lock_is_free(f._condition), f"step {n}: future {i}'s lock kept"
         lean_future.wait_all(futures)
         assert all(f.done() for f in futures)
         if not trace.fired:

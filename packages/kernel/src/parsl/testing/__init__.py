@@ -1,0 +1,1 @@
+"""Helpers for testing Parsl and its plugins."""
