@@ -212,27 +212,35 @@ class DataFlowKernel(TaskSettlement):
         self.data_manager.plan(task, fu, stage=not inhibit)
         with self._counts_lock:
             self.task_state_counts[States.unsched] += 1
-        self.tasks[task.id] = task
+        try:
+            self.tasks[task.id] = task
+            self._enter(task)
+        except CALLER_EXCEPTIONS as e:  # the caller never gets the future: the task fails now
+            self._abandon(task, e)
+            raise
+        return fu
+
+    def _enter(self, task: TaskRecord) -> None:
+        """Move a new task to ``pending``; schedule it now or once its dependencies are done."""
         deps = gather(self.resolver, task)
         if deps:
             task.depends = deps  # before the transition: monitoring records them
         with task.lock:
             self._record(task, self.life.submitted(task))
-        if deps:
-            remaining = [len(deps)]
-
-            def on_dep_done(_: Future[Any]) -> None:
-                with task.lock:
-                    remaining[0] -= 1
-                    ready = remaining[0] == 0
-                if ready:
-                    self._schedule(task)
-
-            for d in deps:
-                d.add_done_callback(on_dep_done)
-        else:
+        if not deps:
             self._schedule(task)
-        return fu
+            return
+        remaining = [len(deps)]
+
+        def on_dep_done(_: Future[Any]) -> None:
+            with task.lock:
+                remaining[0] -= 1
+                ready = remaining[0] == 0
+            if ready:
+                self._schedule(task)
+
+        for d in deps:
+            d.add_done_callback(on_dep_done)
 
     def _choose_executor(self, app: AppBase) -> str:
         if app.executors == "all":
@@ -256,20 +264,26 @@ class DataFlowKernel(TaskSettlement):
         if queue is not None:
             queue.append(task)
             return
-        queue = _local.queue = deque([task])
+        queue = deque([task])
         try:
+            _local.queue = queue
             while queue:
-                t = queue.popleft()
+                t = queue[0]  # left in the queue until launched: Ctrl-C loses no task
                 try:
                     self._launch(t)
-                except CALLER_EXCEPTIONS as e:  # Ctrl-C is the caller's; no task waits forever
-                    for lost in (t, *queue):
-                        self._fail_now(lost, interrupted(lost.id, lost.func_name, e))
-                    queue.clear()
+                except CALLER_EXCEPTIONS:
                     raise
                 except BaseException as e:  # never lose a task to a bug or bad input
                     logger.exception("task %s failed while launching", t.id, extra=log_extra(t))
                     self._fail(t, e)
+                queue.popleft()
+        except CALLER_EXCEPTIONS as e:  # Ctrl-C is the caller's; no task waits forever
+            _local.queue = None  # tasks that failing these makes ready launch as usual
+            lost = list(queue)
+            queue.clear()
+            for t in lost:
+                self._fail_now(t, interrupted(t.id, t.func_name, e))
+            raise
         finally:
             _local.queue = None
 
@@ -370,8 +384,8 @@ class DataFlowKernel(TaskSettlement):
             try:
                 children.kill_all()
                 for task in list(self.tasks.values()):
-                    if task.app_fu is not None:
-                        self._cleanup_task(task)
+                    if task.app_fu is not None:  # one task's trouble must not skip the rest
+                        close_quietly(f"task {task.id}", partial(self._cleanup_task, task))
                 close_quietly("memoizer", self.memoizer.close)
                 if self.monitoring is not None:
                     sink = self.monitoring

@@ -21,6 +21,7 @@ from parsl.app.errors import RemoteExceptionWrapper
 from parsl.dataflow.errors import future_name
 from parsl.dataflow.lifecycle import Action, CleanedUp, Decision, Lifecycle
 from parsl.dataflow.states import States
+from parsl.dataflow.submit_errors import interrupted
 from parsl.dataflow.task_facts import describe, transition_event
 from parsl.dataflow.taskrecord import TaskRecord, log_extra
 
@@ -128,6 +129,15 @@ class TaskSettlement:
     def _fail_now(self, task: TaskRecord, exc: BaseException) -> None:
         """A try failed in a way no retry can fix: the task fails at once (the try counts)."""
         self._fail(task, exc, fatal=True)
+
+    def _abandon(self, task: TaskRecord, cause: BaseException) -> None:
+        """An app call that ``cause`` (Ctrl-C) cut short: its caller has no future, so it fails."""
+        if task.app_fu is None or task.app_fu.done():
+            return
+        with task.lock:
+            if task.status is States.unsched:
+                self._record(task, self.life.submitted(task))
+        self._fail_now(task, interrupted(task.id, task.func_name, cause))
 
     def _cleanup_task(self, task: TaskRecord) -> None:
         """Fail ``task`` because the DataFlowKernel is cleaned up (nothing if it has ended)."""

@@ -1,4 +1,4 @@
-"""Ctrl-C wherever it lands in a thread pool's shutdown or a future's wait: raised, nothing lost.
+"""Ctrl-C wherever it lands (an app call, a future's wait, a thread pool's shutdown): nothing lost.
 
 Each test puts a KeyboardInterrupt at every point where CPython could raise
 one (:mod:`parsl.testing.ctrl_c`) as the main thread runs the code under
@@ -12,13 +12,17 @@ import contextlib
 import threading
 import time
 from concurrent.futures import Future
+from pathlib import Path
 from typing import Any
 
 import pytest
 
+import parsl
 import parsl.executors.threads
+from parsl.config import Config
 from parsl.dataflow import lean_future
 from parsl.dataflow.shutdown import ctrl_c_behind, shutdown_executors
+from parsl.dataflow.submit_errors import LaunchInterrupted
 from parsl.executors import ThreadPoolExecutor
 from parsl.executors.base import ParslExecutor
 from parsl.executors.errors import BadStateException
@@ -224,3 +228,59 @@ def test_ctrl_c_anywhere_in_wait_all_leaves_every_lock_free() -> None:
         if not trace.fired:
             break
     assert n > 10
+
+
+@parsl.python_app
+def _plus_one(x: int, *deps: Any) -> int:
+    return x + 1
+
+
+@pytest.mark.timeout(120)
+@pytest.mark.parametrize("deps", ["none", "done", "pending"])
+def test_ctrl_c_anywhere_in_an_app_call_loses_no_task(
+    tmp_path: Path, deps: str, caplog: pytest.LogCaptureFixture
+) -> None:
+    """An app call cut short by Ctrl-C anywhere: its task fails (or runs), none waits for ever.
+
+    The caller never gets the future of an interrupted call, so nobody could
+    wait on it, but its dependents, ``wait_for_current_tasks()`` and
+    ``cleanup()`` would: a task left ``unsched`` made cleanup raise
+    IllegalTransition part-way (skipping the memoizer and monitoring).
+    """
+    kernel = Path(parsl.__file__).parent
+    traced = {str(p) for p in kernel.rglob("*.py")} | {
+        threading.__file__,
+        concurrent.futures._base.__file__,
+    }
+    dfk = parsl.load(Config(executors=[ThreadPoolExecutor(max_threads=2)], run_dir=str(tmp_path)))
+    try:
+        n = 0
+        while True:
+            n += 1
+            gate: Future[Any] = Future()
+            args: tuple[Any, ...] = ()
+            if deps == "done":
+                args = (_plus_one(0),)
+                args[0].result(timeout=5)
+            elif deps == "pending":
+                args = (gate,)
+            before = set(dfk.tasks)
+            trace = InterruptAt(n, traced)
+            fut = None
+            with contextlib.suppress(KeyboardInterrupt), interrupting(trace):
+                fut = _plus_one(n, *args)
+            gate.set_result(None)
+            for tid in set(dfk.tasks) - before:
+                app_fu = dfk.tasks[tid].app_fu
+                assert app_fu is not None
+                exc = app_fu.exception(timeout=5)  # settled: TimeoutError here otherwise
+                assert exc is None or isinstance(exc, LaunchInterrupted), f"step {n}: {exc!r}"
+            if fut is not None:
+                assert fut.result(timeout=5) == n + 1
+            assert _plus_one(0).result(timeout=5) == 1, f"step {n}: the next call failed"
+            if not trace.fired:
+                break
+        assert n > 30
+    finally:
+        dfk.cleanup()
+    assert "failed to close" not in caplog.text
