@@ -59,14 +59,17 @@ def interrupt_points(code: CodeType) -> tuple[frozenset[int], frozenset[int]]:
 class InterruptAt:
     """A trace function: KeyboardInterrupt at the ``n``-th interrupt point reached, then nothing.
 
-    Only frames of the ``traced`` files count. A C function that calls back
-    into Python counts as a Python call (no point right after it): the one
-    place where this puts fewer interrupts than CPython could.
+    Only frames of the ``traced`` files count, never this module's own (an
+    interrupt in :func:`interrupting`'s exit would leave the tracer on: in
+    3.11 an error from a trace function's ``call`` event leaves the frame
+    without running its ``finally``). A C function that calls back into
+    Python counts as a Python call (no point right after it): the one place
+    where this puts fewer interrupts than CPython could.
     """
 
     def __init__(self, n: int, traced: set[str]) -> None:
         self.n = n
-        self.traced = traced
+        self.traced = set(traced) - {__file__}
         self.steps = 0
         self.fired = False
         self._called_python: set[FrameType] = set()  # frames whose last call ran Python code
