@@ -21,6 +21,7 @@ import parsl
 import parsl.executors.threads
 from parsl.config import Config
 from parsl.dataflow import lean_future
+from parsl.dataflow.lifecycle import CleanedUp
 from parsl.dataflow.shutdown import ctrl_c_behind, shutdown_executors
 from parsl.dataflow.submit_errors import LaunchInterrupted
 from parsl.executors import ThreadPoolExecutor
@@ -283,4 +284,69 @@ def test_ctrl_c_anywhere_in_an_app_call_loses_no_task(
         assert n > 30
     finally:
         dfk.cleanup()
+    assert "failed to close" not in caplog.text
+
+
+def _cleanup_interrupted_at(n: int, tmp_path: Path) -> tuple[bool, list[str]]:
+    """Clean a run with pending tasks up with Ctrl-C at step ``n``; what it left undone."""
+    kernel = Path(parsl.__file__).parent
+    traced = {str(p) for p in kernel.rglob("*.py")} | {
+        threading.__file__,
+        concurrent.futures._base.__file__,
+    }
+    gate: Future[Any] = Future()
+    dfk = parsl.load(
+        Config(executors=[ThreadPoolExecutor(max_threads=1)], run_dir=str(tmp_path / str(n)))
+    )
+    futures = [_plus_one(1), _plus_one(2, gate), _plus_one(3, gate)]
+    futures[0].result(timeout=5)
+    trace = InterruptAt(n, traced)
+    raised: BaseException | None = None
+    try:
+        with interrupting(trace):
+            dfk.cleanup()
+    except BaseException as e:
+        raised = e
+    undone = []
+    if trace.fired != isinstance(raised, KeyboardInterrupt):
+        undone.append(f"raised {raised!r} (interrupt fired: {trace.fired})")
+    started = time.monotonic()
+    dfk.cleanup()  # a second call finishes what an interrupt before the first began left
+    if time.monotonic() - started > 5:
+        undone.append("a second cleanup() was slow")
+    for i, f in enumerate(futures[1:], 1):
+        if not f.done():
+            undone.append(f"future {i} pending")
+            gate.set_result(None)
+        elif not isinstance(f.exception(), CleanedUp):
+            undone.append(f"future {i}: {f.exception()!r}")
+    try:
+        parsl.load(Config(executors=[ThreadPoolExecutor(max_threads=1)], run_dir=str(tmp_path)))
+    except Exception as e:
+        undone.append(f"parsl.load() after it: {e!r}")
+    else:
+        parsl.dfk().cleanup()
+    return trace.fired, undone
+
+
+@pytest.mark.timeout(120)
+def test_ctrl_c_anywhere_in_cleanup_still_closes_everything(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    """cleanup() cut by Ctrl-C anywhere: each closing step still runs, then the interrupt comes out.
+
+    The old cleanup() let an interrupt in the executors' shutdown skip the
+    memoizer, monitoring and the loader, so ``parsl.load()`` refused to run
+    again in the same notebook.
+    """
+    n, problems = 0, {}
+    while True:
+        n += 1
+        fired, undone = _cleanup_interrupted_at(n, tmp_path)
+        if undone:
+            problems[n] = undone
+        if not fired:
+            break
+    assert not problems, f"{len(problems)} of {n} steps: {dict(list(problems.items())[:5])}"
+    assert n > 50
     assert "failed to close" not in caplog.text

@@ -17,7 +17,6 @@ from functools import partial
 from types import TracebackType
 from typing import TYPE_CHECKING, Any, Literal, cast
 
-from parsl.app import children
 from parsl.app.python import INTERNAL_EXECUTOR
 from parsl.config import Config
 from parsl.data_provider.data_manager import DataManager
@@ -25,15 +24,17 @@ from parsl.dataflow.dependency_resolvers import SHALLOW_DEPENDENCY_RESOLVER
 from parsl.dataflow.errors import future_name
 from parsl.dataflow.function_submit import function_app
 from parsl.dataflow.futures import AppFuture
+from parsl.dataflow.lean_event import LeanEvent
 from parsl.dataflow.lean_future import wait_all
 from parsl.dataflow.lifecycle import Action, Lifecycle
 from parsl.dataflow.rundir import make_rundir
 from parsl.dataflow.settle import _NONE, CleanedUp, TaskSettlement
 from parsl.dataflow.shutdown import (
-    CLEANUP_WAIT_LIMIT,
-    close_quietly,
+    ClosingSteps,
+    closing_steps,
     shutdown_executors,
     undo_partial_start,
+    wait_for_cleanup,
 )
 from parsl.dataflow.startup import (
     new_executor_labels,
@@ -82,7 +83,9 @@ class DataFlowKernel(TaskSettlement):
         self.tasks: dict[int, TaskRecord] = {}
         self._ids = itertools.count()
         self._cleanup_lock = threading.Lock()
-        self._cleanup_done = threading.Event()
+        self._cleanup_done = LeanEvent()
+        self._cleanup_thread = 0  # the thread whose cleanup() began it
+        self._closing: ClosingSteps | None = None  # what cleanup() does, and how far it got
         self.life = Lifecycle(config.retries, priced=config.retry_handler is not None)
         """The task lifecycle: every decision about a task is made there."""
         self.tasks_completed = 0
@@ -365,45 +368,38 @@ class DataFlowKernel(TaskSettlement):
         (Ctrl-C during that grace stops the waiting, and everything below
         still happens). Every task that has not finished afterwards fails
         with :class:`CleanedUp`, so no future is left waiting forever. A call
-        while another cleanup is in progress returns when that one is done.
+        while another thread's cleanup is in progress returns when that one is
+        done.
+
+        Ctrl-C anywhere in it lets every closing step (executors, tasks,
+        memoizer, monitoring, the loader) still run, waiting no more, and is
+        raised at the end; ``parsl.load()`` then works again. A Ctrl-C that
+        lands as the call begins stops it before it starts: calling
+        ``cleanup()`` again does the whole of it.
         """
-        with self._cleanup_lock:
-            first = not self.life.closing
-            self.life.closing = True
-        if not first:
-            self._cleanup_done.wait(CLEANUP_WAIT_LIMIT)
-            return
-        atexit.unregister(self.atexit_cleanup)
-        logger.info("cleaning up run %s (wait=%s)", self.run_id, wait)
+        me = threading.get_ident()
+        first = False
         interrupted: BaseException | None = None
         try:
-            if hasattr(self, "poller"):
-                self.poller.close()
-            interrupted = shutdown_executors(list(self.executors.values()), wait)
+            with self._cleanup_lock:
+                if not self.life.closing:  # no call in here, so Ctrl-C cannot split it
+                    first, self.life.closing, self._cleanup_thread = True, True, me
+            if not first and self._cleanup_thread != me:
+                wait_for_cleanup(self)  # another thread's
+                return
+            if first:
+                logger.info("cleaning up run %s (wait=%s)", self.run_id, wait)
+            steps = self._closing = self._closing or closing_steps(self, wait)
+            interrupted = steps.run()
+        except BaseException as e:
+            if self._cleanup_thread != me:
+                raise  # Ctrl-C before the cleanup began, or while waiting for another thread's
+            # Ctrl-C as the steps began or ended: every one still runs, then it is raised.
+            steps = self._closing = self._closing or closing_steps(self, wait=False)
+            steps.run()
+            interrupted = e
         finally:
-            try:
-                children.kill_all()
-                for task in list(self.tasks.values()):
-                    if task.app_fu is not None:  # one task's trouble must not skip the rest
-                        close_quietly(f"task {task.id}", partial(self._cleanup_task, task))
-                close_quietly("memoizer", self.memoizer.close)
-                if self.monitoring is not None:
-                    sink = self.monitoring
-                    close_quietly(
-                        "monitoring",
-                        lambda: sink.workflow_end(
-                            self.run_id, self.tasks_completed, self.tasks_failed
-                        ),
-                    )
-                    close_quietly("monitoring", sink.close)
-                from parsl.dataflow.loader import DataFlowKernelLoader
-
-                DataFlowKernelLoader._forget(self)
-                logger.info("run %s cleaned up", self.run_id)
-                if self._log_handler is not None:
-                    logging.getLogger("parsl").removeHandler(self._log_handler)
-                    self._log_handler.close()
-            finally:
+            if self._closing is not None and self._closing.done:
                 self._cleanup_done.set()
         if interrupted is not None:
             raise interrupted

@@ -22,6 +22,7 @@ from parsl.dataflow.checkpoint_file import (
     read_checkpoint,
 )
 from parsl.dataflow.errors import DataFlowException
+from parsl.dataflow.lean_event import LeanEvent
 from parsl.dataflow.lean_future import lean_future
 from parsl.dataflow.memo_hash import id_for_memo, task_hash
 from parsl.dataflow.memoizer_base import CHECKPOINT_MODES, Memoizer
@@ -129,7 +130,7 @@ class BasicMemoizer(Memoizer):
         self._run_dir: str | None = None
         self._app_cache = True
         self._closed = False
-        self._stop = threading.Event()
+        self._stop = LeanEvent()
         self._timer: threading.Thread | None = None
 
     def __repr__(self) -> str:
@@ -167,7 +168,7 @@ class BasicMemoizer(Memoizer):
             self._run_dir = None
             self._wrote = False
             self._closed = False
-            self._stop = threading.Event()
+            self._stop = LeanEvent()
             self._timer = None
         if not isinstance(run_dir, str | os.PathLike):
             raise bad_value("run_dir", run_dir, "a directory path")
@@ -286,10 +287,12 @@ class BasicMemoizer(Memoizer):
                 logger.exception("periodic checkpoint failed")
 
     def close(self) -> None:
-        """Stop the timer and, in 'dfk_exit', 'periodic' and 'task_exit' modes, write the rest."""
+        """Stop the timer and, in 'dfk_exit', 'periodic' and 'task_exit' modes, write the rest.
+
+        Closed only once it is done: a close cut short (Ctrl-C) is done again in full.
+        """
         if self._closed:
             return
-        self._closed = True
         self._stop.set()
         if self._timer is not None:
             self._timer.join(CLOSE_TIMEOUT_S)
@@ -306,3 +309,4 @@ class BasicMemoizer(Memoizer):
             )
         ):
             self.checkpoint()
+        self._closed = True

@@ -2,10 +2,16 @@
 
 from __future__ import annotations
 
+import contextlib
 import logging
+import time
 from collections.abc import Callable
+from concurrent.futures import InvalidStateError
+from functools import partial
 from typing import TYPE_CHECKING, Any
 
+from parsl.dataflow.lifecycle import CleanedUp
+from parsl.dataflow.states import States
 from parsl.executors.base import ParslExecutor
 from parsl.executors.threads import ThreadPoolExecutor
 
@@ -86,3 +92,111 @@ def undo_partial_start(dfk: DataFlowKernel) -> None:
     if handler is not None:
         logging.getLogger("parsl").removeHandler(handler)
         handler.close()
+
+
+Step = tuple[str, Callable[[], "BaseException | None"]]
+
+
+class ClosingSteps:
+    """Steps that all run, in order, even when Ctrl-C lands in one of them.
+
+    The first interrupt is kept (in :attr:`interrupted`) and the steps go
+    on; a step it cut short runs again, so each step must be safe to run
+    twice. A step may also return an interrupt it caught itself. A step
+    that raises an ``Exception`` is logged and the rest still run.
+    """
+
+    def __init__(self, steps: list[Step]) -> None:
+        self.steps = steps
+        self.next = 0
+        self.interrupted: BaseException | None = None
+
+    @property
+    def done(self) -> bool:
+        return self.next >= len(self.steps)
+
+    def run(self) -> BaseException | None:
+        """Run the steps not yet done (all of them, the first time); return this run's interrupt."""
+        caught: BaseException | None = None
+        while self.next < len(self.steps):
+            try:
+                while self.next < len(self.steps):
+                    what, step = self.steps[self.next]
+                    try:
+                        got = step()
+                    except Exception:
+                        logger.exception("%s failed to close", what)
+                        got = None
+                    self.next += 1
+                    caught = caught or got
+                    self.interrupted = self.interrupted or got
+            except BaseException as e:  # Ctrl-C: kept for the end; the step it cut runs again
+                caught = caught or e
+            self.interrupted = self.interrupted or caught
+        return caught
+
+
+def wait_for_cleanup(dfk: DataFlowKernel) -> None:
+    """Wait (at most CLEANUP_WAIT_LIMIT s) for the cleanup another thread is doing."""
+    deadline = time.monotonic() + CLEANUP_WAIT_LIMIT
+    while not dfk._cleanup_done.wait(0.1) and time.monotonic() < deadline:
+        closing = dfk._closing
+        if closing is not None and closing.done:  # done, but cut before it could say so
+            return
+
+
+def closing_steps(dfk: DataFlowKernel, wait: bool) -> ClosingSteps:
+    """What ``DataFlowKernel.cleanup(wait)`` does, in order, as :class:`ClosingSteps`."""
+    import atexit
+
+    from parsl.app import children
+    from parsl.dataflow.loader import DataFlowKernelLoader
+
+    def poller() -> None:
+        if hasattr(dfk, "poller"):
+            dfk.poller.close()
+
+    def executors() -> BaseException | None:  # waits only until the first Ctrl-C
+        return shutdown_executors(list(dfk.executors.values()), wait and steps.interrupted is None)
+
+    def tasks() -> None:
+        for task in list(dfk.tasks.values()):
+            fu = task.app_fu
+            if fu is None:
+                continue
+            # one task's trouble must not skip the rest
+            close_quietly(f"task {task.id}", partial(dfk._cleanup_task, task))
+            if steps.interrupted is not None and task.status is States.failed and not fu.done():
+                # an interrupt cut the run before this one between the task's end and its future
+                with contextlib.suppress(InvalidStateError):
+                    fu.set_exception(CleanedUp(f"task {task.id} was cleaned up (Ctrl-C)"))
+
+    def monitoring_end() -> None:
+        if dfk.monitoring is not None:
+            dfk.monitoring.workflow_end(dfk.run_id, dfk.tasks_completed, dfk.tasks_failed)
+
+    def monitoring() -> None:
+        if dfk.monitoring is not None:
+            dfk.monitoring.close()
+
+    def log_end() -> None:
+        logger.info("run %s cleaned up", dfk.run_id)
+        if dfk._log_handler is not None:
+            logging.getLogger("parsl").removeHandler(dfk._log_handler)
+            dfk._log_handler.close()
+
+    steps = ClosingSteps(
+        [
+            ("atexit hook", lambda: atexit.unregister(dfk.atexit_cleanup)),
+            ("job status poller", poller),
+            ("executors", executors),
+            ("bash apps", lambda: (children.kill_all(), None)[1]),
+            ("tasks", tasks),
+            ("memoizer", dfk.memoizer.close),
+            ("monitoring", monitoring_end),
+            ("monitoring", monitoring),
+            ("DataFlowKernelLoader", lambda: DataFlowKernelLoader._forget(dfk)),
+            ("run log", log_end),
+        ]
+    )
+    return steps

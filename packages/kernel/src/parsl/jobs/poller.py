@@ -18,6 +18,7 @@ import threading
 from collections.abc import Sequence
 from typing import Any, Protocol, runtime_checkable
 
+from parsl.dataflow.lean_event import LeanEvent
 from parsl.executors.base import outstanding_of
 from parsl.executors.status_handling import BlockProviderExecutor, inherits_block_handling
 from parsl.jobs.states import JobStatus
@@ -120,7 +121,7 @@ class JobStatusPoller:
         self.period = float(period)
         self.monitoring = monitoring
         self.executors: list[Any] = []
-        self._stop = threading.Event()
+        self._stop = LeanEvent()
         self._thread: threading.Thread | None = None
         self._started = False
         self._lock = threading.Lock()

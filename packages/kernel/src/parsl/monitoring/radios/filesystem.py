@@ -18,6 +18,7 @@ import threading
 import time
 import uuid
 
+from parsl.dataflow.lean_event import LeanEvent
 from parsl.errors import ParslError, bad_value
 from parsl.monitoring.radios.base import (
     EncodingSender,
@@ -63,7 +64,7 @@ class FilesystemRadioReceiver(MonitoringRadioReceiver):
         self._target = target
         self._interval = poll_interval
         self._timeout = timeout
-        self._stop = threading.Event()
+        self._stop = LeanEvent()
         self.dropped = 0
         """Files that did not decode (moved to ``bad/``)."""
         self._thread = threading.Thread(target=self._run, name="fs-radio-receiver", daemon=True)

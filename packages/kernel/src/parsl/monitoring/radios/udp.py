@@ -18,6 +18,7 @@ import secrets
 import socket
 import threading
 
+from parsl.dataflow.lean_event import LeanEvent
 from parsl.errors import ParslError, bad_value
 from parsl.monitoring.radios.base import (
     EncodingSender,
@@ -84,7 +85,7 @@ class UDPRadioReceiver(MonitoringRadioReceiver):
         self._size = hashlib.new(digest).digest_size
         self._target = target
         self._timeout = timeout
-        self._stop = threading.Event()
+        self._stop = LeanEvent()
         self.dropped = 0
         """Datagrams dropped (bad HMAC, undecodable)."""
         self._thread = threading.Thread(target=self._run, name="udp-radio-receiver", daemon=True)
