@@ -63,12 +63,13 @@ def ctrl_c_behind(error: BaseException) -> BaseException | None:
     return None
 
 
-def close_quietly(what: str, close: Callable[[], Any]) -> None:
-    """Run one closing step; log its failure instead of letting it skip the rest."""
+def close_quietly(what: str, close: Callable[[], Any]) -> Any:
+    """Run one closing step; log its failure instead of letting it skip the rest; return its result."""
     try:
-        close()
+        return close()
     except Exception:
         logger.exception("%s failed to close", what)
+        return None
 
 
 def undo_partial_start(dfk: DataFlowKernel) -> None:
@@ -94,7 +95,7 @@ def undo_partial_start(dfk: DataFlowKernel) -> None:
         handler.close()
 
 
-Step = tuple[str, Callable[[], "BaseException | None"]]
+Step = tuple[str, Callable[[], object]]
 
 
 class ClosingSteps:
@@ -102,8 +103,9 @@ class ClosingSteps:
 
     The first interrupt is kept (in :attr:`interrupted`) and the steps go
     on; a step it cut short runs again, so each step must be safe to run
-    twice. A step may also return an interrupt it caught itself. A step
-    that raises an ``Exception`` is logged and the rest still run.
+    twice. A step may also return an interrupt it caught itself (any other
+    result is ignored). A step that raises an ``Exception`` is logged and
+    the rest still run.
     """
 
     def __init__(self, steps: list[Step]) -> None:
@@ -120,19 +122,13 @@ class ClosingSteps:
         caught: BaseException | None = None
         while self.next < len(self.steps):
             try:
-                while self.next < len(self.steps):
-                    what, step = self.steps[self.next]
-                    try:
-                        got = step()
-                    except Exception:
-                        logger.exception("%s failed to close", what)
-                        got = None
-                    self.next += 1
-                    caught = caught or got
-                    self.interrupted = self.interrupted or got
+                got = close_quietly(*self.steps[self.next])
+                self.next += 1
+                if isinstance(got, BaseException):
+                    raise got
             except BaseException as e:  # Ctrl-C: kept for the end; the step it cut runs again
                 caught = caught or e
-            self.interrupted = self.interrupted or caught
+                self.interrupted = self.interrupted or e
         return caught
 
 
@@ -187,15 +183,15 @@ def closing_steps(dfk: DataFlowKernel, wait: bool) -> ClosingSteps:
 
     steps = ClosingSteps(
         [
-            ("atexit hook", lambda: atexit.unregister(dfk.atexit_cleanup)),
+            ("atexit hook", partial(atexit.unregister, dfk.atexit_cleanup)),
             ("job status poller", poller),
             ("executors", executors),
-            ("bash apps", lambda: (children.kill_all(), None)[1]),
+            ("bash apps", children.kill_all),
             ("tasks", tasks),
             ("memoizer", dfk.memoizer.close),
             ("monitoring", monitoring_end),
             ("monitoring", monitoring),
-            ("DataFlowKernelLoader", lambda: DataFlowKernelLoader._forget(dfk)),
+            ("DataFlowKernelLoader", partial(DataFlowKernelLoader._forget, dfk)),
             ("run log", log_end),
         ]
     )
