@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import functools
 import os
+import statistics
 import subprocess
 import sys
 import textwrap
@@ -156,6 +157,28 @@ def test_reaped_child_cpu_time_counts(sink: MemorySink) -> None:
     _call(_settings(sink, True), run_child)
     (row,) = sink.of(MessageType.RESOURCE_INFO)
     assert row["psutil_process_time_user"] + row["psutil_process_time_system"] >= 0.3  # type: ignore[operator]
+
+
+def test_cpu_percent_of_short_tasks_is_a_percentage(sink: MemorySink) -> None:
+    """A task of half a millisecond shows the CPU share it used, not 0% or thousands of percent.
+
+    (Taken from ``stat``'s 10 ms clock ticks, most such tasks showed 0% and the
+    few a tick fell in about 2000%.)
+    """
+    settings = _settings(sink, True)
+
+    def spin() -> None:
+        end = time.perf_counter() + 0.0005
+        while time.perf_counter() < end:
+            pass
+
+    for i in range(400):
+        _call(settings, spin, task_id=i)
+    percents = [r["psutil_process_cpu_percent"] for r in sink.of(MessageType.RESOURCE_INFO)]
+    assert len(percents) == 400
+    # At most every CPU busy with this process's threads (a little more for rounding).
+    assert max(percents) <= 100 * (os.cpu_count() or 1) + 50
+    assert statistics.median(percents) > 20  # a spinning task is busy
 
 
 def test_sampler_thread_is_shared_between_tasks(sink: MemorySink) -> None:

@@ -8,17 +8,20 @@ starts a thread). Tasks register when they start; a daemon thread sends a
 takes one last sample as the task ends, so a task shorter than the interval
 still gets one row.
 
-The process's own figures come from ``/proc/self/stat`` and
-``getrusage`` (disk read/write: the storage I/O the kernel accounts, as
-psutil's ``read_bytes``/``write_bytes``); ``psutil_process_cpu_percent``
-is the CPU time used since the task's previous sample over the wall time.
+The process's own figures come from ``/proc/self/stat`` (state, threads,
+memory, CPU number) and ``getrusage`` (CPU times, context switches, and
+disk read/write: the storage I/O the kernel accounts, as psutil's
+``read_bytes``/``write_bytes``); ``psutil_process_cpu_percent`` is the CPU
+time used since the task's previous sample over the wall time. The CPU
+times are ``getrusage``'s, to the microsecond, not ``stat``'s 10 ms clock
+ticks: over a task of a few milliseconds a tick either falls inside it or
+not, and the task would show 0% or thousands of percent.
 
 A sample describes the task's process plus its descendants: live children
 found by the periodic scan (scanning every process on the node takes
 milliseconds, too slow for the end of every short task), and children that
 already exited and were reaped (a bash app's command), whose CPU time the
-kernel accounts to this process (``stat``'s ``cutime`` and ``cstime``, as
-``RUSAGE_CHILDREN``).
+kernel accounts to this process (``RUSAGE_CHILDREN``).
 """
 
 from __future__ import annotations
@@ -102,21 +105,19 @@ _PROC_STATES = {
     b"P": "parked",
     b"W": "waking",
 }
-_CLOCK_TICKS = os.sysconf("SC_CLK_TCK") if hasattr(os, "sysconf") else 100
 _PAGE_SIZE = os.sysconf("SC_PAGE_SIZE") if hasattr(os, "sysconf") else 4096
 _RUSAGE_SELF = resource.RUSAGE_SELF
+_RUSAGE_CHILDREN = resource.RUSAGE_CHILDREN
+_getrusage = resource.getrusage
 
 
 def _cpu_marks() -> tuple[float, float, float]:
     """CPU seconds so far: this process's (user + system), its reaped children's user, system.
 
-    From ``times()``: the same clock-tick figures as ``stat``'s ``utime``,
-    ``stime``, ``cutime`` and ``cstime`` (the kernel computes both alike),
-    which :meth:`ResourceSampler.sample` reads; one system call, cheaper
-    than a ``stat`` read.
+    From ``getrusage``, as :meth:`ResourceSampler.sample` takes them (see the module docstring).
     """
-    t = os.times()
-    return t.user + t.system, t.children_user, t.children_system
+    me, reaped = _getrusage(_RUSAGE_SELF), _getrusage(_RUSAGE_CHILDREN)
+    return me.ru_utime + me.ru_stime, reaped.ru_utime, reaped.ru_stime
 
 
 def _total_memory() -> int:
@@ -130,13 +131,9 @@ class ResourceSampler:
     """Samples the registered tasks of this process; see the module docstring.
 
     The process's own numbers come from one read of ``/proc/<pid>/stat`` and
-    one ``getrusage`` (a few microseconds; psutil costs a file open per
+    two of ``getrusage`` (a few microseconds; psutil costs a file open per
     figure, too slow for the end of every short task); psutil is used for
-    the children and where ``/proc`` is missing. The CPU times that
-    ``psutil_process_cpu_percent`` and the reaped children's share are
-    computed from (the process's, and its reaped children's, user and
-    system time) come from ``times()`` at the start of a task and from the
-    ``stat`` read at each sample: the same clock-tick figures.
+    the children and where ``/proc`` is missing.
     """
 
     def __init__(self) -> None:
@@ -244,14 +241,13 @@ class ResourceSampler:
     def sample(self, watched: _Watched, *, scan_children: bool) -> list[Any]:
         """One RESOURCE_INFO message for ``watched``: its values, in :data:`SAMPLE_FIELDS` order."""
         timestamp = time.time()
-        usage = resource.getrusage(_RUSAGE_SELF)
+        usage = _getrusage(_RUSAGE_SELF)
+        reaped = _getrusage(_RUSAGE_CHILDREN)
         fields = self._stat()
         wall = time.monotonic()
+        user, system = usage.ru_utime, usage.ru_stime
+        reaped_user, reaped_system = reaped.ru_utime, reaped.ru_stime
         if fields is not None:
-            user = int(fields[11]) / _CLOCK_TICKS
-            system = int(fields[12]) / _CLOCK_TICKS
-            reaped_user = int(fields[13]) / _CLOCK_TICKS
-            reaped_system = int(fields[14]) / _CLOCK_TICKS
             state = _PROC_STATES.get(fields[0]) or fields[0].decode()
             threads = int(fields[17])
             vms = int(fields[20])
@@ -262,15 +258,11 @@ class ResourceSampler:
             proc = self.process
             with proc.oneshot():
                 mem = proc.memory_info()
-                times = proc.cpu_times()
-                user, system = times.user, times.system
                 state = proc.status()
                 threads = proc.num_threads()
                 vms, rss = mem.vms, mem.rss
                 cpu_num = proc.cpu_num() if hasattr(proc, "cpu_num") else None
                 read, write = _io_counters(proc)
-            t = os.times()
-            reaped_user, reaped_system = t.children_user, t.children_system
         cpu = user + system
         elapsed = wall - watched.wall_seen
         cpu_percent = 100.0 * (cpu - watched.cpu_seen) / elapsed if elapsed > 0 else 0.0
