@@ -21,6 +21,7 @@ from parsl.monitoring.radios import (
     RadioMessageError,
     ThreadPoolRadio,
     UDPRadio,
+    udp,
 )
 from parsl.monitoring.radios import htex as htex_radio
 from parsl.monitoring.radios.base import MonitoringRadioSender
@@ -286,7 +287,8 @@ def test_udp_oversized_batch_is_refused(sink: MemorySink, tmp_path: Path) -> Non
         {"port": "55"},
         {"port": True},
         {"address": ""},
-        {"atexit_timeout": 0},
+        {"atexit_timeout": -1},
+        {"atexit_timeout": float("nan")},
         {"atexit_timeout": "3"},
         {"hmac_digest": "nope"},
         {"debug": "yes"},
@@ -295,6 +297,41 @@ def test_udp_oversized_batch_is_refused(sink: MemorySink, tmp_path: Path) -> Non
 def test_udp_bad_arguments(kwargs: dict[str, Any]) -> None:
     with pytest.raises(ConfigurationError, match="UDPRadio"):
         UDPRadio(**kwargs)
+
+
+def test_udp_shutdown_wakes_the_receiver_instead_of_waiting_for_its_poll(
+    sink: MemorySink, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # A poll far longer than atexit_timeout: only the wake-up datagram can end the thread in time.
+    monkeypatch.setattr(udp, "_POLL_S", 120.0)
+    radio = UDPRadio(atexit_timeout=10)
+    receiver = radio.create_receiver(run_dir=str(tmp_path), resource_msgs=sink)
+    sender = radio.create_sender()
+    sender.send(_task_info(1))
+    sender.send(_task_info(2))
+    sink.wait_for(lambda: len(sink.messages) == 2)
+    sender.close()
+    receiver.shutdown()  # the thread is now blocked in a receive of up to 120 s
+    assert not receiver._thread.is_alive()
+    assert receiver.sock.fileno() == -1  # the thread closed it
+    assert [m["task_id"] for _, m in sink.messages] == [1, 2]
+    assert receiver.dropped == 0  # the empty wake-up datagram is not a bad one
+
+
+def test_udp_atexit_timeout_zero_does_not_wait(
+    sink: MemorySink, tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    radio = UDPRadio(address="localhost", atexit_timeout=0)  # as Parsl's own tests write it
+    receiver = radio.create_receiver(run_dir=str(tmp_path), resource_msgs=sink)
+    sender = radio.create_sender()
+    sender.send(_task_info(1))
+    sink.wait_for(lambda: len(sink.messages) == 1)
+    sender.close()
+    receiver.shutdown()
+    receiver._thread.join(10)
+    assert not receiver._thread.is_alive()
+    assert receiver.sock.fileno() == -1
+    assert "did not stop" not in caplog.text
 
 
 def test_udp_debug_logs_each_accepted_batch(
@@ -350,6 +387,23 @@ def test_filesystem_delivers_files_written_before_shutdown(
     assert [m["task_id"] for _, m in sink.messages] == [5]
 
 
+def test_filesystem_atexit_timeout_zero_loses_nothing(sink: MemorySink, tmp_path: Path) -> None:
+    radio = FilesystemRadio(poll_interval=60, atexit_timeout=0)
+    receiver = radio.create_receiver(run_dir=str(tmp_path), resource_msgs=sink)
+    assert radio.directory is not None
+    sender = radio.create_sender()
+    for task_id in range(20):
+        sender.send(_task_info(task_id))
+    receiver.shutdown()  # does not wait for the last scan
+    receiver._thread.join(10)
+    assert not receiver._thread.is_alive()
+    # Each batch either reached the sink or is still a file in new/, never both or neither.
+    delivered = [m["task_id"] for _, m in sink.messages]
+    left = os.listdir(os.path.join(radio.directory, "new"))
+    assert len(delivered) + len(left) == 20
+    assert len(set(delivered)) == len(delivered)
+
+
 def test_filesystem_moves_garbage_aside(sink: MemorySink, tmp_path: Path) -> None:
     radio = FilesystemRadio(poll_interval=60)
     receiver = radio.create_receiver(run_dir=str(tmp_path), resource_msgs=sink)
@@ -381,6 +435,10 @@ def test_filesystem_two_receivers_do_not_share(tmp_path: Path) -> None:
 def test_filesystem_errors(tmp_path: Path, sink: MemorySink) -> None:
     with pytest.raises(ConfigurationError, match="poll_interval"):
         FilesystemRadio(poll_interval=0)
+    with pytest.raises(ConfigurationError, match="atexit_timeout"):
+        FilesystemRadio(atexit_timeout=-1)
+    with pytest.raises(ConfigurationError, match="poll_interval"):
+        FilesystemRadio(poll_interval=float("inf"))
     with pytest.raises(ParslError, match="no receiver yet"):
         FilesystemRadio().create_sender()
     blocker = tmp_path / "file"

@@ -120,6 +120,20 @@ def test_udp_and_filesystem_radios_work_for_threads(tmp_path: Path) -> None:
         assert states == ["running", "running_ended"], radio
 
 
+def test_udp_radio_as_parsl_tests_configure_it(tmp_path: Path) -> None:
+    # Parsl's own tests give the thread pool UDPRadio(address="localhost", atexit_timeout=0).
+    sink = MemorySink(resource_monitoring_enabled=False)
+    radio = UDPRadio(address="localhost", atexit_timeout=0)
+    _load(sink, tmp_path, remote_monitoring_radio=radio)
+    try:
+        assert add(2, 3).result(timeout=10) == 5
+        sink.wait_for(lambda: len(sink.of(MessageType.TASK_INFO)) == 2)
+    finally:
+        parsl.clear()
+    states = [m["task_status_name"] for m in sink.of(MessageType.TASK_INFO)]
+    assert states == ["running", "running_ended"]
+
+
 def test_periodic_samples_of_a_long_task(tmp_path: Path) -> None:
     sink = MemorySink(resource_monitoring_enabled=True, resource_monitoring_interval=0.1)
 

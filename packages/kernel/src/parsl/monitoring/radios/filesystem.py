@@ -17,6 +17,7 @@ import socket
 import threading
 import time
 import uuid
+from math import inf
 
 from parsl.dataflow.lean_event import LeanEvent
 from parsl.errors import ParslError, bad_value
@@ -65,6 +66,8 @@ class FilesystemRadioReceiver(MonitoringRadioReceiver):
         self._interval = poll_interval
         self._timeout = timeout
         self._stop = LeanEvent()
+        self._abandoned = False
+        """Set when shutdown stops waiting for the thread: it then delivers nothing more."""
         self.dropped = 0
         """Files that did not decode (moved to ``bad/``)."""
         self._thread = threading.Thread(target=self._run, name="fs-radio-receiver", daemon=True)
@@ -84,6 +87,8 @@ class FilesystemRadioReceiver(MonitoringRadioReceiver):
             logger.error("filesystem radio: cannot list %s: %s", self._new, e)
             return 0
         for name in names:
+            if self._abandoned:
+                break  # left in new/ for anyone who looks; the sink may be closed
             path = os.path.join(self._new, name)
             try:
                 with open(path, "rb") as f:
@@ -111,9 +116,12 @@ class FilesystemRadioReceiver(MonitoringRadioReceiver):
         if self._stop.is_set():
             return
         self._stop.set()
-        self._thread.join(self._timeout)
-        if self._thread.is_alive():  # pragma: no cover - only with a hung filesystem
-            logger.warning("filesystem radio: receiver did not stop in time")
+        if self._timeout > 0:
+            self._thread.join(self._timeout)
+        if self._thread.is_alive():
+            self._abandoned = True
+            if self._timeout > 0:  # pragma: no cover - only with a hung filesystem
+                logger.warning("filesystem radio: receiver did not stop in time")
 
 
 class FilesystemRadio(RadioConfig):
@@ -122,13 +130,18 @@ class FilesystemRadio(RadioConfig):
     For workers that share a filesystem with the submit side but cannot
     reach it over the network. ``poll_interval``: seconds between the
     receiver's scans; ``atexit_timeout``: how long shutdown waits for its
-    last scan.
+    last scan (0: it does not wait, and files it has not read stay in ``new/``).
     """
 
     def __init__(self, *, poll_interval: float = 0.5, atexit_timeout: float = 3) -> None:
-        for name, value in (("poll_interval", poll_interval), ("atexit_timeout", atexit_timeout)):
-            if isinstance(value, bool) or not isinstance(value, int | float) or value <= 0:
-                raise bad_value(f"FilesystemRadio.{name}", value, "seconds > 0")
+        for name, value, zero_ok in (
+            ("poll_interval", poll_interval, False),
+            ("atexit_timeout", atexit_timeout, True),
+        ):
+            finite = not isinstance(value, bool) and isinstance(value, int | float) and value < inf
+            if not finite or value < 0 or (value == 0 and not zero_ok):
+                expected = "seconds >= 0" if zero_ok else "seconds > 0"
+                raise bad_value(f"FilesystemRadio.{name}", value, expected)
         self.poll_interval = float(poll_interval)
         self.atexit_timeout = float(atexit_timeout)
         self.directory: str | None = None

@@ -86,6 +86,8 @@ class UDPRadioReceiver(MonitoringRadioReceiver):
         self._target = target
         self._timeout = timeout
         self._stop = LeanEvent()
+        self._abandoned = False
+        """Set when shutdown stops waiting for the thread: it then delivers nothing more."""
         self.dropped = 0
         """Datagrams dropped (bad HMAC, undecodable)."""
         self._thread = threading.Thread(target=self._run, name="udp-radio-receiver", daemon=True)
@@ -93,25 +95,30 @@ class UDPRadioReceiver(MonitoringRadioReceiver):
 
     def _run(self) -> None:
         sock = self.sock
-        sock.settimeout(_POLL_S)
-        while not self._stop.is_set():
-            try:
-                data = sock.recv(MAX_DATAGRAM + 1)
-            except TimeoutError:
-                continue
-            except OSError:
-                if not self._stop.is_set():  # pragma: no cover - the socket failed under us
+        try:
+            sock.settimeout(_POLL_S)
+            while not self._stop.is_set():
+                try:
+                    data = sock.recv(MAX_DATAGRAM + 1)
+                except TimeoutError:
+                    continue
+                except OSError:  # pragma: no cover - the socket failed under us
                     logger.exception("UDP radio port %d: receiving failed; stopped", self.port)
-                return
-            self.deliver(data)
-        # Drain what arrived before shutdown (bounded: what the socket holds now).
-        sock.setblocking(False)
-        while True:
-            try:
-                data = sock.recv(MAX_DATAGRAM + 1)
-            except OSError:
-                return
-            self.deliver(data)
+                    return
+                if data:  # an empty datagram is shutdown's wake-up
+                    self.deliver(data)
+            # Drain what arrived before shutdown (bounded: what the socket holds now),
+            # unless shutdown has stopped waiting (atexit_timeout) and the sink may be gone.
+            sock.setblocking(False)
+            while not self._abandoned:
+                try:
+                    data = sock.recv(MAX_DATAGRAM + 1)
+                except OSError:
+                    return
+                if data:
+                    self.deliver(data)
+        finally:
+            sock.close()
 
     def deliver(self, data: bytes) -> None:
         """Check and decode one datagram; hand its messages to the target, or drop it."""
@@ -140,13 +147,30 @@ class UDPRadioReceiver(MonitoringRadioReceiver):
                 logger.exception("UDP radio port %d: the sink refused a message", self.port)
 
     def shutdown(self) -> None:
+        """Stop receiving; wait up to ``timeout`` seconds for the datagrams already here.
+
+        An empty datagram to the receiver's own port wakes its thread at once
+        (not at its next poll), so the usual wait is the drain alone. With a
+        timeout of 0 shutdown does not wait: datagrams not yet read are dropped.
+        The thread closes the socket when it ends.
+        """
         if self._stop.is_set():
             return
         self._stop.set()
-        self._thread.join(self._timeout)
-        if self._thread.is_alive():  # pragma: no cover - the loop wakes every _POLL_S
-            logger.warning("UDP radio port %d: receiver did not stop in time", self.port)
-        self.sock.close()
+        self._wake()
+        if self._timeout > 0:
+            self._thread.join(self._timeout)
+        if self._thread.is_alive():
+            self._abandoned = True
+            if self._timeout > 0:  # pragma: no cover - the drain is bounded and non-blocking
+                logger.warning("UDP radio port %d: receiver did not stop in time", self.port)
+
+    def _wake(self) -> None:
+        try:
+            with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as poke:
+                poke.sendto(b"", self.sock.getsockname())
+        except OSError:  # pragma: no cover - the thread still stops at its next poll
+            pass
 
 
 class UDPRadio(RadioConfig):
@@ -155,7 +179,8 @@ class UDPRadio(RadioConfig):
     ``address`` is where the receiver binds and workers send (default: the
     monitoring hub's ``hub_address``, else 127.0.0.1): it must be reachable
     from the workers. ``port`` None picks a free port. ``atexit_timeout``
-    bounds how long shutdown waits for the receiver thread. ``hmac_digest``
+    bounds how long shutdown waits for the datagrams already sent (0: it does
+    not wait, and drops what it has not read; Parsl's tests pass 0). ``hmac_digest``
     names the :mod:`hashlib` digest used to sign datagrams. ``debug`` logs
     every batch the receiver accepts (at INFO: how many messages, of which
     kinds), for finding out whether workers' messages arrive at all.
@@ -178,10 +203,12 @@ class UDPRadio(RadioConfig):
             raise bad_value("UDPRadio.port", port, "None or a port number 0-65535")
         if address is not None and (not isinstance(address, str) or not address):
             raise bad_value("UDPRadio.address", address, "None or a host address string")
-        if isinstance(atexit_timeout, bool) or not isinstance(atexit_timeout, int | float):
-            raise bad_value("UDPRadio.atexit_timeout", atexit_timeout, "seconds > 0")
-        if atexit_timeout <= 0:
-            raise bad_value("UDPRadio.atexit_timeout", atexit_timeout, "seconds > 0")
+        if (
+            isinstance(atexit_timeout, bool)
+            or not isinstance(atexit_timeout, int | float)
+            or not 0 <= atexit_timeout < float("inf")
+        ):
+            raise bad_value("UDPRadio.atexit_timeout", atexit_timeout, "seconds >= 0")
         if hmac_digest not in hashlib.algorithms_available:
             raise bad_value("UDPRadio.hmac_digest", hmac_digest, "a hashlib digest name")
         self.port = port
