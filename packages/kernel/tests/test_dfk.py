@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 import threading
 import time
 from concurrent.futures import Future
@@ -249,13 +250,17 @@ def test_load_rejects_non_config(run_dir: str) -> None:
 
 
 def test_run_dirs_are_numbered_and_hold_a_log(run_dir: str) -> None:
-    dirs = []
+    dirs, run_ids = [], []
     for _ in range(3):
         with parsl.load(Config(run_dir=run_dir)) as d:
             add(1, 1).result(timeout=10)
             dirs.append(d.run_dir)
+            run_ids.append(d.run_id)
     assert [os.path.basename(p) for p in dirs] == ["000", "001", "002"]
-    assert "Parsl run" in Path(dirs[0], "parsl.log").read_text()
+    # Scripts written for Parsl take the run id from its log with this pattern.
+    for log_dir, run_id in zip(dirs, run_ids, strict=True):
+        log = Path(log_dir, "parsl.log").read_text()
+        assert re.findall(r"^.*Run id is: (.*)$", log, re.MULTILINE) == [run_id]
 
 
 def test_initialize_logging_false_writes_no_log(run_dir: str) -> None:

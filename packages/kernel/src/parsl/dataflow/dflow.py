@@ -79,7 +79,9 @@ class DataFlowKernel(TaskSettlement):
         self.run_id = str(uuid.uuid4())
         self.run_dir = make_rundir(config.run_dir)
         self._log_handler = start_logging(self.run_dir) if config.initialize_logging else None
-        logger.info("Parsl run %s in %s", self.run_id, self.run_dir)
+        # The run id ends its line: scripts written for Parsl find it with "Run id is: (.*)$".
+        logger.info("Run id is: %s", self.run_id)
+        logger.info("Run directory is: %s", self.run_dir)
         self.tasks: dict[int, TaskRecord] = {}
         self._ids = itertools.count()
         self._cleanup_lock = threading.Lock()
