@@ -78,6 +78,15 @@ def test_signatures_take_parsls_arguments_in_parsls_order() -> None:
 
 
 @pytest.mark.timeout(90)
+def test_sizes_keep_the_type_they_were_given() -> None:
+    # Code written for Parsl does range(htex.max_workers_per_node); Parsl keeps the int it got.
+    htex = HighThroughputExecutor(max_workers_per_node=4, cores_per_worker=2)
+    assert htex.max_workers_per_node == 4 and type(htex.max_workers_per_node) is int
+    assert list(range(htex.max_workers_per_node)) == [0, 1, 2, 3]
+    assert HighThroughputExecutor().max_workers_per_node == float("inf")
+    assert htex.cores_per_worker == 2
+
+
 def test_scaling_facades_blocks_and_managers(make_htex: MakeHtex) -> None:
     htex = make_htex(
         max_workers_per_node=1, provider=LocalProvider(init_blocks=0, min_blocks=0, max_blocks=3)

@@ -214,7 +214,7 @@ def check_max_workers(value: Any) -> float:
     """None (no limit), an int >= 1, or math.inf."""
     if value is None or value == math.inf:
         return math.inf
-    return float(check_int("max_workers_per_node", value, 1))
+    return check_int("max_workers_per_node", value, 1)  # an int stays an int, as in Parsl
 
 
 def check_cpu_affinity(value: Any) -> str:
