@@ -8,6 +8,7 @@ executor (``block``).
 from __future__ import annotations
 
 import os
+import urllib.request
 from pathlib import Path
 from typing import Any
 
@@ -20,6 +21,7 @@ from parsl.config import Config
 from parsl.executors import HighThroughputExecutor
 from parsl.monitoring import MonitoringHub
 from parsl.monitoring.radios import FilesystemRadio, HTEXRadio, UDPRadio
+from parsl.monitoring.visualization import BackgroundServer, open_database
 from parsl.providers import LocalProvider
 
 pytestmark = pytest.mark.timeout(180)
@@ -107,3 +109,19 @@ def test_worker_node_and_block_rows_reach_the_database(kind: str, tmp_path: Path
     ]
     assert blocks[0] == "PENDING" and "RUNNING" in blocks
     assert blocks[-1] in ("CANCELLED", "COMPLETED")
+
+    if kind == "htex":
+        # parsl-visualize's resource page over these real samples: per-app CPU and memory.
+        viewer = open_database(f"sqlite:///{db}")
+        server = BackgroundServer(viewer)
+        try:
+            with urllib.request.urlopen(
+                f"{server.url}/workflow/{run_id}/resources", timeout=20
+            ) as r:
+                page = r.read().decode()
+        finally:
+            server.stop()
+            viewer.close()
+        table = page[page.index('id="dist-table"') :]
+        table = table[: table.index("</table>")]
+        assert "<td>cube</td>" in table and "<td>count_to</td>" in table

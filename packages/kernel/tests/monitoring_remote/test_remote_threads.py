@@ -1,4 +1,4 @@
-"""Remote monitoring through the ThreadPoolExecutor: running/running_ended and resource rows."""
+"""Remote monitoring through the ThreadPoolExecutor: running/running_ended, and no resource rows."""
 
 from __future__ import annotations
 
@@ -74,8 +74,8 @@ def test_exception_unchanged_and_reported(tmp_path: Path) -> None:
         parsl.clear()
     states = [m["task_status_name"] for m in sink.of(MessageType.TASK_INFO)]
     assert states == ["running", "running_ended"]
-    (row,) = sink.of(MessageType.RESOURCE_INFO)  # the final sample of a short task
-    assert row["task_id"] == 0 and row["psutil_process_memory_resident"] > 0  # type: ignore[operator]
+    # As in Parsl, the thread pool records no resources: its tasks share one process.
+    assert sink.of(MessageType.RESOURCE_INFO) == []
 
 
 def test_bash_app_is_monitored(tmp_path: Path) -> None:
@@ -91,8 +91,7 @@ def test_bash_app_is_monitored(tmp_path: Path) -> None:
         "running",
         "running_ended",
     ]
-    (row,) = sink.of(MessageType.RESOURCE_INFO)
-    assert row["psutil_process_time_user"] >= 0  # type: ignore[operator]
+    assert sink.of(MessageType.RESOURCE_INFO) == []
 
 
 def test_old_misspelled_argument_still_works(tmp_path: Path) -> None:
@@ -134,41 +133,18 @@ def test_udp_radio_as_parsl_tests_configure_it(tmp_path: Path) -> None:
     assert states == ["running", "running_ended"]
 
 
-def test_periodic_samples_of_a_long_task(tmp_path: Path) -> None:
-    sink = MemorySink(resource_monitoring_enabled=True, resource_monitoring_interval=0.1)
-
-    def enough_samples() -> bool:
-        rows = sink.of(MessageType.RESOURCE_INFO)
-        return len(rows) >= 3 and max(r["psutil_process_cpu_percent"] for r in rows) > 10  # type: ignore[type-var]
-
-    @python_app
-    def spin(seconds: float) -> int:
-        # Half busy, half asleep: enough CPU to show, and the GIL free for the sampler.
-        # At least ``seconds``, and on until periodic samples have come (a loaded
-        # machine gives this process less CPU and the sampler fewer turns), at most 20 s.
-        start = time.monotonic()
-        n = 0
-        while time.monotonic() - start < seconds or (
-            not enough_samples() and time.monotonic() - start < 20
-        ):
-            burst = time.monotonic() + 0.02
-            while time.monotonic() < burst:
-                n += 1
-            time.sleep(0.02)
-        return n
-
+def test_no_resource_rows_even_for_a_long_task(tmp_path: Path) -> None:
+    sink = MemorySink(resource_monitoring_enabled=True, resource_monitoring_interval=0.05)
     _load(sink, tmp_path)
     try:
-        assert spin(1.0).result(timeout=40) > 0
+        assert slow(0.5).result(timeout=20) == "done"
     finally:
         parsl.clear()
-    rows = sink.of(MessageType.RESOURCE_INFO)
-    assert len(rows) >= 3  # periodic samples (~10 a second) and the final one
-    assert max(r["psutil_process_cpu_percent"] for r in rows) > 10  # type: ignore[type-var]
-    times = [r["timestamp"] for r in rows]
-    assert times == sorted(times)
-    assert rows[-1]["psutil_process_time_user"] >= rows[0]["psutil_process_time_user"]  # type: ignore[operator]
-    assert all(r["resource_monitoring_interval"] == 0.1 for r in rows)
+    assert [m["task_status_name"] for m in sink.of(MessageType.TASK_INFO)] == [
+        "running",
+        "running_ended",
+    ]
+    assert sink.of(MessageType.RESOURCE_INFO) == []
 
 
 @python_app

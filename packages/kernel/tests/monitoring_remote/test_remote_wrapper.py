@@ -121,6 +121,36 @@ def test_short_task_gets_exactly_one_final_sample(sink: MemorySink) -> None:
     assert row["psutil_process_memory_resident"] > 1_000_000  # type: ignore[operator]
 
 
+def test_periodic_samples_of_a_long_task(sink: MemorySink) -> None:
+    def enough_samples() -> bool:
+        rows = sink.of(MessageType.RESOURCE_INFO)
+        return len(rows) >= 3 and max(r["psutil_process_cpu_percent"] for r in rows) > 10  # type: ignore[type-var]
+
+    def spin(seconds: float) -> int:
+        # Half busy, half asleep: enough CPU to show, and the GIL free for the sampler.
+        # At least ``seconds``, and on until periodic samples have come (a loaded
+        # machine gives this process less CPU and the sampler fewer turns), at most 20 s.
+        start = time.monotonic()
+        n = 0
+        while time.monotonic() - start < seconds or (
+            not enough_samples() and time.monotonic() - start < 20
+        ):
+            burst = time.monotonic() + 0.02
+            while time.monotonic() < burst:
+                n += 1
+            time.sleep(0.02)
+        return n
+
+    assert _call(_settings(sink, True, interval=0.1), spin, 1.0) > 0
+    rows = sink.of(MessageType.RESOURCE_INFO)
+    assert len(rows) >= 3  # periodic samples (~10 a second) and the final one
+    assert max(r["psutil_process_cpu_percent"] for r in rows) > 10  # type: ignore[type-var]
+    times = [r["timestamp"] for r in rows]
+    assert times == sorted(times)
+    assert rows[-1]["psutil_process_time_user"] >= rows[0]["psutil_process_time_user"]  # type: ignore[operator]
+    assert all(r["resource_monitoring_interval"] == 0.1 for r in rows)
+
+
 def test_live_child_process_is_counted(sink: MemorySink) -> None:
     import psutil
 
@@ -239,6 +269,24 @@ def test_settings_follow_the_sink() -> None:
     assert again.args[1] is settings  # type: ignore[attr-defined]  # cached: htex serializes once
     ex.remote_monitoring_radio = None
     assert remote.monitor_wrapper(len, {"a": 1}, ex, sink, _Task()) == (len, {"a": 1})
+
+
+def test_settings_follow_the_executors_monitor_resources() -> None:
+    from parsl.executors import ThreadPoolExecutor
+
+    class SampledThreads(ThreadPoolExecutor):
+        def monitor_resources(self) -> bool:
+            return True
+
+    sink = MemorySink(resource_monitoring_enabled=True, resource_monitoring_interval=1)
+    enabled = {}
+    for ex in (ThreadPoolExecutor(), SampledThreads()):
+        ex.run_id = "r"
+        remote.attach_executor(ex, sink)
+        wrapped, _ = remote.monitor_wrapper(len, {}, ex, sink, _Task())
+        enabled[type(ex).__name__] = wrapped.args[1].resource_monitoring_enabled  # type: ignore[attr-defined]
+    # Parsl's ThreadPoolExecutor.monitor_resources() is False: its tasks share one process.
+    assert enabled == {"ThreadPoolExecutor": False, "SampledThreads": True}
 
 
 class _Task:

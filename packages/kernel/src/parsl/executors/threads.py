@@ -180,6 +180,10 @@ class ThreadPoolExecutor(ParslExecutor):
                     self._wake_idle_waiters()
             del fut
 
+    def monitor_resources(self) -> bool:
+        """False, as in Parsl: every task shares this process, so a sample could not be one task's."""
+        return False
+
     @property
     def outstanding(self) -> int:
         """Tasks queued or running (also callable, ``outstanding()``, as in Parsl)."""

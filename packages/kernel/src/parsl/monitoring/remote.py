@@ -156,7 +156,8 @@ def _settings_for(executor: ParslExecutor, sink: MonitoringSink) -> RemoteMonito
             executor_label=executor.label,
             radio=radio,
             resource_monitoring_enabled=bool(getattr(sink, "resource_monitoring_enabled", False))
-            and interval > 0,
+            and interval > 0
+            and executor.monitor_resources(),
             resource_monitoring_interval=float(interval),
         )
         executor._remote_monitoring = cached  # type: ignore[attr-defined]
