@@ -11,8 +11,10 @@ import parsl
 from parsl import bash_app, python_app
 from parsl.config import Config
 from parsl.executors import ThreadPoolExecutor
+from parsl.monitoring import remote
 from parsl.monitoring.memory import MemorySink
 from parsl.monitoring.radios import FilesystemRadio, HTEXRadio, ThreadPoolRadio, UDPRadio
+from parsl.monitoring.radios.udp import UDPRadioSender
 from parsl.monitoring.types import MessageType
 
 
@@ -127,10 +129,14 @@ def test_udp_radio_as_parsl_tests_configure_it(tmp_path: Path) -> None:
     try:
         assert add(2, 3).result(timeout=10) == 5
         sink.wait_for(lambda: len(sink.of(MessageType.TASK_INFO)) == 2)
+        sender = remote._senders[remote._radio_key(radio)]  # made in this process for the task
     finally:
         parsl.clear()
     states = [m["task_status_name"] for m in sink.of(MessageType.TASK_INFO)]
     assert states == ["running", "running_ended"]
+    # The executor's shutdown closed it: a process running many workflows keeps no socket per run.
+    assert isinstance(sender, UDPRadioSender) and sender._sock.fileno() == -1
+    assert remote._radio_key(radio) not in remote._senders
 
 
 def test_no_resource_rows_even_for_a_long_task(tmp_path: Path) -> None:

@@ -129,6 +129,10 @@ class ParslExecutor(ABC):
                 logging.getLogger(__name__).exception(
                     "executor %s: stopping the monitoring receiver failed", self.label
                 )
+            if self.remote_monitoring_radio is not None:
+                from parsl.monitoring.remote import forget_sender
+
+                forget_sender(self.remote_monitoring_radio)  # one this process made for its tasks
 
     @property
     def bad_state_is_set(self) -> bool:

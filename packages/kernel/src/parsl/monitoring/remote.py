@@ -49,6 +49,7 @@ __all__ = [
     "IDS_KWARG",
     "RemoteMonitoring",
     "attach_executor",
+    "forget_sender",
     "monitor_wrapper",
     "run_monitored",
 ]
@@ -201,6 +202,26 @@ def _sender(radio: RadioConfig) -> MonitoringRadioSender | None:
         if key is not None:
             _senders[key] = sender
         return sender
+
+
+def forget_sender(radio: RadioConfig) -> None:
+    """Close and forget this process's sender for ``radio``, if it made one.
+
+    An executor whose tasks run in the submitting process (the thread pool)
+    makes its sender there; its shutdown calls this, so a long-lived process
+    that runs many workflows does not keep one open socket per run.
+    """
+    key = _radio_key(radio)
+    if key is None:
+        return
+    with _senders_lock:
+        sender = _senders.pop(key, None)
+    close = getattr(sender, "close", None)
+    if callable(close):
+        try:
+            close()
+        except Exception:
+            logger.exception("monitoring: closing the sender for %r failed", radio)
 
 
 _NO_SENDER_YET = object()
