@@ -242,6 +242,8 @@ def test_relative_output_paths_are_found_beside_runinfo(
     assert qt.locate_output("logs/missing.out", rundir) == "logs/missing.out"
     assert qt.locate_output("/abs/x.out", rundir) == "/abs/x.out"
     assert qt.locate_output(None, rundir) is None
+    assert qt.locate_output("", rundir) is None  # Parsl records no stream as ""
+    assert qt.locate_output("file:///abs/x.out", rundir) == "/abs/x.out"
     assert qt.locate_output("logs/t.out", None) == "logs/t.out"
 
 

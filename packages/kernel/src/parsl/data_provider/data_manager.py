@@ -47,6 +47,10 @@ def __getattr__(name: str) -> Any:
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
+_STAGED_OUT = frozenset({"outputs", "stdout", "stderr"})
+"""Keyword arguments whose Files are staged out after the task, never in."""
+
+
 class NoStagingProvider(ParslError):
     """No staging provider of the executor accepts a file's URL scheme."""
 
@@ -85,8 +89,20 @@ class DataManager:
                 if k == "inputs" and isinstance(v, list | tuple):
                     if any(isinstance(f, File) for f in v):
                         task.kwargs[k] = [self._in(task, f) for f in v]
-                elif k != "outputs" and isinstance(v, File):
+                elif isinstance(v, File) and k not in _STAGED_OUT:
                     task.kwargs[k] = self._in(task, v)
+            for k in ("stdout", "stderr"):
+                stream = task.kwargs.get(k)
+                if isinstance(stream, File):
+                    # As in Parsl: a File stream is staged out, and the future's
+                    # ``stdout``/``stderr`` is the DataFuture of that stage-out.
+                    copy = stream.cleancopy()
+                    task.kwargs[k] = copy
+                    staged = self.stage_out(task, copy, fu, user_file=stream)
+                    if k == "stdout":
+                        fu._stdout = staged
+                    else:
+                        fu._stderr = staged
             if files:
                 assert isinstance(outputs, list | tuple)
                 copies = [f.cleancopy() if isinstance(f, File) else f for f in outputs]

@@ -72,12 +72,14 @@ class AppFuture(Future[Any]):
 
     @property
     def stdout(self) -> Any:
-        """Where the task's stdout goes (a path, a (path, mode) tuple, or None)."""
+        """Where the task's stdout goes: a path, a (path, mode) tuple, None, or for a File
+        the DataFuture of its stage-out."""
         return self._stdout
 
     @property
     def stderr(self) -> Any:
-        """Where the task's stderr goes (a path, a (path, mode) tuple, or None)."""
+        """Where the task's stderr goes: a path, a (path, mode) tuple, None, or for a File
+        the DataFuture of its stage-out."""
         return self._stderr
 
     def task_status(self) -> str:

@@ -63,4 +63,6 @@ def std_path(task: TaskRecord, kw: str, value: Any, config: Config, run_dir: str
     if config.std_autopath is not None:
         return config.std_autopath(task, kw)
     folder = os.path.join(run_dir, "task_logs", f"{task.id // 10000:04d}")
-    return os.path.join(folder, f"task_{task.id:04d}_{task.func_name}.{kw}")
+    label = task.kwargs.get("label")
+    suffix = "" if label is None else f"_{label}"  # an app's label= names its logs, as in Parsl
+    return os.path.join(folder, f"task_{task.id:04d}_{task.func_name}{suffix}.{kw}")

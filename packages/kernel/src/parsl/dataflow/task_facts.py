@@ -47,14 +47,26 @@ def file_names(value: Any) -> tuple[str, ...]:
 
 
 def std_path(value: Any) -> str | None:
-    """The path of a ``stdout=``/``stderr=``/``stdin=`` argument: a path, or a ``(path, mode)`` pair."""
+    """The path of a ``stdin=``/``stdout=``/``stderr=`` argument, as Parsl's monitoring records it.
+
+    A path (str, or an ``os.PathLike`` of str or bytes: always text here), the
+    path of a ``(path, mode)`` pair, or a :class:`File`'s URL (a File stream is
+    staged out, so the URL is where it ends up).
+    """
     if isinstance(value, tuple | list) and value:
         value = value[0]
     if value is None:
         return None
-    if isinstance(value, str | os.PathLike):
-        return os.fspath(value)
+    if isinstance(value, File):
+        return value.url
+    if isinstance(value, str | bytes | os.PathLike):
+        return os.fsdecode(value)
     return str(value)
+
+
+def std_name(value: Any) -> str:
+    """:func:`std_path` for ``stdout=``/``stderr=``: no stream is ``""``, as in Parsl's ``task`` table."""
+    return std_path(value) or ""
 
 
 def describe(exc: BaseException) -> str:
@@ -83,11 +95,11 @@ def transition_event(
     kwargs = task.kwargs
     if kwargs:
         inputs, outputs = file_names(kwargs.get("inputs")), file_names(kwargs.get("outputs"))
-        stdin, stdout = std_path(kwargs.get("stdin")), std_path(kwargs.get("stdout"))
-        stderr = std_path(kwargs.get("stderr"))
+        stdin, stdout = std_path(kwargs.get("stdin")), std_name(kwargs.get("stdout"))
+        stderr = std_name(kwargs.get("stderr"))
     else:
         inputs = outputs = ()
-        stdin = stdout = stderr = None
+        stdin, stdout, stderr = None, "", ""
     joins = task.joins
     history = task.fail_history
     return TaskTransition(

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import re
+import urllib.parse
 from typing import Any
 
 from sqlalchemy import func, or_, select
@@ -107,12 +108,16 @@ def resource_series(
 def locate_output(path: str | None, rundir: str | None) -> str | None:
     """Where a task's stdout/stderr file is: as given, or (a relative path) beside ``runinfo/``.
 
-    Relative paths are relative to the directory the workflow script ran in,
+    A ``file://`` URL (a ``File`` given as the stream) is its path; other URLs
+    (streams staged out elsewhere) are not local files. Relative paths are
+    relative to the directory the workflow script ran in,
     which is usually the parent of its ``runinfo`` directory (``rundir`` is
     ``.../runinfo/000``); the current directory is tried first.
     """
     if not path:
         return None
+    if path.startswith("file://"):  # a File stream (Parsl records its URL)
+        path = urllib.parse.urlparse(path).path
     if os.path.isabs(path) or os.path.isfile(path) or not rundir:
         return path
     script_dir = os.path.dirname(os.path.dirname(os.path.abspath(rundir)))
