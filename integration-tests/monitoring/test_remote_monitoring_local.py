@@ -108,6 +108,8 @@ def test_worker_node_and_block_rows_reach_the_database(kind: str, tmp_path: Path
         )
     ]
     assert blocks[0] == "PENDING" and "RUNNING" in blocks
+    # Shutdown scales the block in (Parsl's SCALED_IN), then the provider's own last state.
+    assert blocks.count("PENDING") == 1 and blocks.count("SCALED_IN") == 1, blocks
     assert blocks[-1] in ("CANCELLED", "COMPLETED")
 
     if kind == "htex":

@@ -80,6 +80,8 @@ def test_block_and_node_rows_for_htex_on_slurm(slurm: Any, tmp_path: Path, radio
         )
         states = [s for s, _, _ in blocks]
         assert states[0] == "PENDING" and "RUNNING" in states, states
+        # Shutdown scales the block in (Parsl's SCALED_IN), then Slurm's own last state.
+        assert states.count("SCALED_IN") == 1, states
         assert states[-1] in ("CANCELLED", "COMPLETED"), states
         assert {(j, label) for _, j, label in blocks} == {(job_id, "slurm_htex")}
 

@@ -215,10 +215,15 @@ class BlockPool:
             self.cancel(chosen, JobStatus(JobState.SCALED_IN, message="scaled in"))
         return chosen
 
-    def cancel(self, block_ids: list[str], shown_as: JobStatus) -> None:
-        """Cancel blocks through the provider; those it accepts show as ``shown_as`` at once."""
+    def cancel(self, block_ids: list[str], shown_as: JobStatus, *, all_ended: bool = False) -> None:
+        """Cancel blocks through the provider; those it accepts show as ``shown_as`` at once.
+
+        ``all_ended``: every one of ``block_ids`` shows as ``shown_as``, also those the
+        provider no longer had (at shutdown: blocks whose workers the executor's own
+        shutdown already stopped).
+        """
         accepted = self.provider.cancel([self._jobs[b] for b in block_ids])
-        cancelled = [b for b, ok in zip(block_ids, accepted, strict=False) if ok]
+        cancelled = [b for b, ok in zip(block_ids, accepted, strict=False) if ok or all_ended]
         self._cache.record_cancelled(cancelled, shown_as)
         for block_id in cancelled:
             self.reporter.report(block_id, self._jobs[block_id], shown_as)

@@ -290,16 +290,20 @@ class HighThroughputExecutor(ParslSurfaceMixin, BlockScalingMixin, ParslExecutor
         if self._closed:
             return
         self._closed = True
+        # The blocks this shutdown ends, taken before the interchange stops (their workers
+        # then exit by themselves): each shows as SCALED_IN, as Parsl's cleanup records them.
+        live = [b for b, s in self.status().items() if not s.terminal]
         self._blocks.close()
         if self._monitor is not None:
             self._monitor.stop()
         if self._client is not None:
             self._client.close(bound)
-        live = [b for b, s in self.status().items() if not s.terminal]
         if live:
             try:
                 self._blocks.cancel(
-                    live, JobStatus(JobState.CANCELLED, message="executor shut down")
+                    live,
+                    JobStatus(JobState.SCALED_IN, message="executor shut down"),
+                    all_ended=True,
                 )
             except Exception:
                 logger.exception("htex %s: cancelling blocks %s failed", self.label, live)
