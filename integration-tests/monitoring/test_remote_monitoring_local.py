@@ -98,6 +98,18 @@ def test_worker_node_and_block_rows_reach_the_database(kind: str, tmp_path: Path
     for hostname, block_id, workers, cpus, memory, _ in nodes:
         assert (hostname, workers, cpus) == (os.uname().nodename, 2, os.cpu_count())
         assert block_id in block_ids and memory > 0
+    # As in Parsl: one row when a manager registers, one when it goes; heartbeats (every
+    # 0.5 s here, over more than 1.5 s) refresh the first row's last_heartbeat.
+    shape = rows(
+        db,
+        "SELECT uid, SUM(active), SUM(1 - active), "
+        "MAX(CASE WHEN active THEN julianday(last_heartbeat) - julianday(timestamp) END) "
+        "FROM node WHERE run_id = ? GROUP BY uid",
+        run_id,
+    )
+    for uid, active_rows, inactive_rows, beat_days in shape:
+        assert (active_rows, inactive_rows) == (1, 1), uid
+        assert beat_days * 86400 > 1.0, uid
 
     blocks = [
         s

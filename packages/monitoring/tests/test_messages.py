@@ -127,6 +127,34 @@ def test_a_running_message_before_the_launch_transition_still_gives_one_try_row(
     assert attempt["task_try_time_launched"] == at(T0 + 1)
 
 
+def test_heartbeats_refresh_the_managers_row_instead_of_adding_rows(
+    started_hub: MonitoringHub, run_id: str
+) -> None:
+    """As in Parsl, two rows per manager (registered, gone); heartbeats update the first."""
+    hub = started_hub
+    kind, registered = node("manager-a", T0)
+    hub.send((kind, registered))
+    for k, workers in ((5, 3), (10, 4)):  # htex's heartbeats: registration time, a later beat
+        hub.send((kind, {**registered, "last_heartbeat": T0 + k, "worker_count": workers}))
+    hub.send(
+        (kind, {**registered, "active": False, "timestamp": T0 + 12, "last_heartbeat": T0 + 12})
+    )
+    # A heartbeat whose registration row never arrived is kept as a row of its own.
+    hub.send((kind, {**node("manager-b", T0 + 1)[1], "last_heartbeat": T0 + 6}))
+    hub.close()
+    db = hub.db_url
+    assert db is not None and hub.writer_error is None
+    nodes = sorted(query.table_rows(db, "node", run_id), key=lambda n: (n["uid"], n["timestamp"]))
+    assert [
+        (n["uid"], n["active"], n["timestamp"], n["last_heartbeat"], n["worker_count"])
+        for n in nodes
+    ] == [
+        ("manager-a", True, at(T0), at(T0 + 10), 4),
+        ("manager-a", False, at(T0 + 12), at(T0 + 12), 2),
+        ("manager-b", True, at(T0 + 1), at(T0 + 6), 2),
+    ]
+
+
 def test_resource_node_and_block_messages_become_rows(
     started_hub: MonitoringHub, run_id: str
 ) -> None:

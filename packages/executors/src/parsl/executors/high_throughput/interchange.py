@@ -271,7 +271,7 @@ class Interchange:
             elif isinstance(msg, Drain):
                 self._execute(self.dispatch.drain_manager(manager_id))
             elif isinstance(msg, Heartbeat):
-                self._node_info(manager_id, active=True)
+                self._node_info(manager_id, active=True, heartbeat=True)
             else:
                 logger.error("unexpected %s from manager %s", msg.kind, manager_id)
 
@@ -316,12 +316,13 @@ class Interchange:
             )
         self._execute(out)
 
-    def _node_info(self, manager_id: str, *, active: bool) -> None:
+    def _node_info(self, manager_id: str, *, active: bool, heartbeat: bool = False) -> None:
         """With monitoring on, queue a NODE_INFO message about a registered manager for the executor."""
         run_id = self.settings.monitoring_run_id
         info = self.managers.get(manager_id)
         if run_id is not None and info is not None:
-            self.to_client.append(node_info_frame(run_id, manager_id, info, active=active))
+            frame = node_info_frame(run_id, manager_id, info, active=active, heartbeat=heartbeat)
+            self.to_client.append(frame)
 
     def _refuse(self, manager_id: str, hostname: str, table: dict[str, Any], text: str) -> None:
         logger.error("refusing manager %s: %s", manager_id, text)

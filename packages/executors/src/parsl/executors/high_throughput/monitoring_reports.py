@@ -2,7 +2,8 @@
 
 * The interchange builds one MONITORING frame per NODE_INFO message
   (:func:`node_info_frame`): when a manager registers, at each of its
-  heartbeats and when it leaves (``active`` False).
+  heartbeats (which refresh the registration's row) and when it leaves
+  (``active`` False).
 * The executor reports every change of a block's provider state as
   BLOCK_INFO (:class:`BlockReporter`).
 * The executor's client hands every MONITORING payload it receives (from
@@ -40,9 +41,19 @@ class ManagerInfo:
     packages: dict[str, str] = field(default_factory=dict)
 
 
-def node_info_frame(run_id: str, manager_id: str, info: ManagerInfo, *, active: bool) -> bytes:
-    """A MONITORING frame holding one NODE_INFO message (the ``node`` table's columns)."""
+def node_info_frame(
+    run_id: str, manager_id: str, info: ManagerInfo, *, active: bool, heartbeat: bool = False
+) -> bytes:
+    """A MONITORING frame holding one NODE_INFO message (the ``node`` table's columns).
+
+    As in Parsl, a manager has one row from its registration (``timestamp``
+    its registration time) and one when it goes inactive. A ``heartbeat``
+    carries the registration time as ``timestamp`` and now as
+    ``last_heartbeat``: the writer updates the registration row with it
+    rather than adding a row per heartbeat.
+    """
     now = time.time()
+    began = info.registered_at if active else now
     body = {
         "run_id": run_id,
         "hostname": info.hostname,
@@ -53,8 +64,8 @@ def node_info_frame(run_id: str, manager_id: str, info: ManagerInfo, *, active: 
         "active": active,
         "worker_count": info.worker_count,
         "python_v": info.python_version,
-        "timestamp": now,
-        "last_heartbeat": now,
+        "timestamp": began,
+        "last_heartbeat": now if heartbeat or not active else began,
     }
     return Monitoring(payload=encode_batch([(MessageType.NODE_INFO, body)])).encode()
 

@@ -60,6 +60,7 @@ __all__ = [
     "Row",
     "RowBatch",
     "Stamp",
+    "refreshes_a_node_row",
     "sqlite_when",
     "when",
 ]
@@ -95,6 +96,21 @@ _FAIL_HISTORY, _JOINS, _TRY_FAIL_REASON = (
 _EMPTY_TRY: list[Any] = [None] * len(TRY_COLUMNS)
 _EMPTY_TRY[_EXECUTOR] = ""  # NOT NULL; '' is unknown (see upsert_try)
 _RUN_ID, _TASK_ID, _TRY_ID = _TRY_AT["run_id"], _TRY_AT["task_id"], _TRY_AT["try_id"]
+
+
+def refreshes_a_node_row(body: dict[str, Any]) -> bool:
+    """Whether a ``NODE_INFO`` refreshes the ``node`` row that began at its ``timestamp``.
+
+    A manager's row is written when it registers (``timestamp`` and
+    ``last_heartbeat`` both the registration time) and when it goes inactive;
+    its heartbeats carry the registration time as ``timestamp`` and a later
+    ``last_heartbeat``, and update that row instead of adding one (Parsl keeps
+    two rows per manager; a row per heartbeat would be millions on a big run).
+    """
+    beat, began = body.get("last_heartbeat"), body.get("timestamp")
+    if not body.get("active") or beat is None or began is None:
+        return False
+    return bool(unix_time(beat) > unix_time(began))
 
 
 def _csv(items: tuple[Any, ...]) -> str | None:
@@ -210,6 +226,8 @@ class RowBatch:
         self.tries: dict[tuple[str, int, int], list[Any]] = {}
         self.resources: list[Row] = []
         self.nodes: list[Row] = []
+        self.node_beats: list[Row] = []
+        """``node`` rows that refresh an existing row (see :func:`refreshes_a_node_row`)."""
         self.blocks: list[Row] = []
         self.rejected: list[str] = []
         self.events = 0
@@ -282,7 +300,8 @@ class RowBatch:
             elif kind is MessageType.RESOURCE_INFO:
                 self.resources.append(RESOURCE.row(body, self.stamp))
             elif kind is MessageType.NODE_INFO:
-                self.nodes.append(NODE.row(body, self.stamp))
+                row = NODE.row(body, self.stamp)
+                (self.node_beats if refreshes_a_node_row(body) else self.nodes).append(row)
             elif kind is MessageType.BLOCK_INFO:
                 self.blocks.append(BLOCK.row(body, self.stamp))
             # WORKFLOW_INFO: the workflow row comes from start() and workflow_end().
