@@ -7,6 +7,7 @@ error the same way (``field=value is not valid: expected ...``).
 
 from __future__ import annotations
 
+import math
 from typing import Any
 
 from parsl.errors import bad_value
@@ -31,3 +32,11 @@ def check_text(field: str, value: Any, *, allow_empty: bool = True) -> str:
     if not isinstance(value, str) or (not allow_empty and not value.strip()):
         raise bad_value(field, value, "a string" if allow_empty else "a non-empty string")
     return value
+
+
+def check_positive(field: str, value: Any, *, allow_zero: bool = False) -> float:
+    """Return ``value`` as a float if it is a finite number > 0 (>= 0 with ``allow_zero``)."""
+    number = isinstance(value, int | float) and not isinstance(value, bool)
+    if not (number and math.isfinite(value) and (value > 0 or (allow_zero and value == 0))):
+        raise bad_value(field, value, "a number >= 0" if allow_zero else "a number > 0")
+    return float(value)

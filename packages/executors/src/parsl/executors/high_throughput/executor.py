@@ -9,7 +9,7 @@ from collections.abc import Callable, Sequence
 from concurrent.futures import Future
 from typing import Any
 
-from parsl.argument_checks import check_int
+from parsl.argument_checks import check_int, check_positive
 from parsl.data_provider.staging import Staging
 from parsl.dataflow.lean_future import lean_future
 from parsl.errors import ConfigurationError, bad_value
@@ -150,7 +150,7 @@ class HighThroughputExecutor(ParslSurfaceMixin, BlockScalingMixin, ParslExecutor
         self.storage_access = list(storage_access) if storage_access is not None else None
         self.working_dir = options.check_optional_path("working_dir", working_dir)
         self.worker_debug = options.check_type("worker_debug", worker_debug, bool, "True or False")
-        self.cores_per_worker = options.check_positive("cores_per_worker", cores_per_worker)
+        self.cores_per_worker = check_positive("cores_per_worker", cores_per_worker)
         self.mem_per_worker = options.check_optional_positive(
             "mem_per_worker", mem_per_worker, allow_zero=True
         )
@@ -158,7 +158,7 @@ class HighThroughputExecutor(ParslSurfaceMixin, BlockScalingMixin, ParslExecutor
         self.cpu_affinity = options.check_cpu_affinity(cpu_affinity)
         self.available_accelerators = options.check_accelerators(available_accelerators)
         self.prefetch_capacity = check_int("prefetch_capacity", prefetch_capacity, 0)
-        self.heartbeat_period = options.check_positive("heartbeat_period", heartbeat_period)
+        self.heartbeat_period = check_positive("heartbeat_period", heartbeat_period)
         self.heartbeat_threshold = options.check_heartbeat_threshold(
             heartbeat_threshold, self.heartbeat_period
         )
@@ -190,10 +190,10 @@ class HighThroughputExecutor(ParslSurfaceMixin, BlockScalingMixin, ParslExecutor
             raise bad_value("encrypted", encrypted, "None (automatic), True or False")
         self.encrypted = not options.is_loopback(self.address) if encrypted is None else encrypted
         self.remote_monitoring_radio = options.check_radio(remote_monitoring_radio)
-        self.interchange_start_timeout = options.check_positive(
+        self.interchange_start_timeout = check_positive(
             "interchange_start_timeout", interchange_start_timeout
         )
-        self.shutdown_timeout = options.check_positive("shutdown_timeout", shutdown_timeout)
+        self.shutdown_timeout = check_positive("shutdown_timeout", shutdown_timeout)
         self.max_outstanding_tasks = (
             None
             if max_outstanding_tasks is None
@@ -284,9 +284,7 @@ class HighThroughputExecutor(ParslSurfaceMixin, BlockScalingMixin, ParslExecutor
         ``timeout`` (Parsl's argument): seconds to wait for the interchange to
         exit before killing it, instead of ``shutdown_timeout``.
         """
-        bound = (
-            self.shutdown_timeout if timeout is None else options.check_positive("timeout", timeout)
-        )
+        bound = self.shutdown_timeout if timeout is None else check_positive("timeout", timeout)
         if self._closed:
             return
         self._closed = True

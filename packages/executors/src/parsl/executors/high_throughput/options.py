@@ -14,7 +14,7 @@ import sys
 from collections.abc import Sequence
 from typing import Any, TypeVar
 
-from parsl.argument_checks import check_int
+from parsl.argument_checks import check_int, check_positive
 from parsl.errors import bad_value
 from parsl.executors.errors import InvalidResourceSpecification
 from parsl.executors.high_throughput import parsl_launch
@@ -104,14 +104,6 @@ def check_resource_specification(
 
 def _is_number(value: Any) -> bool:
     return isinstance(value, int | float) and not isinstance(value, bool) and not math.isnan(value)
-
-
-def check_positive(field: str, value: Any, *, allow_zero: bool = False) -> float:
-    """A finite number > 0 (or >= 0 with ``allow_zero``)."""
-    ok = _is_number(value) and math.isfinite(value) and (value > 0 or (allow_zero and value == 0))
-    if not ok:
-        raise bad_value(field, value, "a number >= 0" if allow_zero else "a number > 0")
-    return float(value)
 
 
 def check_optional_positive(field: str, value: Any, *, allow_zero: bool = False) -> float | None:

@@ -17,10 +17,10 @@ import socket
 import threading
 import time
 import uuid
-from math import inf
 
+from parsl.argument_checks import check_positive
 from parsl.dataflow.lean_event import LeanEvent
-from parsl.errors import ParslError, bad_value
+from parsl.errors import ParslError
 from parsl.monitoring.radios.base import (
     EncodingSender,
     MessageTarget,
@@ -134,16 +134,10 @@ class FilesystemRadio(RadioConfig):
     """
 
     def __init__(self, *, poll_interval: float = 0.5, atexit_timeout: float = 3) -> None:
-        for name, value, zero_ok in (
-            ("poll_interval", poll_interval, False),
-            ("atexit_timeout", atexit_timeout, True),
-        ):
-            finite = not isinstance(value, bool) and isinstance(value, int | float) and value < inf
-            if not finite or value < 0 or (value == 0 and not zero_ok):
-                expected = "seconds >= 0" if zero_ok else "seconds > 0"
-                raise bad_value(f"FilesystemRadio.{name}", value, expected)
-        self.poll_interval = float(poll_interval)
-        self.atexit_timeout = float(atexit_timeout)
+        self.poll_interval = check_positive("FilesystemRadio.poll_interval", poll_interval)
+        self.atexit_timeout = check_positive(
+            "FilesystemRadio.atexit_timeout", atexit_timeout, allow_zero=True
+        )
         self.directory: str | None = None
 
     def create_receiver(

@@ -18,6 +18,7 @@ import secrets
 import socket
 import threading
 
+from parsl.argument_checks import check_positive
 from parsl.dataflow.lean_event import LeanEvent
 from parsl.errors import ParslError, bad_value
 from parsl.monitoring.radios.base import (
@@ -203,17 +204,13 @@ class UDPRadio(RadioConfig):
             raise bad_value("UDPRadio.port", port, "None or a port number 0-65535")
         if address is not None and (not isinstance(address, str) or not address):
             raise bad_value("UDPRadio.address", address, "None or a host address string")
-        if (
-            isinstance(atexit_timeout, bool)
-            or not isinstance(atexit_timeout, int | float)
-            or not 0 <= atexit_timeout < float("inf")
-        ):
-            raise bad_value("UDPRadio.atexit_timeout", atexit_timeout, "seconds >= 0")
         if hmac_digest not in hashlib.algorithms_available:
             raise bad_value("UDPRadio.hmac_digest", hmac_digest, "a hashlib digest name")
         self.port = port
         self.address = address
-        self.atexit_timeout = float(atexit_timeout)
+        self.atexit_timeout = check_positive(
+            "UDPRadio.atexit_timeout", atexit_timeout, allow_zero=True
+        )
         self.hmac_digest = hmac_digest
         self.debug = debug
         self.hmac_key: bytes | None = None

@@ -1,4 +1,5 @@
-"""Dialect-specific writes: upserts of task, try and workflow rows, and duplicate-tolerant inserts.
+"""Dialect-specific writes: upserts of task, try and workflow rows, duplicate-tolerant inserts,
+and a heartbeat's refresh of its manager's ``node`` row.
 
 SQLite and PostgreSQL share ``INSERT ... ON CONFLICT``; SQLAlchemy builds
 it through each dialect's own ``insert``. The merge rules match those
@@ -18,14 +19,14 @@ from itertools import chain
 from operator import is_not
 from typing import Any
 
-from sqlalchemy import Connection, Table, case, func, literal_column
+from sqlalchemy import Connection, Table, case, func, literal_column, text
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Dialect
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.sql.dml import Insert
 
 from parsl.monitoring.db import tables
-from parsl.monitoring.db.rows import FINAL_STATE_NAMES, Row
+from parsl.monitoring.db.rows import FINAL_STATE_NAMES, NODE_COLUMNS, Row
 
 _INSERTS: dict[str, Callable[[Table], Any]] = {
     "sqlite": sqlite.insert,
@@ -338,3 +339,30 @@ class Prepared:
                     cursor.execute(many, values)
                 except dbapi_error as e:
                     raise DBAPIError.instance(many, values, e, dbapi_error, dialect=dialect) from e
+
+
+_REFRESH_NODE = text(
+    "UPDATE node SET last_heartbeat = :beat, worker_count = :workers WHERE run_id = :run_id "
+    'AND uid = :uid AND "timestamp" = :began AND active'
+)
+
+
+def refresh_node(conn: Connection, row: Row) -> bool:
+    """Apply a heartbeat (a ``node`` row, see ``refreshes_a_node_row``) to the manager's row.
+
+    Updates ``last_heartbeat`` and ``worker_count`` of the active row that began
+    at ``row``'s timestamp; False if there is none. Plain SQL: the times in
+    ``row`` are already in the driver's form (see ``RowBatch.stamp``).
+    """
+    at = dict(zip(NODE_COLUMNS, row, strict=True))
+    done = conn.execute(
+        _REFRESH_NODE,
+        {
+            "beat": at["last_heartbeat"],
+            "workers": at["worker_count"],
+            "run_id": at["run_id"],
+            "uid": at["uid"],
+            "began": at["timestamp"],
+        },
+    )
+    return bool(done.rowcount)

@@ -34,7 +34,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import Connection, Engine, text, update
+from sqlalchemy import Connection, Engine, update
 from sqlalchemy.engine import URL
 from sqlalchemy.exc import DataError, DBAPIError, IntegrityError, SQLAlchemyError
 
@@ -55,6 +55,7 @@ from parsl.monitoring.db.rows import (
 from parsl.monitoring.db.upsert import (
     Prepared,
     insert_ignoring_duplicates,
+    refresh_node,
     upsert_task,
     upsert_try,
     upsert_workflow,
@@ -64,12 +65,6 @@ from parsl.monitoring.radios.wire import RadioMessageError
 from parsl.monitoring.sink import TaskTransition
 
 logger = logging.getLogger(__name__)
-
-_REFRESH_NODE = text(
-    "UPDATE node SET last_heartbeat = :beat, worker_count = :workers WHERE run_id = :run_id "
-    'AND uid = :uid AND "timestamp" = :began AND active'
-)
-"""A heartbeat refreshes the manager's current row (see ``refreshes_a_node_row``)."""
 
 MAX_BATCH = 5000
 """The most events written in one transaction (a frame of queued items is not split: it may
@@ -385,21 +380,5 @@ class DatabaseWriter(threading.Thread):
             if table_rows:
                 stmt.run(conn, table_rows)
         for beat in rows.node_beats:  # one per manager per heartbeat period: rare
-            self._refresh_node(conn, beat)
-
-    def _refresh_node(self, conn: Connection, row: tuple[Any, ...]) -> None:
-        """Update the manager's row that began at ``row``'s timestamp; insert ``row`` if none."""
-        at = dict(zip(NODE_COLUMNS, row, strict=True))
-        # Plain SQL: the times are already in the driver's form (see RowBatch.stamp).
-        done = conn.execute(
-            _REFRESH_NODE,
-            {
-                "beat": at["last_heartbeat"],
-                "workers": at["worker_count"],
-                "run_id": at["run_id"],
-                "uid": at["uid"],
-                "began": at["timestamp"],
-            },
-        )
-        if done.rowcount == 0:  # its registration row is not here (e.g. an older producer)
-            self._node.run(conn, [row])
+            if not refresh_node(conn, beat):  # its registration row is not here (older producer)
+                self._node.run(conn, [beat])
