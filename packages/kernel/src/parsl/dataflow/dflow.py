@@ -20,6 +20,7 @@ from typing import TYPE_CHECKING, Any, Literal, cast
 from parsl.app.python import INTERNAL_EXECUTOR
 from parsl.config import Config
 from parsl.data_provider.data_manager import DataManager
+from parsl.dataflow import provenance
 from parsl.dataflow.dependency_resolvers import SHALLOW_DEPENDENCY_RESOLVER
 from parsl.dataflow.errors import future_name
 from parsl.dataflow.function_submit import function_app
@@ -134,8 +135,13 @@ class DataFlowKernel(TaskSettlement):
         prepare_script_dir(ex, self.run_dir)
         if self.monitoring is not None:
             attach_executor(ex, self.monitoring)
+            provenance.report_environment(self.monitoring, self.run_id, ex)
         self.executors[ex.label] = ex
         ex.start()
+
+    def log_info(self, msg: str) -> None:
+        """Note ``msg`` in parsl.log and, with monitoring on, in the database's ``misc_info`` table."""
+        provenance.log_info(self.monitoring, self.run_id, self.cleanup_called, msg)
 
     def add_executors(self, executors: Sequence[ParslExecutor]) -> None:
         """Start more executors in this run, as ``Config(executors=...)`` would have.

@@ -20,6 +20,7 @@ from typing import TYPE_CHECKING, Any
 from parsl.app.errors import RemoteExceptionWrapper
 from parsl.dataflow.errors import future_name
 from parsl.dataflow.lifecycle import Action, CleanedUp, Decision, Lifecycle
+from parsl.dataflow.provenance import file_messages
 from parsl.dataflow.states import States
 from parsl.dataflow.submit_errors import interrupted
 from parsl.dataflow.task_facts import describe, transition_event
@@ -220,11 +221,14 @@ class TaskSettlement:
             self._emit(task, None if d.exc is None else describe(d.exc))
 
     def _emit(self, task: TaskRecord, reason: str | None) -> None:
-        assert self.monitoring is not None
+        sink = self.monitoring
+        assert sink is not None
         try:
-            self.monitoring.task_transition(
-                transition_event(self.run_id, task, reason, time.time())
-            )
+            now = time.time()
+            sink.task_transition(transition_event(self.run_id, task, reason, now))
+            if sink.capture_file_provenance:
+                for message in file_messages(self.run_id, task, now):
+                    sink.send(message)
         except Exception:
             logger.exception("monitoring sink failed on task %s", task.id)
 

@@ -59,7 +59,13 @@ class MonitoringSink(ABC):
     state, for every transition, so it must be quick and must not block: a
     sink that writes to disk or the network queues the event and does the
     I/O elsewhere. ``close`` must finish in bounded time.
+
+    A sink whose ``capture_file_provenance`` is True is also sent the files
+    each task reads and writes and each executor's environment (see
+    :mod:`parsl.dataflow.provenance`).
     """
+
+    capture_file_provenance: bool = False
 
     def start(self, run_id: str, run_dir: str) -> None:  # noqa: B027 - optional hook
         """Called once by ``parsl.load()`` before any task runs."""

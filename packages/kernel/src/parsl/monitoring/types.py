@@ -35,6 +35,18 @@ seconds); the writer turns them into the database's ``DateTime`` values.
     The ``block`` table's columns: ``run_id``, ``executor_label``,
     ``block_id``, ``job_id``, ``timestamp``, ``status`` (a
     :class:`~parsl.jobs.states.JobState` name).
+``INPUT_FILE_INFO``, ``OUTPUT_FILE_INFO`` (file provenance)
+    A file a try of a task read (at launch) or a task wrote (when it
+    completed): ``file_id``, ``file_name``, ``run_id``, ``task_id``,
+    ``try_id``, ``timestamp``, and ``file_path``, where the monitoring
+    writer may read its size and md5 sum (None for a remote file).
+``ENVIRONMENT_INFO`` (file provenance)
+    The ``environment`` table's columns: ``environment_id``, ``run_id``,
+    ``label`` (the executor's), ``address``, ``provider``, ``launcher``,
+    ``worker_init``.
+``MISC_INFO``
+    A note from ``DataFlowKernel.log_info``: ``run_id``, ``timestamp``,
+    ``info``.
 ``WORKFLOW_INFO``
     Reserved for workflow-level records; the kernel reports those through
     ``MonitoringSink.start`` and ``workflow_end``.
@@ -56,6 +68,10 @@ class MessageType(Enum):
     WORKFLOW_INFO = 2
     NODE_INFO = 3
     BLOCK_INFO = 4
+    INPUT_FILE_INFO = 5
+    OUTPUT_FILE_INFO = 6
+    ENVIRONMENT_INFO = 7
+    MISC_INFO = 8
 
 
 MonitoringMessage = dict[str, Any]

@@ -48,6 +48,8 @@ WIRE_VERSION = 2
 READABLE_VERSIONS = frozenset({1, WIRE_VERSION})
 """Versions :func:`decode_batch` reads (1: every body an object)."""
 
+_FILE_KEYS = frozenset({"run_id", "file_id", "file_name", "task_id", "try_id", "timestamp"})
+
 REQUIRED_KEYS: dict[MessageType, frozenset[str]] = {
     MessageType.TASK_INFO: frozenset(
         {"run_id", "task_id", "try_id", "task_status_name", "timestamp"}
@@ -56,6 +58,12 @@ REQUIRED_KEYS: dict[MessageType, frozenset[str]] = {
     MessageType.NODE_INFO: frozenset({"run_id", "hostname", "uid", "timestamp"}),
     MessageType.BLOCK_INFO: frozenset({"run_id", "block_id", "status", "timestamp"}),
     MessageType.WORKFLOW_INFO: frozenset({"run_id"}),
+    # File provenance and notes come from the workflow's own process, not over a radio;
+    # listed so that a radio could carry them (as objects) like the other kinds.
+    MessageType.INPUT_FILE_INFO: _FILE_KEYS,
+    MessageType.OUTPUT_FILE_INFO: _FILE_KEYS,
+    MessageType.ENVIRONMENT_INFO: frozenset({"run_id", "environment_id", "label"}),
+    MessageType.MISC_INFO: frozenset({"run_id", "timestamp", "info"}),
 }
 
 FIELDS: dict[MessageType, tuple[str, ...]] = {

@@ -156,6 +156,17 @@ def make_engine(url: URL, *, read_only: bool = False) -> Engine:
     return create_engine(url, connect_args=connect_args, pool_pre_ping=True)
 
 
+def _create(conn: Connection) -> None:
+    """Create the missing tables, and the views of Parsl's other names for the provenance tables."""
+    tables.metadata.create_all(conn)
+    # (SQLite has CREATE VIEW IF NOT EXISTS, PostgreSQL CREATE OR REPLACE VIEW.)
+    create = (
+        "CREATE VIEW IF NOT EXISTS" if conn.dialect.name == "sqlite" else "CREATE OR REPLACE VIEW"
+    )
+    for view, table in tables.PROVENANCE_VIEWS.items():
+        conn.execute(text(f'{create} "{view}" AS SELECT * FROM "{table}"'))
+
+
 def _check_schema(conn: Connection, where: str, *, create: bool) -> None:
     names = set(inspect(conn).get_table_names())
     if tables.parsl_schema.name in names:
@@ -172,7 +183,7 @@ def _check_schema(conn: Connection, where: str, *, create: bool) -> None:
                 f"monitoring database {where} lacks the tables {sorted(missing)}"
             )
         if missing:
-            tables.metadata.create_all(conn)
+            _create(conn)
         return
     if names & {"workflow", "task", "status", "try", "resource", "node", "block"}:
         raise MonitoringSchemaError(
@@ -182,7 +193,7 @@ def _check_schema(conn: Connection, where: str, *, create: bool) -> None:
         )
     if not create:
         raise MonitoringSchemaError(f"{where} is not a parsl monitoring database (no tables)")
-    tables.metadata.create_all(conn)
+    _create(conn)
     conn.execute(tables.parsl_schema.insert().values(version=tables.SCHEMA_VERSION))
 
 

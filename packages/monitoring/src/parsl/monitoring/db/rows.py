@@ -45,6 +45,7 @@ from parsl.monitoring.db.columns import (
     unix_time,
     when,
 )
+from parsl.monitoring.db.provenance import PROVENANCE_KINDS, ProvenanceRows, ProvenanceState
 from parsl.monitoring.radios.wire import FIELDS, as_body
 from parsl.monitoring.sink import TaskTransition
 from parsl.monitoring.types import MessageType
@@ -171,9 +172,10 @@ class _TaskSoFar:
         if ev.hashsum is not None:
             self.hashsum = ev.hashsum
 
-    def row(self, stamp: Stamp) -> Row:
+    def row(self, stamp: Stamp, environments: dict[tuple[str, str], str]) -> Row:
         """The task row, in :data:`TASK_COLUMNS` order."""
         ev = self.event
+        executor = self.executor
         return (
             ev.task_id,
             ev.run_id,
@@ -190,8 +192,9 @@ class _TaskSoFar:
             None if self.returned is None else stamp(self.returned),
             ev.fail_count,
             float(ev.fail_cost),
+            environments.get((ev.run_id, executor)) if environments and executor else None,
             self.final or STATE_NAMES[ev.state],
-            self.executor,
+            executor,
             self.fail_reason,
         )
 
@@ -217,7 +220,12 @@ class RowBatch:
     rows, and :attr:`tasks` one row per task.
     """
 
-    def __init__(self, default_run_id: str | None = None, stamp: Stamp = when) -> None:
+    def __init__(
+        self,
+        default_run_id: str | None = None,
+        stamp: Stamp = when,
+        state: ProvenanceState | None = None,
+    ) -> None:
         self.default_run_id = default_run_id
         self.stamp: Stamp = stamp
         """``t`` converted for a ``DateTime`` column."""
@@ -231,6 +239,8 @@ class RowBatch:
         self.blocks: list[Row] = []
         self.rejected: list[str] = []
         self.events = 0
+        self.provenance = ProvenanceRows(state or ProvenanceState(), stamp)
+        """File provenance and notes (see :mod:`parsl.monitoring.db.provenance`)."""
 
     def __bool__(self) -> bool:
         return self.events > 0
@@ -238,8 +248,8 @@ class RowBatch:
     @property
     def tasks(self) -> list[Row]:
         """One row per task of the batch, in :data:`TASK_COLUMNS` order."""
-        stamp = self.stamp
-        return [t.row(stamp) for t in self._tasks.values()]
+        stamp, environments = self.stamp, self.provenance.state.environments
+        return [t.row(stamp, environments) for t in self._tasks.values()]
 
     @property
     def try_rows(self) -> list[Row]:
@@ -304,6 +314,8 @@ class RowBatch:
                 (self.node_beats if refreshes_a_node_row(body) else self.nodes).append(row)
             elif kind is MessageType.BLOCK_INFO:
                 self.blocks.append(BLOCK.row(body, self.stamp))
+            elif kind in PROVENANCE_KINDS:
+                self.provenance.add(kind, body)
             # WORKFLOW_INFO: the workflow row comes from start() and workflow_end().
         except (ValueError, TypeError, OverflowError, OSError) as e:
             self.rejected.append(f"{_kind_name(message)} message {_short(message)}: {e}")

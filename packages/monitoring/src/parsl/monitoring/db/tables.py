@@ -15,6 +15,7 @@ database of another version is refused with a clear error.
 from __future__ import annotations
 
 from sqlalchemy import (
+    BigInteger,
     Boolean,
     Column,
     DateTime,
@@ -28,8 +29,9 @@ from sqlalchemy import (
     Text,
 )
 
-SCHEMA_VERSION = 2
-"""Bumped whenever a table or column changes incompatibly (1 was the REAL-timestamp schema)."""
+SCHEMA_VERSION = 3
+"""Bumped whenever a table or column changes incompatibly (1 was the REAL-timestamp schema;
+3 added file provenance: ``task.task_environment`` and the tables below ``resource``)."""
 
 metadata = MetaData()
 
@@ -80,6 +82,8 @@ task = Table(
     Column("task_time_returned", DateTime, nullable=True),
     Column("task_fail_count", Integer, nullable=False),
     Column("task_fail_cost", Float, nullable=False),
+    # the environment_id of the executor that ran it (file provenance only)
+    Column("task_environment", Text, nullable=True),
     # ours: the latest state, its executor and the final failure, so lists need no join
     Column("task_status_name", Text, nullable=True),
     Column("task_executor", Text, nullable=True),
@@ -164,6 +168,73 @@ resource = Table(
     sqlite_with_rowid=False,
 )
 
+# File provenance (``MonitoringHub(capture_file_provenance=True)``), Parsl's tables. Parsl's
+# own code names them both ways (``file`` in its web views, ``files`` in its tests): the
+# plural names are views over these (see PROVENANCE_VIEWS).
+
+file = Table(
+    "file",
+    metadata,
+    Column("file_name", Text, nullable=False),
+    Column("file_id", Text, nullable=False, primary_key=True),
+    Column("run_id", Text, nullable=False),
+    # The task and try that wrote it; NULL for a file no task of the run wrote (an input).
+    # (Parsl declares these NOT NULL and has no row for such a file.)
+    Column("task_id", Integer, nullable=True),
+    Column("try_id", Integer, nullable=True),
+    Column("timestamp", DateTime, nullable=True),
+    Column("size", BigInteger, nullable=True),
+    Column("md5sum", Text, nullable=True),
+)
+
+environment = Table(
+    "environment",
+    metadata,
+    Column("environment_id", Text, nullable=False, primary_key=True),
+    Column("run_id", Text, nullable=False),
+    Column("label", Text, nullable=False),
+    Column("address", Text, nullable=True),
+    Column("provider", Text, nullable=True),
+    Column("launcher", Text, nullable=True),
+    Column("worker_init", Text, nullable=True),
+)
+
+input_file = Table(
+    "input_file",
+    metadata,
+    Column("file_id", Text, nullable=False),
+    Column("run_id", Text, nullable=False),
+    Column("task_id", Integer, nullable=False),
+    Column("try_id", Integer, nullable=False),
+    # (Parsl keys this by file_id alone, which allows one reader per file; a file read by
+    # several tasks or tries has a row for each here.)
+    PrimaryKeyConstraint("file_id", "run_id", "task_id", "try_id"),
+)
+
+output_file = Table(
+    "output_file",
+    metadata,
+    Column("file_id", Text, nullable=False),
+    Column("run_id", Text, nullable=False),
+    Column("task_id", Integer, nullable=False),
+    Column("try_id", Integer, nullable=False),
+    PrimaryKeyConstraint("file_id", "run_id", "task_id", "try_id"),
+)
+
+misc_info = Table(
+    "misc_info",
+    metadata,
+    # ours: a key of its own (Parsl keys by run_id and timestamp, so two messages logged
+    # within one clock tick would collide)
+    Column("id", Integer, nullable=False, primary_key=True, autoincrement=True),
+    Column("run_id", Text, nullable=False),
+    Column("timestamp", DateTime, nullable=False),
+    Column("info", Text, nullable=False),
+)
+
+PROVENANCE_VIEWS = {"files": "file", "input_files": "input_file", "output_files": "output_file"}
+"""View name -> the table it shows, created with the tables (the names Parsl's tests query)."""
+
 parsl_schema = Table(
     "parsl_schema",
     metadata,
@@ -178,6 +249,11 @@ Index("task_hashsum_idx", task.c.task_hashsum)
 Index("try_by_run_time", try_.c.run_id, try_.c.task_try_time_launched)
 Index("node_by_run", node.c.run_id, node.c.timestamp)
 Index("block_by_run", block.c.run_id, block.c.timestamp)
+Index("input_file_by_task", input_file.c.run_id, input_file.c.task_id)
+Index("output_file_by_task", output_file.c.run_id, output_file.c.task_id)
+Index("file_by_run", file.c.run_id)
+Index("file_by_name", file.c.file_name)
+Index("misc_info_by_run", misc_info.c.run_id, misc_info.c.timestamp)
 
 TABLES = {t.name: t for t in metadata.sorted_tables}
 """Every table by name."""

@@ -78,7 +78,13 @@ def upsert_task(dialect: str, known: Collection[str] | None = None) -> Insert:
     t = tables.task
     ins = _insert(dialect, t)
     ex = ins.excluded
-    keep_if_null = ("task_time_returned", "task_executor", "task_fail_reason", "task_hashsum")
+    keep_if_null = (
+        "task_time_returned",
+        "task_executor",
+        "task_fail_reason",
+        "task_hashsum",
+        "task_environment",
+    )
     coalesced = (*keep_if_null, "task_time_invoked")
     updates: dict[str, Any] = {}
     for col in t.columns:
@@ -120,6 +126,16 @@ def upsert_try(dialect: str, known: Collection[str] | None = None) -> Insert:
     coalesced = [c for c in updates if c != "task_executor"]
     index = [t.c.try_id, t.c.task_id, t.c.run_id]
     return _on_conflict_update(ins, index, updates, coalesced, known)
+
+
+def upsert_file(dialect: str) -> Insert:
+    """Insert a ``file`` row, or replace the stored one (a task wrote the file again)."""
+    t = tables.file
+    ins = _insert(dialect, t)
+    fresh = [c.name for c in t.columns if not c.primary_key]
+    return ins.on_conflict_do_update(  # type: ignore[no-any-return]
+        index_elements=[t.c.file_id], set_={c: ins.excluded[c] for c in fresh}
+    )
 
 
 def upsert_workflow(dialect: str) -> Insert:

@@ -81,6 +81,13 @@ class MonitoringHub(MonitoringSink):
     are validated and stored; the ``resource_monitoring_*`` arguments are
     read by executors that monitor their workers. ``close_timeout`` (not a
     Parsl argument) bounds how long :meth:`close` waits for the writer.
+
+    ``capture_file_provenance=True`` (``file_provenance=True``, the other
+    name Parsl's documentation gives, is the same) also records the files
+    each task reads and writes (``file``, ``input_file``, ``output_file``:
+    name, size, md5 sum, the task that wrote it and those that read it) and
+    each executor's ``environment`` (provider, launcher, ``worker_init``).
+    ``DataFlowKernel.log_info(msg)`` adds ``misc_info`` rows either way.
     """
 
     @typechecked
@@ -95,7 +102,9 @@ class MonitoringHub(MonitoringSink):
         monitoring_debug: bool = False,
         resource_monitoring_enabled: bool = True,
         resource_monitoring_interval: float = 30,
+        capture_file_provenance: bool = False,
         *,
+        file_provenance: bool | None = None,
         close_timeout: float = DEFAULT_CLOSE_TIMEOUT_S,
     ) -> None:
         if not isinstance(hub_address, str) or not hub_address:
@@ -118,6 +127,8 @@ class MonitoringHub(MonitoringSink):
         for name, flag in (
             ("monitoring_debug", monitoring_debug),
             ("resource_monitoring_enabled", resource_monitoring_enabled),
+            ("capture_file_provenance", capture_file_provenance),
+            ("file_provenance", False if file_provenance is None else file_provenance),
         ):
             if not isinstance(flag, bool):
                 raise bad_value(name, flag, "True or False")
@@ -140,6 +151,7 @@ class MonitoringHub(MonitoringSink):
         self.resource_monitoring_enabled = resource_monitoring_enabled
         self.resource_monitoring_interval = resource_monitoring_interval
         self.close_timeout = float(close_timeout)
+        self.capture_file_provenance = capture_file_provenance or bool(file_provenance)
 
         self.run_id: str | None = None
         self.db_url: URL | None = None

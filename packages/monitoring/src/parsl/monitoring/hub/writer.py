@@ -41,6 +41,8 @@ from sqlalchemy.exc import DataError, DBAPIError, IntegrityError, SQLAlchemyErro
 from parsl.monitoring.db import tables
 from parsl.monitoring.db.engine import describe
 from parsl.monitoring.db.errors import MonitoringDatabaseError
+from parsl.monitoring.db.provenance import ProvenanceState
+from parsl.monitoring.db.provenance_write import ProvenanceStatements
 from parsl.monitoring.db.rows import (
     BLOCK_COLUMNS,
     NODE_COLUMNS,
@@ -220,6 +222,8 @@ class DatabaseWriter(threading.Thread):
             ordered=False,
             for_columns=lambda known: upsert_try(d, known),
         )
+        self._provenance = ProvenanceStatements(dialect)
+        self._provenance_state = ProvenanceState()
         self._stamp = sqlite_when if d == "sqlite" else when
         self._sqlite_path = url.database if self.dialect == "sqlite" else None
 
@@ -330,7 +334,7 @@ class DatabaseWriter(threading.Thread):
 
     def _write_in_transaction(self, conn: Connection, batch: Sequence[QueueItem]) -> None:
         ends: list[WorkflowEnded] = []
-        rows = RowBatch(self.run_id, self._stamp)
+        rows = RowBatch(self.run_id, self._stamp, self._provenance_state)
         for item in batch:
             if isinstance(item, TaskTransition):
                 rows.add_transition(item)
@@ -379,6 +383,8 @@ class DatabaseWriter(threading.Thread):
         ):
             if table_rows:
                 stmt.run(conn, table_rows)
+        if rows.provenance:
+            self._provenance.write(conn, rows.provenance)
         for beat in rows.node_beats:  # one per manager per heartbeat period: rare
             if not refresh_node(conn, beat):  # its registration row is not here (older producer)
                 self._node.run(conn, [beat])
