@@ -29,7 +29,7 @@ from __future__ import annotations
 import operator
 from typing import Any
 
-from parsl.dataflow.states import FINAL_STATES, States
+from parsl.dataflow.states import States
 from parsl.monitoring.db import tables
 from parsl.monitoring.db.columns import (
     BLOCK,
@@ -46,6 +46,7 @@ from parsl.monitoring.db.columns import (
     when,
 )
 from parsl.monitoring.db.provenance import PROVENANCE_KINDS, ProvenanceRows, ProvenanceState
+from parsl.monitoring.db.task_rows import FINAL_STATE_NAMES, STATE_NAMES, TaskSoFar, csv
 from parsl.monitoring.radios.wire import FIELDS, as_body
 from parsl.monitoring.sink import TaskTransition
 from parsl.monitoring.types import MessageType
@@ -66,9 +67,6 @@ __all__ = [
     "when",
 ]
 
-FINAL_STATE_NAMES = frozenset(s.name for s in FINAL_STATES)
-STATE_NAMES = {s: s.name for s in States}
-"""Each state's name (a dict lookup is cheaper than the enum's ``name`` property)."""
 
 _FAILED_TRY = frozenset({States.failed, States.fail_retryable})
 _TRY_ENDED = frozenset({States.exec_done, States.failed, States.fail_retryable})
@@ -114,10 +112,6 @@ def refreshes_a_node_row(body: dict[str, Any]) -> bool:
     return bool(unix_time(beat) > unix_time(began))
 
 
-def _csv(items: tuple[Any, ...]) -> str | None:
-    return ",".join(map(str, items)) if items else None
-
-
 _TASK_INFO_VALUES = operator.itemgetter(
     *(
         FIELDS[MessageType.TASK_INFO].index(name)
@@ -139,64 +133,6 @@ _TASK_INFO_IN_ORDER = _TASK_INFO_VALUES(list(range(len(FIELDS[MessageType.TASK_I
     range(len(FIELDS[MessageType.TASK_INFO]))
 )
 """A positional TASK_INFO body is already in ``_status_info``'s order (no values picked)."""
-
-
-class _TaskSoFar:
-    """One task's row within a batch: the latest transition, plus the values that stick."""
-
-    __slots__ = ("event", "executor", "fail_reason", "final", "hashsum", "invoked", "returned")
-
-    def __init__(self, ev: TaskTransition) -> None:
-        self.event = ev
-        self.final: str | None = None
-        self.invoked = ev.time_invoked if ev.time_invoked is not None else ev.timestamp
-        self.returned: float | None = None
-        self.executor: str | None = None
-        self.fail_reason: str | None = None
-        self.hashsum: str | None = None
-
-    def add(self, ev: TaskTransition) -> None:
-        """Rules as in the upsert SQL: a final state sticks; a known value replaces unknown."""
-        self.event = ev
-        final = ev.state in FINAL_STATES
-        if final and self.final is None:
-            self.final = STATE_NAMES[ev.state]
-        if ev.time_returned is not None:
-            self.returned = ev.time_returned
-        elif final and self.returned is None:
-            self.returned = ev.timestamp
-        if ev.executor is not None:
-            self.executor = ev.executor
-        if final and ev.fail_reason is not None:
-            self.fail_reason = ev.fail_reason
-        if ev.hashsum is not None:
-            self.hashsum = ev.hashsum
-
-    def row(self, stamp: Stamp, environments: dict[tuple[str, str], str]) -> Row:
-        """The task row, in :data:`TASK_COLUMNS` order."""
-        ev = self.event
-        executor = self.executor
-        return (
-            ev.task_id,
-            ev.run_id,
-            _csv(ev.depends),
-            ev.func_name,
-            "1" if ev.memoize else "0",
-            self.hashsum,
-            _csv(ev.inputs),
-            _csv(ev.outputs),
-            ev.stdin,
-            ev.stdout,
-            ev.stderr,
-            stamp(self.invoked),
-            None if self.returned is None else stamp(self.returned),
-            ev.fail_count,
-            float(ev.fail_cost),
-            environments.get((ev.run_id, executor)) if environments and executor else None,
-            self.final or STATE_NAMES[ev.state],
-            executor,
-            self.fail_reason,
-        )
 
 
 def _empty_try(run_id: str, task_id: int, try_id: int) -> list[Any]:
@@ -230,7 +166,7 @@ class RowBatch:
         self.stamp: Stamp = stamp
         """``t`` converted for a ``DateTime`` column."""
         self.status: list[Row] = []
-        self._tasks: dict[tuple[str, int], _TaskSoFar] = {}
+        self._tasks: dict[tuple[str, int], TaskSoFar] = {}
         self.tries: dict[tuple[str, int, int], list[Any]] = {}
         self.resources: list[Row] = []
         self.nodes: list[Row] = []
@@ -273,7 +209,7 @@ class RowBatch:
         key = (ev.run_id, ev.task_id)
         so_far = self._tasks.get(key)
         if so_far is None:
-            so_far = self._tasks[key] = _TaskSoFar(ev)
+            so_far = self._tasks[key] = TaskSoFar(ev)
         so_far.add(ev)
         launched = ev.try_time_launched
         if state not in _TRY_STATES and launched is None:
@@ -292,7 +228,7 @@ class RowBatch:
         if ev.fail_history:
             row[_FAIL_HISTORY] = "\n".join(ev.fail_history)
         if ev.joins:
-            row[_JOINS] = _csv(ev.joins)
+            row[_JOINS] = csv(ev.joins)
         if state in _FAILED_TRY and ev.fail_reason is not None:
             row[_TRY_FAIL_REASON] = ev.fail_reason
 
