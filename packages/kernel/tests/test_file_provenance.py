@@ -1,6 +1,6 @@
 """File provenance on the kernel side: what a sink that asks for it is sent, and log_info.
 
-A real sink (it records what the kernel hands it) over real workflows on a
+A real sink (MemorySink: it keeps what the kernel hands it) over real workflows on a
 real ThreadPoolExecutor, with files on disk.
 """
 
@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import logging
 import os
-import threading
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -22,8 +21,9 @@ from parsl.dataflow.dflow import DataFlowKernel
 from parsl.dataflow.provenance import _where, environment_message, file_id, files_in
 from parsl.errors import ConfigurationError
 from parsl.executors import ThreadPoolExecutor
-from parsl.monitoring.sink import MonitoringSink, TaskTransition
-from parsl.monitoring.types import MessageType, TaggedMonitoringMessage
+from parsl.monitoring.memory import MemorySink
+from parsl.monitoring.sink import MonitoringSink
+from parsl.monitoring.types import MessageType
 from parsl.providers import LocalProvider
 
 PROVENANCE_KINDS = {
@@ -32,29 +32,6 @@ PROVENANCE_KINDS = {
     MessageType.ENVIRONMENT_INFO,
     MessageType.MISC_INFO,
 }
-
-
-class ProvenanceSink(MonitoringSink):
-    """Keeps every message sent to it; asks for file provenance when told to."""
-
-    def __init__(self, capture: bool) -> None:
-        self.capture_file_provenance = capture
-        self.messages: list[TaggedMonitoringMessage] = []
-        self._lock = threading.Lock()
-
-    def task_transition(self, event: TaskTransition) -> None:
-        pass
-
-    def send(self, message: TaggedMonitoringMessage) -> None:
-        with self._lock:
-            self.messages.append(message)
-
-    def close(self) -> None:
-        pass
-
-    def of(self, kind: MessageType) -> list[dict[str, Any]]:
-        with self._lock:
-            return [body for k, body in self.messages if k is kind]
 
 
 def _load(run_dir: str, sink: MonitoringSink | None) -> DataFlowKernel:
@@ -69,8 +46,8 @@ def _load(run_dir: str, sink: MonitoringSink | None) -> DataFlowKernel:
 
 
 @pytest.fixture
-def capturing(run_dir: str) -> Iterator[tuple[DataFlowKernel, ProvenanceSink]]:
-    sink = ProvenanceSink(capture=True)
+def capturing(run_dir: str) -> Iterator[tuple[DataFlowKernel, MemorySink]]:
+    sink = MemorySink(capture_file_provenance=True)
     dfk = _load(run_dir, sink)
     try:
         yield dfk, sink
@@ -101,7 +78,7 @@ def never_writes(outputs: list[File] = []) -> None:  # noqa: B006
 
 
 def test_a_file_one_task_writes_and_another_reads_has_one_id(
-    capturing: tuple[DataFlowKernel, ProvenanceSink], tmp_path: Path
+    capturing: tuple[DataFlowKernel, MemorySink], tmp_path: Path
 ) -> None:
     dfk, sink = capturing
     raw = tmp_path / "raw.txt"
@@ -131,7 +108,7 @@ def test_a_file_one_task_writes_and_another_reads_has_one_id(
 
 
 def test_each_try_reports_its_inputs_and_only_success_reports_outputs(
-    capturing: tuple[DataFlowKernel, ProvenanceSink], tmp_path: Path
+    capturing: tuple[DataFlowKernel, MemorySink], tmp_path: Path
 ) -> None:
     _, sink = capturing
     src = tmp_path / "in.txt"
@@ -151,7 +128,7 @@ def test_each_try_reports_its_inputs_and_only_success_reports_outputs(
 
 
 def test_a_relative_path_is_recorded_absolute(
-    capturing: tuple[DataFlowKernel, ProvenanceSink], tmp_path: Path, monkeypatch: Any
+    capturing: tuple[DataFlowKernel, MemorySink], tmp_path: Path, monkeypatch: Any
 ) -> None:
     _, sink = capturing
     monkeypatch.chdir(tmp_path)
@@ -162,7 +139,7 @@ def test_a_relative_path_is_recorded_absolute(
 
 
 def test_executors_environment_is_sent_once_each_but_not_the_internal_one(
-    capturing: tuple[DataFlowKernel, ProvenanceSink],
+    capturing: tuple[DataFlowKernel, MemorySink],
 ) -> None:
     dfk, sink = capturing
     envs = sink.of(MessageType.ENVIRONMENT_INFO)
@@ -198,7 +175,7 @@ def test_remote_files_are_named_by_url_and_not_read_locally(tmp_path: Path) -> N
 
 
 def test_nothing_is_sent_unless_the_sink_asks(run_dir: str, tmp_path: Path) -> None:
-    sink = ProvenanceSink(capture=False)
+    sink = MemorySink()
     _load(run_dir, sink)
     try:
         src = tmp_path / "a.txt"
@@ -214,7 +191,7 @@ def test_nothing_is_sent_unless_the_sink_asks(run_dir: str, tmp_path: Path) -> N
 
 
 def test_log_info_sends_a_note_and_logs_it(
-    capturing: tuple[DataFlowKernel, ProvenanceSink], caplog: Any
+    capturing: tuple[DataFlowKernel, MemorySink], caplog: Any
 ) -> None:
     dfk, sink = capturing
     with caplog.at_level(logging.INFO, logger="parsl.dataflow.provenance"):
@@ -226,7 +203,7 @@ def test_log_info_sends_a_note_and_logs_it(
 
 
 def test_log_info_refuses_what_is_not_text_and_a_finished_run(
-    capturing: tuple[DataFlowKernel, ProvenanceSink],
+    capturing: tuple[DataFlowKernel, MemorySink],
 ) -> None:
     dfk, sink = capturing
     with pytest.raises(TypeError, match="needs a str, not int"):

@@ -4,6 +4,8 @@
 reports and every message executors and workers send (running/running_ended,
 resource samples, nodes, blocks), with no database. Read them from
 ``transitions`` and ``messages``, or one kind at a time with :meth:`of`.
+``MemorySink(capture_file_provenance=True)`` also keeps the files tasks read
+and write and the executors' environments (see :mod:`parsl.dataflow.provenance`).
 """
 
 from __future__ import annotations
@@ -27,7 +29,9 @@ class MemorySink(MonitoringSink):
         resource_monitoring_enabled: bool = True,
         resource_monitoring_interval: float = 30,
         hub_address: str = "127.0.0.1",
+        capture_file_provenance: bool = False,
     ) -> None:
+        self.capture_file_provenance = capture_file_provenance
         self.resource_monitoring_enabled = resource_monitoring_enabled
         self.resource_monitoring_interval = resource_monitoring_interval
         self.hub_address = hub_address
