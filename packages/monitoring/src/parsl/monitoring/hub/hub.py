@@ -257,7 +257,10 @@ class MonitoringHub(MonitoringSink):
         ``TASK_INFO`` messages add ``status`` rows and fill the ``try`` row
         (host, block, start time); ``RESOURCE_INFO``, ``NODE_INFO`` and
         ``BLOCK_INFO`` messages become ``resource``, ``node`` and ``block``
-        rows. A body without ``run_id`` belongs to this hub's run. A message
+        rows; the kernel's file provenance messages (``INPUT_FILE_INFO``,
+        ``OUTPUT_FILE_INFO``, ``ENVIRONMENT_INFO``) and ``MISC_INFO`` notes
+        rows of ``file``, ``input_file``, ``output_file``, ``environment``
+        and ``misc_info``. A body without ``run_id`` belongs to this hub's run. A message
         whose body the database cannot take is skipped by the writer with
         a warning.
         """
