@@ -24,7 +24,9 @@ def template_db(
     where = tmp_path_factory.mktemp("template")
     outputs = where / "outputs"
     outputs.mkdir()
-    finished = WorkflowSpec(run_id="run-a", name="demo", tasks=60, output_dir=outputs)
+    finished = WorkflowSpec(
+        run_id="run-a", name="demo", tasks=60, output_dir=outputs, provenance=True
+    )
     running = WorkflowSpec(
         run_id="run-b",
         name="live",

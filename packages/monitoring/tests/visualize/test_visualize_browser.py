@@ -13,6 +13,7 @@ from pathlib import Path
 
 import pytest
 from playwright.sync_api import Browser, ConsoleMessage, Page, sync_playwright
+from provenance_builder import PURE_INPUT, environment_id_of, file_id_of
 from sqlalchemy import update
 from workflow_builder import SCREENSHOTS, MonitoringDB, add_running_tasks
 
@@ -105,6 +106,30 @@ PAGES = [
         ],
     ),
     ("task-with-output", "/workflow/run-a/task/2", ["#tail-stdout", "#tail-stderr"]),
+    (
+        "workflow-provenance",
+        "/workflow/run-a",
+        ["#file-summary-table", "#environments-table", "#notes-table"],
+    ),
+    ("run-files", "/workflow/run-a/files", ["#run-files-table", "#direction-switch", ".pager"]),
+    ("files-search", "/files?q=%25.csv", ["#file-search", "#files-table"]),
+    ("files-all", "/files", ["#files-table", "text=—"]),
+    (
+        "file",
+        f"/file/{file_id_of('run-a', '/scratch/run-a/sim/out_0.h5')}",
+        ["#file-facts", "#writers-table", "#readers-table", "#file-writer a"],
+    ),
+    ("file-input", f"/file/{file_id_of('run-a', PURE_INPUT)}", ["#file-facts", "#readers-table"]),
+    (
+        "environment",
+        f"/environment/{environment_id_of('run-a', 'htex')}",
+        ["#environment-facts", "#worker-init", "#environment-states"],
+    ),
+    (
+        "task-files",
+        "/workflow/run-a/task/1",
+        ["#task-input-files", "#task-output-files", "#task-environment a"],
+    ),
 ]
 
 
@@ -132,6 +157,33 @@ def test_links_lead_somewhere(server: BackgroundServer, watched: Watched) -> Non
     page.click("text=Show")
     page.wait_for_url("**memory_mb=350**")
     assert "over 350 MiB" in page.text_content("#over-count")  # type: ignore[operator]
+    assert watched.errors == []
+
+
+def test_file_provenance_links_lead_somewhere(server: BackgroundServer, watched: Watched) -> None:
+    """Search a file, open it, its writer task, that task's environment and its tasks."""
+    page = watched.open(server.url + "/workflow/run-a", "workflow")
+    page.click("header >> text=Files")
+    page.wait_for_selector("#file-search")
+    page.fill("#file-q", "%out_0.h5")
+    page.click("#file-search button")
+    page.wait_for_url("**q=%25out_0.h5**")
+    assert page.locator("#files-table tr").count() == 2  # header + out_0.h5 ("_" is no wildcard)
+    page.click('#files-table >> text="/scratch/run-a/sim/out_0.h5"')
+    page.wait_for_selector("#file-facts")
+    assert page.text_content("#file-name") == "/scratch/run-a/sim/out_0.h5"
+    page.click("#file-writer >> text=task 0")
+    page.wait_for_selector("#task-input-files")
+    assert PURE_INPUT in page.text_content("#task-input-files")  # type: ignore[operator]
+    page.click("#task-environment a")
+    page.wait_for_selector("#worker-init")
+    page.click("#environment-task-count a")
+    page.wait_for_selector("#tasks-table")
+    assert "that ran in environment htex" in page.text_content("#tasks h2")  # type: ignore[operator]
+    page.select_option("#task-filter select[name=state]", "failed")
+    page.click("#task-filter button")
+    page.wait_for_url("**state=failed**")
+    assert "environment=" in page.url and page.locator("#tasks-table tr").count() == 5
     assert watched.errors == []
 
 

@@ -7,6 +7,7 @@ import urllib.request
 from pathlib import Path
 
 import pytest
+from provenance_builder import PURE_INPUT, environment_id_of, file_id_of
 from sqlalchemy import text
 from sqlalchemy.exc import DBAPIError
 from workflow_builder import WorkflowSpec, build_workflow, stamp_database
@@ -106,7 +107,7 @@ def test_a_real_workflow_is_shown(db_url: str, tmp_path: Path) -> None:
 @pytest.mark.timeout(120)
 def test_postgresql_is_read_only(pg_url: str) -> None:
     engine = stamp_database(pg_url)
-    build_workflow(engine, WorkflowSpec(run_id="pg-run", tasks=40))
+    build_workflow(engine, WorkflowSpec(run_id="pg-run", tasks=40, provenance=True))
     engine.dispose()
     db = open_database(pg_url)
     try:
@@ -125,6 +126,18 @@ def test_postgresql_is_read_only(pg_url: str) -> None:
                 assert status == 200, body
             status, body = fetch(server.url + "/workflow/pg-run/resources?memory_mb=300")
             assert "task(s) over 300 MiB" in body and "simulate" in body
+            # file provenance: LIKE with only % as a wildcard, the union of reads and writes
+            status, body = fetch(server.url + "/files?q=%25out_0.h5")
+            assert status == 200 and "Files named like “%out_0.h5” (1)" in body
+            status, body = fetch(server.url + "/workflow/pg-run/files?page=1")
+            assert status == 200 and "page 2 of" in body and "run-files-table" in body
+            for path in (
+                f"/file/{file_id_of('pg-run', PURE_INPUT)}",
+                f"/environment/{environment_id_of('pg-run', 'htex')}",
+                "/workflow/pg-run/task/1",
+            ):
+                status, body = fetch(server.url + path)
+                assert status == 200, body
         finally:
             server.stop()
     finally:

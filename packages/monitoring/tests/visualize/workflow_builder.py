@@ -4,7 +4,8 @@ Rows go straight into ``parsl.monitoring.db.tables`` with SQLAlchemy, as
 the MonitoringHub's writer would leave them: a workflow, its tasks in
 every state (pending, launched, running, running_ended, exec_done, failed,
 dep_fail, memo_done), one try per attempt (retries for failures), the
-state history, resource samples per try, nodes and blocks.
+state history, resource samples per try, nodes and blocks; with
+``provenance=True`` also files read and written, environments and notes.
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from provenance_builder import environment_id_of, provenance_rows
 from sqlalchemy import Engine, create_engine, insert
 
 from parsl.monitoring.db import tables
@@ -63,6 +65,8 @@ class WorkflowSpec:
     apps: tuple[str, ...] = APPS
     running_tail: int = 10
     """For a running workflow: how many of the last tasks are still in flight."""
+    provenance: bool = False
+    """Add file provenance rows (see :mod:`provenance_builder`): files, environments, notes."""
     extra: dict[str, Any] = field(default_factory=dict)
 
 
@@ -77,6 +81,11 @@ def _flush(engine: Engine, pending: dict[str, list[dict[str, Any]]]) -> None:
             for chunk in _chunks(pending[name]):
                 conn.execute(insert(tables.TABLES[name]), chunk)
             pending[name].clear()
+
+
+def tries_of(state: str) -> int:
+    """How many tries a task that ended in ``state`` has (retries for failures)."""
+    return {"failed": 2, "dep_fail": 0, "memo_done": 0, "pending": 0}.get(state, 1)
 
 
 def task_rows(
@@ -105,7 +114,7 @@ def task_rows(
         else:
             state = "exec_done"
         state_of[tid] = state
-        n_tries = {"failed": 2, "dep_fail": 0, "memo_done": 0, "pending": 0}.get(state, 1)
+        n_tries = tries_of(state)
         history = [("pending", invoked, 0)]
         t = invoked + dt.timedelta(seconds=0.01)
         host = hosts[tid % len(hosts)]
@@ -219,6 +228,9 @@ def task_rows(
                 "task_fail_cost": 2.0 if state == "failed" else 0.0,
                 "task_status_name": state,
                 "task_executor": "htex" if n_tries else None,
+                "task_environment": environment_id_of(spec.run_id, "htex")
+                if spec.provenance and n_tries
+                else None,
                 "task_fail_reason": fail_reason
                 if state == "failed"
                 else (
@@ -298,6 +310,12 @@ def build_workflow(engine: Engine, spec: WorkflowSpec, chunk: int = 20000) -> No
     for first in range(0, spec.tasks, chunk):
         rows = task_rows(spec, first, min(chunk, spec.tasks - first), rng, state_of)
         _flush(engine, rows)
+    if spec.provenance:
+        with engine.begin() as conn:
+            outcomes = {tid: (st, tries_of(st)) for tid, st in state_of.items()}
+            for name, rows in provenance_rows(spec, outcomes).items():
+                for part in _chunks(rows):
+                    conn.execute(insert(tables.TABLES[name]), part)
 
 
 def add_running_tasks(engine: Engine, spec: WorkflowSpec, first: int, count: int) -> None:

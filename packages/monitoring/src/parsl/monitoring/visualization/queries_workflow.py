@@ -137,6 +137,8 @@ class TaskFilter:
 
     state: str | None = None
     app: str | None = None
+    environment: str | None = None
+    """An ``environment_id``: the tasks that ran there (``task.task_environment``)."""
 
 
 def _task_where(run_id: str, f: TaskFilter) -> Any:
@@ -145,6 +147,8 @@ def _task_where(run_id: str, f: TaskFilter) -> Any:
         conds.append(task.c.task_status_name == f.state)
     if f.app:
         conds.append(task.c.task_func_name == f.app)
+    if f.environment:
+        conds.append(task.c.task_environment == f.environment)
     return and_(*conds)
 
 

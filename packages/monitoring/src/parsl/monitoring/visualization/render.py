@@ -42,6 +42,10 @@ class Page:
     """Whether the page polls for its live sections (the workflow is still running)."""
 
 
+SITE_NAV: list[tuple[str, str]] = [("Workflows", "/"), ("Files", "/files")]
+"""The header's links on every page of the web server."""
+
+
 class Links:
     """URLs of the web server's pages."""
 
@@ -67,6 +71,19 @@ class Links:
     def resources(self, run_id: str, **params: Any) -> str | None:
         return self._sub(run_id, "resources", params)
 
+    def run_files(self, run_id: str, **params: Any) -> str | None:
+        return self._sub(run_id, "files", params)
+
+    def files(self, **params: Any) -> str | None:
+        q = urlencode({k: v for k, v in params.items() if v not in (None, "", 0)})
+        return "/files" + (f"?{q}" if q else "")
+
+    def file(self, file_id: str, page: int = 0) -> str | None:
+        return f"/file/{quote(file_id, safe='')}" + (f"?page={page}" if page else "")
+
+    def environment(self, environment_id: str) -> str | None:
+        return f"/environment/{quote(environment_id, safe='')}"
+
 
 class ReportLinks(Links):
     """Anchors inside the one-file report; None where the report does not hold the target."""
@@ -91,6 +108,18 @@ class ReportLinks(Links):
 
     def resources(self, run_id: str, **params: Any) -> str | None:
         return "#distributions" if not params else None
+
+    def run_files(self, run_id: str, **params: Any) -> str | None:
+        return "#files" if not params else None
+
+    def files(self, **params: Any) -> str | None:
+        return None
+
+    def file(self, file_id: str, page: int = 0) -> str | None:
+        return None
+
+    def environment(self, environment_id: str) -> str | None:
+        return None
 
 
 def _dt(value: dt.datetime | None) -> str:
@@ -125,11 +154,17 @@ class Renderer:
             undefined=jinja2.StrictUndefined,
         )
         self.env.filters.update(dt=_dt, dur=_dur, bytes=_bytes, pct=_pct, colour=state_colour)
-        self.macros: Any = self.env.get_template("sections.html").module
+        self.macros: list[Any] = [
+            self.env.get_template(name).module for name in ("sections.html", "files.html")
+        ]
 
     def macro(self, name: str, *args: Any) -> str:
-        """Render one macro of sections.html to HTML."""
-        return str(getattr(self.macros, name)(*args))
+        """Render one macro of sections.html (or files.html) to HTML."""
+        for module in self.macros:
+            found = getattr(module, name, None)
+            if found is not None:
+                return str(found(*args))
+        raise VisualizationError(f"no template macro {name!r}")
 
     @staticmethod
     def safe(html: str) -> Any:
@@ -149,5 +184,5 @@ class Renderer:
 
     def error(self, title: str, message: str, db_url: str) -> str:
         return self.env.get_template("error.html").render(
-            title=title, message=message, nav=[("Workflows", "/")], db_url=db_url, poll_url=None
+            title=title, message=message, nav=SITE_NAV, db_url=db_url, poll_url=None
         )

@@ -4,7 +4,9 @@ The file holds everything inline (CSS, SVG charts, no scripts needed), so
 it opens offline and can be mailed or attached to an issue. It reuses the
 web pages' renderers: summary, progress, apps, tries per app, the task
 stream, the first window of the DAG, the resource views, the first page of
-tasks, and the full detail of the failed tasks (up to ``MAX_TASK_DETAILS``).
+tasks, the first page of the files the tasks read and wrote (with file
+provenance), and the full detail of the failed tasks (up to
+``MAX_TASK_DETAILS``).
 """
 
 from __future__ import annotations
@@ -15,14 +17,17 @@ from pathlib import Path
 from sqlalchemy import select
 
 from parsl.monitoring.db.tables import task
+from parsl.monitoring.visualization import queries_files as qf
 from parsl.monitoring.visualization import queries_task as qt
 from parsl.monitoring.visualization import queries_workflow as qw
 from parsl.monitoring.visualization.database import Database
 from parsl.monitoring.visualization.errors import VisualizationError
 from parsl.monitoring.visualization.render import Page, Renderer, ReportLinks, Section
 from parsl.monitoring.visualization.states import FAILED_STATES
+from parsl.monitoring.visualization.views_common import ViewContext
 from parsl.monitoring.visualization.views_detail import resource_sections, task_sections
-from parsl.monitoring.visualization.views_workflow import ViewContext, dag_section, workflow_page
+from parsl.monitoring.visualization.views_files import run_files_table
+from parsl.monitoring.visualization.views_workflow import dag_section, workflow_page
 
 MAX_TASK_DETAILS = 25
 """Failed tasks whose full detail (history, tries, output tails, charts) the report carries."""
@@ -78,6 +83,17 @@ def build_report(db: Database, run_id: str) -> str:
                 note + renderer.macro("tasks_table", rows, ctx.links, run_id),
             )
         )
+        has_files = qf.run_has_files(conn, run_id)
+        if has_files:
+            uses, table = run_files_table(ctx, conn, run_id, None, 0)
+            shown = min(uses, qw.PAGE_SIZE)
+            note = (
+                f'<p class="muted">The first {shown} of {uses} reads and writes; the web view '
+                "pages through the rest and searches file names.</p>"
+                if uses > shown
+                else ""
+            )
+            sections.append(Section("files", f"Files read and written ({uses})", note + table))
         sections += resource_sections(ctx, conn, run_id, {}, in_report=True)
         for tid in failed:
             _, detail = task_sections(ctx, conn, run_id, tid, prefix=f"task-{tid}-")
@@ -91,6 +107,7 @@ def build_report(db: Database, run_id: str) -> str:
         ("Task stream", "#stream"),
         ("DAG", "#dag"),
         ("Tasks", "#tasks"),
+        *([("Files", "#files")] if has_files else []),
         ("Resources", "#distributions"),
         ("Blocks", "#blocks"),
     ]

@@ -6,9 +6,12 @@ which the page's script polls while the workflow runs):
 * ``/`` -- the workflows
 * ``/workflow/RUN_ID`` -- overview; ``/tasks``, ``/dag``, ``/resources`` below it
 * ``/workflow/RUN_ID/task/TASK_ID`` -- one task
+* ``/workflow/RUN_ID/files`` -- every file its tasks read or wrote (file provenance)
+* ``/files?q=PATTERN`` -- file names over all workflows (``%`` is the wildcard)
+* ``/file/FILE_ID``, ``/environment/ENVIRONMENT_ID`` -- one file, one executor's environment
 
 Failures become an HTML page with a plain message and the right status
-(404 unknown run or task, 400 bad parameter, 503 database unreadable,
+(404 unknown run, task, file or environment, 400 bad parameter, 503 database unreadable,
 500 anything else, logged); never a traceback.
 """
 
@@ -35,9 +38,15 @@ from parsl.monitoring.visualization.errors import (
     ServerStartError,
 )
 from parsl.monitoring.visualization.render import Links, Page, Renderer
+from parsl.monitoring.visualization.views_common import ViewContext
 from parsl.monitoring.visualization.views_detail import resources_page, task_page
+from parsl.monitoring.visualization.views_files import (
+    environment_page,
+    file_page,
+    file_search_page,
+    run_files_page,
+)
 from parsl.monitoring.visualization.views_workflow import (
-    ViewContext,
     dag_page,
     tasks_page,
     workflow_page,
@@ -55,6 +64,10 @@ _ROUTES: list[tuple[re.Pattern[str], str]] = [
     (re.compile(r"^/workflow/(?P<run>[^/]+)/dag/?$"), "dag"),
     (re.compile(r"^/workflow/(?P<run>[^/]+)/resources/?$"), "resources"),
     (re.compile(r"^/workflow/(?P<run>[^/]+)/task/(?P<task>-?\d+)/?$"), "task"),
+    (re.compile(r"^/workflow/(?P<run>[^/]+)/files/?$"), "run_files"),
+    (re.compile(r"^/files/?$"), "files"),
+    (re.compile(r"^/file/(?P<file>[^/]+)/?$"), "file"),
+    (re.compile(r"^/environment/(?P<env>[^/]+)/?$"), "environment"),
 ]
 
 POLL_MS = 2000
@@ -78,6 +91,12 @@ class VisualizeApp:
             with self.db.engine.connect() as conn:
                 if name == "workflows":
                     return workflows_page(self.ctx, conn, params)
+                if name == "files":
+                    return file_search_page(self.ctx, conn, params)
+                if name == "file":
+                    return file_page(self.ctx, conn, unquote(m.group("file")), params)
+                if name == "environment":
+                    return environment_page(self.ctx, conn, unquote(m.group("env")), params)
                 run = unquote(m.group("run"))
                 if name == "workflow":
                     return workflow_page(self.ctx, conn, run, params)
@@ -87,6 +106,8 @@ class VisualizeApp:
                     return dag_page(self.ctx, conn, run, params)
                 if name == "resources":
                     return resources_page(self.ctx, conn, run, params)
+                if name == "run_files":
+                    return run_files_page(self.ctx, conn, run, params)
                 return task_page(self.ctx, conn, run, int(m.group("task")), params)
         raise NotFoundError(f"there is no page at {path}")
 

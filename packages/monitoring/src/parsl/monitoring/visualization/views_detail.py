@@ -6,14 +6,15 @@ from typing import Any
 
 from sqlalchemy.engine import Connection
 
+from parsl.monitoring.visualization import queries_files as qf
 from parsl.monitoring.visualization import queries_resource as qr
 from parsl.monitoring.visualization import queries_task as qt
 from parsl.monitoring.visualization import queries_workflow as qw
 from parsl.monitoring.visualization import svg
 from parsl.monitoring.visualization.errors import BadRequestError
-from parsl.monitoring.visualization.render import Page, Section
+from parsl.monitoring.visualization.render import SITE_NAV, Page, Section
 from parsl.monitoring.visualization.states import FINAL_STATES
-from parsl.monitoring.visualization.views_workflow import (
+from parsl.monitoring.visualization.views_common import (
     Params,
     ViewContext,
     db_now,
@@ -21,6 +22,7 @@ from parsl.monitoring.visualization.views_workflow import (
     pager,
     workflow_tabs,
 )
+from parsl.monitoring.visualization.views_files import task_files_section
 
 TRY_COLOURS = ("#1e88e5", "#e53935", "#43a047", "#fb8c00", "#8e24aa", "#00897b")
 
@@ -49,6 +51,7 @@ def task_sections(
     t = qt.get_task(conn, run_id, task_id)
     rundir = qw.get_workflow(conn, run_id)["rundir"]
     t["dependents"] = qt.dependents(conn, run_id, task_id)
+    t["environment"] = qf.find_environment(conn, t["task_environment"])
     samples = qt.resource_series(ctx.db, conn, run_id, task_id)
     cpu = _by_try(samples, "cpu")
     rss = _by_try(samples, "rss")
@@ -85,6 +88,9 @@ def task_sections(
             f"{p}output", "Standard output and error", r.macro("output_files", files), live=True
         ),
     ]
+    provenance = task_files_section(ctx, conn, run_id, task_id, f"{p}files")
+    if provenance is not None:
+        sections.insert(1, provenance)
     return t, sections
 
 
@@ -94,10 +100,10 @@ def task_page(
     wf = qw.get_workflow(conn, run_id)
     t, sections = task_sections(ctx, conn, run_id, task_id)
     live = wf["status"] == "running" and t["task_status_name"] not in FINAL_STATES
-    nav = [("Workflows", "/"), ("Workflow", ctx.links.workflow(run_id) or "/")]
+    nav = [*SITE_NAV, ("Workflow", ctx.links.workflow(run_id) or "/")]
     return Page(
         f"Task {task_id} ({t['task_func_name']}) of {run_id}",
-        [workflow_tabs(ctx, run_id), *sections],
+        [workflow_tabs(ctx, conn, run_id), *sections],
         nav=nav,
         live=live,
     )
@@ -189,7 +195,7 @@ def resources_page(ctx: ViewContext, conn: Connection, run_id: str, params: Para
     sections = resource_sections(ctx, conn, run_id, params)
     return Page(
         f"Resources of {run_id}",
-        [workflow_tabs(ctx, run_id), *sections],
-        nav=[("Workflows", "/")],
+        [workflow_tabs(ctx, conn, run_id), *sections],
+        nav=SITE_NAV,
         live=wf["status"] == "running",
     )

@@ -3,9 +3,6 @@
 from __future__ import annotations
 
 import datetime as dt
-import math
-from collections.abc import Callable, Mapping
-from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import select
@@ -13,57 +10,21 @@ from sqlalchemy.engine import Connection
 
 from parsl.monitoring.db.tables import task
 from parsl.monitoring.visualization import dag, svg
+from parsl.monitoring.visualization import queries_files as qf
 from parsl.monitoring.visualization import queries_task as qt
 from parsl.monitoring.visualization import queries_workflow as qw
-from parsl.monitoring.visualization.database import Database
 from parsl.monitoring.visualization.errors import BadRequestError
-from parsl.monitoring.visualization.render import Links, Page, Renderer, Section
+from parsl.monitoring.visualization.render import SITE_NAV, Page, Section
 from parsl.monitoring.visualization.states import STATE_ORDER, app_colours, state_colour
-
-Params = Mapping[str, str]
-
-
-@dataclass
-class ViewContext:
-    db: Database
-    renderer: Renderer
-    links: Links
-
-
-def int_param(params: Params, name: str, default: int, minimum: int = 0) -> int:
-    """Query parameter ``name`` as an int >= ``minimum``; BadRequestError naming it otherwise."""
-    raw = params.get(name, "")
-    if raw == "":
-        return default
-    try:
-        value = int(raw)
-    except ValueError:
-        raise BadRequestError(f"{name}={raw!r} is not a whole number") from None
-    if value < minimum:
-        raise BadRequestError(f"{name}={value} must be at least {minimum}")
-    return value
-
-
-def pager(page: int, total: int, href: Callable[[int], str | None]) -> list[tuple[str, str | None]]:
-    """Previous/next links and "page i of n" for a table of ``total`` rows."""
-    pages = max(1, math.ceil(total / qw.PAGE_SIZE))
-    if pages == 1:
-        return []
-    return [
-        ("« previous", href(page - 1) if page > 0 else None),
-        (f"page {page + 1} of {pages} ({total} rows)", None),
-        ("next »", href(page + 1) if page + 1 < pages else None),
-    ]
-
-
-def workflow_tabs(ctx: ViewContext, run_id: str) -> Section:
-    items = [
-        ("Overview", ctx.links.workflow(run_id)),
-        ("Tasks", ctx.links.tasks(run_id)),
-        ("DAG", ctx.links.dag(run_id)),
-        ("Resources", ctx.links.resources(run_id)),
-    ]
-    return Section("tabs", None, ctx.renderer.macro("tabs", items))
+from parsl.monitoring.visualization.views_common import (
+    Params,
+    ViewContext,
+    db_now,
+    int_param,
+    pager,
+    workflow_tabs,
+)
+from parsl.monitoring.visualization.views_files import overview_sections
 
 
 def workflows_page(ctx: ViewContext, conn: Connection, params: Params) -> Page:
@@ -74,7 +35,8 @@ def workflows_page(ctx: ViewContext, conn: Connection, params: Params) -> Page:
         "pager", pager(page, total, ctx.links.workflows)
     )
     live = any(r["status"] == "running" for r in rows)
-    return Page("Workflows", [Section("workflows", None, html, live=True)], live=live)
+    sections = [Section("workflows", None, html, live=True)]
+    return Page("Workflows", sections, nav=SITE_NAV, live=live)
 
 
 def _task_stream(ctx: ViewContext, conn: Connection, wf: dict[str, Any], span: Any) -> str:
@@ -94,11 +56,6 @@ def _task_stream(ctx: ViewContext, conn: Connection, wf: dict[str, Any], span: A
     return note + svg.heatmap(span, rows)
 
 
-def db_now() -> float:
-    """Now, on the database's clock scale (naive local time as epoch seconds)."""
-    return (dt.datetime.now() - dt.datetime(1970, 1, 1)).total_seconds()
-
-
 def workflow_page(ctx: ViewContext, conn: Connection, run_id: str, params: Params) -> Page:
     wf = qw.get_workflow(conn, run_id)
     counts = qw.state_counts(conn, run_id)
@@ -109,7 +66,7 @@ def workflow_page(ctx: ViewContext, conn: Connection, run_id: str, params: Param
     span, series = qw.tries_per_app(ctx.db, conn, run_id, span=span)
     r = ctx.renderer
     sections = [
-        workflow_tabs(ctx, run_id),
+        workflow_tabs(ctx, conn, run_id),
         Section("summary", "Summary", r.macro("summary", wf, total), live=True),
         Section("progress", "Progress by state", svg.progress_bar(counts), live=True),
         Section("apps", "Apps", r.macro("apps_table", apps, ctx.links, run_id), live=True),
@@ -120,14 +77,19 @@ def workflow_page(ctx: ViewContext, conn: Connection, run_id: str, params: Param
             live=True,
         ),
         Section("stream", "Task stream per worker", _task_stream(ctx, conn, wf, span), live=True),
+        *overview_sections(ctx, conn, run_id),
     ]
     title = f"Workflow {wf['workflow_name'] or ''} {run_id}".replace("  ", " ")
-    return Page(title, sections, nav=[("Workflows", "/")], live=wf["status"] == "running")
+    return Page(title, sections, nav=SITE_NAV, live=wf["status"] == "running")
 
 
 def tasks_page(ctx: ViewContext, conn: Connection, run_id: str, params: Params) -> Page:
     wf = qw.get_workflow(conn, run_id)
-    f = qw.TaskFilter(state=params.get("state") or None, app=params.get("app") or None)
+    f = qw.TaskFilter(
+        state=params.get("state") or None,
+        app=params.get("app") or None,
+        environment=params.get("environment") or None,
+    )
     page = int_param(params, "page", 0)
     total = qw.count_tasks(conn, run_id, f)
     rows = qw.list_tasks(conn, run_id, f, page)
@@ -138,21 +100,37 @@ def tasks_page(ctx: ViewContext, conn: Connection, run_id: str, params: Params) 
         )
     ]
     r = ctx.renderer
+    hidden = [("environment", f.environment)] if f.environment else []
     form = r.macro(
-        "filter_form", ctx.links.tasks(run_id), list(STATE_ORDER), sorted(apps), f.state, f.app
+        "filter_form",
+        ctx.links.tasks(run_id),
+        list(STATE_ORDER),
+        sorted(apps),
+        f.state,
+        f.app,
+        hidden,
     )
     table = r.macro("tasks_table", rows, ctx.links, run_id) + r.macro(
         "pager",
-        pager(page, total, lambda p: ctx.links.tasks(run_id, state=f.state, app=f.app, page=p)),
+        pager(
+            page,
+            total,
+            lambda p: ctx.links.tasks(
+                run_id, state=f.state, app=f.app, environment=f.environment, page=p
+            ),
+        ),
     )
+    heading = f"Tasks ({total})"
+    if f.environment:
+        env = qf.find_environment(conn, f.environment)
+        where = env["label"] if env is not None else f.environment
+        heading = f"Tasks ({total}) that ran in environment {where}"
     sections = [
-        workflow_tabs(ctx, run_id),
+        workflow_tabs(ctx, conn, run_id),
         Section("filter", None, form),
-        Section("tasks", f"Tasks ({total})", table, live=True),
+        Section("tasks", heading, table, live=True),
     ]
-    return Page(
-        f"Tasks of {run_id}", sections, nav=[("Workflows", "/")], live=wf["status"] == "running"
-    )
+    return Page(f"Tasks of {run_id}", sections, nav=SITE_NAV, live=wf["status"] == "running")
 
 
 def dag_section(ctx: ViewContext, conn: Connection, run_id: str, start: int, by: str) -> str:
@@ -213,10 +191,8 @@ def dag_page(ctx: ViewContext, conn: Connection, run_id: str, params: Params) ->
         + "</div>"
     )
     sections = [
-        workflow_tabs(ctx, run_id),
+        workflow_tabs(ctx, conn, run_id),
         Section("colour", None, switch),
         Section("dag", "Task dependency graph", body, live=True),
     ]
-    return Page(
-        f"DAG of {run_id}", sections, nav=[("Workflows", "/")], live=wf["status"] == "running"
-    )
+    return Page(f"DAG of {run_id}", sections, nav=SITE_NAV, live=wf["status"] == "running")
