@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import re
 import urllib.error
 import urllib.request
+from collections.abc import Sequence
 from pathlib import Path
+from urllib.parse import quote
 
 import pytest
 from provenance_builder import PURE_INPUT, environment_id_of, file_id_of
@@ -13,6 +16,7 @@ from sqlalchemy.exc import DBAPIError
 from workflow_builder import WorkflowSpec, build_workflow, stamp_database
 
 import parsl
+from parsl import File
 from parsl.app.app import bash_app, python_app
 from parsl.config import Config
 from parsl.executors import ThreadPoolExecutor
@@ -99,6 +103,58 @@ def test_a_real_workflow_is_shown(db_url: str, tmp_path: Path) -> None:
         assert f'data-task="{summed_id}"' in dag
         html = build_report(db, run_id)
         assert "cannot take 3" in html
+    finally:
+        server.stop()
+        db.close()
+
+
+@python_app
+def shout_file(inputs: Sequence[File] = (), outputs: Sequence[File] = ()) -> None:
+    with open(inputs[0]) as src, open(outputs[0], "w") as dst:
+        dst.write(src.read().upper())
+
+
+@pytest.mark.timeout(120)
+def test_real_file_provenance_is_shown(db_url: str, tmp_path: Path) -> None:
+    """A two-step file pipeline recorded with capture_file_provenance, then browsed."""
+    raw = tmp_path / "in <raw> & 'x'.txt"
+    raw.write_text("hello\n")
+    loud, louder = tmp_path / "loud.txt", tmp_path / "louder.txt"
+    config = Config(
+        executors=[ThreadPoolExecutor(max_threads=2, label="threads")],
+        run_dir=str(tmp_path / "runinfo"),
+        monitoring=MonitoringHub(logging_endpoint=db_url, capture_file_provenance=True),
+    )
+    with parsl.load(config) as dfk:
+        dfk.log_info("starting <the> pipeline")
+        first = shout_file(inputs=[File(str(raw))], outputs=[File(str(loud))])
+        second = shout_file(inputs=[first.outputs[0]], outputs=[File(str(louder))])
+        second.result(timeout=30)
+        run_id, first_id, second_id = dfk.run_id, first.tid, second.tid
+
+    db = open_database(db_url)
+    server = BackgroundServer(db)
+    try:
+        status, wf = fetch(f"{server.url}/workflow/{run_id}")
+        assert status == 200 and '<td id="file-count">3</td>' in wf
+        assert "starting &lt;the&gt; pipeline" in wf and ">threads</a>" in wf
+        status, files = fetch(f"{server.url}/workflow/{run_id}/files")
+        assert status == 200 and "Files read and written (4," in files
+        status, found = fetch(server.url + "/files?q=" + quote(f"{tmp_path}/%.txt"))
+        assert status == 200 and "(3)" in found and "in &lt;raw&gt; &amp; &#39;x&#39;.txt" in found
+        link = re.search(r'<a href="(/file/[^"]+)">' + re.escape(str(loud)) + "</a>", found)
+        assert link is not None
+        status, page = fetch(server.url + link.group(1))
+        assert status == 200 and "6B (6 bytes)" in page  # "HELLO\n"
+        assert f'<a href="/workflow/{run_id}/task/{first_id}">task {first_id}</a>' in page
+        assert f'<a href="/workflow/{run_id}/task/{second_id}">{second_id}</a>' in page
+        env = re.search(r'<a href="(/environment/[^"]+)">threads</a>', page)
+        assert env is not None
+        status, env_page = fetch(server.url + env.group(1))
+        assert status == 200 and '<td id="environment-label">threads</td>' in env_page
+        assert re.search(r'<td id="environment-task-count"><a href="[^"]+">2</a>', env_page)
+        status, task = fetch(f"{server.url}/workflow/{run_id}/task/{second_id}")
+        assert status == 200 and "Read (inputs): 1" in task and "louder.txt" in task
     finally:
         server.stop()
         db.close()
