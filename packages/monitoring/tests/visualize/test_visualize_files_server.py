@@ -110,7 +110,7 @@ def test_file_page_links_writer_environment_and_readers(server: BackgroundServer
     assert "1.0MiB (1048576 bytes)" in out
     assert '<a href="/workflow/run-a/task/0">task 0</a> simulate, try 0' in out
     assert f'<a href="/environment/{HTEX}">htex</a>' in out
-    assert '<p id="readers-count">1 task tries read it.</p>' in out
+    assert '<p id="readers-count">1 task try read it.</p>' in out
     assert '<a href="/workflow/run-a/task/1">1</a>' in out  # analyse read it
     _, _, raw = get(server.url + f"/file/{file_id_of('run-a', PURE_INPUT)}")
     assert "no task of the workflow wrote it" in raw and "/environment/" not in raw

@@ -127,6 +127,10 @@ def file_search_page(ctx: ViewContext, conn: Connection, params: Params) -> Page
     return Page(title, sections, nav=SITE_NAV)
 
 
+def _tries(n: int) -> str:
+    return f"{n} task try" if n == 1 else f"{n} task tries"
+
+
 def file_page(ctx: ViewContext, conn: Connection, file_id: str, params: Params) -> Page:
     f = qf.get_file(conn, file_id)
     run_id = f["run_id"]
@@ -136,13 +140,13 @@ def file_page(ctx: ViewContext, conn: Connection, file_id: str, params: Params) 
     writers = qf.file_uses(conn, file_id, "output", 0)
     readers_total = qf.count_file_uses(conn, file_id, "input")
     readers = qf.file_uses(conn, file_id, "input", page)
-    writers_html = f'<p id="writers-count">{writers_total} task tries wrote it.</p>' + r.macro(
+    writers_html = f'<p id="writers-count">{_tries(writers_total)} wrote it.</p>' + r.macro(
         "uses_table", writers, ctx.links, "writers-table", "No task recorded writing it."
     )
     if writers_total > len(writers):
         writers_html += f'<p class="muted">The first {len(writers)} of {writers_total}.</p>'
     readers_html = (
-        f'<p id="readers-count">{readers_total} task tries read it.</p>'
+        f'<p id="readers-count">{_tries(readers_total)} read it.</p>'
         + r.macro("uses_table", readers, ctx.links, "readers-table", "No task read it.")
         + r.macro(
             "pager",
