@@ -22,6 +22,7 @@ it.
 
 from __future__ import annotations
 
+import functools
 import logging
 import os
 import time
@@ -51,8 +52,12 @@ FILE_STATES = {States.launched: "inputs", States.exec_done: "outputs"}
 _KIND = {"inputs": MessageType.INPUT_FILE_INFO, "outputs": MessageType.OUTPUT_FILE_INFO}
 
 
+@functools.lru_cache(maxsize=1 << 16)
 def file_id(run_id: str, location: str) -> str:
-    """The id of the file at ``location`` (an absolute path or a URL) within run ``run_id``."""
+    """The id of the file at ``location`` (an absolute path or a URL) within run ``run_id``.
+
+    (Cached: a uuid5 costs microseconds, and a file read by many tasks asks again and again.)
+    """
     return str(uuid.uuid5(_NAMESPACE, f"{run_id}\0{location}"))
 
 
