@@ -24,13 +24,13 @@ from parsl.errors import ConfigurationError
 from parsl.executors import ThreadPoolExecutor
 from parsl.monitoring import MonitoringHub
 from parsl.monitoring.db import provenance
-from parsl.monitoring.db.provenance import ProvenanceRows, ProvenanceState, file_facts
+from parsl.monitoring.db.provenance import FILE, ProvenanceRows, ProvenanceState, file_facts
 from parsl.monitoring.db.rows import RowBatch
 from parsl.monitoring.hub import query
 from parsl.monitoring.sink import TaskTransition
 from parsl.monitoring.types import MessageType
 
-FILE_KINDS = (MessageType.INPUT_FILE_INFO, MessageType.OUTPUT_FILE_INFO)
+FILE_COLUMNS = FILE.columns
 
 
 def _file(kind: MessageType, run_id: str, fid: str, path: Path | None, task: int, tr: int = 0,
@@ -193,12 +193,40 @@ def test_big_files_get_a_size_but_no_md5(tmp_path: Path, monkeypatch: pytest.Mon
     assert file_facts(None) == file_facts("") == (None, None, None)
 
 
+def test_a_batch_reads_at_most_its_budget_for_md5_sums(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(provenance, "MD5_BATCH_BYTES", 150)
+    paths = []
+    for name, size in (("a", 100), ("b", 100), ("c", 40)):
+        (tmp_path / name).write_bytes(b"y" * size)
+        paths.append(tmp_path / name)
+    rows = ProvenanceRows(ProvenanceState(), lambda t: t)
+    for i, path in enumerate(paths):
+        rows.add(*_file(MessageType.OUTPUT_FILE_INFO, "r", f"f{i}", path, task=i))
+    md5_at = FILE_COLUMNS.index("md5sum")
+    size_at = FILE_COLUMNS.index("size")
+    got = [(r[size_at], r[md5_at] is not None) for r in rows.written.values()]
+    # a: hashed (50 bytes left); b: over what is left, size only; c: fits, hashed.
+    assert got == [(100, True), (100, False), (40, True)]
+    assert ProvenanceRows(ProvenanceState(), lambda t: t).hash_budget == 150  # per batch
+
+
+def test_a_fifo_is_never_opened(tmp_path: Path) -> None:
+    fifo = tmp_path / "pipe"
+    os.mkfifo(fifo)
+    mtime, size, md5 = file_facts(str(fifo))  # opening it would block with no writer
+    assert mtime is not None and size is None and md5 is None
+
+
 def test_an_input_read_by_many_tasks_is_read_once(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     calls: list[str] = []
     real = provenance.file_facts
-    monkeypatch.setattr(provenance, "file_facts", lambda p: calls.append(p) or real(p))
+    monkeypatch.setattr(
+        provenance, "file_facts", lambda p, limit=None: calls.append(p) or real(p, limit)
+    )
     src = tmp_path / "shared.txt"
     src.write_text("s")
     state = ProvenanceState()

@@ -7,14 +7,15 @@ file is read: its size, md5 sum and modification time go into its ``file``
 row. A file a task wrote gets its row (re)written when the task completes;
 a file only read (an input no task of the run wrote) gets a row the first
 time it is read, which a later writer of the file replaces. Files larger
-than :data:`MD5_MAX_BYTES` get a size but no md5 sum, so one huge file cannot
-hold up the database for long.
+than :data:`MD5_MAX_BYTES`, and those past a batch's :data:`MD5_BATCH_BYTES`,
+get a size but no md5 sum, so hashing cannot hold up the database for long.
 """
 
 from __future__ import annotations
 
 import hashlib
 import os
+import stat
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -24,6 +25,11 @@ from parsl.monitoring.types import MessageType
 
 MD5_MAX_BYTES = 1 << 30
 """Files up to this size (1 GiB) get an md5 sum."""
+
+MD5_BATCH_BYTES = 1 << 30
+"""The most bytes one batch of events reads for md5 sums (1 GiB, a second or two); files past
+that get a size but no md5 sum, so that hashing never holds up the writer for long (and
+``MonitoringHub.close()`` ends within its timeout)."""
 
 MAX_REMEMBERED = 100_000
 """How many input files' facts the writer remembers (so a file read by many tasks is read once)."""
@@ -40,23 +46,30 @@ Facts = tuple[float | None, int | None, str | None]
 _NO_FACTS: Facts = (None, None, None)
 
 
-def file_facts(path: Any) -> Facts:
-    """Modification time, size and md5 sum of the file at ``path``; Nones if it cannot be read."""
+def file_facts(path: Any, limit: int | None = None) -> Facts:
+    """Modification time, size and md5 sum of the file at ``path``; Nones for what cannot be read.
+
+    Only a regular file of at most ``limit`` bytes (default :data:`MD5_MAX_BYTES`) is read for
+    its md5 sum (never a FIFO or a device, which could block).
+    """
     if not isinstance(path, str) or not path:
         return _NO_FACTS
     try:
         st = os.stat(path)
-        if not os.path.isfile(path):
-            return (st.st_mtime, None, None)
-        if st.st_size > MD5_MAX_BYTES:
-            return (st.st_mtime, st.st_size, None)
-        digest = hashlib.md5(usedforsecurity=False)
+    except OSError:
+        return _NO_FACTS
+    if not stat.S_ISREG(st.st_mode):
+        return (st.st_mtime, None, None)
+    if st.st_size > (MD5_MAX_BYTES if limit is None else limit):
+        return (st.st_mtime, st.st_size, None)
+    digest = hashlib.md5(usedforsecurity=False)
+    try:
         with open(path, "rb") as fh:
             while chunk := fh.read(1 << 20):
                 digest.update(chunk)
-        return (st.st_mtime, st.st_size, digest.hexdigest())
     except OSError:
-        return _NO_FACTS
+        return (st.st_mtime, st.st_size, None)
+    return (st.st_mtime, st.st_size, digest.hexdigest())
 
 
 @dataclass
@@ -68,12 +81,12 @@ class ProvenanceState:
     input_facts: dict[str, Facts] = field(default_factory=dict)
     """file_id -> facts of files already read as inputs (bounded by MAX_REMEMBERED)."""
 
-    def facts_of_input(self, fid: str, path: Any) -> Facts:
+    def facts_of_input(self, fid: str, path: Any, limit: int) -> Facts:
         facts = self.input_facts.get(fid)
         if facts is None:
             if len(self.input_facts) >= MAX_REMEMBERED:
                 self.input_facts.clear()
-            facts = self.input_facts[fid] = file_facts(path)
+            facts = self.input_facts[fid] = file_facts(path, limit)
         return facts
 
 
@@ -101,6 +114,8 @@ class ProvenanceRows:
         self.outputs: list[Row] = []
         self.environments: list[Row] = []
         self.notes: list[Row] = []
+        self.hash_budget = MD5_BATCH_BYTES
+        """Bytes this batch may still read for md5 sums."""
 
     def __bool__(self) -> bool:
         return bool(self.written or self.read or self.environments or self.notes)
@@ -124,8 +139,11 @@ class ProvenanceRows:
         link = (OUTPUT if output else INPUT).row(body, self.stamp)
         fid = str(body["file_id"])
         path = body.get("file_path")
-        facts = file_facts(path) if output else self.state.facts_of_input(fid, path)
+        limit = min(MD5_MAX_BYTES, self.hash_budget)
+        facts = file_facts(path, limit) if output else self.state.facts_of_input(fid, path, limit)
         mtime, size, md5 = facts
+        if md5 is not None and size is not None:
+            self.hash_budget -= size
         row_body = {
             **body,
             "timestamp": mtime if mtime is not None else unix_time(body["timestamp"]),
