@@ -164,6 +164,27 @@ def test_environment_names_the_provider_launcher_and_worker_init() -> None:
     assert other["environment_id"] != body["environment_id"]
 
 
+def test_an_executor_that_cannot_be_described_still_runs(run_dir: str, caplog: Any) -> None:
+    class Unready(ThreadPoolExecutor):
+        @property
+        def address(self) -> str:
+            raise RuntimeError("no address before start()")
+
+    sink = MemorySink(capture_file_provenance=True)
+    parsl.load(Config(executors=[Unready(label="unready")], run_dir=run_dir, monitoring=sink))
+    try:
+        assert add_one(1).result(timeout=20) == 2
+    finally:
+        parsl.clear()
+    assert sink.of(MessageType.ENVIRONMENT_INFO) == []
+    assert "cannot describe executor 'unready'" in caplog.text
+
+
+@python_app
+def add_one(x: int) -> int:
+    return x + 1
+
+
 def test_remote_files_are_named_by_url_and_not_read_locally(tmp_path: Path) -> None:
     remote = File("https://example.org/data/x.csv")
     assert files_in([remote, "not a file", 3]) == [remote]

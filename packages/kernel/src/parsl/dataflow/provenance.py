@@ -131,8 +131,14 @@ def report_environment(sink: MonitoringSink, run_id: str, executor: ParslExecuto
 
     Not for the kernel's own internal executor (staging), which no user configured.
     """
-    if sink.capture_file_provenance and executor.label != INTERNAL_EXECUTOR:
-        sink.send(environment_message(run_id, executor))
+    if not sink.capture_file_provenance or executor.label == INTERNAL_EXECUTOR:
+        return
+    try:
+        message = environment_message(run_id, executor)
+    except Exception:  # a property of a plugin executor that fails before start(), say
+        logger.exception("file provenance: cannot describe executor %r", executor.label)
+        return
+    sink.send(message)
 
 
 def log_info(sink: MonitoringSink | None, run_id: str, ended: bool, msg: object) -> None:
