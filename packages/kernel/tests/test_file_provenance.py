@@ -18,7 +18,8 @@ import parsl
 from parsl import File, python_app
 from parsl.config import Config
 from parsl.dataflow.dflow import DataFlowKernel
-from parsl.dataflow.provenance import _where, environment_message, file_id, files_in
+from parsl.dataflow.provenance import _where, environment_message, file_id
+from parsl.dataflow.task_facts import files_in
 from parsl.errors import ConfigurationError
 from parsl.executors import ThreadPoolExecutor
 from parsl.monitoring.memory import MemorySink

@@ -29,10 +29,10 @@ import time
 import uuid
 from typing import TYPE_CHECKING, Any
 
-from parsl.app.futures import DataFuture
 from parsl.app.python import INTERNAL_EXECUTOR
 from parsl.data_provider.files import File
 from parsl.dataflow.states import States
+from parsl.dataflow.task_facts import files_in
 from parsl.errors import ConfigurationError
 from parsl.monitoring.types import MessageType, TaggedMonitoringMessage
 
@@ -59,19 +59,6 @@ def file_id(run_id: str, location: str) -> str:
     (Cached: a uuid5 costs microseconds, and a file read by many tasks asks again and again.)
     """
     return str(uuid.uuid5(_NAMESPACE, f"{run_id}\0{location}"))
-
-
-def files_in(value: Any) -> list[File]:
-    """The Files of an ``inputs=``/``outputs=`` list (a DataFuture stands for its File)."""
-    if not isinstance(value, list | tuple):
-        return []
-    found = []
-    for v in value:
-        # Never getattr() an AppFuture here: its attribute lookup starts a dependent task.
-        f = v.file_obj if isinstance(v, DataFuture) else v
-        if isinstance(f, File):
-            found.append(f)
-    return found
 
 
 def _where(f: File) -> tuple[str, str | None]:

@@ -32,18 +32,22 @@ def future_ids(futures: Iterable[Any]) -> tuple[int, ...]:
     return tuple(ids)
 
 
+def files_in(value: Any) -> list[File]:
+    """The Files of an ``inputs=``/``outputs=`` list (a DataFuture stands for its File)."""
+    if not isinstance(value, list | tuple):
+        return []
+    found = []
+    for v in value:
+        # Never getattr() an AppFuture here: its attribute lookup starts a dependent task.
+        f = v.file_obj if isinstance(v, DataFuture) else v
+        if isinstance(f, File):
+            found.append(f)
+    return found
+
+
 def file_names(value: Any) -> tuple[str, ...]:
     """``str()`` of each File (or the File of each DataFuture) in an ``inputs=``/``outputs=`` list."""
-    if not isinstance(value, list | tuple):
-        return ()
-    names = []
-    for v in value:
-        # A DataFuture stands for its File. Never getattr() an AppFuture here:
-        # its attribute lookup starts a dependent task.
-        file = v.file_obj if isinstance(v, DataFuture) else v
-        if isinstance(file, File):
-            names.append(str(file))
-    return tuple(names)
+    return tuple(map(str, files_in(value)))
 
 
 def std_path(value: Any) -> str | None:

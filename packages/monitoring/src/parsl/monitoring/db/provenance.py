@@ -118,7 +118,7 @@ class ProvenanceRows:
         """Bytes this batch may still read for md5 sums."""
 
     def __bool__(self) -> bool:
-        return bool(self.written or self.read or self.environments or self.notes)
+        return bool(self.inputs or self.outputs or self.environments or self.notes)
 
     def add(self, kind: MessageType, body: dict[str, Any]) -> None:
         """One provenance message; ValueError/TypeError for a malformed one."""

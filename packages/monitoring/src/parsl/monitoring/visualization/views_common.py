@@ -13,7 +13,7 @@ from parsl.monitoring.visualization import queries_files as qf
 from parsl.monitoring.visualization import queries_workflow as qw
 from parsl.monitoring.visualization.database import Database
 from parsl.monitoring.visualization.errors import BadRequestError
-from parsl.monitoring.visualization.render import Links, Renderer, Section
+from parsl.monitoring.visualization.render import SITE_NAV, Links, Renderer, Section
 
 Params = Mapping[str, str]
 
@@ -62,6 +62,11 @@ def workflow_tabs(ctx: ViewContext, conn: Connection, run_id: str) -> Section:
     if qf.run_has_files(conn, run_id):
         items.append(("Files", ctx.links.run_files(run_id)))
     return Section("tabs", None, ctx.renderer.macro("tabs", items))
+
+
+def workflow_nav(ctx: ViewContext, run_id: str) -> list[tuple[str, str]]:
+    """The site navigation plus a link back to workflow ``run_id``."""
+    return [*SITE_NAV, ("Workflow", ctx.links.workflow(run_id) or "/")]
 
 
 def db_now() -> float:

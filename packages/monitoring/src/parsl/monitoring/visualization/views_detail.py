@@ -20,6 +20,7 @@ from parsl.monitoring.visualization.views_common import (
     db_now,
     int_param,
     pager,
+    workflow_nav,
     workflow_tabs,
 )
 from parsl.monitoring.visualization.views_files import task_files_section
@@ -100,11 +101,10 @@ def task_page(
     wf = qw.get_workflow(conn, run_id)
     t, sections = task_sections(ctx, conn, run_id, task_id)
     live = wf["status"] == "running" and t["task_status_name"] not in FINAL_STATES
-    nav = [*SITE_NAV, ("Workflow", ctx.links.workflow(run_id) or "/")]
     return Page(
         f"Task {task_id} ({t['task_func_name']}) of {run_id}",
         [workflow_tabs(ctx, conn, run_id), *sections],
-        nav=nav,
+        nav=workflow_nav(ctx, run_id),
         live=live,
     )
 

@@ -19,6 +19,7 @@ from parsl.monitoring.visualization.views_common import (
     ViewContext,
     int_param,
     pager,
+    workflow_nav,
     workflow_tabs,
 )
 
@@ -32,10 +33,6 @@ def _running(conn: Connection, run_id: str) -> bool:
         return bool(qw.get_workflow(conn, run_id)["status"] == "running")
     except NotFoundError:
         return False
-
-
-def _nav(ctx: ViewContext, run_id: str) -> list[tuple[str, str]]:
-    return [*SITE_NAV, ("Workflow", ctx.links.workflow(run_id) or "/")]
 
 
 def overview_sections(ctx: ViewContext, conn: Connection, run_id: str) -> list[Section]:
@@ -104,7 +101,7 @@ def run_files_page(ctx: ViewContext, conn: Connection, run_id: str, params: Para
         Section("direction", None, switch),
         Section("files", f"{shown[direction]} ({total}, one row per task try)", table, live=True),
     ]
-    return Page(f"Files of {run_id}", sections, nav=_nav(ctx, run_id), live=running)
+    return Page(f"Files of {run_id}", sections, nav=workflow_nav(ctx, run_id), live=running)
 
 
 def file_search_page(ctx: ViewContext, conn: Connection, params: Params) -> Page:
@@ -159,7 +156,10 @@ def file_page(ctx: ViewContext, conn: Connection, file_id: str, params: Params) 
         Section("readers", "Read by", readers_html, live=True),
     ]
     return Page(
-        f"File {f['file_name']}", sections, nav=_nav(ctx, run_id), live=_running(conn, run_id)
+        f"File {f['file_name']}",
+        sections,
+        nav=workflow_nav(ctx, run_id),
+        live=_running(conn, run_id),
     )
 
 
@@ -183,7 +183,7 @@ def environment_page(
     return Page(
         f"Environment {env['label']} of {run_id}",
         sections,
-        nav=_nav(ctx, run_id),
+        nav=workflow_nav(ctx, run_id),
         live=_running(conn, run_id),
     )
 
