@@ -300,3 +300,33 @@ def test_bad_arguments_raise_configuration_error_naming_the_field(
         LocalProvider(**kwargs)  # type: ignore[arg-type]
     assert info.value.field == field
     assert field in str(info.value)
+
+
+class _ThreeArgumentLauncher(SimpleLauncher):
+    """A launcher written before Parsl added ``script_dir``: three parameters only."""
+
+    def __call__(self, command: str, tasks_per_node: int, nodes_per_block: int) -> str:  # type: ignore[override]
+        return f"{command}; echo three-args > three.txt"
+
+
+class _ScriptDirLauncher(SimpleLauncher):
+    """A launcher written for today's Parsl: it uses the ``script_dir`` the provider passes."""
+
+    def __call__(
+        self, command: str, tasks_per_node: int, nodes_per_block: int, script_dir: str = ""
+    ) -> str:
+        return f"echo {script_dir} > {script_dir}/seen.txt; {command}"
+
+
+def test_launchers_with_and_without_script_dir_both_run_blocks(
+    make_provider: MakeProvider, tmp_path: Path
+) -> None:
+    old = make_provider(launcher=_ThreeArgumentLauncher())
+    old_job = old.submit(f"cd {tmp_path} && true", 1)
+    assert wait_for(old, old_job, JobState.COMPLETED, JobState.FAILED).state is JobState.COMPLETED
+    assert (tmp_path / "three.txt").read_text() == "three-args\n"
+
+    new = make_provider(launcher=_ScriptDirLauncher())
+    new_job = new.submit("true", 1)
+    assert wait_for(new, new_job, JobState.COMPLETED, JobState.FAILED).state is JobState.COMPLETED
+    assert (tmp_path / "scripts" / "seen.txt").read_text().strip() == str(tmp_path / "scripts")

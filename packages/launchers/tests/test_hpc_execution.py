@@ -18,6 +18,7 @@ from pathlib import Path
 
 import pytest
 
+from parsl.errors import ConfigurationError
 from parsl.launchers.base import Launcher
 from parsl.launchers.hpc import (
     AprunLauncher,
@@ -174,3 +175,52 @@ def test_wrapped_launcher_asked_for_more_copies_starts_one_and_warns(
 def test_wrapped_launcher_passes_the_exit_status_through() -> None:
     rendered = WrappedLauncher(prepend="env")("bash -c 'exit 5'", 1, 1)
     assert run(["bash", "-c", rendered], base_env()).returncode == 5
+
+
+@pytest.mark.parametrize(
+    ("launcher", "stem"),
+    [(MpiExecLauncher(), "parsl_hostfile"), (GnuParallelLauncher(), "parsl_sshlogins")],
+    ids=lambda x: type(x).__name__ if isinstance(x, Launcher) else None,
+)
+def test_host_files_go_to_script_dir_when_it_exists_else_tmpdir(
+    tmp_path: Path, launcher: Launcher, stem: str
+) -> None:
+    """Parsl's providers pass their submit-script directory as a fourth argument."""
+    (tmp_path / "nodefile").write_text("n1\nn2\n")
+    tmpdir, scripts = tmp_path / "tmp", tmp_path / "scripts with space"
+    tmpdir.mkdir()
+    scripts.mkdir()
+    env = {
+        "PATH": minimal_path(tmp_path),
+        "TMPDIR": str(tmpdir),
+        "PBS_NODEFILE": str(tmp_path / "nodefile"),
+    }
+    run(["bash", "-c", launcher("true", 1, 2, str(scripts))], env, cwd=tmp_path)
+    assert len(list(scripts.glob(f"{stem}.*"))) == 1
+    assert list(tmpdir.glob(f"{stem}.*")) == []
+    # A script_dir that does not exist on the node running the block: $TMPDIR, as before.
+    run(["bash", "-c", launcher("true", 1, 2, str(tmp_path / "absent"))], env, cwd=tmp_path)
+    assert len(list(tmpdir.glob(f"{stem}.*"))) == 1
+    assert not (tmp_path / "absent").exists()
+
+
+@pytest.mark.parametrize(
+    "launcher",
+    [
+        SrunLauncher(),
+        SrunMPILauncher(),
+        AprunLauncher(),
+        JsrunLauncher(),
+        MpiRunLauncher(),
+        MpiExecLauncher(),
+        GnuParallelLauncher(),
+        WrappedLauncher(prepend="env"),
+    ],
+    ids=lambda x: type(x).__name__,
+)
+def test_every_launcher_takes_parsl_four_argument_call(launcher: Launcher) -> None:
+    with_dir = launcher("true", 2, 2, "/some/dir")
+    assert with_dir.strip()
+    assert launcher("true", 2, 2, script_dir="") == launcher("true", 2, 2)
+    with pytest.raises(ConfigurationError, match="script_dir"):
+        launcher("true", 2, 2, 42)  # type: ignore[arg-type]

@@ -16,7 +16,7 @@ export JOBNAME=parsl.aurora.block-0
 
 PARSL_HOST_ARGS=()
 if [ -n "${PBS_NODEFILE:-}" ] && [ -f "$PBS_NODEFILE" ]; then
-    PARSL_HOSTFILE=$(mktemp "${TMPDIR:-/tmp}/parsl_hostfile.XXXXXX")
+    PARSL_HOSTFILE=$(d=runinfo/submit_scripts; [ -d "$d" ] || d="${TMPDIR:-/tmp}"; mktemp "$d/parsl_hostfile.XXXXXX")
     awk '!seen[$0]++' "$PBS_NODEFILE" | head -n 1 \
         | awk '{ for (i = 0; i < 1; i++) print }' > "$PARSL_HOSTFILE"
     PARSL_HOST_ARGS=(-hostfile "$PARSL_HOSTFILE")

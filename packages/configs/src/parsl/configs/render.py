@@ -58,6 +58,7 @@ def render_block_script(
     launcher-wrapped worker command. A LocalProvider has no batch script:
     the result is the shell text it runs (worker_init, then the command).
     """
+    from parsl.launchers.base import call_launcher
     from parsl.providers.cluster.scheduler import SubmitContext
     from parsl.providers.cluster.shell import ClusterProvider
 
@@ -73,7 +74,7 @@ def render_block_script(
         provider.owner = "rendered00"
         _, pods = provider.manifests(command, job_name)
         return json.dumps(pods, indent=2) + "\n"
-    launched = provider.launcher(command, 1, provider.nodes_per_block)
+    launched = call_launcher(provider.launcher, command, 1, provider.nodes_per_block, script_dir)
     if isinstance(provider, ClusterProvider):
         base = os.path.join(script_dir, job_name)
         ctx = SubmitContext(

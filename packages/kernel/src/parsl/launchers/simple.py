@@ -11,13 +11,17 @@ from parsl.typecheck import typechecked
 logger = logging.getLogger(__name__)
 
 
-def check_launch_shape(command: str, tasks_per_node: int, nodes_per_block: int) -> None:
+def check_launch_shape(
+    command: str, tasks_per_node: int, nodes_per_block: int, script_dir: str = ""
+) -> None:
     """Reject a command or copy count that cannot be rendered into a working script."""
     if not isinstance(command, str) or not command.strip():
         raise bad_value("command", command, "a non-empty shell command string")
     for field, value in (("tasks_per_node", tasks_per_node), ("nodes_per_block", nodes_per_block)):
         if isinstance(value, bool) or not isinstance(value, int) or value < 1:
             raise bad_value(field, value, "an int >= 1")
+    if not isinstance(script_dir, str):
+        raise bad_value("script_dir", script_dir, "a directory path (str)")
 
 
 def check_debug(debug: bool) -> bool:
@@ -40,8 +44,10 @@ class SimpleLauncher(Launcher):
     def __init__(self, debug: bool = True) -> None:
         super().__init__(debug=check_debug(debug))
 
-    def __call__(self, command: str, tasks_per_node: int, nodes_per_block: int) -> str:
-        check_launch_shape(command, tasks_per_node, nodes_per_block)
+    def __call__(
+        self, command: str, tasks_per_node: int, nodes_per_block: int, script_dir: str = ""
+    ) -> str:
+        check_launch_shape(command, tasks_per_node, nodes_per_block, script_dir)
         if nodes_per_block > 1 or tasks_per_node > 1:
             logger.warning(
                 "SimpleLauncher starts one copy of the command, but tasks_per_node=%d and "
@@ -78,8 +84,10 @@ class SingleNodeLauncher(Launcher):
             raise bad_value("fail_on_any", fail_on_any, "True or False")
         self.fail_on_any = fail_on_any
 
-    def __call__(self, command: str, tasks_per_node: int, nodes_per_block: int) -> str:
-        check_launch_shape(command, tasks_per_node, nodes_per_block)
+    def __call__(
+        self, command: str, tasks_per_node: int, nodes_per_block: int, script_dir: str = ""
+    ) -> str:
+        check_launch_shape(command, tasks_per_node, nodes_per_block, script_dir)
         if nodes_per_block > 1:
             logger.warning(
                 "SingleNodeLauncher uses only the node it runs on, but nodes_per_block=%d: "

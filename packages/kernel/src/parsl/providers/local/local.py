@@ -19,7 +19,7 @@ from typing import Any
 from parsl.argument_checks import check_int
 from parsl.errors import bad_value
 from parsl.jobs.states import JobState, JobStatus
-from parsl.launchers.base import Launcher
+from parsl.launchers.base import Launcher, call_launcher
 from parsl.launchers.simple import SingleNodeLauncher
 from parsl.providers.base import ExecutionProvider
 from parsl.providers.errors import SubmitException
@@ -195,11 +195,13 @@ class LocalProvider(ExecutionProvider):
         self, command: str, tasks_per_node: int, job_name: str = "parsl.localprovider"
     ) -> str:
         """Start a block running ``command``; return its pid as the job id."""
-        wrapped = self.launcher(command, tasks_per_node, self.nodes_per_block)
         if not isinstance(job_name, str):
             raise bad_value("job_name", job_name, "a string")
-        bash = shutil.which("bash") or "/bin/bash"
         script_dir = self._ensure_script_dir()
+        wrapped = call_launcher(
+            self.launcher, command, tasks_per_node, self.nodes_per_block, script_dir
+        )
+        bash = shutil.which("bash") or "/bin/bash"
         safe_name = re.sub(r"[^A-Za-z0-9._-]", "_", job_name) or "block"
         base = os.path.join(script_dir, f"{safe_name}.{time.time_ns()}.{next(self._counter)}")
         script_path, stdout_path, stderr_path = base + ".sh", base + ".stdout", base + ".stderr"

@@ -28,6 +28,8 @@ class BlockShape:
 
     tasks_per_node: int
     nodes_per_block: int
+    script_dir: str = ""
+    """The provider's submit-script directory, where :func:`temp_file` makes files if it exists."""
 
     @property
     def copies(self) -> int:
@@ -39,14 +41,18 @@ class BlockShape:
         return f"starting {self.copies} copies, {self.tasks_per_node} {placement}"
 
 
-def check_shape(command: str, tasks_per_node: int, nodes_per_block: int) -> BlockShape:
+def check_shape(
+    command: str, tasks_per_node: int, nodes_per_block: int, script_dir: str = ""
+) -> BlockShape:
     """Reject a command or copy count that cannot be rendered into a working script."""
     if not isinstance(command, str) or not command.strip():
         raise bad_value("command", command, "a non-empty shell command string")
     for field, value in (("tasks_per_node", tasks_per_node), ("nodes_per_block", nodes_per_block)):
         if isinstance(value, bool) or not isinstance(value, int) or value < 1:
             raise bad_value(field, value, f"an int >= 1, not {type(value).__name__} {value!r}")
-    return BlockShape(tasks_per_node, nodes_per_block)
+    if not isinstance(script_dir, str):
+        raise bad_value("script_dir", script_dir, "a directory path (str)")
+    return BlockShape(tasks_per_node, nodes_per_block, script_dir)
 
 
 def copy_script(command: str, rank: str, cores: str) -> str:
@@ -67,9 +73,19 @@ def words(*parts: str) -> str:
     return " ".join(p for p in parts if p)
 
 
-def temp_file(stem: str) -> str:
-    """A shell ``$(mktemp ...)`` naming a new file ``<stem>.XXXXXX`` in ``$TMPDIR`` or /tmp."""
-    return f'$(mktemp "${{TMPDIR:-/tmp}}/{stem}.XXXXXX")'
+def temp_file(stem: str, script_dir: str = "") -> str:
+    """A shell ``$(mktemp ...)`` naming a new file ``<stem>.XXXXXX``.
+
+    The file is made in ``script_dir`` when that is a directory on the node
+    running the block (Parsl's providers pass their submit-script
+    directory), else in ``$TMPDIR`` or /tmp.
+    """
+    if not script_dir:
+        return f'$(mktemp "${{TMPDIR:-/tmp}}/{stem}.XXXXXX")'
+    return (
+        f'$(d={shlex.quote(script_dir)}; [ -d "$d" ] || d="${{TMPDIR:-/tmp}}"; '
+        f'mktemp "$d/{stem}.XXXXXX")'
+    )
 
 
 def first_pbs_nodes(count: int) -> str:
@@ -125,8 +141,10 @@ class ToolLauncher(HPCLauncher):
         super().__init__(debug=debug)
         self.overrides = check_text("overrides", overrides)
 
-    def __call__(self, command: str, tasks_per_node: int, nodes_per_block: int) -> str:
-        shape = check_shape(command, tasks_per_node, nodes_per_block)
+    def __call__(
+        self, command: str, tasks_per_node: int, nodes_per_block: int, script_dir: str = ""
+    ) -> str:
+        shape = check_shape(command, tasks_per_node, nodes_per_block, script_dir)
         script = copy_script(command, self._rank, self._cores)
         launch = words(
             *self._tool_words(shape),

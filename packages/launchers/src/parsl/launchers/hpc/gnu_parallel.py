@@ -28,8 +28,10 @@ class GnuParallelLauncher(HPCLauncher):
         debug: echo what is started into the block's stdout.
     """
 
-    def __call__(self, command: str, tasks_per_node: int, nodes_per_block: int) -> str:
-        shape = check_shape(command, tasks_per_node, nodes_per_block)
+    def __call__(
+        self, command: str, tasks_per_node: int, nodes_per_block: int, script_dir: str = ""
+    ) -> str:
+        shape = check_shape(command, tasks_per_node, nodes_per_block, script_dir)
         # parallel --quote appends the copy's index as one more word: it arrives as $1.
         script = copy_script(command, "$1", ONLINE_CORES)
         launch = words(
@@ -45,7 +47,7 @@ class GnuParallelLauncher(HPCLauncher):
         )
         prepare = (
             f"export CORES={ONLINE_CORES}\n"
-            f"PARSL_SSHLOGINFILE={temp_file('parsl_sshlogins')}\n"
+            f"PARSL_SSHLOGINFILE={temp_file('parsl_sshlogins', shape.script_dir)}\n"
             + IF_PBS_NODEFILE
             + f'    {first_pbs_nodes(nodes_per_block)} > "$PARSL_SSHLOGINFILE"\n'
             'elif [ -n "${SLURM_JOB_NODELIST:-}" ] && command -v scontrol > /dev/null; then\n'

@@ -54,7 +54,7 @@ class MpiExecLauncher(ToolLauncher):
         return (
             "PARSL_HOST_ARGS=()\n"
             + IF_PBS_NODEFILE
-            + f"    PARSL_HOSTFILE={temp_file('parsl_hostfile')}\n"
+            + f"    PARSL_HOSTFILE={temp_file('parsl_hostfile', shape.script_dir)}\n"
             + f"    {first_pbs_nodes(shape.nodes_per_block)} \\\n"
             + f"        | awk '{{ for (i = 0; i < {shape.tasks_per_node}; i++) print }}' "
             + '> "$PARSL_HOSTFILE"\n'

@@ -30,12 +30,14 @@ class WrappedLauncher(HPCLauncher):
         super().__init__(debug=debug)
         self.prepend = check_text("prepend", prepend)
 
-    def __call__(self, command: str, tasks_per_node: int, nodes_per_block: int) -> str:
-        shape = check_shape(command, tasks_per_node, nodes_per_block)
+    def __call__(
+        self, command: str, tasks_per_node: int, nodes_per_block: int, script_dir: str = ""
+    ) -> str:
+        shape = check_shape(command, tasks_per_node, nodes_per_block, script_dir)
         if shape.copies > 1:
             logger.warning(
-                "WrappedLauncher starts one copy of the command, but tasks_per_node=%d and "
-                "nodes_per_block=%d ask for %d: you may get fewer workers than expected",
+                "WrappedLauncher starts one copy of the command, but %d tasks per node on %d "
+                "nodes ask for %d: you may get fewer workers than expected",
                 tasks_per_node,
                 nodes_per_block,
                 shape.copies,

@@ -14,7 +14,7 @@ from typing import Any
 from parsl.argument_checks import check_int, check_text
 from parsl.errors import bad_value
 from parsl.jobs.states import JobState, JobStatus
-from parsl.launchers.base import Launcher
+from parsl.launchers.base import Launcher, call_launcher
 from parsl.launchers.simple import SingleNodeLauncher
 from parsl.providers.base import ExecutionProvider
 from parsl.providers.cluster.arguments import check_walltime, set_block_scaling
@@ -134,10 +134,13 @@ class ClusterProvider(ExecutionProvider):
         tasks_per_node = check_int("tasks_per_node", tasks_per_node, 1)
         if not isinstance(job_name, str):
             raise bad_value("job_name", job_name, "a string")
-        launched = self.launcher(command, tasks_per_node, self.nodes_per_block)
+        script_dir = self._ensure_script_dir()
+        launched = call_launcher(
+            self.launcher, command, tasks_per_node, self.nodes_per_block, script_dir
+        )
         safe_name = re.sub(r"[^A-Za-z0-9._-]", "_", job_name) or "block"
         name = f"{safe_name}.{time.time_ns()}.{next(self._counter)}"
-        base = os.path.join(self._ensure_script_dir(), name)
+        base = os.path.join(script_dir, name)
         ctx = SubmitContext(
             job_name=name,
             nodes_per_block=self.nodes_per_block,
