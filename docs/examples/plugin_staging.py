@@ -92,7 +92,7 @@ staging = [StoreStaging(store, working_dir=work), NoOpFileStaging()]
 config = Config(
     executors=[
         ThreadPoolExecutor(label="staged", storage_access=staging),
-        ThreadPoolExecutor(label="plain"),  # local files only
+        ThreadPoolExecutor(label="plain"),  # default_staging: no store:// provider
     ]
 )
 

@@ -50,7 +50,7 @@ from parsl.executors.high_throughput.protocol import (
     message_kinds,
 )
 
-PY = f"{sys.version_info.major}.{sys.version_info.minor}"
+PY = ".".join(map(str, sys.version_info[:3]))  # as Parsl reports it: major.minor.micro
 
 
 def register(**overrides: Any) -> Register:
@@ -352,7 +352,8 @@ def test_corrupted_frames_decode_or_raise_protocol_errors(
         (lambda: Reclaimed(manager_id="m", task_ids=[1, "2"]), r"task_ids must be list\[int\]"),  # type: ignore[list-item]
         (lambda: Reclaimed(manager_id="m", task_ids=[True]), r"task_ids must be list\[int\]"),
         (lambda: Reclaimed(manager_id="m", task_ids=[-4]), "task_ids must be ints >= 0"),
-        (lambda: register(python_version="3"), "python_version must look like '3.11'"),
+        (lambda: register(python_version="3"), "python_version must look like '3.11.7'"),
+        (lambda: register(python_version="3.11.7.1"), "python_version"),
         (lambda: register(python_version="three.eleven"), "python_version"),
         (lambda: register(block_id=3), "block_id must be str or NoneType"),
         (lambda: Shutdown(reason=None), "SHUTDOWN.reason must be str"),  # type: ignore[arg-type]
@@ -393,6 +394,12 @@ def test_local_versions_name_the_installed_packages() -> None:
     assert versions["package_version"] == version("parsl-executors")
     assert versions["kernel_version"] == version("parsl-kernel")
     assert versions["python_version"] == PY
+
+
+def test_python_micro_version_may_differ() -> None:
+    major_minor = ".".join(map(str, sys.version_info[:2]))
+    assert check_compatible(register(python_version=f"{major_minor}.999")) is None
+    assert check_compatible(register(python_version=major_minor)) is None  # an older manager
 
 
 def test_python_mismatch_names_both_versions() -> None:

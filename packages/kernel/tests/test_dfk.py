@@ -92,6 +92,17 @@ def test_dependency_failure_names_tasks_and_root_cause(dfk: DataFlowKernel) -> N
     assert "root cause" in str(e.value.root_cause)
     assert f"task {mid.tid}" in str(e.value)
     assert top.task_status() == "dep_fail"
+    # As in Parsl: the cause is the app's own error two tasks down, not mid's DependencyError.
+    assert e.value.__cause__ is root.exception()
+    assert isinstance(mid.exception(), DependencyError)
+    assert e.value.dependent_exceptions_tids[0][0] is mid.exception()
+
+
+def test_root_cause_of_a_chain_that_loops_ends() -> None:
+    first = DependencyError([(RuntimeError("x"), "task 1")], 2)
+    second = DependencyError([(first, "task 2")], 3)
+    first.dependent_exceptions_tids = [(second, "task 3")]  # a loop, built by hand
+    assert second.root_cause is second
 
 
 def test_dependency_failure_of_plain_future(dfk: DataFlowKernel) -> None:

@@ -178,13 +178,50 @@ def test_registered_types_cannot_collide_with_builtins() -> None:
     assert id_for_memo([Tagged("a")]) != id_for_memo(["a"])
 
 
-def test_registered_function_must_return_bytes() -> None:
+def test_registered_function_returning_a_plain_value_is_keyed_by_it() -> None:
+    """Handlers written for Parsl may return a str (Parsl's tests register one for File)."""
+
+    class ByName:
+        def __init__(self, name: str) -> None:
+            self.name = name
+
+    class ByParts:
+        def __init__(self, *parts: object) -> None:
+            self.parts = parts
+
+    id_for_memo.register(ByName)(lambda obj: obj.name)
+    id_for_memo.register(ByParts)(lambda obj: list(obj.parts))
+    assert id_for_memo([ByName("a")]) == id_for_memo([ByName("a")])
+    assert id_for_memo([ByName("a")]) != id_for_memo([ByName("b")])
+    assert id_for_memo([ByParts(1, "x")]) == id_for_memo([ByParts(1, "x")])
+    assert id_for_memo([ByParts(1, "x")]) != id_for_memo([ByParts(1, "y")])
+    # A str result never keys the same as the plain argument.
+    assert id_for_memo([ByName("a")]) != id_for_memo(["a"])
+
+
+def test_registered_function_returning_an_unknown_value_fails_clearly() -> None:
     class Wrong:
         pass
 
-    id_for_memo.register(Wrong)(lambda obj: "not bytes")
-    with pytest.raises(UnmemoizableArgument, match="returned str, not bytes"):
+    id_for_memo.register(Wrong)(lambda obj: object())
+    with pytest.raises(UnmemoizableArgument, match="returned object: expected bytes"):
         id_for_memo([Wrong()])
+
+
+def test_file_handler_returning_its_url_memoizes_tasks(tmp_path: pathlib.Path) -> None:
+    """A Parsl-style ``id_for_memo.register(File)`` returning ``file.url`` keys apps that take Files."""
+    original = id_for_memo.dispatch(File)
+    id_for_memo.register(File)(lambda file, output_ref=False: file.url)
+    try:
+        a = task_hash(make_task(_takes_file, File(str(tmp_path / "a"))))
+        assert a == task_hash(make_task(_takes_file, File(str(tmp_path / "a"))))
+        assert a != task_hash(make_task(_takes_file, File(str(tmp_path / "b"))))
+    finally:
+        id_for_memo.register(File)(original)
+
+
+def _takes_file(f: File) -> None:
+    return None
 
 
 def _load_module(path: pathlib.Path, name: str, source: str) -> ModuleType:

@@ -143,3 +143,29 @@ def test_submit_payload_runs_a_packed_call(make_htex: MakeHtex) -> None:
     htex.validate_resource_spec({"priority": 3})
     with pytest.raises(InvalidResourceSpecification):
         htex.validate_resource_spec({"num_nodes": 2})
+
+
+def test_workers_per_node_follows_the_providers_node_size() -> None:
+    """Parsl's slot count: the provider's cores_per_node / mem_per_node when it gives them."""
+    from parsl.executors.high_throughput.worker_pool import available_cpus
+    from parsl.providers import SlurmProvider
+
+    def htex(provider: Any, **kwargs: Any) -> HighThroughputExecutor:
+        return HighThroughputExecutor(provider=provider, **kwargs)
+
+    big = SlurmProvider(cores_per_node=64, mem_per_node=128)
+    assert htex(big).workers_per_node == 64  # one core per worker by default
+    assert htex(big, cores_per_worker=4).workers_per_node == 16
+    assert htex(big, cores_per_worker=4, mem_per_worker=16).workers_per_node == 8
+    assert htex(big, max_workers_per_node=5).workers_per_node == 5
+    assert htex(big, available_accelerators=3).workers_per_node == 3
+    assert htex(big, cores_per_worker=128).workers_per_node == 1  # never fewer than one
+    # A batch node of unknown size: no limit from this machine's CPUs (Parsl's rule) ...
+    assert htex(SlurmProvider(), max_workers_per_node=48).workers_per_node == 48
+    assert htex(SlurmProvider()).workers_per_node == 1  # ... and 1 when nothing limits it
+    # A LocalProvider's blocks run here: this machine's CPUs count unless told otherwise.
+    here = len(available_cpus())
+    assert htex(LocalProvider(), max_workers_per_node=here + 5).workers_per_node == here
+    told = LocalProvider()
+    told.cores_per_node = here + 8  # Parsl's tests set it on the provider
+    assert htex(told, max_workers_per_node=here + 5).workers_per_node == here + 5

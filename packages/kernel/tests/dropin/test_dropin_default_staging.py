@@ -23,12 +23,15 @@ def test_default_staging_is_a_fresh_list_of_parsls_defaults() -> None:
 
     names = [type(p).__name__ for p in default_staging]
     installed = plugins.available("parsl.staging")
-    # Local files always; FTP and HTTP(S) as separate tasks when a package provides them.
-    assert names == [
-        n
-        for n in ("NoOpFileStaging", "FTPSeparateTaskStaging", "HTTPSeparateTaskStaging")
-        if n == "NoOpFileStaging" or n in installed
-    ]
+    # Local files always; FTP and HTTP(S) as separate tasks, and zip archives, when a
+    # package provides them (Parsl's list, in Parsl's order).
+    parsls = (
+        "NoOpFileStaging",
+        "FTPSeparateTaskStaging",
+        "HTTPSeparateTaskStaging",
+        "ZipFileStaging",
+    )
+    assert names == [n for n in parsls if n == "NoOpFileStaging" or n in installed]
     default_staging.append(NoOpFileStaging())
     assert len(data_manager.default_staging) == len(names)  # a new list each time
     assert not hasattr(data_manager, "no_such_name")

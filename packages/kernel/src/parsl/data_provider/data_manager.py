@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING, Any
 
 from parsl.app.futures import DataFuture
 from parsl.data_provider.files import File
-from parsl.data_provider.staging import Staging, storage_access_of
+from parsl.data_provider.staging import Staging
 from parsl.errors import ParslError
 
 if TYPE_CHECKING:
@@ -15,7 +15,12 @@ if TYPE_CHECKING:
     from parsl.dataflow.taskrecord import TaskRecord
 
 
-DEFAULT_STAGING_NAMES = ("NoOpFileStaging", "FTPSeparateTaskStaging", "HTTPSeparateTaskStaging")
+DEFAULT_STAGING_NAMES = (
+    "NoOpFileStaging",
+    "FTPSeparateTaskStaging",
+    "HTTPSeparateTaskStaging",
+    "ZipFileStaging",
+)
 """Parsl's default staging providers, by their ``parsl.staging`` entry-point names."""
 
 
@@ -23,8 +28,8 @@ def _default_staging() -> list[Staging]:
     """New instances of Parsl's default staging providers that are installed.
 
     Local files always (the kernel's ``NoOpFileStaging``); FTP and HTTP(S)
-    as separate tasks when ``parsl-staging`` (or another package registering
-    those names) is installed.
+    as separate tasks, and ``zip:`` archives, when ``parsl-staging`` (or
+    another package registering those names) is installed, as in Parsl.
     """
     from parsl import plugins
     from parsl.data_provider.file_noop import NoOpFileStaging
@@ -60,9 +65,23 @@ class DataManager:
 
     def __init__(self, dfk: DataFlowKernel) -> None:
         self.dfk = dfk
+        self._defaults: list[Staging] | None = None
+
+    def storage_access(self, executor: str) -> list[Staging]:
+        """The executor's ``storage_access``; without one, Parsl's ``default_staging``.
+
+        The default providers are made once per DataFlowKernel and shared by
+        its executors, as Parsl's module-level list is.
+        """
+        declared = getattr(self.dfk.executors[executor], "storage_access", None)
+        if declared:
+            return list(declared)
+        if self._defaults is None:
+            self._defaults = _default_staging()
+        return self._defaults
 
     def _provider(self, executor: str, file: File, direction: str) -> Staging:
-        for p in storage_access_of(self.dfk.executors[executor]):
+        for p in self.storage_access(executor):
             if p.can_stage_in(file) if direction == "in" else p.can_stage_out(file):
                 return p
         raise NoStagingProvider(

@@ -9,7 +9,6 @@ from parsl.data_provider.files import File
 
 if TYPE_CHECKING:
     from parsl.app.futures import DataFuture
-    from parsl.executors.base import ParslExecutor
 
 
 class Staging:
@@ -50,13 +49,3 @@ class Staging:
     ) -> Callable[..., Any] | None:
         """Return ``func`` wrapped to stage ``file`` out afterwards, or None."""
         return None
-
-
-def storage_access_of(executor: ParslExecutor) -> list[Staging]:
-    """The staging providers an executor declares, or the kernel's default (local files only)."""
-    declared = getattr(executor, "storage_access", None)
-    if declared:
-        return list(declared)
-    from parsl.data_provider.file_noop import NoOpFileStaging
-
-    return [NoOpFileStaging()]

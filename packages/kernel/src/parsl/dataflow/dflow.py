@@ -22,6 +22,7 @@ from parsl.config import Config
 from parsl.data_provider.data_manager import DataManager
 from parsl.dataflow import provenance
 from parsl.dataflow.dependency_resolvers import SHALLOW_DEPENDENCY_RESOLVER
+from parsl.dataflow.dfk_names import ParslNames
 from parsl.dataflow.errors import future_name
 from parsl.dataflow.function_submit import function_app
 from parsl.dataflow.futures import AppFuture
@@ -68,7 +69,7 @@ INTERNAL = INTERNAL_EXECUTOR
 """The label of the run's own thread pool (join apps and lookups run there)."""
 
 
-class DataFlowKernel(TaskSettlement):
+class DataFlowKernel(TaskSettlement, ParslNames):
     """Owns the executors and the task table of one ``parsl.load()``."""
 
     def __init__(self, config: Config | None = None) -> None:
@@ -78,6 +79,7 @@ class DataFlowKernel(TaskSettlement):
             raise bad_value("config", config, "a parsl.config.Config")
         self.config = config
         self.run_id = str(uuid.uuid4())
+        self._began = time.time()
         self.run_dir = make_rundir(config.run_dir)
         self._log_handler = start_logging(self.run_dir) if config.initialize_logging else None
         # The run id ends its line: scripts written for Parsl find it with "Run id is: (.*)$".

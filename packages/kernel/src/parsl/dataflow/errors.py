@@ -70,8 +70,9 @@ class PropagatedException(DataFlowException):
             super().__init__(f"task {task_id} {self._verb} failed: {names}")
         else:
             super().__init__(f"task {task_id}: {failure_description}: {names}")
-        if self.dependent_exceptions_tids:
-            self.__cause__ = self.dependent_exceptions_tids[0][0]
+        # As in Parsl, the cause is the failure the chain began with (see root_cause), not
+        # the next task's DependencyError, so a traceback shows the app's own error.
+        self.__cause__ = self.root_cause
 
     @property
     def failed_task_ids(self) -> list[int]:
@@ -88,11 +89,21 @@ class PropagatedException(DataFlowException):
 
     @property
     def root_cause(self) -> BaseException | None:
-        """The first failure at the bottom of the chain of failed dependencies."""
+        """The first failure at the bottom of the chain of failed dependencies.
+
+        Followed down the first dependency of each propagated error; a chain
+        that loops back ends where it would repeat.
+        """
         exc: BaseException | None = (
             self.dependent_exceptions_tids[0][0] if self.dependent_exceptions_tids else None
         )
-        while isinstance(exc, PropagatedException) and exc.dependent_exceptions_tids:
+        seen = {id(self)}
+        while (
+            isinstance(exc, PropagatedException)
+            and exc.dependent_exceptions_tids
+            and id(exc) not in seen
+        ):
+            seen.add(id(exc))
             exc = exc.dependent_exceptions_tids[0][0]
         return exc
 

@@ -106,7 +106,8 @@ def _takes_output_ref(handler: Callable[..., bytes]) -> bool:
     return "output_ref" in params or any(p.kind is p.VAR_KEYWORD for p in params.values())
 
 
-def _identify(obj: object, output_ref: bool) -> bytes:
+def _identify(obj: object, output_ref: bool) -> object:
+    """What the registered handler returns: bytes, or another value from a Parsl-style handler."""
     if not output_ref:
         return id_for_memo(obj)
     handler = id_for_memo.dispatch(type(obj))
@@ -117,15 +118,28 @@ def _identify(obj: object, output_ref: bool) -> bytes:
 
 def _element(obj: object, output_ref: bool = False) -> bytes:
     """Encode a value as a self-delimiting element, with its type name where not built-in."""
-    body = _identify(obj, output_ref)
-    if not isinstance(body, bytes):
-        raise UnmemoizableArgument(
-            f"id_for_memo for {_type_name(type(obj))} returned {type(body).__name__}, not bytes"
-        )
+    returned = _identify(obj, output_ref)
+    body = returned if isinstance(returned, bytes) else _returned(obj, returned)
     tp = type(obj)
     if tp not in _BUILTIN_TYPES:
         body = _frame(b"U", _type_name(tp).encode()) + body
     return _frame(b"", body)
+
+
+def _returned(obj: object, body: object) -> bytes:
+    """The key of a registered handler's non-bytes result (Parsl hashes whatever it returns).
+
+    Handlers written for Parsl may return a str (Parsl's own test suite
+    registers one for File returning its URL) or another plain value; such a
+    value is keyed as an argument of that value would be, tagged so that it
+    never equals a handler's bytes.
+    """
+    if type(body) not in _BUILTIN_TYPES:
+        raise UnmemoizableArgument(
+            f"id_for_memo for {_type_name(type(obj))} returned {type(body).__name__}: "
+            "expected bytes (or a str, number, or list/tuple/dict of them)"
+        )
+    return _frame(b"R", _element(body))
 
 
 def _sequence(tag: bytes, items: Iterable[object], output_ref: bool = False) -> bytes:

@@ -90,10 +90,11 @@ class Register(Message):
         non_negative(
             self, "worker_count", "prefetch_capacity", "cpu_count", "total_memory", "lookahead"
         )
-        major, _, minor = self.python_version.partition(".")
-        if not (major.isdigit() and minor.isdigit()):
+        parts = self.python_version.split(".")
+        if not (2 <= len(parts) <= 3 and all(p.isdigit() for p in parts)):
             raise MalformedMessage(
-                f"REGISTER.python_version must look like '3.11', got {self.python_version!r}"
+                "REGISTER.python_version must look like '3.11.7' (or '3.11'), "
+                f"got {self.python_version!r}"
             )
 
     @classmethod

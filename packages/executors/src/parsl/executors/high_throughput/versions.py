@@ -18,10 +18,10 @@ PROTOCOL_VERSION = 6
 
 
 def local_versions() -> dict[str, Any]:
-    """This process's protocol version, Python major.minor and package versions."""
+    """This process's protocol version, Python version (as Parsl reports it) and package versions."""
     return {
         "protocol_version": PROTOCOL_VERSION,
-        "python_version": f"{sys.version_info.major}.{sys.version_info.minor}",
+        "python_version": ".".join(map(str, sys.version_info[:3])),
         "package_version": _distribution_version("parsl-executors"),
         "kernel_version": _distribution_version("parsl-kernel"),
     }
@@ -60,7 +60,8 @@ def check_compatible(registration: Register) -> VersionMismatch | None:
     """None if the registering manager may work with this process, else why not.
 
     The protocol version, the Python major.minor (serialized functions
-    only load under the same Python) and both package versions must match.
+    only load under the same Python; the micro version may differ, as in
+    Parsl) and both package versions must match.
     """
     local = local_versions()
     mismatches = [
@@ -71,7 +72,7 @@ def check_compatible(registration: Register) -> VersionMismatch | None:
             ("package_version", "parsl-executors"),
             ("kernel_version", "parsl-kernel"),
         )
-        if getattr(registration, name) != local[name]
+        if _comparable(name, getattr(registration, name)) != _comparable(name, local[name])
     ]
     if not mismatches:
         return None
@@ -80,6 +81,13 @@ def check_compatible(registration: Register) -> VersionMismatch | None:
         remote_name=f"manager {registration.manager_id!r} on {registration.hostname!r}",
         local_name="this process",
     )
+
+
+def _comparable(field: str, value: Any) -> Any:
+    """The part of a registration field that must match: Python's major.minor, else all of it."""
+    if field == "python_version" and isinstance(value, str):
+        return ".".join(value.split(".")[:2])
+    return value
 
 
 def _distribution_version(name: str) -> str:

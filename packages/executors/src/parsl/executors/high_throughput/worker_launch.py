@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING
 
 from parsl.executors.high_throughput import options
 from parsl.executors.high_throughput.mpi_resources import max_concurrent_tasks
-from parsl.executors.high_throughput.worker_pool import available_cpus, worker_count
+from parsl.executors.high_throughput.worker_pool import available_cpus
 from parsl.jobs.walltime import drain_before_walltime, walltime_to_seconds
 
 if TYPE_CHECKING:
@@ -25,17 +25,33 @@ logger = logging.getLogger(__name__)
 
 
 def workers_per_node(htex: HighThroughputExecutor) -> int:
-    """Workers a node like this one runs (the strategy's slots per node)."""
+    """Workers each node of a block runs, as the strategy counts slots.
+
+    As in Parsl, from the provider's ``cores_per_node`` and ``mem_per_node``
+    when it gives them (a SlurmProvider told the node size), with
+    ``cores_per_worker``, ``mem_per_worker``, ``available_accelerators`` and
+    ``max_workers_per_node``. A LocalProvider's blocks run on this machine,
+    so without ``cores_per_node`` its CPUs count; for any other provider an
+    unknown node size sets no limit, and with no limit at all the count is 1
+    (Parsl's guess). The manager on the node still counts its own CPUs and
+    memory when it starts workers.
+    """
     if htex.enable_mpi_mode:  # MPI tasks at once per block (one manager per block)
         return max_concurrent_tasks(htex.max_workers_per_node, htex.provider.nodes_per_block)
-    return worker_count(
+    from parsl.providers.local.local import LocalProvider
+
+    provider = htex.provider
+    cores = getattr(provider, "cores_per_node", None)
+    if cores is None and isinstance(provider, LocalProvider):
+        cores = len(available_cpus())
+    memory = getattr(provider, "mem_per_node", None)
+    limit = min(
         htex.max_workers_per_node,
-        htex.cores_per_worker,
-        None,
-        htex.available_accelerators,
-        len(available_cpus()),
-        math.inf,
+        math.inf if cores is None else cores / htex.cores_per_worker,
+        math.inf if memory is None or not htex.mem_per_worker else memory / htex.mem_per_worker,
+        len(htex.available_accelerators) or math.inf,
     )
+    return 1 if limit == math.inf else max(1, math.floor(limit))
 
 
 def effective_drain_period(htex: HighThroughputExecutor) -> float | None:

@@ -7,7 +7,6 @@ import logging
 import os
 import queue
 import socket
-import sys
 import threading
 import time
 from typing import Any
@@ -15,6 +14,7 @@ from typing import Any
 from sqlalchemy.engine import URL
 from sqlalchemy.exc import SQLAlchemyError
 
+from parsl.dataflow.dfk_names import default_workflow_name, default_workflow_version
 from parsl.errors import bad_value
 from parsl.monitoring.db.engine import absolute, check_url, default_url, describe, open_for_writing
 from parsl.monitoring.db.errors import (
@@ -206,12 +206,11 @@ class MonitoringHub(MonitoringSink):
             url = absolute(self._url) if self._url is not None else default_url(run_dir)
             engine = open_for_writing(url)
             began = time.time()
-            script = os.path.basename(sys.argv[0]) if sys.argv and sys.argv[0] else ""
             started = WorkflowStarted(
                 run_id=run_id,
-                workflow_name=self.workflow_name or script or "parsl",
-                workflow_version=self.workflow_version
-                or time.strftime("%Y-%m-%d %H:%M:%S", time.localtime(began)),
+                # The same names the DataFlowKernel gives as dfk.workflow_name / _version.
+                workflow_name=default_workflow_name(self.workflow_name),
+                workflow_version=default_workflow_version(self.workflow_version, began),
                 time_began=began,
                 rundir=os.path.abspath(run_dir),
                 host=socket.gethostname(),
