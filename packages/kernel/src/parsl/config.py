@@ -11,6 +11,7 @@ from parsl.dataflow.taskrecord import TaskRecord
 from parsl.errors import ConfigurationError, bad_value
 from parsl.executors.base import ParslExecutor
 from parsl.jobs.strategy import STRATEGIES
+from parsl.logconfigs.base import LogConfig
 from parsl.monitoring.sink import MonitoringSink
 from parsl.typecheck import typechecked
 from parsl.usage_tracking.levels import DISABLED, LEVEL_3
@@ -64,7 +65,7 @@ class Config:
         monitoring: MonitoringSink | None = None,
         usage_tracking: int | bool = 0,
         project_name: str | None = None,
-        initialize_logging: bool = True,
+        initialize_logging: bool | LogConfig = True,
         memoizer: Memoizer | None = None,
     ) -> None:
         if executors is None or (isinstance(executors, list | tuple) and len(executors) == 0):
@@ -89,10 +90,15 @@ class Config:
         for name, value in (
             ("app_cache", app_cache),
             ("garbage_collect", garbage_collect),
-            ("initialize_logging", initialize_logging),
         ):
             if not _is_bool(value):
                 raise bad_value(name, value, "True or False")
+        if not (_is_bool(initialize_logging) or isinstance(initialize_logging, LogConfig)):
+            raise bad_value(
+                "initialize_logging",
+                initialize_logging,
+                "True, False or a parsl.logconfigs LogConfig (e.g. FileLogging())",
+            )
         if checkpoint_mode not in CHECKPOINT_MODES:
             raise bad_value("checkpoint_mode", checkpoint_mode, f"one of {CHECKPOINT_MODES}")
         if checkpoint_period is not None and checkpoint_mode != "periodic":

@@ -48,6 +48,16 @@ def boom() -> None:
     raise ValueError("boom")
 
 
+@python_app
+def double(x: int) -> int:
+    return 2 * x
+
+
+@python_app
+def add_all(a: int, b: int) -> int:
+    return a + b
+
+
 def test_task_record_is_a_mapping_with_parsl_keys(dfk: DataFlowKernel) -> None:
     ev = threading.Event()
     fut = wait_for(ev)
@@ -122,6 +132,45 @@ def test_log_records_carry_task_attributes(
         assert getattr(r, "parsl.app_name") == "boom"
         assert getattr(r, "parsl.try") == 0
         assert getattr(r, "parsl.executor") == "threads"
+    states = [getattr(r, "parsl.task_state") for r in about]
+    assert states[0] == "unsched" and states[-1] == "failed", states
+    assert "launched" in states
+
+
+def test_debug_records_name_dependencies_as_parsl_does(
+    dfk: DataFlowKernel, caplog: pytest.LogCaptureFixture
+) -> None:
+    from concurrent.futures import Future
+
+    caplog.set_level(logging.DEBUG, logger="parsl")
+    plain: Future[int] = Future()
+    plain.set_result(1)
+    first = double(2)
+    second = add_all(first, plain)
+    assert second.result(timeout=20) == 5
+    pairs = {
+        (getattr(r, "parsl.task"), getattr(r, "parsl.dependency_task"))
+        for r in caplog.records
+        if hasattr(r, "parsl.dependency_task")
+    }
+    assert pairs == {(second.tid, first.tid)}
+    objects = [r for r in caplog.records if hasattr(r, "parsl.dependency_object")]
+    assert [getattr(r, "parsl.dependency_object") for r in objects] == [repr(plain)]
+
+
+def test_run_id_record_carries_parsl_dfk(run_dir: str, caplog: pytest.LogCaptureFixture) -> None:
+    caplog.set_level(logging.INFO, logger="parsl")
+    with parsl.load(parsl.Config(run_dir=run_dir)) as loaded:
+        run = [r for r in caplog.records if r.getMessage().startswith("Run id is: ")]
+        assert [getattr(r, "parsl.dfk") for r in run] == [loaded.run_id]
+
+
+def test_no_dependency_records_without_debug(
+    dfk: DataFlowKernel, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level(logging.INFO, logger="parsl")
+    assert add_all(double(1), 1).result(timeout=20) == 3
+    assert not [r for r in caplog.records if hasattr(r, "parsl.dependency_task")]
 
 
 def test_retry_handler_reads_record_keys(run_dir: str) -> None:

@@ -52,7 +52,7 @@ from parsl.dataflow.submit_errors import (
     own_exception,
 )
 from parsl.dataflow.task_args import gather, resource_spec, std_path, unwrap
-from parsl.dataflow.taskrecord import TaskRecord, log_extra
+from parsl.dataflow.taskrecord import TaskRecord, log_extra, log_submission
 from parsl.errors import ConfigurationError, ParslError, bad_value
 from parsl.executors.base import ParslExecutor
 from parsl.executors.threads import ThreadPoolExecutor
@@ -81,9 +81,9 @@ class DataFlowKernel(TaskSettlement, ParslNames):
         self.run_id = str(uuid.uuid4())
         self._began = time.time()
         self.run_dir = make_rundir(config.run_dir)
-        self._log_handler = start_logging(self.run_dir) if config.initialize_logging else None
+        self.log_config, self._stop_logging = start_logging(self.run_dir, config.initialize_logging)
         # The run id ends its line: scripts written for Parsl find it with "Run id is: (.*)$".
-        logger.info("Run id is: %s", self.run_id)
+        logger.info("Run id is: %s", self.run_id, extra={"parsl.dfk": self.run_id})
         logger.info("Run directory is: %s", self.run_dir)
         self.tasks: dict[int, TaskRecord] = {}
         self._ids = itertools.count()
@@ -134,6 +134,7 @@ class DataFlowKernel(TaskSettlement, ParslNames):
     def _start_executor(self, ex: ParslExecutor) -> None:
         ex.run_dir = self.run_dir
         ex.run_id = self.run_id
+        ex.log_config = self.log_config
         prepare_script_dir(ex, self.run_dir)
         if self.monitoring is not None:
             attach_executor(ex, self.monitoring)
@@ -238,6 +239,8 @@ class DataFlowKernel(TaskSettlement, ParslNames):
         deps = gather(self.resolver, task)
         if deps:
             task.depends = deps  # before the transition: monitoring records them
+        if logger.isEnabledFor(logging.DEBUG):
+            log_submission(logger, task, deps)
         with task.lock:
             self._record(task, self.life.submitted(task))
         if not deps:

@@ -89,10 +89,7 @@ def undo_partial_start(dfk: DataFlowKernel) -> None:
         close_quietly("memoizer", memoizer.close)
     if dfk.monitoring is not None:
         close_quietly("monitoring", dfk.monitoring.close)
-    handler = dfk._log_handler
-    if handler is not None:
-        logging.getLogger("parsl").removeHandler(handler)
-        handler.close()
+    close_quietly("logging", dfk._stop_logging)
 
 
 Step = tuple[str, Callable[[], object]]
@@ -177,9 +174,7 @@ def closing_steps(dfk: DataFlowKernel, wait: bool) -> ClosingSteps:
 
     def log_end() -> None:
         logger.info("run %s cleaned up", dfk.run_id)
-        if dfk._log_handler is not None:
-            logging.getLogger("parsl").removeHandler(dfk._log_handler)
-            dfk._log_handler.close()
+        dfk._stop_logging()
 
     steps = ClosingSteps(
         [

@@ -4,11 +4,17 @@ from __future__ import annotations
 
 import logging
 import os
-from collections.abc import Sequence
+import pathlib
+from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING
 
 from parsl.errors import ConfigurationError, bad_value
 from parsl.executors.base import ParslExecutor
+from parsl.logconfigs.base import (
+    LogConfig,
+    oneshot_initialize_logging,
+    oneshot_uninitialize_logging,
+)
 
 if TYPE_CHECKING:
     from parsl.config import Config
@@ -27,7 +33,36 @@ def prepare_script_dir(executor: ParslExecutor, run_dir: str) -> None:
         os.makedirs(provider.script_dir, exist_ok=True)
 
 
-def start_logging(run_dir: str) -> logging.Handler:
+def start_logging(
+    run_dir: str, initialize_logging: bool | LogConfig
+) -> tuple[LogConfig | None, Callable[[], None]]:
+    """Set up the run's logging as ``Config.initialize_logging`` says; its LogConfig and undo.
+
+    ``True``: the ``parsl`` loggers go to ``run_dir/parsl.log`` (level from
+    ``PARSL_LOG_LEVEL``). ``False``: nothing. A :class:`LogConfig`: it is set
+    up for ``run_dir`` under the name ``parsl`` (once per process, see
+    :func:`~parsl.logconfigs.base.oneshot_initialize_logging`), and is the
+    DataFlowKernel's ``log_config``, which its executors are given too.
+    """
+    if isinstance(initialize_logging, LogConfig):
+        config = initialize_logging
+        oneshot_initialize_logging(
+            log_config=config, log_dir=pathlib.Path(run_dir), log_name="parsl"
+        )
+        return config, lambda: oneshot_uninitialize_logging(log_config=config)
+    if not initialize_logging:
+        return None, lambda: None
+    handler = _run_log_handler(run_dir)
+    root = logging.getLogger("parsl")
+
+    def undo() -> None:
+        root.removeHandler(handler)
+        handler.close()
+
+    return None, undo
+
+
+def _run_log_handler(run_dir: str) -> logging.Handler:
     """Write the ``parsl`` loggers to ``run_dir/parsl.log`` (level from ``PARSL_LOG_LEVEL``)."""
     handler = logging.FileHandler(os.path.join(run_dir, "parsl.log"))
     handler.setFormatter(

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+import logging
 import threading
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from concurrent.futures import Future
 from typing import TYPE_CHECKING, Any
 
@@ -205,12 +206,45 @@ def log_extra(task: TaskRecord) -> dict[str, Any]:
     """Parsl's extra attributes for a log record about ``task``, so logs can be filtered per task.
 
     ``logger.info(..., extra=log_extra(task))`` gives the record the
-    attributes ``parsl.task``, ``parsl.app_name``, ``parsl.try`` and
-    ``parsl.executor``.
+    attributes ``parsl.task``, ``parsl.app_name``, ``parsl.try``,
+    ``parsl.executor`` and ``parsl.task_state`` (the state's name).
     """
     return {
         "parsl.task": task.id,
         "parsl.app_name": task.func_name,
         "parsl.try": task.try_id,
         "parsl.executor": task.executor,
+        "parsl.task_state": task.status.name,
     }
+
+
+def log_submission(logger: logging.Logger, task: TaskRecord, depends: Iterable[object]) -> None:
+    """Debug records of a new task's dependencies and app, with Parsl's extra attributes.
+
+    One record per dependency (``parsl.dependency_task`` for an app future,
+    ``parsl.dependency_object`` with its repr for any other future), then
+    one naming the app; each also carries :func:`log_extra`'s attributes. Callers check
+    ``logger.isEnabledFor(logging.DEBUG)`` first: nothing is built otherwise.
+    """
+    for d in depends:
+        other = getattr(d, "task_record", None)
+        if isinstance(other, TaskRecord):
+            logger.debug(
+                "task %s has dependency task %s",
+                task.id,
+                other.id,
+                extra={**log_extra(task), "parsl.dependency_task": other.id},
+            )
+        else:
+            logger.debug(
+                "task %s has dependency future %r",
+                task.id,
+                d,
+                extra={**log_extra(task), "parsl.dependency_object": repr(d)},
+            )
+    logger.debug(
+        "task %s submitted for app %s",
+        task.id,
+        task.func_name,
+        extra=log_extra(task),
+    )

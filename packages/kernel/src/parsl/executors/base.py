@@ -15,6 +15,7 @@ from concurrent.futures import Future
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
+    from parsl.logconfigs.base import LogConfig
     from parsl.monitoring.radios.base import MonitoringRadioReceiver, RadioConfig
     from parsl.monitoring.sink import MonitoringSink
 
@@ -62,6 +63,9 @@ class ParslExecutor(ABC):
     remote_monitoring_radio: RadioConfig | None = None
     """How workers' monitoring messages reach the sink (see :mod:`parsl.monitoring.radios`)."""
     monitoring_receiver: MonitoringRadioReceiver | None = None
+    log_config: LogConfig | None = None
+    """The run's ``Config(initialize_logging=LogConfig)``, set before ``start`` (None otherwise),
+    for an executor that sets logging up in processes of its own (see :mod:`parsl.logconfigs`)."""
 
     def __init__(
         self,

@@ -1,0 +1,84 @@
+"""The log-configuration interface and its per-process reference counting."""
+
+from __future__ import annotations
+
+import abc
+import logging
+import pathlib
+import threading
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass
+
+logger = logging.getLogger(__name__)
+
+
+class LogConfig(abc.ABC):
+    """A policy that sets up Python logging for one Parsl component and can undo it.
+
+    Pass one as ``Config(initialize_logging=...)``: the DataFlowKernel asks it
+    to set up logging for its run directory under the name ``parsl``, and
+    undoes it at ``cleanup()``. Each instance has a ``uuid``, so that the same
+    configuration set up twice in one process (two components sharing a
+    process, or a copy of it unpickled there) is set up only once; see
+    :func:`oneshot_initialize_logging`. Instances should pickle.
+    """
+
+    def __init__(self) -> None:
+        self.uuid = uuid.uuid4()
+
+    @abc.abstractmethod
+    def initialize_logging(self, *, log_dir: pathlib.Path, log_name: str) -> Callable[[], None]:
+        """Set logging up in this process for ``log_name`` under ``log_dir``; return its undo."""
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}(uuid={str(self.uuid)!r})"
+
+
+@dataclass
+class _Initialized:
+    undo: Callable[[], None]
+    references: int = 1
+
+
+_initialized: dict[uuid.UUID, _Initialized] = {}
+_lock = threading.Lock()
+
+
+def oneshot_initialize_logging(
+    *, log_config: LogConfig, log_dir: pathlib.Path, log_name: str
+) -> None:
+    """Set ``log_config`` up in this process unless it already is; count the reference.
+
+    The first call for a configuration (by its ``uuid``) runs its
+    ``initialize_logging``; later calls only add a reference, and their
+    ``log_dir`` and ``log_name`` are not used. Each call is matched by one
+    :func:`oneshot_uninitialize_logging`; the last one runs the undo.
+    """
+    if not isinstance(log_config, LogConfig):
+        raise TypeError(f"log_config must be a parsl.logconfigs.base.LogConfig, not {log_config!r}")
+    with _lock:
+        known = _initialized.get(log_config.uuid)
+        if known is not None:
+            known.references += 1
+            return
+        undo = log_config.initialize_logging(log_dir=pathlib.Path(log_dir), log_name=log_name)
+        if not callable(undo):
+            raise TypeError(
+                f"{log_config!r}.initialize_logging returned {undo!r}, not a callable that undoes it"
+            )
+        _initialized[log_config.uuid] = _Initialized(undo)
+    logger.debug("log configuration %r set up for %s in %s", log_config, log_name, log_dir)
+
+
+def oneshot_uninitialize_logging(*, log_config: LogConfig) -> None:
+    """Drop one reference to ``log_config``; the last one undoes its set-up."""
+    with _lock:
+        known = _initialized.get(log_config.uuid)
+        if known is None:
+            raise ValueError(f"{log_config!r} is not set up in this process")
+        known.references -= 1
+        if known.references > 0:
+            return
+        del _initialized[log_config.uuid]
+    known.undo()
