@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import abc
+import contextlib
 import logging
 import pathlib
 import threading
@@ -82,3 +83,43 @@ def oneshot_uninitialize_logging(*, log_config: LogConfig) -> None:
             return
         del _initialized[log_config.uuid]
     known.undo()
+
+
+def save_log_config(log_config: LogConfig, directory: str | pathlib.Path) -> str:
+    """Pickle ``log_config`` to ``directory/log_config.pkl`` (directory made, owner-only); its path.
+
+    How an executor hands the run's configuration to processes it starts
+    elsewhere (the interchange, a worker pool on another node): they read it
+    back with :func:`load_log_config`. The file is written whole or not at all.
+    """
+    import os
+    import pickle
+    import tempfile
+
+    folder = pathlib.Path(directory)
+    folder.mkdir(mode=0o700, parents=True, exist_ok=True)
+    path = folder / "log_config.pkl"
+    fd, tmp = tempfile.mkstemp(dir=folder, prefix=".log_config.")
+    try:
+        with os.fdopen(fd, "wb") as f:
+            pickle.dump(log_config, f)
+        os.replace(tmp, path)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            os.unlink(tmp)
+        raise
+    return str(path)
+
+
+def load_log_config(path: str | pathlib.Path) -> LogConfig:
+    """The LogConfig :func:`save_log_config` wrote to ``path``; ValueError naming the file if not one."""
+    import pickle
+
+    try:
+        with open(path, "rb") as f:
+            config = pickle.load(f)
+    except Exception as e:  # unreadable, truncated, or a class this process cannot import
+        raise ValueError(f"cannot read the log configuration {str(path)!r}: {e}") from e
+    if not isinstance(config, LogConfig):
+        raise ValueError(f"{str(path)!r} holds {type(config).__name__}, not a LogConfig")
+    return config

@@ -32,6 +32,7 @@ from parsl.executors.high_throughput.parsl_surface import (
 from parsl.executors.high_throughput.protocol import Task
 from parsl.executors.high_throughput.scaling import BlockScalingMixin
 from parsl.jobs.states import JobState, JobStatus
+from parsl.logconfigs.base import save_log_config
 from parsl.monitoring.radios.base import RadioConfig
 from parsl.providers.base import ExecutionProvider
 from parsl.typecheck import typechecked
@@ -212,6 +213,8 @@ class HighThroughputExecutor(ParslSurfaceMixin, BlockScalingMixin, ParslExecutor
             )
         self.cert_dir: str | None = None
         self.logdir: str | None = None
+        self.log_config_path: str | None = None
+        """Where ``start`` pickled the run's LogConfig for the processes it starts (if one)."""
         self._task_ids = itertools.count()
         self._packer = CallPacker()
         self._client: InterchangeClient | None = None
@@ -233,6 +236,10 @@ class HighThroughputExecutor(ParslSurfaceMixin, BlockScalingMixin, ParslExecutor
             self.provider.script_dir = os.path.join(os.path.abspath(self.run_dir), "submit_scripts")
         if self.encrypted:
             self.cert_dir = curve.create_certificates(os.path.join(self.logdir, "certificates"))
+        if self.log_config is not None:  # for the interchange, managers and workers, as in Parsl
+            self.log_config_path = save_log_config(
+                self.log_config, os.path.join(self.logdir, "log_config")
+            )
         settings = InterchangeSettings(
             worker_address=self.address,
             worker_port=self.worker_port,
@@ -246,6 +253,7 @@ class HighThroughputExecutor(ParslSurfaceMixin, BlockScalingMixin, ParslExecutor
             cert_dir=self.cert_dir,
             prefer_oldest_block=self.manager_selector.prefer_oldest_block,
             monitoring_run_id=self.run_id if self.monitoring_messages is not None else None,
+            log_config_path=self.log_config_path,
         )
         client = InterchangeClient(
             self.label,

@@ -23,6 +23,8 @@ class InterchangeSettings:
     prefer_oldest_block: bool = False
     monitoring_run_id: str | None = None
     """The run's id when monitoring is on: the interchange then reports NODE_INFO."""
+    log_config_path: str | None = None
+    """The run's pickled ``Config(initialize_logging=LogConfig)``: set up as ``interchange``."""
 
     def to_json(self) -> str:
         return json.dumps(asdict(self))

@@ -73,6 +73,8 @@ class ManagerSettings:
     mpi_launcher: str | None = None
     mpi_nodes: list[str] = field(default_factory=list)
     openmpi: bool = False
+    log_config_path: str | None = None
+    """The run's pickled ``Config(initialize_logging=LogConfig)``, for the manager and its workers."""
 
 
 class ManagerExit(Exception):
@@ -102,6 +104,7 @@ class Manager:
             settings.debug,
             settings.cpu_sets,
             settings.accelerators,
+            settings.log_config_path,
         )
         self.pending: deque[tuple[int, bytes]] = deque()
         self.mpi: MPITaskQueue | None = None

@@ -35,13 +35,14 @@ DEFAULT_LAUNCH_CMD = (
     " --heartbeat-period {heartbeat_period} --heartbeat-threshold {heartbeat_threshold}"
     " --poll-period {poll_period} --logdir {logdir} --cpu-affinity {cpu_affinity}"
     " {drain_period} {accelerators} {cert_dir} {debug} {mpi} {address_probe_timeout}"
+    " {log_config}"
 )
 """The worker-pool command; ``launch_cmd`` may use the same ``{fields}``.
 
 ``{python}`` is the executor's own interpreter; ``{drain_period}``,
-``{accelerators}``, ``{cert_dir}``, ``{debug}``, ``{mpi}`` and
-``{address_probe_timeout}`` expand to whole options
-(or nothing); ``parsl-worker-pool`` is the same program as a console script.
+``{accelerators}``, ``{cert_dir}``, ``{debug}``, ``{mpi}``,
+``{address_probe_timeout}`` and ``{log_config}`` (the run's pickled
+``Config(initialize_logging=LogConfig)``) expand to whole options (or nothing); ``parsl-worker-pool`` is the same program as a console script.
 """
 
 LAUNCH_FIELDS = frozenset(
@@ -65,6 +66,7 @@ LAUNCH_FIELDS = frozenset(
         "debug",
         "mpi",
         "address_probe_timeout",
+        "log_config",
     }
 )
 
@@ -277,6 +279,7 @@ def render_launch_cmd(template: str, block_id: str, **fields: Any) -> str:
         settings["mpi_launcher"] = fields.get("mpi")
         settings["debug"] = bool(fields.get("debug"))
         settings["accelerators"] = fields.get("accelerators") or []
+        settings["log_config"] = fields.get("log_config")
         parsl_values = parsl_launch.parsl_field_values(**settings)
         return parsl_launch.render_parsl_launch_cmd(template, block_id, parsl_values)
     values: dict[str, Any] = {
@@ -299,6 +302,8 @@ def render_launch_cmd(template: str, block_id: str, **fields: Any) -> str:
     values["mpi"] = f"--enable-mpi-mode --mpi-launcher {shlex.quote(mpi)}" if mpi else ""
     probe = fields.get("address_probe_timeout")
     values["address_probe_timeout"] = f"--address-probe-timeout {probe}" if probe else ""
+    log_config = fields.get("log_config")
+    values["log_config"] = f"--log-config {shlex.quote(log_config)}" if log_config else ""
     if fields.get("mem_per_worker") is None:
         values["mem_per_worker"] = 0
     return template.format_map(values).strip()

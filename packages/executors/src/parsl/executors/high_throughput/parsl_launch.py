@@ -21,6 +21,7 @@ Placeholders, and what they become:
 ``{enable_mpi_mode}``              ``--enable_mpi_mode`` or nothing
 ``{accelerators}``                 the accelerator names, space-separated
 ``{start_method}``                 ``spawn``
+``{logconf}``                      the run's pickled LogConfig file, or ``None``
 others                             the executor's setting of that name; ``None``
                                    where unset (``mem_per_worker``, ``cert_dir``,
                                    ``drain_period``)
@@ -40,7 +41,7 @@ PARSL_DEFAULT_LAUNCH_CMD = (
     "process_worker_pool.py {debug} {max_workers_per_node} -a {addresses}"
     " -p {prefetch_capacity} -c {cores_per_worker} -m {mem_per_worker}"
     " --poll {poll_period} --port={worker_port} --cert_dir {cert_dir} --logdir={logdir}"
-    " --block_id={{block_id}} --hb_period={heartbeat_period} {address_probe_timeout_string}"
+    " --logconf={logconf} --block_id={{block_id}} --hb_period={heartbeat_period} {address_probe_timeout_string}"
     " --hb_threshold={heartbeat_threshold} --drain_period={drain_period}"
     " --cpu-affinity {cpu_affinity} {enable_mpi_mode} --mpi-launcher={mpi_launcher}"
     " --available-accelerators {accelerators}"
@@ -75,6 +76,7 @@ PARSL_FIELDS = PARSL_ONLY_FIELDS | {
     "drain_period",
     "cpu_affinity",
     "accelerators",
+    "logconf",
 }
 
 
@@ -136,6 +138,7 @@ def parsl_field_values(
     debug: bool,
     mpi_launcher: str | None,
     address_probe_timeout: int | None,
+    log_config: str | None = None,
 ) -> dict[str, Any]:
     """The first-pass values, spelled as Parsl's worker pool reads them."""
     limit = None if math.isinf(max_workers_per_node) else int(max_workers_per_node)
@@ -162,6 +165,7 @@ def parsl_field_values(
         "mpi_launcher": mpi_launcher or "mpiexec",
         "accelerators": " ".join(accelerators),
         "start_method": "spawn",
+        "logconf": log_config,
     }
 
 

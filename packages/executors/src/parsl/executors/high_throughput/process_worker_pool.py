@@ -52,6 +52,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("-d", "--debug", action="store_true")
     p.add_argument("-a", "--addresses", default="")
     p.add_argument("-l", "--logdir", default="process_worker_pool_logs")
+    p.add_argument("--logconf", default=None, help="a pickled parsl.logconfigs LogConfig")
     p.add_argument("-u", "--uid", default=None)
     p.add_argument("-b", "--block_id", default=None)
     p.add_argument("-c", "--cores_per_worker", default="1.0")
@@ -149,6 +150,9 @@ def translate(argv: Sequence[str]) -> list[str]:
     cert_dir = _none_or(args.cert_dir)
     if cert_dir is not None:
         out += ["--cert-dir", cert_dir]
+    logconf = _none_or(args.logconf)
+    if logconf is not None:
+        out += ["--log-config", logconf]
     accelerators = [a for chunk in args.accelerators for a in chunk.split(",") if a.strip()]
     if accelerators:
         out += ["--available-accelerators", ",".join(accelerators)]

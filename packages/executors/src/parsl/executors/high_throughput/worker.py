@@ -15,6 +15,7 @@ from __future__ import annotations
 import argparse
 import logging
 import os
+import pathlib
 import sys
 import threading
 import time
@@ -31,6 +32,7 @@ from parsl.executors.high_throughput.protocol import (
     WorkerReady,
     decode,
 )
+from parsl.logconfigs.base import load_log_config, oneshot_initialize_logging
 from parsl.monitoring.radios import htex as htex_radio
 from parsl.serialize import serialize, unpack_apply_message
 
@@ -148,18 +150,27 @@ def serve(task_fd: int, result_fd: int, worker_id: str) -> int:
 
 
 def main(argv: list[str] | None = None) -> int:
-    """Command line: ``--task-fd N --result-fd M --worker-id ID [--cpus 0,1] [--logfile F] [--debug]``."""
+    """Command line: ``--task-fd N --result-fd M --worker-id ID [--cpus 0,1] [--logfile F]
+    [--log-config PICKLE] [--debug]``."""
     parser = argparse.ArgumentParser(description="HighThroughputExecutor worker process")
     parser.add_argument("--task-fd", type=int, required=True)
     parser.add_argument("--result-fd", type=int, required=True)
     parser.add_argument("--worker-id", required=True)
     parser.add_argument("--cpus", default="", help="comma-separated CPU ids to pin to")
     parser.add_argument("--logfile", default=None)
+    parser.add_argument("--log-config", default=None, help="a pickled parsl.logconfigs LogConfig")
     parser.add_argument("--debug", action="store_true")
     args = parser.parse_args(argv)
     if args.cpus and hasattr(os, "sched_setaffinity"):
         os.sched_setaffinity(0, {int(c) for c in args.cpus.split(",")})
-    if args.logfile:
+    if args.log_config and args.logfile:
+        # The run's Config(initialize_logging=LogConfig): worker_<index> beside the manager's log.
+        name = os.path.splitext(os.path.basename(args.logfile))[0]
+        folder = pathlib.Path(os.path.dirname(args.logfile) or ".")
+        oneshot_initialize_logging(
+            log_config=load_log_config(args.log_config), log_dir=folder, log_name=name
+        )
+    elif args.logfile:
         handler = logging.FileHandler(args.logfile)
         handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(message)s"))
         logger.addHandler(handler)

@@ -107,4 +107,5 @@ def launch_command(htex: HighThroughputExecutor, block_id: str, worker_port: int
         debug=htex.worker_debug,
         mpi=htex.mpi_launcher if htex.enable_mpi_mode else None,
         address_probe_timeout=htex.address_probe_timeout,
+        log_config=htex.log_config_path,
     )

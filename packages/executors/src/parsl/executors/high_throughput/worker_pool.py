@@ -22,6 +22,7 @@ import argparse
 import logging
 import math
 import os
+import pathlib
 import shutil
 import signal
 import subprocess
@@ -37,6 +38,7 @@ from parsl.executors.high_throughput.mpi_resources import (
     discover_nodelist,
     max_concurrent_tasks,
 )
+from parsl.logconfigs.base import load_log_config, oneshot_initialize_logging
 
 logger = logging.getLogger("parsl.executors.high_throughput.manager")
 
@@ -129,6 +131,11 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--poll-period", type=int, default=10, help="milliseconds")
     p.add_argument("--drain-period", type=float, default=None, help="seconds")
     p.add_argument("--logdir", default=".")
+    p.add_argument(
+        "--log-config",
+        default=None,
+        help="a pickled parsl.logconfigs LogConfig: set up as manager and worker_N in the logdir",
+    )
     p.add_argument("--debug", action="store_true")
     p.add_argument("--cert-dir", default=None, help="CurveZMQ keys; omit for no encryption")
     p.add_argument("--cpu-affinity", default="none")
@@ -197,6 +204,7 @@ def settings_from_args(args: argparse.Namespace) -> ManagerSettings:
         mpi_launcher=args.mpi_launcher if args.enable_mpi_mode else None,
         mpi_nodes=nodes,
         openmpi=args.enable_mpi_mode and args.mpi_launcher == "mpiexec" and mpiexec_is_openmpi(),
+        log_config_path=args.log_config,
     )
 
 
@@ -213,10 +221,20 @@ def main(argv: list[str] | None = None) -> int:
         print(f"parsl-worker-pool: {e}", file=sys.stderr)
         return 2
     os.makedirs(settings.logdir, exist_ok=True)
-    handler = logging.FileHandler(os.path.join(settings.logdir, "manager.log"))
-    handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(message)s"))
-    logger.addHandler(handler)
-    logger.setLevel(logging.DEBUG if settings.debug else logging.INFO)
+    if settings.log_config_path is not None:
+        try:
+            log_config = load_log_config(settings.log_config_path)
+        except ValueError as e:
+            print(f"parsl-worker-pool: {e}", file=sys.stderr)
+            return 2
+        oneshot_initialize_logging(
+            log_config=log_config, log_dir=pathlib.Path(settings.logdir), log_name="manager"
+        )
+    else:
+        handler = logging.FileHandler(os.path.join(settings.logdir, "manager.log"))
+        handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(message)s"))
+        logger.addHandler(handler)
+        logger.setLevel(logging.DEBUG if settings.debug else logging.INFO)
     logger.info("manager %s starting with %d workers", settings.manager_id, settings.worker_count)
     signal.signal(signal.SIGTERM, _on_sigterm)
     manager = Manager(settings)

@@ -69,8 +69,11 @@ class WorkerProcesses:
         debug: bool,
         cpu_sets: list[str],
         accelerators: list[str],
+        log_config_path: str | None = None,
     ) -> None:
         self.manager_id = manager_id
+        self.log_config_path = log_config_path
+        """A pickled LogConfig each worker sets up as ``worker_<index>`` (None: a plain log file)."""
         self.block_id = block_id
         self.count = count
         self.logdir = logdir
@@ -109,6 +112,8 @@ class WorkerProcesses:
         cmd = [sys.executable, "-m", "parsl.executors.high_throughput.worker"]
         cmd += ["--task-fd", str(task_r), "--result-fd", str(result_w), "--worker-id", worker_id]
         cmd += ["--logfile", os.path.join(self.logdir, f"worker_{index}.log")]
+        if self.log_config_path is not None:
+            cmd += ["--log-config", self.log_config_path]
         if self.cpu_sets:
             cpus = self.cpu_sets[index % len(self.cpu_sets)]
             cmd += ["--cpus", cpus]
