@@ -327,6 +327,7 @@ def test_launchers_with_and_without_script_dir_both_run_blocks(
     assert (tmp_path / "three.txt").read_text() == "three-args\n"
 
     new = make_provider(launcher=_ScriptDirLauncher())
+    new.script_dir = tmp_path / "scripts"  # type: ignore[assignment]  # a Path, as Parsl's tests set
     new_job = new.submit("true", 1)
     assert wait_for(new, new_job, JobState.COMPLETED, JobState.FAILED).state is JobState.COMPLETED
     assert (tmp_path / "scripts" / "seen.txt").read_text().strip() == str(tmp_path / "scripts")

@@ -221,6 +221,7 @@ def test_host_files_go_to_script_dir_when_it_exists_else_tmpdir(
 def test_every_launcher_takes_parsl_four_argument_call(launcher: Launcher) -> None:
     with_dir = launcher("true", 2, 2, "/some/dir")
     assert with_dir.strip()
+    assert launcher("true", 2, 2, Path("/some/dir")) == with_dir  # type: ignore[arg-type]
     assert launcher("true", 2, 2, script_dir="") == launcher("true", 2, 2)
     with pytest.raises(ConfigurationError, match="script_dir"):
         launcher("true", 2, 2, 42)  # type: ignore[arg-type]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import os
 
 from parsl.errors import bad_value
 from parsl.launchers.base import Launcher
@@ -20,8 +21,8 @@ def check_launch_shape(
     for field, value in (("tasks_per_node", tasks_per_node), ("nodes_per_block", nodes_per_block)):
         if isinstance(value, bool) or not isinstance(value, int) or value < 1:
             raise bad_value(field, value, "an int >= 1")
-    if not isinstance(script_dir, str):
-        raise bad_value("script_dir", script_dir, "a directory path (str)")
+    if not isinstance(script_dir, str | os.PathLike):
+        raise bad_value("script_dir", script_dir, "a directory path")
 
 
 def check_debug(debug: bool) -> bool:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import shlex
 from abc import abstractmethod
 from dataclasses import dataclass
@@ -50,9 +51,9 @@ def check_shape(
     for field, value in (("tasks_per_node", tasks_per_node), ("nodes_per_block", nodes_per_block)):
         if isinstance(value, bool) or not isinstance(value, int) or value < 1:
             raise bad_value(field, value, f"an int >= 1, not {type(value).__name__} {value!r}")
-    if not isinstance(script_dir, str):
-        raise bad_value("script_dir", script_dir, "a directory path (str)")
-    return BlockShape(tasks_per_node, nodes_per_block, script_dir)
+    if not isinstance(script_dir, str | os.PathLike):
+        raise bad_value("script_dir", script_dir, "a directory path")
+    return BlockShape(tasks_per_node, nodes_per_block, os.fspath(script_dir))
 
 
 def copy_script(command: str, rank: str, cores: str) -> str:
