@@ -152,7 +152,7 @@ def test_the_writer_process_collects_garbage_less_often_and_skips_its_startup_ob
     code = textwrap.dedent(
         """
         import gc
-        from parsl.monitoring.hub.process import GC_YOUNG_THRESHOLD, _tune_gc
+        from parsl.monitoring.hub.writer_process import GC_YOUNG_THRESHOLD, _tune_gc
         before = gc.get_threshold()
         _tune_gc()
         after = gc.get_threshold()

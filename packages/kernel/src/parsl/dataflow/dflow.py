@@ -104,6 +104,8 @@ class DataFlowKernel(TaskSettlement, ParslNames):
         try:  # a failure part-way stops what was started: nothing is left running
             self.data_manager = DataManager(self)
             if self.monitoring is not None:
+                if self.log_config is not None:
+                    self.monitoring.log_config = self.log_config
                 self.monitoring.start(self.run_id, self.run_dir)
             if config.memoizer is not None:
                 self.memoizer = config.memoizer

@@ -6,6 +6,7 @@ from abc import ABC, abstractmethod
 from dataclasses import dataclass
 
 from parsl.dataflow.states import States
+from parsl.logconfigs.base import LogConfig
 from parsl.monitoring.types import TaggedMonitoringMessage
 
 
@@ -66,6 +67,9 @@ class MonitoringSink(ABC):
     """
 
     capture_file_provenance: bool = False
+    log_config: LogConfig | None = None
+    """The run's ``Config(initialize_logging=LogConfig)``, set by ``parsl.load()`` before
+    ``start`` (None otherwise), for a sink that logs from processes of its own."""
 
     def start(self, run_id: str, run_dir: str) -> None:  # noqa: B027 - optional hook
         """Called once by ``parsl.load()`` before any task runs."""

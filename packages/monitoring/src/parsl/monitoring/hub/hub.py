@@ -225,7 +225,7 @@ class MonitoringHub(MonitoringSink):
                 ) from e
             finally:
                 engine.dispose()  # the writer process opens its own
-            writer = WriterProcess(url, self._events, run_id)
+            writer = WriterProcess(url, self._events, run_id, run_dir, self.log_config)
             try:
                 writer.start()
             except OSError as e:

@@ -2,7 +2,7 @@
 
 Writing rows costs CPU; in the workflow's process it competes for the GIL
 with the DataFlowKernel and the executors. So :class:`WriterProcess` starts
-``python -c`` running :func:`main`, which runs a
+``python -c`` running :func:`~parsl.monitoring.hub.writer_process.main`, which runs a
 :class:`~parsl.monitoring.hub.writer.DatabaseWriter` thread. The hub's
 events queue is drained by a forwarding thread here that gathers bursts and
 sends each as one pickled frame (4-byte length, then the pickle) down the
@@ -19,14 +19,11 @@ from __future__ import annotations
 
 import contextlib
 import dataclasses
-import gc
 import json
 import logging
 import os
 import pickle
 import queue
-import select
-import signal
 import subprocess
 import sys
 import threading
@@ -34,13 +31,13 @@ import time
 from operator import attrgetter
 from typing import IO, Any
 
-from sqlalchemy.engine import URL, make_url
+from sqlalchemy.engine import URL
 
-from parsl.monitoring.db.engine import describe, make_engine
+from parsl.logconfigs.base import LogConfig
+from parsl.monitoring.db.engine import describe
 from parsl.monitoring.db.errors import MonitoringDatabaseError
 from parsl.monitoring.hub.writer import (
     MAX_BATCH,
-    DatabaseWriter,
     FlushRequest,
     QueueItem,
     StopRequest,
@@ -62,7 +59,7 @@ _as_tuple = attrgetter(*_FIELDS)
 _BOOT = (
     "import signal; signal.signal(signal.SIGINT, signal.SIG_IGN); "
     "import json, sys; sys.path[:] = json.loads(sys.argv[1]); "
-    "from parsl.monitoring.hub.process import main; main()"
+    "from parsl.monitoring.hub.writer_process import main; main()"
 )
 
 
@@ -108,8 +105,19 @@ class WriterProcess:
     counters as of the last flush or its end.
     """
 
-    def __init__(self, url: URL, events: queue.SimpleQueue[QueueItem], run_id: str) -> None:
+    def __init__(
+        self,
+        url: URL,
+        events: queue.SimpleQueue[QueueItem],
+        run_id: str,
+        run_dir: str | None = None,
+        log_config: LogConfig | None = None,
+    ) -> None:
         self.url = url
+        self.run_dir = run_dir
+        """Where the writer keeps its own log (``database_manager.log``, as Parsl names it)."""
+        self.log_config = log_config
+        """The run's ``Config(initialize_logging=LogConfig)``, set up in the writer if given."""
         self.where = describe(url)
         self.events = events
         self.run_id = run_id
@@ -148,6 +156,10 @@ class WriterProcess:
             "run_id": self.run_id,
             "parent": os.getpid(),
             "level": level,
+            "run_dir": self.run_dir,
+            # Pickled apart from the rest, so that a class the writer cannot import costs
+            # only this log, not the writer.
+            "log_config": _pickled_log_config(self.log_config),
         }
         with contextlib.suppress(OSError):
             _write_frame(self._proc.stdin, pickle.dumps(config))
@@ -264,108 +276,11 @@ class WriterProcess:
             inp.close()
 
 
-class _ForwardLogs(logging.Handler):
-    def __init__(self, send: Any) -> None:
-        super().__init__()
-        self.send = send
-
-    def emit(self, record: logging.LogRecord) -> None:
-        with contextlib.suppress(Exception):
-            self.send(("log", record.levelno, record.name, record.getMessage()))
-
-
-def _watch_input(inp: IO[bytes], events: queue.SimpleQueue[QueueItem], parent: int) -> None:
-    """Move frames from the workflow into ``events``; a stop when it ends or its parent dies.
-
-    Each frame goes into ``events`` as one list of its items (see
-    :meth:`~parsl.monitoring.hub.writer.DatabaseWriter._next_batch`).
-
-    ``inp`` is unbuffered, so ``select`` sees every frame not yet read.
-    """
-    fd = inp.fileno()
+def _pickled_log_config(log_config: LogConfig | None) -> bytes | None:
+    if log_config is None:
+        return None
     try:
-        while True:
-            ready, _, _ = select.select([fd], [], [], PARENT_CHECK_S)
-            if not ready:
-                if os.getppid() != parent:
-                    break
-                continue
-            items: list[QueueItem] = []
-            stop = False
-            for item in _read_frame(inp):
-                if type(item) is tuple and len(item) == len(_FIELDS):
-                    items.append(TaskTransition(*item))
-                elif isinstance(item, _FlushToken):
-                    items.append(FlushRequest(token=item.token))
-                else:
-                    items.append(item)
-                    if isinstance(item, StopRequest):
-                        stop = True
-                        break
-            if items:
-                events.put(items)  # the frame as one item: one queue hand-over, not one per event
-            if stop:
-                return
-    except (EOFError, OSError, pickle.UnpicklingError, ValueError):
-        pass
-    events.put(StopRequest())
-
-
-GC_YOUNG_THRESHOLD = 10_000
-"""The writer process's first-generation GC threshold (Python's default is 700)."""
-
-
-def _tune_gc() -> None:
-    """Fewer, cheaper garbage collections in the writer process (its own, not the workflow's).
-
-    Each batch allocates tens of thousands of tuples, strings and lists that live until
-    it is written: at Python's default threshold the collector ran over a hundred times per
-    5,000 tasks, scanning them (and every module's objects, SQLAlchemy's included) about
-    twelve microseconds per task. What was loaded at start is frozen out of the scans,
-    and the young generation is collected after 10,000 allocations instead of 700:
-    about two microseconds per task. The writer makes few reference cycles; they are
-    still collected.
-    """
-    gc.freeze()
-    _, older, oldest = gc.get_threshold()
-    gc.set_threshold(GC_YOUNG_THRESHOLD, older, oldest)
-
-
-def main() -> None:
-    """The writer process: read the config frame, then write events until told to stop."""
-    signal.signal(signal.SIGINT, signal.SIG_IGN)
-    inp = os.fdopen(sys.stdin.fileno(), "rb", buffering=0, closefd=False)
-    out = sys.stdout.buffer
-    sys.stdout = sys.stderr  # nothing else may write into the answer pipe
-    out_lock = threading.Lock()
-
-    def send(obj: Any) -> None:
-        data = pickle.dumps(obj)
-        with out_lock, contextlib.suppress(OSError):
-            _write_frame(out, data)
-
-    try:
-        config = _read_frame(inp)
-    except EOFError:
-        return
-    send(("ready",))
-    handler = _ForwardLogs(send)
-    parsl_logger = logging.getLogger("parsl")
-    parsl_logger.addHandler(handler)
-    parsl_logger.setLevel(config["level"])
-    parsl_logger.propagate = False
-    url = make_url(config["url"])
-    events: queue.SimpleQueue[QueueItem] = queue.SimpleQueue()
-    writer: DatabaseWriter
-
-    def flushed(request: FlushRequest) -> None:
-        send(("flushed", request.token, writer.events_written, writer.events_rejected))
-
-    writer = DatabaseWriter(make_engine(url), url, events, config["run_id"], on_flush=flushed)
-    _tune_gc()
-    writer.start()
-    threading.Thread(target=_watch_input, args=(inp, events, config["parent"]), daemon=True).start()
-    writer.join()
-    if writer.error is not None:
-        send(("failed", str(writer.error)))
-    send(("done", writer.events_written, writer.events_rejected))
+        return pickle.dumps(log_config)
+    except Exception:  # the writer then keeps database_manager.log
+        logger.warning("cannot pass %r to the monitoring writer: it does not pickle", log_config)
+        return None
