@@ -36,7 +36,7 @@ BAD: list[tuple[str, Any, str]] = [
     ("executors", "threads", "a list of executors"),
     ("app_cache", "yes", "True or False"),
     ("garbage_collect", 1, "True or False"),
-    ("initialize_logging", None, "True or False"),
+    ("initialize_logging", None, "True, False or a parsl.logconfigs LogConfig"),
     ("checkpoint_mode", "sometimes", "one of"),
     ("checkpoint_files", "runinfo/000/checkpoint", "a list of checkpoint directories"),
     ("checkpoint_files", [1, 2], "a list of checkpoint directories"),

@@ -87,12 +87,13 @@ def test_job_states(tmp_path: Path) -> None:
 
 def test_logging_helpers(tmp_path: Path) -> None:
     name = "parsl.test.helpers"
-    lg = set_file_logger(str(tmp_path / "f.log"), name=name, level=logging.INFO)
-    set_stream_logger(name=name, level=logging.INFO)
+    lg = logging.getLogger(name)
+    detach_file = set_file_logger(str(tmp_path / "f.log"), name=name, level=logging.INFO)
+    detach_stream = set_stream_logger(name=name, level=logging.INFO)
     lg.info("hello file")
-    for h in list(lg.handlers):
-        h.close()
-        lg.removeHandler(h)
+    detach_file()
+    detach_stream()
+    assert not lg.handlers
     assert "hello file" in (tmp_path / "f.log").read_text()
 
 

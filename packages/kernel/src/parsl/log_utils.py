@@ -8,6 +8,7 @@ future callbacks, which would otherwise go unseen.
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from typing import TextIO
 
 DEFAULT_FORMAT = (
@@ -29,14 +30,20 @@ def _check(name: str, level: int) -> None:
 
 def _attach(
     handler: logging.Handler, name: str, level: int, format_string: str | None
-) -> logging.Logger:
+) -> Callable[[], None]:
     handler.setLevel(level)
     handler.setFormatter(logging.Formatter(format_string or DEFAULT_FORMAT))
-    logger = logging.getLogger(name)
-    logger.setLevel(level)
-    logger.addHandler(handler)
-    logging.getLogger("concurrent.futures").addHandler(handler)
-    return logger
+    loggers = [logging.getLogger(name), logging.getLogger("concurrent.futures")]
+    loggers[0].setLevel(level)
+    for logger in loggers:
+        logger.addHandler(handler)
+
+    def detach() -> None:
+        for logger in loggers:
+            logger.removeHandler(handler)
+        handler.close()
+
+    return detach
 
 
 def set_stream_logger(
@@ -44,10 +51,10 @@ def set_stream_logger(
     level: int = logging.DEBUG,
     format_string: str | None = None,
     stream: TextIO | None = None,
-) -> logging.Logger:
+) -> Callable[[], None]:
     """Send ``name``'s log records at ``level`` and above to ``stream`` (stderr by default).
 
-    Returns the logger, so a caller can adjust it further.
+    Returns a function that removes the handler again, as Parsl's does.
     """
     _check(name, level)
     return _attach(logging.StreamHandler(stream), name, level, format_string)
@@ -58,7 +65,10 @@ def set_file_logger(
     name: str = "parsl",
     level: int = logging.DEBUG,
     format_string: str | None = None,
-) -> logging.Logger:
-    """Append ``name``'s log records at ``level`` and above to ``filename``; returns the logger."""
+) -> Callable[[], None]:
+    """Append ``name``'s log records at ``level`` and above to ``filename``.
+
+    Returns a function that removes the handler and closes the file, as Parsl's does.
+    """
     _check(name, level)
     return _attach(logging.FileHandler(filename), name, level, format_string)

@@ -267,43 +267,46 @@ def test_sanitize_dns_names() -> None:
         sanitize_dns_subdomain_rfc1123("...")
 
 
-def test_set_stream_logger_writes_to_the_given_stream() -> None:
+def test_set_stream_logger_writes_to_the_given_stream_until_detached() -> None:
     stream = io.StringIO()
-    logger = set_stream_logger("parsl.test.stream", level=logging.INFO, stream=stream)
+    logger = logging.getLogger("parsl.test.stream")
+    detach = set_stream_logger("parsl.test.stream", level=logging.INFO, stream=stream)
     try:
-        assert isinstance(logger, logging.Logger)
         logger.debug("not shown")
         logger.info("shown here")
         logging.getLogger("concurrent.futures").error("callback error seen")
         text = stream.getvalue()
         assert "shown here" in text and "not shown" not in text
         assert "callback error seen" in text
-        set_stream_logger("parsl.test.stream", format_string="%(message)s!", stream=stream)
+        detach_custom = set_stream_logger(
+            "parsl.test.stream", format_string="%(message)s!", stream=stream
+        )
         logger.warning("custom")
         assert "custom!\n" in stream.getvalue()
+        detach_custom()
     finally:
-        for h in list(logger.handlers):
-            logger.removeHandler(h)
-            logging.getLogger("concurrent.futures").removeHandler(h)
+        detach()  # Parsl's: the returned function removes the handler
+    logger.warning("after detaching")
+    logging.getLogger("concurrent.futures").error("after detaching too")
+    assert "after detaching" not in stream.getvalue()
+    assert not logger.handlers
     with pytest.raises(TypeError, match="level"):
         set_stream_logger(level="INFO")  # type: ignore[arg-type]
     with pytest.raises(TypeError, match="logger name"):
         set_file_logger("x.log", name=3)  # type: ignore[arg-type]
 
 
-def test_set_file_logger_appends_to_the_file(tmp_path: Path) -> None:
+def test_set_file_logger_appends_to_the_file_until_detached(tmp_path: Path) -> None:
     path = tmp_path / "parsl.log"
-    logger = set_file_logger(str(path), name="parsl.test.file", level=logging.WARNING)
-    try:
-        logger.info("quiet")
-        logger.warning("loud")
-    finally:
-        for h in list(logger.handlers):
-            logger.removeHandler(h)
-            logging.getLogger("concurrent.futures").removeHandler(h)
-            h.close()
+    logger = logging.getLogger("parsl.test.file")
+    detach = set_file_logger(str(path), name="parsl.test.file", level=logging.WARNING)
+    logger.info("quiet")
+    logger.warning("loud")
+    detach()
+    logger.warning("after")
     text = path.read_text()
-    assert "loud" in text and "quiet" not in text
+    assert "loud" in text and "quiet" not in text and "after" not in text
+    assert not logger.handlers
 
 
 def test_wrap_with_logs_logs_normal_and_exceptional_endings(

@@ -53,6 +53,8 @@ def __getattr__(name: str) -> Any:
 
 
 _STAGED_OUT = frozenset({"outputs", "stdout", "stderr"})
+_STAGEABLE = (File, DataFuture)
+"""What an argument may be for staging in: a File, or the DataFuture of a file a task makes."""
 """Keyword arguments whose Files are staged out after the task, never in."""
 
 
@@ -102,13 +104,13 @@ class DataManager:
             [f for f in outputs if isinstance(f, File)] if isinstance(outputs, list | tuple) else []
         )
         if stage:
-            if any(isinstance(a, File) for a in task.args):
+            if any(isinstance(a, _STAGEABLE) for a in task.args):
                 task.args = tuple(self._in(task, a) for a in task.args)
             for k, v in task.kwargs.items():
                 if k == "inputs" and isinstance(v, list | tuple):
-                    if any(isinstance(f, File) for f in v):
+                    if any(isinstance(f, _STAGEABLE) for f in v):
                         task.kwargs[k] = [self._in(task, f) for f in v]
-                elif isinstance(v, File) and k not in _STAGED_OUT:
+                elif isinstance(v, _STAGEABLE) and k not in _STAGED_OUT:
                     task.kwargs[k] = self._in(task, v)
             for k in ("stdout", "stderr"):
                 stream = task.kwargs.get(k)
@@ -133,16 +135,27 @@ class DataManager:
                 ]
 
     def _in(self, task: TaskRecord, value: Any) -> Any:
-        return self.stage_in(task, value.cleancopy()) if isinstance(value, File) else value
+        if isinstance(value, File):
+            return self.stage_in(task, value.cleancopy())
+        if isinstance(value, DataFuture):
+            # As in Parsl, a file another task makes is staged in for this one too (a Globus
+            # or rsync output reaching the next task's site): a copy of it, once it exists.
+            return self.stage_in(task, value.file_obj.cleancopy(), parent=value)
+        return value
 
-    def stage_in(self, task: TaskRecord, file: File) -> Any:
-        """Return what the task should receive in place of ``file`` (the File or a DataFuture)."""
+    def stage_in(self, task: TaskRecord, file: File, parent: DataFuture | None = None) -> Any:
+        """Return what the task should receive in place of ``file`` (the File or a DataFuture).
+
+        ``parent`` is the DataFuture of the task that makes the file, if one
+        does: a stage-in task waits for it, and without one the task gets a
+        DataFuture that completes with ``parent`` and holds ``file``.
+        """
         provider = self._provider(task.executor, file, "in")
-        fut = provider.stage_in(self, task.executor, file, None)
+        fut = provider.stage_in(self, task.executor, file, parent)
         if fut is not None:
             return fut
         task.staging = [*task.staging, (provider, file, "in")]
-        return file
+        return file if parent is None else DataFuture(parent, file, tid=parent.tid)
 
     def stage_out(
         self, task: TaskRecord, file: File, app_fut: Any, user_file: File | None = None
