@@ -45,7 +45,10 @@ def test_scale_out_to_demand_capped_by_max_blocks() -> None:
 def test_parallelism_scales_demand() -> None:
     s = BlockScaler("simple", 10)
     assert s.decide(snap(16, 0, parallelism=0.5)).scale_out == 2
-    assert s.decide(snap(16, 0, parallelism=0.0)).scale_out == 0
+    # parallelism 0: one block for outstanding tasks, never more (else they would wait forever)
+    assert s.decide(snap(16, 0, parallelism=0.0)).scale_out == 1
+    assert s.decide(snap(16, 1, parallelism=0.0)).scale_out == 0
+    assert s.decide(snap(16, 0, parallelism=0.0, hi=0)).scale_out == 0  # max_blocks still rules
 
 
 def test_min_blocks_are_kept_even_without_work() -> None:

@@ -72,9 +72,14 @@ class BlockScaler:
         self._surplus_since: dict[str, float] = {}
 
     def blocks_needed(self, s: ExecutorSnapshot) -> int:
-        """Blocks the outstanding tasks call for, within [min_blocks, max_blocks]."""
+        """Blocks the outstanding tasks call for, within [min_blocks, max_blocks].
+
+        Outstanding tasks always call for at least one block, whatever the
+        parallelism: with ``parallelism=0`` the executor still gets one block
+        (Parsl's fix for its issue #97), or its tasks would wait forever.
+        """
         need = 0
-        if s.outstanding > 0 and s.parallelism > 0:
+        if s.outstanding > 0:
             need = max(1, math.ceil(s.outstanding * s.parallelism / max(1, s.slots_per_block)))
         return min(max(need, s.min_blocks), s.max_blocks)
 
