@@ -133,6 +133,11 @@ class DataManager:
                     for f, c in zip(outputs, copies, strict=True)
                     if isinstance(f, File)
                 ]
+        elif files:
+            # Staging inhibited (a staging provider's own transfer task, Parsl's
+            # ``_parsl_staging_inhibit``): its outputs still get DataFutures, which
+            # such a provider returns as ``app_fut.outputs[0]``.
+            fu._outputs = [DataFuture(fu, f, tid=task.id) for f in files]
 
     def _in(self, task: TaskRecord, value: Any) -> Any:
         if isinstance(value, File):
