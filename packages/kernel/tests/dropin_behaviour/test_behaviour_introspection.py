@@ -185,3 +185,19 @@ def test_retry_handler_reads_record_keys(run_dir: str) -> None:
         with pytest.raises(ValueError):
             boom().result(timeout=20)
     assert seen == [(1, "boom"), (2, "boom"), (3, "boom")]
+
+
+def test_cleanup_logs_parsls_summary_of_task_states(
+    run_dir: str, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level(logging.INFO, logger="parsl")
+    with parsl.load(parsl.Config(run_dir=run_dir)):
+        assert double(1).result(timeout=20) == 2
+        assert boom().exception(timeout=20) is not None
+    lines = caplog.text.splitlines()
+    start = next(i for i, line in enumerate(lines) if "Summary of tasks in DFK:" in line)
+    summary = "\n".join(lines[start:])
+    assert "Tasks in state States.exec_done: 1" in summary
+    assert "Tasks in state States.failed: 1" in summary
+    assert "Tasks in state States.pending: 0" in summary
+    assert "End of summary" in summary

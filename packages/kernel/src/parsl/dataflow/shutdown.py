@@ -173,6 +173,11 @@ def closing_steps(dfk: DataFlowKernel, wait: bool) -> ClosingSteps:
             dfk.monitoring.close()
 
     def log_end() -> None:
+        # Parsl's summary lines, which scripts and log readers look for.
+        logger.info("Summary of tasks in DFK:")
+        for state in States:
+            logger.info("Tasks in state %s: %d", state, dfk.task_state_counts[state])
+        logger.info("End of summary")
         logger.info("run %s cleaned up", dfk.run_id)
         dfk._stop_logging()
 
