@@ -33,10 +33,15 @@ def test_file_local_and_remote(tmp_path: Path) -> None:
     assert File("file:///x/y.txt").filepath == "/x/y.txt"
     r = File("http://127.0.0.1:1/data.csv")
     assert r.scheme == "http" and r.netloc == "127.0.0.1:1" and r.filename == "data.csv"
-    with pytest.raises(ValueError, match="not been staged"):
+    with pytest.raises(ValueError, match="No local_path set for File"):
         r.filepath  # noqa: B018
     r.local_path = "/tmp/data.csv"
     assert r.filepath == "/tmp/data.csv" and "local_path" in repr(r)
+    # Parsl's repr layout: the address, then each part of the URL.
+    assert repr(r) == (
+        f"<File at 0x{id(r):x} url={r.url} scheme=http netloc=127.0.0.1:1 path=/data.csv "
+        "filename=data.csv local_path=/tmp/data.csv>"
+    )
     assert r.cleancopy().local_path is None
     assert pickle.loads(pickle.dumps(r)).local_path == "/tmp/data.csv"
     with pytest.raises(TypeError, match="str or os.PathLike"):

@@ -40,8 +40,8 @@ class File:
         if self.scheme in ("file", ""):
             return self.path
         raise ValueError(
-            f"File {self.url!r} with scheme {self.scheme!r} has not been staged in; "
-            "no local path is known yet"
+            f"No local_path set for File {self.url!r}: its scheme {self.scheme!r} needs "
+            "staging in first, and no staging provider has done so yet"
         )
 
     def __fspath__(self) -> str:
@@ -51,8 +51,12 @@ class File:
         return self.filepath if self.scheme == "file" or self.local_path else self.url
 
     def __repr__(self) -> str:
-        extra = f", local_path={self.local_path!r}" if self.local_path else ""
-        return f"<File url={self.url!r}{extra}>"
+        # Parsl's layout: the object's address and each part of the URL, unquoted.
+        extra = f" local_path={self.local_path}" if self.local_path else ""
+        return (
+            f"<{type(self).__name__} at 0x{id(self):x} url={self.url} scheme={self.scheme} "
+            f"netloc={self.netloc} path={self.path} filename={self.filename}{extra}>"
+        )
 
     def __eq__(self, other: object) -> bool:
         return isinstance(other, File) and self.url == other.url
