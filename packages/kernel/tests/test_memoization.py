@@ -560,3 +560,38 @@ def test_repr_shows_configuration() -> None:
     assert repr(memo) == (
         "BasicMemoizer(checkpoint_files=['a'], checkpoint_mode='manual', checkpoint_period=None)"
     )
+
+
+@pytest.mark.parametrize("mode", ["task_exit", "dfk_exit"])
+def test_results_reused_from_a_checkpoint_are_checkpointed_again(
+    tmp_path: pathlib.Path, mode: str, caplog: pytest.LogCaptureFixture
+) -> None:
+    """Three runs, each loading only the previous run's checkpoint, all get the first result."""
+    import uuid
+
+    import parsl
+    from parsl import python_app
+    from parsl.config import Config
+    from parsl.executors import ThreadPoolExecutor
+    from parsl.utils import get_last_checkpoint
+
+    @python_app(cache=True)
+    def fresh_id(x: str) -> uuid.UUID:
+        import uuid
+
+        return uuid.uuid4()
+
+    caplog.set_level(logging.INFO, logger="parsl")
+    run_dir = str(tmp_path / "runinfo")
+    seen = []
+    for n in range(3):
+        files = get_last_checkpoint(rundir=run_dir) if n else []
+        memoizer = BasicMemoizer(checkpoint_mode=mode, checkpoint_files=files)
+        config = Config(executors=[ThreadPoolExecutor()], run_dir=run_dir, memoizer=memoizer)
+        with parsl.load(config):
+            seen.append(fresh_id("same").result(timeout=20))
+            seen.append(fresh_id("same").result(timeout=20))  # an in-run hit: written once
+    assert len(set(seen)) == 1
+    for n in range(3):  # one record per run's checkpoint, never duplicated
+        assert len(read_checkpoint(os.path.join(run_dir, f"00{n}", "checkpoint"))) == 1
+    assert "Done checkpointing 1 tasks" in caplog.text

@@ -124,7 +124,9 @@ class BasicMemoizer(Memoizer):
         )
         self._table: dict[str, Any] = {}
         self._pending: list[tuple[str, Any]] = []
-        self._lock = threading.Lock()  # guards _table and _pending
+        self._from_files: set[str] = set()
+        """Hashes loaded from checkpoint files and not yet written to this run's checkpoint."""
+        self._lock = threading.Lock()  # guards _table, _pending and _from_files
         self._write_lock = threading.Lock()  # one writer of the checkpoint file at a time
         self._wrote = False
         self._run_dir: str | None = None
@@ -165,6 +167,7 @@ class BasicMemoizer(Memoizer):
             with self._lock:
                 self._table.clear()
                 self._pending.clear()
+                self._from_files.clear()
             self._run_dir = None
             self._wrote = False
             self._closed = False
@@ -182,6 +185,7 @@ class BasicMemoizer(Memoizer):
                 loaded.update(read_checkpoint(path))
             with self._lock:
                 self._table.update(loaded)
+                self._from_files.update(loaded)
             logger.info(
                 "loaded %d results from %d checkpoints", len(loaded), len(self.checkpoint_files)
             )
@@ -207,6 +211,17 @@ class BasicMemoizer(Memoizer):
             if task.hashsum not in self._table:
                 return None
             result = self._table[task.hashsum]
+            # A result an earlier run checkpointed, used again: this run's checkpoint gets it
+            # too (as in Parsl), so a run restarted from this one's checkpoint still has it.
+            carried = task.hashsum in self._from_files
+            if carried:
+                self._from_files.discard(task.hashsum)
+                self._pending.append((task.hashsum, result))
+        if carried and self.checkpoint_mode == "task_exit":
+            try:
+                self.checkpoint()
+            except CheckpointWriteError:
+                logger.exception("checkpoint of cached task %s failed; will retry later", task.id)
         future = lean_future()
         if isinstance(result, Failure):
             future.set_exception(result.exc)
@@ -275,6 +290,8 @@ class BasicMemoizer(Memoizer):
                     self._pending[:0] = written
                 raise CheckpointWriteError(f"cannot write checkpoint {file}: {e}") from e
             self._wrote = True
+            if records:  # Parsl's line, which scripts count
+                logger.info("Done checkpointing %d tasks", len(records))
             logger.debug("checkpointed %d results to %s", len(records), file)
             return directory
 
