@@ -67,7 +67,7 @@ def test_parse_zip_url_splits_at_first_zip_component(url: str, archive: str, mem
         ("zip:/tmp/a.tar/b.txt", "no path component ends in '.zip'"),
         ("zip:/tmp/a.zip", "no member"),
         ("zip:/tmp/a.zip/", "no member"),
-        ("zip://host/tmp/a.zip/b", "no host"),
+        ("zip://host/tmp/a.zip/b", "authority (netloc) section (host)"),
         ("zip:/tmp/a.zip/../b", "'..'"),
         ("zip:/tmp/a.zip/b?x=1", "no query"),
         ("http://h/a.zip/b", "not 'zip'"),
@@ -79,6 +79,19 @@ def test_bad_zip_urls_are_clear_errors(url: str, says: str) -> None:
         parse_zip_url(url)
     assert says in info.value.reason
     assert info.value.url == url
+
+
+def test_a_host_in_a_zip_url_is_parsls_zip_authority_error() -> None:
+    from parsl.data_provider.zip import ZipAuthorityError, zip_path_split
+
+    with pytest.raises(ZipAuthorityError) as info:
+        parse_zip_url("zip://host/tmp/a.zip/b")
+    assert info.value.netloc == "host"
+    again = pickle.loads(pickle.dumps(info.value))
+    assert (type(again), again.netloc, str(again)) == (ZipAuthorityError, "host", str(info.value))
+    assert zip_path_split("/tmp/a.zip/in/side.txt") == ("/tmp/a.zip", "in/side.txt")
+    with pytest.raises(ValueError, match="no component ending in '.zip'"):
+        zip_path_split("/tmp/a.tar/b")
 
 
 def test_provider_accepts_only_zip_urls() -> None:

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 from parsl.data_provider.zip._archive import (
+    ZipAuthorityError,
     ZipLocation,
     append_member,
     extract_member,
     parse_zip_url,
+    zip_path_split,
 )
 from parsl.data_provider.zip._staging import (
     RunThenZipAppend,
@@ -16,10 +18,12 @@ from parsl.data_provider.zip._staging import (
 
 __all__ = [
     "RunThenZipAppend",
+    "ZipAuthorityError",
     "ZipExtractThenRun",
     "ZipFileStaging",
     "ZipLocation",
     "append_member",
     "extract_member",
     "parse_zip_url",
+    "zip_path_split",
 ]

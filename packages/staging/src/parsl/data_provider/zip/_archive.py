@@ -39,27 +39,53 @@ class ZipLocation:
     member: str
 
 
+class ZipAuthorityError(ZipStagingError):
+    """A ``zip:`` URL with an authority (host) part: Parsl's name for this refusal.
+
+    ``netloc`` is that part; ``url`` and ``reason`` as for every :class:`ZipStagingError`.
+    """
+
+    def __init__(self, url: str, netloc: str) -> None:
+        super().__init__(
+            url,
+            f"ZipFileStaging cannot stage Files with an authority (netloc) section ({netloc}); "
+            "a zip: URL names a local archive and no host",
+        )
+        self.netloc = netloc
+
+    def __reduce__(self) -> tuple[object, ...]:
+        return (type(self), (self.url, self.netloc))
+
+
+def zip_path_split(path: str) -> tuple[str, str]:
+    """Parsl's helper: ``/a/b.zip/c/d`` as ``("/a/b.zip", "c/d")`` (see :func:`parse_zip_url`).
+
+    The archive is the path up to its first component ending in ``.zip``;
+    a path with none raises ValueError.
+    """
+    components = path.split("/")
+    for i, name in enumerate(components):
+        if name.lower().endswith(".zip") and len(name) > len(".zip"):
+            return "/".join(components[: i + 1]), "/".join(components[i + 1 :])
+    raise ValueError(f"{path!r} has no component ending in '.zip'")
+
+
 def parse_zip_url(url: str) -> ZipLocation:
     """Split a ``zip:`` URL into archive path and member name, or raise :class:`ZipStagingError`."""
     parts = urlsplit(url)
     if parts.scheme.lower() != "zip":
         raise ZipStagingError(url, f"the scheme is {parts.scheme or 'missing'!r}, not 'zip'")
     if parts.netloc:
-        raise ZipStagingError(
-            url, f"a zip: URL names a local archive and no host (found {parts.netloc!r})"
-        )
+        raise ZipAuthorityError(url, parts.netloc)
     if parts.query or parts.fragment:
         raise ZipStagingError(url, "a zip: URL has no query or fragment")
-    components = parts.path.split("/")
-    for i, name in enumerate(components):
-        if name.lower().endswith(".zip") and len(name) > len(".zip"):
-            archive = "/".join(components[: i + 1])
-            member_parts = [c for c in components[i + 1 :] if c not in ("", ".")]
-            break
-    else:
+    try:
+        archive, inside = zip_path_split(parts.path)
+    except ValueError:
         raise ZipStagingError(
             url, "no path component ends in '.zip'; write zip:/path/to/archive.zip/member/name"
-        )
+        ) from None
+    member_parts = [c for c in inside.split("/") if c not in ("", ".")]
     if not member_parts:
         raise ZipStagingError(url, f"it names the archive {archive!r} but no member inside it")
     if ".." in member_parts:
