@@ -74,3 +74,23 @@ def test_map_timeout_and_argument_errors(run_dir: str) -> None:
         ParslPoolExecutor(config={"executors": []})  # type: ignore[arg-type]
     with pytest.raises(TypeError, match="DataFlowKernel"):
         ParslPoolExecutor(dfk="dfk")  # type: ignore[arg-type]
+
+
+def test_pool_from_config_is_the_loaded_dataflowkernel_as_in_parsl(run_dir: str) -> None:
+    import parsl
+    from parsl import python_app
+    from parsl.errors import ConfigurationError, NoDataFlowKernelError
+
+    @python_app
+    def is_odd(x: int) -> bool:  # made without a DataFlowKernel: runs on the loaded one
+        return x % 2 == 1
+
+    with ParslPoolExecutor(Config(executors=[ThreadPoolExecutor()], run_dir=run_dir)) as pool:
+        assert parsl.dfk() is pool.dfk
+        assert is_odd(pool.submit(lambda x: x + 1, 10)).result(timeout=20)
+        with pytest.raises(ConfigurationError, match="already been loaded"):
+            ParslPoolExecutor(Config(run_dir=run_dir))
+    with pytest.raises(NoDataFlowKernelError):
+        parsl.dfk()
+    with pytest.raises(ValueError, match="Specify only one of config or dfk"):
+        ParslPoolExecutor()

@@ -22,6 +22,7 @@ from parsl.app.python import PythonApp
 from parsl.config import Config
 from parsl.dataflow.dflow import DataFlowKernel
 from parsl.dataflow.futures import AppFuture
+from parsl.dataflow.loader import DataFlowKernelLoader
 from parsl.dataflow.lean_future import wait_all
 
 __all__ = ["ParslPoolExecutor"]
@@ -33,8 +34,11 @@ class ParslPoolExecutor(Executor):
     Give exactly one of:
 
     ``config``
-        The pool starts its own DataFlowKernel from it now, and cleans it up
-        at :meth:`shutdown` (or at the end of a ``with`` block).
+        The pool loads it now, as ``parsl.load(config)`` does (so apps made
+        with ``@python_app`` elsewhere in the script run on it too, as in
+        Parsl; another loaded Config is an error), and cleans the
+        DataFlowKernel up at :meth:`shutdown` (or at the end of a ``with``
+        block).
     ``dfk``
         A DataFlowKernel you started (e.g. ``parsl.load(config)``); you
         clean it up, the pool never does.
@@ -50,7 +54,10 @@ class ParslPoolExecutor(Executor):
         executors: Literal["all"] | Sequence[str] = "all",
     ) -> None:
         if (config is None) == (dfk is None):
-            raise ValueError("ParslPoolExecutor needs exactly one of config= or dfk=")
+            raise ValueError(
+                "Specify only one of config or dfk: ParslPoolExecutor needs exactly one of "
+                "config= or dfk="
+            )
         if config is not None and not isinstance(config, Config):
             raise TypeError(f"config={config!r} is not valid: expected a parsl.config.Config")
         if dfk is not None and not isinstance(dfk, DataFlowKernel):
@@ -61,7 +68,7 @@ class ParslPoolExecutor(Executor):
         self._lock = threading.Lock()
         self._pending: set[AppFuture] = set()
         self._shut_down = False
-        self._dfk = dfk if dfk is not None else DataFlowKernel(config)
+        self._dfk = dfk if dfk is not None else DataFlowKernelLoader.load(config)
 
     @property
     def dfk(self) -> DataFlowKernel:
@@ -85,7 +92,9 @@ class ParslPoolExecutor(Executor):
     def submit(self, fn: Callable[..., Any], /, *args: Any, **kwargs: Any) -> AppFuture:
         """Run ``fn(*args, **kwargs)`` as a Parsl task; futures among the arguments are waited for."""
         if self._shut_down:
-            raise RuntimeError("cannot schedule new futures after shutdown")
+            raise RuntimeError(
+                "cannot schedule new futures after shutdown: this pool was shut down"
+            )
         future = self.get_app(fn)(*args, **kwargs)
         with self._lock:
             self._pending.add(future)
