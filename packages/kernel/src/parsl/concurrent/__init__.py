@@ -22,8 +22,8 @@ from parsl.app.python import PythonApp
 from parsl.config import Config
 from parsl.dataflow.dflow import DataFlowKernel
 from parsl.dataflow.futures import AppFuture
-from parsl.dataflow.loader import DataFlowKernelLoader
 from parsl.dataflow.lean_future import wait_all
+from parsl.dataflow.loader import DataFlowKernelLoader
 
 __all__ = ["ParslPoolExecutor"]
 
