@@ -1,4 +1,4 @@
-"""Manager selectors: the default spreads tasks by free slots; BlockIdManagerSelector fills the oldest block."""
+"""Manager selectors: the default spreads tasks by free slots; BlockIdManagerSelector fills the newest block."""
 
 from __future__ import annotations
 
@@ -20,8 +20,9 @@ from parsl.executors.high_throughput.manager_selector import (
 
 
 def managers_used(dispatch: TaskDispatch, tasks: int) -> list[str]:
-    # Register the newest block first, so "oldest block" differs from "registered first".
-    for manager, block in (("m-new", "7"), ("m-old", "2"), ("m-none", None)):
+    # Register the oldest block first, so "newest block" differs from "registered first";
+    # block 10 is newer than 9 (numbers, not text).
+    for manager, block in (("m-old", "9"), ("m-new", "10"), ("m-none", None)):
         dispatch.manager_registered(manager, 4, 0, block, now=0.0)
     out: list[Any] = []
     for task in range(tasks):
@@ -34,23 +35,23 @@ def test_default_spreads_by_free_slots() -> None:
     assert sorted(used) == ["m-new", "m-none", "m-old"]
 
 
-def test_oldest_block_first_fills_it_before_newer_ones() -> None:
-    used = managers_used(TaskDispatch(30.0, prefer_oldest_block=True), 10)
-    assert used[:4] == ["m-old"] * 4  # block 2 fills up first
-    assert used[4:8] == ["m-new"] * 4  # then block 7
+def test_newest_block_first_fills_it_before_older_ones() -> None:
+    used = managers_used(TaskDispatch(30.0, prefer_newest_block=True), 10)
+    assert used[:4] == ["m-new"] * 4  # block 10 fills up first, as in Parsl
+    assert used[4:8] == ["m-old"] * 4  # then block 9
     assert used[8:] == ["m-none"] * 2  # a manager without a block id comes last
 
 
 def test_executor_accepts_the_public_selectors() -> None:
     assert isinstance(HighThroughputExecutor().manager_selector, RandomManagerSelector)
     ex = HighThroughputExecutor(manager_selector=BlockIdManagerSelector())
-    assert ex.manager_selector.prefer_oldest_block
+    assert ex.manager_selector.prefer_newest_block
     assert repr(ex.manager_selector) == "BlockIdManagerSelector()"
-    assert not ManagerSelector.prefer_oldest_block
+    assert not ManagerSelector.prefer_newest_block
     with pytest.raises(ConfigurationError, match="not a ManagerSelector"):
         HighThroughputExecutor(manager_selector="block")  # type: ignore[arg-type]
 
 
 def test_the_choice_reaches_the_interchange_settings() -> None:
-    settings = interchange_settings("/tmp", prefer_oldest_block=True)
-    assert InterchangeSettings.from_json(settings.to_json()).prefer_oldest_block is True
+    settings = interchange_settings("/tmp", prefer_newest_block=True)
+    assert InterchangeSettings.from_json(settings.to_json()).prefer_newest_block is True

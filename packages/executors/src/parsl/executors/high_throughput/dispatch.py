@@ -26,7 +26,7 @@ Rules:
   priority runs after every task with one; equal priorities run in
   submission order.
 * Each task goes to the eligible manager with the most idle workers, then
-  the most free slots, lookahead included (with ``prefer_oldest_block``: of
+  the most free slots, lookahead included (with ``prefer_newest_block``: of
   the lowest-numbered block first) (ties: the one registered first).
 * A draining manager gets no new tasks; once idle it is reported with
   :class:`DrainedManager` and forgotten.

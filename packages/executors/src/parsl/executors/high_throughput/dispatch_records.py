@@ -95,8 +95,8 @@ class SlotHeap:
     popped: an entry that no longer matches its manager is stale and dropped.
     """
 
-    def __init__(self, prefer_oldest_block: bool) -> None:
-        self.prefer_oldest_block = prefer_oldest_block
+    def __init__(self, prefer_newest_block: bool) -> None:
+        self.prefer_newest_block = prefer_newest_block
         self._heap: list[tuple[float, int, int, int, str]] = []
 
     def offer(self, manager: ManagerRecord, managers: Mapping[str, ManagerRecord]) -> None:
@@ -122,9 +122,9 @@ class SlotHeap:
 
     def _entry(self, m: ManagerRecord) -> tuple[float, int, int, int, str]:
         rank = 0.0
-        if self.prefer_oldest_block:
+        if self.prefer_newest_block:  # the highest block id first (numerically, not as text)
             bid = m.block_id
-            rank = float(bid) if bid is not None and bid.isdigit() else float("inf")
+            rank = -float(bid) if bid is not None and bid.isdigit() else float("inf")
         return (rank, min(0, len(m.tasks) - m.capacity), -m.free, m.registration_seq, m.manager_id)
 
 

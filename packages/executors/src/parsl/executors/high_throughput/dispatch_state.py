@@ -18,14 +18,14 @@ from parsl.executors.high_throughput.errors import InvalidDispatchEvent
 class DispatchState:
     """Queued tasks, registered managers and what each holds; the queries a scaling strategy asks."""
 
-    def __init__(self, heartbeat_threshold: float, prefer_oldest_block: bool = False) -> None:
+    def __init__(self, heartbeat_threshold: float, prefer_newest_block: bool = False) -> None:
         check_time("heartbeat_threshold", heartbeat_threshold)
         if heartbeat_threshold <= 0:
             raise InvalidDispatchEvent(
                 f"heartbeat_threshold must be > 0 seconds, got {heartbeat_threshold}"
             )
         self.heartbeat_threshold = heartbeat_threshold
-        self.prefer_oldest_block = prefer_oldest_block
+        self.prefer_newest_block = prefer_newest_block
         self.counters = DispatchCounters()
         self._queue: list[tuple[float, int, int]] = []  # (priority key, submission seq, task)
         self._queued: dict[int, Mapping[str, Any]] = {}  # task -> resource spec
@@ -33,7 +33,7 @@ class DispatchState:
         self._managers: dict[str, ManagerRecord] = {}
         self._seen_ids: set[str] = set()  # every manager id that ever tried to register
         self._cancelled_blocks: set[str] = set()
-        self._slots = SlotHeap(prefer_oldest_block)
+        self._slots = SlotHeap(prefer_newest_block)
         self._seq = 0
         self._sent: dict[int, tuple[float, int, Mapping[str, Any]]] = {}  # (key, seq, spec) of held
         self._lookahead_on = True

@@ -251,7 +251,7 @@ class HighThroughputExecutor(ParslSurfaceMixin, BlockScalingMixin, ParslExecutor
             debug=self.worker_debug,
             parent_pid=os.getpid(),
             cert_dir=self.cert_dir,
-            prefer_oldest_block=self.manager_selector.prefer_oldest_block,
+            prefer_newest_block=self.manager_selector.prefer_newest_block,
             monitoring_run_id=self.run_id if self.monitoring_messages is not None else None,
             log_config_path=self.log_config_path,
         )

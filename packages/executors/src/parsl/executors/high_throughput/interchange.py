@@ -94,7 +94,7 @@ class Interchange:
             TcpLinks(*where) if settings.cert_dir is None else ZmqLinks(*where, settings.cert_dir)
         )
         self.worker_port = self.links.port
-        self.dispatch = TaskDispatch(settings.heartbeat_threshold, settings.prefer_oldest_block)
+        self.dispatch = TaskDispatch(settings.heartbeat_threshold, settings.prefer_newest_block)
         self.payloads: dict[int, bytes] = {}
         self.managers: dict[str, ManagerInfo] = {}
         self.blocks_seen: set[str] = set()

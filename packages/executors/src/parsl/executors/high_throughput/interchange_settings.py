@@ -20,7 +20,7 @@ class InterchangeSettings:
     debug: bool
     parent_pid: int
     cert_dir: str | None
-    prefer_oldest_block: bool = False
+    prefer_newest_block: bool = False
     monitoring_run_id: str | None = None
     """The run's id when monitoring is on: the interchange then reports NODE_INFO."""
     log_config_path: str | None = None

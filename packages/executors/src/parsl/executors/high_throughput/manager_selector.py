@@ -11,8 +11,8 @@ from __future__ import annotations
 class ManagerSelector:
     """Base class of the manager-ordering policies."""
 
-    #: Whether the dispatch prefers managers of the oldest block (lowest block id).
-    prefer_oldest_block = False
+    #: Whether the dispatch prefers managers of the newest block (highest block id).
+    prefer_newest_block = False
 
     def __repr__(self) -> str:
         return f"{type(self).__name__}()"
@@ -28,6 +28,11 @@ class RandomManagerSelector(ManagerSelector):
 
 
 class BlockIdManagerSelector(ManagerSelector):
-    """Fill the oldest block's managers first, so newer blocks go idle and can be scaled in."""
+    """Fill the newest block's managers first (highest block id), as Parsl's does.
 
-    prefer_oldest_block = True
+    With ``htex_auto_scale``, work then gathers in the newest blocks and the
+    older ones go idle and are scaled in (before their walltime ends).
+    Managers without a numeric block id come last.
+    """
+
+    prefer_newest_block = True
