@@ -201,3 +201,26 @@ def test_cleanup_logs_parsls_summary_of_task_states(
     assert "Tasks in state States.failed: 1" in summary
     assert "Tasks in state States.pending: 0" in summary
     assert "End of summary" in summary
+
+
+def test_each_executor_added_is_logged_with_its_label_and_type(
+    run_dir: str, caplog: pytest.LogCaptureFixture
+) -> None:
+    from parsl.executors import ThreadPoolExecutor
+
+    caplog.set_level(logging.INFO, logger="parsl")
+
+    def added() -> set[tuple[str, str]]:
+        return {
+            (getattr(r, "parsl.executor.label"), getattr(r, "parsl.executor.type"))
+            for r in caplog.records
+            if hasattr(r, "parsl.executor.label")
+        }
+
+    kind = "parsl.executors.threads.ThreadPoolExecutor"
+    with parsl.load(
+        parsl.Config(executors=[ThreadPoolExecutor(label="a")], run_dir=run_dir)
+    ) as dfk:
+        assert ("a", kind) in added()
+        dfk.add_executors([ThreadPoolExecutor(label="b")])
+        assert ("b", kind) in added()

@@ -39,6 +39,7 @@ from parsl.dataflow.shutdown import (
     wait_for_cleanup,
 )
 from parsl.dataflow.startup import (
+    announce_executor,
     new_executor_labels,
     prepare_script_dir,
     start_logging,
@@ -137,6 +138,7 @@ class DataFlowKernel(TaskSettlement, ParslNames):
         ex.run_dir = self.run_dir
         ex.run_id = self.run_id
         ex.log_config = self.log_config
+        announce_executor(ex)
         prepare_script_dir(ex, self.run_dir)
         if self.monitoring is not None:
             attach_executor(ex, self.monitoring)

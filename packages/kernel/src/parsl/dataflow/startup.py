@@ -16,6 +16,8 @@ from parsl.logconfigs.base import (
     oneshot_uninitialize_logging,
 )
 
+logger = logging.getLogger(__name__)
+
 if TYPE_CHECKING:
     from parsl.config import Config
     from parsl.dataflow.memoizer_base import Memoizer
@@ -31,6 +33,17 @@ def prepare_script_dir(executor: ParslExecutor, run_dir: str) -> None:
     if provider is not None and hasattr(provider, "script_dir"):
         provider.script_dir = os.path.join(run_dir, "submit_scripts")
         os.makedirs(provider.script_dir, exist_ok=True)
+
+
+def announce_executor(executor: ParslExecutor) -> None:
+    """Parsl's log record for an executor joining the run, with its label and type as attributes."""
+    kind = f"{type(executor).__module__}.{type(executor).__name__}"
+    logger.info(
+        "Adding executor %s of type %s",
+        executor.label,
+        kind,
+        extra={"parsl.executor.label": executor.label, "parsl.executor.type": kind},
+    )
 
 
 def start_logging(
