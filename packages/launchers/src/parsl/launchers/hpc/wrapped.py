@@ -36,8 +36,8 @@ class WrappedLauncher(HPCLauncher):
         shape = check_shape(command, tasks_per_node, nodes_per_block, script_dir)
         if shape.copies > 1:
             logger.warning(
-                "WrappedLauncher starts one copy of the command, but %d tasks per node on %d "
-                "nodes ask for %d: you may get fewer workers than expected",
+                "WrappedLauncher starts one copy of the command, but %d tasks per node and %d "
+                "nodes per block ask for %d: you may get fewer workers than expected",
                 tasks_per_node,
                 nodes_per_block,
                 shape.copies,
