@@ -187,10 +187,18 @@ def test_duplicate_member_is_refused_and_archive_kept(
         assert zf.read("same.txt") == b"first"
 
 
-def test_bad_url_fails_the_app_clearly(load_parsl: LoadParsl, tmp_path: Path) -> None:
-    load_parsl([ZipFileStaging()], working_dir=str(tmp_path / "work"))
+def test_bad_url_fails_the_app_call_clearly(load_parsl: LoadParsl, tmp_path: Path) -> None:
+    from parsl.data_provider.zip import ZipAuthorityError
+
+    dfk = load_parsl([ZipFileStaging()], working_dir=str(tmp_path / "work"))
+    # As in Parsl, the call itself raises: no task is made for a file that cannot be staged.
     with pytest.raises(ZipStagingError, match="no path component ends in '.zip'"):
-        write_output("x", outputs=[File(f"zip:{tmp_path}/a.tar/x")]).result(timeout=30)
+        write_output("x", outputs=[File(f"zip:{tmp_path}/a.tar/x")])
+    with pytest.raises(ZipAuthorityError, match="authority"):
+        write_output("x", outputs=[File(f"zip://host{tmp_path}/a.zip/x")])
+    with pytest.raises(ZipAuthorityError):
+        read_input(inputs=[File(f"zip://host{tmp_path}/a.zip/x")])
+    assert not dfk.tasks  # nothing was left waiting
 
 
 def test_stage_in_of_missing_archive_or_member(load_parsl: LoadParsl, tmp_path: Path) -> None:

@@ -75,8 +75,10 @@ class ZipFileStaging(Staging):
     exclusive lock, so many concurrent tasks can fill one archive. As an input,
     the member is extracted to that same local path before the app runs.
     ``timeout`` bounds the wait for the archive's lock, in seconds. A malformed
-    URL, a missing archive or member, or a duplicate member name raises
-    :class:`~parsl.data_provider.staging_errors.ZipStagingError`.
+    URL raises :class:`~parsl.data_provider.staging_errors.ZipStagingError` from
+    the app call itself (a host part: :class:`ZipAuthorityError`, as in Parsl);
+    a missing archive or member, or a duplicate member name, fails the task
+    with one.
     """
 
     @typechecked
@@ -88,6 +90,14 @@ class ZipFileStaging(Staging):
 
     def can_stage_out(self, file: File) -> bool:
         return file.scheme.lower() == "zip"
+
+    def stage_in(self, dm: Any, executor: str, file: File, parent_fut: Any) -> None:
+        """No separate task: the member is extracted in the app's task. A bad URL fails the call."""
+        parse_zip_url(file.url)
+
+    def stage_out(self, dm: Any, executor: str, file: File, app_fu: Any) -> None:
+        """No separate task: the member is appended in the app's task. A bad URL fails the call."""
+        parse_zip_url(file.url)
 
     def _place(self, dm: Any, executor: str, file: File) -> ZipLocation:
         location = parse_zip_url(file.url)
