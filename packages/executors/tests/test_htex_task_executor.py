@@ -9,6 +9,7 @@ from pathlib import Path
 import htex_tasks
 import pytest
 
+import parsl
 from parsl.app.errors import RemoteExceptionWrapper
 from parsl.executors.base import TaskCount
 from parsl.executors.high_throughput.errors import InvalidTaskContext
@@ -134,7 +135,15 @@ def test_installed_packages_reads_dist_info_names(tmp_path: Path) -> None:
         for name in names:
             (folder / name).mkdir()
     got = installed_packages([str(first), str(tmp_path / "missing"), str(second)])
-    assert got == {"globus-compute-sdk": "4.19.0", "pkg": "1.0", "other": "0.1"}
+    # "parsl" is always reported, as Parsl's managers do: this project's parsl.__version__.
+    assert got == {
+        "globus-compute-sdk": "4.19.0",
+        "pkg": "1.0",
+        "other": "0.1",
+        "parsl": parsl.__version__,
+    }
+    (second / "parsl-2026.10.26.dist-info").mkdir()  # a real Parsl installed: its version
+    assert installed_packages([str(second)])["parsl"] == "2026.10.26"
 
 
 def test_register_carries_the_packages_and_round_trips() -> None:

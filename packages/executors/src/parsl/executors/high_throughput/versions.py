@@ -40,6 +40,8 @@ def installed_packages(path: list[str] | None = None) -> dict[str, str]:
     the ``name-version.dist-info`` folder names alone (a few milliseconds for
     hundreds of packages, against tens for reading every METADATA file);
     ``.egg-info`` folders, whose names may lack the version, are skipped.
+    ``parsl`` is always there, as Parsl reports it: the ``parsl`` distribution
+    if one is installed, else this project's ``parsl.__version__``.
     """
     found: dict[str, str] = {}
     for entry in sys.path if path is None else path:
@@ -53,6 +55,10 @@ def installed_packages(path: list[str] | None = None) -> dict[str, str]:
             name, sep, version_ = folder[: -len(".dist-info")].partition("-")
             if sep and name and version_:
                 found.setdefault(_SEPARATORS.sub("-", name).lower(), version_)
+    if "parsl" not in found:  # Parsl's own key: what `parsl.__version__` says on the node
+        from parsl.version import VERSION
+
+        found["parsl"] = VERSION
     return found
 
 
