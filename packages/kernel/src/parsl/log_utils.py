@@ -28,13 +28,8 @@ def _check(name: str, level: int) -> None:
         )
 
 
-def _attach(
-    handler: logging.Handler, name: str, level: int, format_string: str | None
-) -> Callable[[], None]:
-    handler.setLevel(level)
-    handler.setFormatter(logging.Formatter(format_string or DEFAULT_FORMAT))
-    loggers = [logging.getLogger(name), logging.getLogger("concurrent.futures")]
-    loggers[0].setLevel(level)
+def attach_handler(handler: logging.Handler, *loggers: logging.Logger) -> Callable[[], None]:
+    """Add ``handler`` to each of ``loggers``; return a function that removes and closes it."""
     for logger in loggers:
         logger.addHandler(handler)
 
@@ -44,6 +39,15 @@ def _attach(
         handler.close()
 
     return detach
+
+
+def _attach(
+    handler: logging.Handler, name: str, level: int, format_string: str | None
+) -> Callable[[], None]:
+    handler.setLevel(level)
+    handler.setFormatter(logging.Formatter(format_string or DEFAULT_FORMAT))
+    logging.getLogger(name).setLevel(level)
+    return attach_handler(handler, logging.getLogger(name), logging.getLogger("concurrent.futures"))
 
 
 def set_stream_logger(

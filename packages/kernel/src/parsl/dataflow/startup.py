@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING
 
 from parsl.errors import ConfigurationError, bad_value
 from parsl.executors.base import ParslExecutor
+from parsl.log_utils import attach_handler
 from parsl.logconfigs.base import (
     LogConfig,
     oneshot_initialize_logging,
@@ -65,17 +66,10 @@ def start_logging(
         return config, lambda: oneshot_uninitialize_logging(log_config=config)
     if not initialize_logging:
         return None, lambda: None
-    handler = _run_log_handler(run_dir)
-    root = logging.getLogger("parsl")
-
-    def undo() -> None:
-        root.removeHandler(handler)
-        handler.close()
-
-    return None, undo
+    return None, _log_to_run_dir(run_dir)
 
 
-def _run_log_handler(run_dir: str) -> logging.Handler:
+def _log_to_run_dir(run_dir: str) -> Callable[[], None]:
     """Write the ``parsl`` loggers to ``run_dir/parsl.log`` (level from ``PARSL_LOG_LEVEL``)."""
     handler = logging.FileHandler(os.path.join(run_dir, "parsl.log"))
     handler.setFormatter(
@@ -83,13 +77,11 @@ def _run_log_handler(run_dir: str) -> logging.Handler:
             "%(asctime)s %(name)s:%(lineno)d %(threadName)s %(levelname)s %(message)s"
         )
     )
-    level = os.environ.get("PARSL_LOG_LEVEL", "INFO").upper()
-    handler.setLevel(level)
+    handler.setLevel(os.environ.get("PARSL_LOG_LEVEL", "INFO").upper())
     root = logging.getLogger("parsl")
-    root.addHandler(handler)
     if root.level == logging.NOTSET or root.level > handler.level:
         root.setLevel(handler.level)
-    return handler
+    return attach_handler(handler, root)
 
 
 def start_memoizer(memoizer: Memoizer, run_dir: str, config: Config) -> None:

@@ -6,7 +6,7 @@ import logging
 import pathlib
 from collections.abc import Callable
 
-from parsl.log_utils import DEFAULT_FORMAT
+from parsl.log_utils import DEFAULT_FORMAT, attach_handler
 from parsl.logconfigs.base import LogConfig
 
 
@@ -41,11 +41,4 @@ class FileLogging(LogConfig):
         loggers = [logging.getLogger("parsl"), logging.getLogger("concurrent.futures")]
         for lg in loggers:
             _lower_level(lg, self.level)
-            lg.addHandler(handler)
-
-        def undo() -> None:
-            for lg in loggers:
-                lg.removeHandler(handler)
-            handler.close()
-
-        return undo
+        return attach_handler(handler, *loggers)

@@ -9,6 +9,7 @@ import threading
 from collections.abc import Callable
 from typing import Any
 
+from parsl.log_utils import attach_handler
 from parsl.logconfigs.base import LogConfig
 from parsl.logconfigs.file import _lower_level
 
@@ -39,13 +40,7 @@ class JSONLogging(LogConfig):
         handler.setFormatter(logging.Formatter("%(message)s"))
         root = logging.getLogger()
         _lower_level(root, self.level)
-        root.addHandler(handler)
-
-        def undo() -> None:
-            root.removeHandler(handler)
-            handler.close()
-
-        return undo
+        return attach_handler(handler, root)
 
 
 class JSONHandler(logging.Handler):
