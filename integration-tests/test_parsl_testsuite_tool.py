@@ -17,6 +17,7 @@ import textwrap
 from pathlib import Path
 
 import pytest
+from child_processes import run_in_own_group
 
 ROOT = Path(__file__).resolve().parent.parent
 TOOL = ROOT / "tools" / "parsl-testsuite"
@@ -87,14 +88,8 @@ def peer(tmp_path: Path) -> Path:
 
 
 def run_tool(*args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, str(TOOL), *args],
-        capture_output=True,
-        text=True,
-        timeout=600,
-        check=False,
-        cwd=ROOT,
-    )
+    # In a process group of its own: on overrun the tool and every pytest it started go.
+    return run_in_own_group([sys.executable, str(TOOL), *args], 540, cwd=ROOT)
 
 
 @pytest.mark.timeout(600)

@@ -595,3 +595,36 @@ def test_results_reused_from_a_checkpoint_are_checkpointed_again(
     for n in range(3):  # one record per run's checkpoint, never duplicated
         assert len(read_checkpoint(os.path.join(run_dir, f"00{n}", "checkpoint"))) == 1
     assert "Done checkpointing 1 tasks" in caplog.text
+
+
+def test_a_failure_read_from_a_checkpoint_is_reused_but_never_written_as_a_result(
+    tmp_path: pathlib.Path,
+) -> None:
+    """Parsl's records may carry an 'exception': such a call fails again, and is not carried."""
+    import parsl
+    from parsl import python_app
+    from parsl.config import Config
+    from parsl.dataflow.memo_hash import task_hash
+    from parsl.executors import ThreadPoolExecutor
+
+    @python_app(cache=True)
+    def flaky(x: int) -> int:
+        return x
+
+    # The hash the call will have: a task record built as the DataFlowKernel builds it.
+    probe = TaskRecord(
+        id=0, func=flaky, func_name="flaky", args=(3,), kwargs={}, executor="t",
+        kind="python", memoize=True, ignore_for_cache=(), resource_specification={},
+        time_invoked=0.0,
+    )  # fmt: skip
+    old = tmp_path / "old" / CHECKPOINT_DIRNAME
+    old.mkdir(parents=True)
+    record = {"hash": task_hash(probe), "exception": ValueError("from Parsl"), "result": None}
+    (old / CHECKPOINT_FILENAME).write_bytes(pickle.dumps(record))
+    run_dir = str(tmp_path / "runinfo")
+    memoizer = BasicMemoizer(checkpoint_mode="task_exit", checkpoint_files=[str(old)])
+    config = Config(executors=[ThreadPoolExecutor(label="t")], run_dir=run_dir, memoizer=memoizer)
+    with parsl.load(config):
+        with pytest.raises(ValueError, match="from Parsl"):
+            flaky(3).result(timeout=20)
+    assert read_checkpoint(os.path.join(run_dir, "000", CHECKPOINT_DIRNAME)) == {}

@@ -53,9 +53,9 @@ def __getattr__(name: str) -> Any:
 
 
 _STAGED_OUT = frozenset({"outputs", "stdout", "stderr"})
+"""Keyword arguments whose Files are staged out after the task, never in."""
 _STAGEABLE = (File, DataFuture)
 """What an argument may be for staging in: a File, or the DataFuture of a file a task makes."""
-"""Keyword arguments whose Files are staged out after the task, never in."""
 
 
 class NoStagingProvider(ParslError):

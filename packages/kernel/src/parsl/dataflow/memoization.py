@@ -213,7 +213,8 @@ class BasicMemoizer(Memoizer):
             result = self._table[task.hashsum]
             # A result an earlier run checkpointed, used again: this run's checkpoint gets it
             # too (as in Parsl), so a run restarted from this one's checkpoint still has it.
-            carried = task.hashsum in self._from_files
+            # A failure (an 'exception' record of Parsl's) is never written back as a result.
+            carried = task.hashsum in self._from_files and not isinstance(result, Failure)
             if carried:
                 self._from_files.discard(task.hashsum)
                 self._pending.append((task.hashsum, result))

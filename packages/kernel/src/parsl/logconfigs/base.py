@@ -111,6 +111,19 @@ def save_log_config(log_config: LogConfig, directory: str | pathlib.Path) -> str
     return str(path)
 
 
+def initialize_from_file(
+    path: str | pathlib.Path, *, log_dir: str | pathlib.Path, log_name: str
+) -> LogConfig:
+    """:func:`load_log_config` ``path``, then :func:`oneshot_initialize_logging` it; the config.
+
+    How a process an executor started (interchange, manager, worker) sets up
+    the run's logging from the file :func:`save_log_config` wrote.
+    """
+    config = load_log_config(path)
+    oneshot_initialize_logging(log_config=config, log_dir=pathlib.Path(log_dir), log_name=log_name)
+    return config
+
+
 def load_log_config(path: str | pathlib.Path) -> LogConfig:
     """The LogConfig :func:`save_log_config` wrote to ``path``; ValueError naming the file if not one."""
     import pickle

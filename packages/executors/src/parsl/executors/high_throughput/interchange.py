@@ -21,7 +21,6 @@ import contextlib
 import json
 import logging
 import os
-import pathlib
 import signal
 import sys
 import time
@@ -66,7 +65,7 @@ from parsl.executors.high_throughput.protocol import (
 )
 from parsl.executors.high_throughput.tcp_links import TcpLinks
 from parsl.executors.high_throughput.zmq_links import ZmqLinks
-from parsl.logconfigs.base import load_log_config, oneshot_initialize_logging
+from parsl.logconfigs.base import initialize_from_file
 
 logger = logging.getLogger("parsl.executors.high_throughput.interchange")
 
@@ -370,10 +369,8 @@ class Interchange:
 def _setup_logging(settings: InterchangeSettings) -> None:
     os.makedirs(settings.logdir, exist_ok=True)
     if settings.log_config_path is not None:
-        oneshot_initialize_logging(
-            log_config=load_log_config(settings.log_config_path),
-            log_dir=pathlib.Path(settings.logdir),
-            log_name="interchange",
+        initialize_from_file(
+            settings.log_config_path, log_dir=settings.logdir, log_name="interchange"
         )
         return
     handler = logging.FileHandler(os.path.join(settings.logdir, "interchange.log"))

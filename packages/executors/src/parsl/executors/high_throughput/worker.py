@@ -15,7 +15,6 @@ from __future__ import annotations
 import argparse
 import logging
 import os
-import pathlib
 import sys
 import threading
 import time
@@ -32,7 +31,7 @@ from parsl.executors.high_throughput.protocol import (
     WorkerReady,
     decode,
 )
-from parsl.logconfigs.base import load_log_config, oneshot_initialize_logging
+from parsl.logconfigs.base import initialize_from_file
 from parsl.monitoring.radios import htex as htex_radio
 from parsl.serialize import serialize, unpack_apply_message
 
@@ -166,9 +165,8 @@ def main(argv: list[str] | None = None) -> int:
     if args.log_config and args.logfile:
         # The run's Config(initialize_logging=LogConfig): worker_<index> beside the manager's log.
         name = os.path.splitext(os.path.basename(args.logfile))[0]
-        folder = pathlib.Path(os.path.dirname(args.logfile) or ".")
-        oneshot_initialize_logging(
-            log_config=load_log_config(args.log_config), log_dir=folder, log_name=name
+        initialize_from_file(
+            args.log_config, log_dir=os.path.dirname(args.logfile) or ".", log_name=name
         )
     elif args.logfile:
         handler = logging.FileHandler(args.logfile)

@@ -22,7 +22,6 @@ import argparse
 import logging
 import math
 import os
-import pathlib
 import shutil
 import signal
 import subprocess
@@ -38,7 +37,7 @@ from parsl.executors.high_throughput.mpi_resources import (
     discover_nodelist,
     max_concurrent_tasks,
 )
-from parsl.logconfigs.base import load_log_config, oneshot_initialize_logging
+from parsl.logconfigs.base import initialize_from_file
 
 logger = logging.getLogger("parsl.executors.high_throughput.manager")
 
@@ -223,13 +222,12 @@ def main(argv: list[str] | None = None) -> int:
     os.makedirs(settings.logdir, exist_ok=True)
     if settings.log_config_path is not None:
         try:
-            log_config = load_log_config(settings.log_config_path)
+            initialize_from_file(
+                settings.log_config_path, log_dir=settings.logdir, log_name="manager"
+            )
         except ValueError as e:
             print(f"parsl-worker-pool: {e}", file=sys.stderr)
             return 2
-        oneshot_initialize_logging(
-            log_config=log_config, log_dir=pathlib.Path(settings.logdir), log_name="manager"
-        )
     else:
         handler = logging.FileHandler(os.path.join(settings.logdir, "manager.log"))
         handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(message)s"))
