@@ -39,6 +39,9 @@ def test_worker_count_takes_the_tightest_limit() -> None:
     assert worker_count(math.inf, 1.0, 10.0, [], 8, 64.0) == 6
     assert worker_count(math.inf, 1.0, None, ["0", "1"], 8, 64.0) == 2
     assert worker_count(math.inf, 4.0, None, [], 2, 64.0) == 1  # never fewer than one
+    # An unknown node size (inf) sets no limit; with no limit at all, one worker.
+    assert worker_count(5, 1.0, 2.0, [], math.inf, math.inf) == 5
+    assert worker_count(math.inf, 1.0, None, [], math.inf, math.inf) == 1
 
 
 @pytest.mark.parametrize(

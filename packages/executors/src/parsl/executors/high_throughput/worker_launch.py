@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING
 
 from parsl.executors.high_throughput import options
 from parsl.executors.high_throughput.mpi_resources import max_concurrent_tasks
-from parsl.executors.high_throughput.worker_pool import available_cpus
+from parsl.executors.high_throughput.worker_pool import available_cpus, worker_count
 from parsl.jobs.walltime import drain_before_walltime, walltime_to_seconds
 
 if TYPE_CHECKING:
@@ -45,13 +45,14 @@ def workers_per_node(htex: HighThroughputExecutor) -> int:
     if cores is None and isinstance(provider, LocalProvider):
         cores = len(available_cpus())
     memory = getattr(provider, "mem_per_node", None)
-    limit = min(
+    return worker_count(  # the manager's own rule, with the provider's figures for the node
         htex.max_workers_per_node,
-        math.inf if cores is None else cores / htex.cores_per_worker,
-        math.inf if memory is None or not htex.mem_per_worker else memory / htex.mem_per_worker,
-        len(htex.available_accelerators) or math.inf,
+        htex.cores_per_worker,
+        htex.mem_per_worker,
+        htex.available_accelerators,
+        math.inf if cores is None else cores,
+        math.inf if memory is None else memory,
     )
-    return 1 if limit == math.inf else max(1, math.floor(limit))
 
 
 def effective_drain_period(htex: HighThroughputExecutor) -> float | None:

@@ -69,16 +69,21 @@ def worker_count(
     cores_per_worker: float,
     mem_per_worker: float | None,
     accelerators: Sequence[str],
-    cpus: int,
+    cpus: float,
     memory_gb: float,
 ) -> int:
-    """How many workers a node runs (see the module docstring); at least one."""
+    """How many workers a node runs (see the module docstring); at least one.
+
+    ``cpus`` or ``memory_gb`` may be ``math.inf`` (unknown: no limit); with no
+    limit at all the answer is 1.
+    """
     limits = [max_workers_per_node, cpus / cores_per_worker]
     if mem_per_worker:
         limits.append(memory_gb / mem_per_worker)
     if accelerators:
         limits.append(len(accelerators))
-    return max(1, math.floor(min(limits)))
+    best = min(limits)
+    return 1 if math.isinf(best) else max(1, math.floor(best))
 
 
 def cpu_sets(policy: str, workers: int, cores_per_worker: float, cpus: Sequence[int]) -> list[str]:
