@@ -98,3 +98,25 @@ def test_pickle_serializer_payloads_are_readable() -> None:
     import pickle
 
     assert deserialize(b"P\n" + pickle.dumps([1, 2])) == [1, 2]
+
+
+def test_execute_task_runs_a_packed_call() -> None:
+    from parsl.executors.execute_task import execute_task
+
+    def addemup(*args: int, name: str = "apples") -> str:
+        return f"{sum(args)} {name}"
+
+    assert execute_task(pack_apply_message(addemup, (1, 2, 3), {"name": "boots"})) == "6 boots"
+    assert execute_task(bytearray(pack_apply_message(addemup, (4,), {}))) == "4 apples"
+
+
+def test_execute_task_raises_the_call_s_exception_and_rejects_non_bytes() -> None:
+    from parsl.executors.execute_task import execute_task
+
+    def boom(x: int) -> int:
+        raise ValueError(f"bad {x}")
+
+    with pytest.raises(ValueError, match="bad 7"):
+        execute_task(pack_apply_message(boom, (7,), {}))
+    with pytest.raises(TypeError, match="bytes of pack_apply_message, not str"):
+        execute_task("not bytes")  # type: ignore[arg-type]

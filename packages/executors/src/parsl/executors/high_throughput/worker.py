@@ -21,6 +21,7 @@ import time
 from typing import Any
 
 from parsl.app.errors import RemoteExceptionWrapper
+from parsl.executors.execute_task import execute_task
 from parsl.executors.high_throughput.call_packing import serialize_value
 from parsl.executors.high_throughput.frame_pipe import read_frame, write_frame, write_frames
 from parsl.executors.high_throughput.protocol import (
@@ -33,7 +34,7 @@ from parsl.executors.high_throughput.protocol import (
 )
 from parsl.logconfigs.base import initialize_from_file
 from parsl.monitoring.radios import htex as htex_radio
-from parsl.serialize import serialize, unpack_apply_message
+from parsl.serialize import serialize
 
 logger = logging.getLogger("parsl.executors.high_throughput.worker")
 
@@ -45,8 +46,7 @@ class _ResultNotSerializable(Exception):
 def execute(payload: bytes) -> bytes:
     """Run the packed call in ``payload``; return the serialized result or wrapped exception."""
     try:
-        func, args, kwargs = unpack_apply_message(payload)
-        result: Any = func(*args, **kwargs)
+        result: Any = execute_task(payload)
     except (Exception, SystemExit):
         result = RemoteExceptionWrapper(*sys.exc_info())
     try:

@@ -5,6 +5,8 @@ Give an executor one as ``remote_monitoring_radio``:
 * :class:`HTEXRadio` (the HighThroughputExecutor's default): over htex's own channel;
 * :class:`UDPRadio`: datagrams to a receiver thread on the submit side;
 * :class:`FilesystemRadio`: message files in the run directory;
+* :class:`MultiprocessingQueueRadio`: a ``multiprocessing`` queue, for worker processes
+  the executor starts itself;
 * :class:`ThreadPoolRadio` (the ThreadPoolExecutor's default): straight to the sink.
 
 Out-of-tree radios subclass :class:`RadioConfig`.
@@ -20,6 +22,7 @@ from parsl.monitoring.radios.base import (
 )
 from parsl.monitoring.radios.filesystem import FilesystemRadio
 from parsl.monitoring.radios.htex import HTEXRadio
+from parsl.monitoring.radios.multiprocessing import MultiprocessingQueueRadio
 from parsl.monitoring.radios.threadpool import ThreadPoolRadio
 from parsl.monitoring.radios.udp import UDPRadio
 from parsl.monitoring.radios.wire import WIRE_VERSION, RadioMessageError
@@ -31,6 +34,7 @@ __all__ = [
     "MessageTarget",
     "MonitoringRadioReceiver",
     "MonitoringRadioSender",
+    "MultiprocessingQueueRadio",
     "RadioConfig",
     "RadioMessageError",
     "ThreadPoolRadio",
