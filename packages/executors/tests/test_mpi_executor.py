@@ -19,6 +19,7 @@ from parsl.config import Config
 from parsl.errors import ConfigurationError
 from parsl.executors import HighThroughputExecutor, MPIExecutor
 from parsl.executors.errors import InvalidResourceSpecification
+from parsl.executors.high_throughput.mpi_prefix_composer import compose_all
 from parsl.executors.high_throughput.worker_pool import (
     build_parser,
     mpiexec_is_openmpi,
@@ -161,6 +162,11 @@ def test_tasks_see_their_nodes_and_prefixes(
         "3",
     )
     assert env["PARSL_MPI_NODELIST"] == "n1,n2"
+    # Parsl's composer names give the same prefixes for the same nodes (mpiexec's may be
+    # written in Open MPI's spelling here, where the composer writes MPICH's)
+    composed = compose_all("srun", {"num_nodes": 2, "ranks_per_node": 3}, ["n1", "n2"])
+    for name in ("PARSL_MPI_PREFIX", "PARSL_SRUN_PREFIX", "PARSL_APRUN_PREFIX"):
+        assert composed[name] == env[name]
     one = ex.submit(mpi_env, {"num_ranks": 1, "launcher_options": "--exclusive"})
     env = one.result(timeout=30)["env"]
     assert env["PARSL_MPI_PREFIX"] == "srun -N 1 -n 1 --ntasks-per-node 1 --nodelist=n1 --exclusive"
