@@ -209,7 +209,14 @@ class DispatchMachine(RuleBasedStateMachine):
         asked = sorted(m for m, mm in self.managers.items() if mm.reclaims)
         manager_id = data.draw(st.sampled_from(asked))
         manager = self.managers[manager_id]
-        size = data.draw(st.integers(0, min(manager.reclaims.pop(0), len(manager.tasks))))
+        asked_for = min(manager.reclaims.pop(0), len(manager.tasks))
+        # A manager gives back what it has not started. The model delivers results at once, so
+        # none is in flight and at most one task per worker has started: it returns at least
+        # the tasks beyond its workers. (Answering with less, as an unconstrained draw did, left
+        # a held task with no reclaim asked and no result coming to release it: not a state a
+        # real manager reaches.)
+        unstarted = max(0, len(manager.tasks) - manager.workers)
+        size = data.draw(st.integers(min(asked_for, unstarted), asked_for))
         given = data.draw(st.permutations(sorted(manager.tasks)))[:size]
         for task_id in given:
             self.finish(task_id)

@@ -57,8 +57,10 @@ def test_killed_worker_fails_its_task_with_worker_lost_and_is_replaced(
     fut = htex.submit(htex_tasks.write_pid_and_sleep, {}, str(marker), 60)
     worker_pid, manager_pid = map(int, wait_for_file(marker).split())
     os.kill(worker_pid, signal.SIGKILL)
-    with pytest.raises(WorkerLost, match=f"pid {worker_pid}.*SIGKILL"):
+    with pytest.raises(WorkerLost, match=f"pid {worker_pid}.*SIGKILL") as lost:
         fut.result(timeout=10)
+    assert lost.value.hostname == os.uname().nodename  # Parsl's attribute: the manager's host
+    assert f"on {os.uname().nodename} was lost" in str(lost.value)
     pids = {htex.submit(htex_tasks.where, {}).result(timeout=30)["pid"] for _ in range(20)}
     assert worker_pid not in pids
     managers = htex.connected_managers()
@@ -87,8 +89,9 @@ def test_killed_manager_fails_its_tasks_with_manager_lost_at_once(
     worker_pid, manager_pid = map(int, wait_for_file(marker).split())
     t0 = time.monotonic()
     os.kill(manager_pid, signal.SIGKILL)
-    with pytest.raises(ManagerLost, match="its connection closed"):
+    with pytest.raises(ManagerLost, match="its connection closed") as lost:
         fut.result(timeout=20)
+    assert lost.value.hostname == os.uname().nodename
     assert time.monotonic() - t0 < 5, "its closed connection, not the 60 s heartbeat threshold"
     assert not wait_gone([worker_pid], timeout=5), "the orphaned worker must exit"
 

@@ -89,7 +89,9 @@ SAMPLES: list[Message] = [
     Shutdown(reason="executor shutting down"),
     WorkerReady(worker_id="w-0", pid=1234),
     TaskFailed(task_id=4, error="WorkerLost", manager_id="m-1", reason="killed by SIGKILL"),
-    TaskFailed(task_id=5, error="ManagerLost", manager_id="m-1", reason="no heartbeat"),
+    TaskFailed(
+        task_id=5, error="ManagerLost", manager_id="m-1", reason="no heartbeat", hostname="n1"
+    ),
     ManagerRefused(manager_id="m-3", hostname="node9", mismatches={"Python": ["3.10", "3.11"]}),
     Command(request_id=1, op="managers", args={}),
     Reply(request_id=1, result={"managers": [{"id": "m-1", "tasks": 2}]}, error=None),
@@ -432,7 +434,9 @@ def test_every_mismatching_component_is_listed() -> None:
         VersionMismatch([("Python", "3.10", "3.11")], remote_name="mgr", local_name="ix"),
         ProtocolVersionMismatch(2, 1),
         ManagerLost("m-1", "no heartbeat for 130 s"),
+        ManagerLost("m-1", "no heartbeat for 130 s", "node7"),
         WorkerLost("m-1", "worker exited with signal 9"),
+        WorkerLost("m-1", "worker exited with signal 9", "node7"),
         MalformedMessage("bad"),
     ],
     ids=lambda e: type(e).__name__,
@@ -461,3 +465,8 @@ def test_lost_messages_name_the_manager_and_reason() -> None:
         "Task failed because manager 'm-9' was lost: block 3 was cancelled"
     )
     assert "worker on manager 'm-9' was lost: exit -9" in str(WorkerLost("m-9", "exit -9"))
+    assert str(ManagerLost("m-9", "gone", "node7")) == (
+        "Task failed because manager 'm-9' on node7 was lost: gone"
+    )
+    assert "worker on manager 'm-9' on node7 was lost" in str(WorkerLost("m-9", "x", "node7"))
+    assert (ManagerLost("m", "r").hostname, WorkerLost("m", "r", "h").hostname) == ("", "h")

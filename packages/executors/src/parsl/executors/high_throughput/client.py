@@ -389,7 +389,7 @@ class InterchangeClient:
             elif isinstance(msg, TaskFailed):
                 fut = futures.pop(msg.task_id, None)
                 if fut is not None:
-                    _settle(fut, exc=_LOST[msg.error](msg.manager_id, msg.reason))
+                    _settle(fut, exc=_LOST[msg.error](msg.manager_id, msg.reason, msg.hostname))
             elif isinstance(msg, ManagerRefused):
                 self._refused(msg)
             elif isinstance(msg, Reply):

@@ -101,6 +101,7 @@ class TaskDispatch(DispatchState):
         *,
         now: float,
         lookahead: int = 0,
+        hostname: str = "",
     ) -> list[Instruction]:
         """A manager connected with ``worker_count + prefetch_capacity`` task slots (and lookahead)."""
         check_manager_id(manager_id)
@@ -127,6 +128,7 @@ class TaskDispatch(DispatchState):
             now,
             self._next_seq(),
             lookahead if self._lookahead_on else 0,
+            hostname=hostname,
         )
         self._managers[manager_id] = manager
         self._slots.offer(manager, self._managers)
@@ -177,7 +179,9 @@ class TaskDispatch(DispatchState):
         if manager is None:
             self.counters.ignored_worker_losses += 1
             return []
-        return self._finish(manager, task_id, [FailTask(task_id, WorkerLost(manager_id, reason))])
+        return self._finish(
+            manager, task_id, [FailTask(task_id, WorkerLost(manager_id, reason, manager.hostname))]
+        )
 
     def manager_lost(self, manager_id: str, reason: str = "connection lost") -> list[Instruction]:
         """The shell saw the manager go away; its tasks fail with ManagerLost."""
@@ -350,7 +354,7 @@ class TaskDispatch(DispatchState):
         for task_id in sorted(manager.tasks):
             del self._assigned[task_id]
             del self._sent[task_id]
-            out.append(FailTask(task_id, ManagerLost(manager.manager_id, reason)))
+            out.append(FailTask(task_id, ManagerLost(manager.manager_id, reason, manager.hostname)))
         manager.tasks.clear()
         if manager.reclaims:  # the tasks it was asked for are lost with it
             out += self._rebalance_all()

@@ -63,6 +63,8 @@ class ManagerRecord:
     draining: bool = False
     reclaims: deque[int] = field(default_factory=deque)
     """The counts of the RECLAIMs sent to it and not answered yet, oldest first."""
+    hostname: str = ""
+    """The host it registered from (named by ManagerLost and WorkerLost)."""
 
     @property
     def capacity(self) -> int:

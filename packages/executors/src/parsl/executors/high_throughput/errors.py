@@ -94,29 +94,40 @@ class InvalidTaskContext(HighThroughputError, ValueError):
 
 
 class ManagerLost(HighThroughputError):
-    """The manager running a task was lost (silent past its heartbeat threshold, gone, or its block cancelled)."""
+    """The manager running a task was lost (silent past its heartbeat threshold, gone, or its block cancelled).
 
-    def __init__(self, manager_id: str, reason: str) -> None:
-        super().__init__(f"Task failed because manager {manager_id!r} was lost: {reason}")
+    :attr:`hostname` (as in Parsl) is the host the manager registered from,
+    "" where it is not known.
+    """
+
+    def __init__(self, manager_id: str, reason: str, hostname: str = "") -> None:
+        where = f" on {hostname}" if hostname else ""
+        super().__init__(f"Task failed because manager {manager_id!r}{where} was lost: {reason}")
         self.manager_id = manager_id
         self.reason = reason
+        self.hostname = hostname
 
-    def __reduce__(self) -> tuple[type[ManagerLost], tuple[str, str]]:
-        return (type(self), (self.manager_id, self.reason))
+    def __reduce__(self) -> tuple[type[ManagerLost], tuple[str, str, str]]:
+        return (type(self), (self.manager_id, self.reason, self.hostname))
 
 
 class WorkerLost(HighThroughputError):
-    """The worker process running a task died before returning a result."""
+    """The worker process running a task died before returning a result.
 
-    def __init__(self, manager_id: str, reason: str) -> None:
+    :attr:`hostname` (as in Parsl) is its manager's host, "" where it is not known.
+    """
+
+    def __init__(self, manager_id: str, reason: str, hostname: str = "") -> None:
+        where = f" on {hostname}" if hostname else ""
         super().__init__(
-            f"Task failed because its worker on manager {manager_id!r} was lost: {reason}"
+            f"Task failed because its worker on manager {manager_id!r}{where} was lost: {reason}"
         )
         self.manager_id = manager_id
         self.reason = reason
+        self.hostname = hostname
 
-    def __reduce__(self) -> tuple[type[WorkerLost], tuple[str, str]]:
-        return (type(self), (self.manager_id, self.reason))
+    def __reduce__(self) -> tuple[type[WorkerLost], tuple[str, str, str]]:
+        return (type(self), (self.manager_id, self.reason, self.hostname))
 
 
 class InterchangeStartFailed(HighThroughputError):

@@ -292,6 +292,7 @@ class Interchange:
             reg.block_id,
             now=now,
             lookahead=reg.lookahead,
+            hostname=reg.hostname,
         )
         if not any(isinstance(i, RejectManager) for i in out):
             self.managers[manager_id] = ManagerInfo(
@@ -344,6 +345,7 @@ class Interchange:
                     error=type(ins.reason).__name__,
                     manager_id=ins.reason.manager_id,
                     reason=ins.reason.reason,
+                    hostname=ins.reason.hostname,
                 )
                 self.to_client.append(failed.encode())
             elif isinstance(ins, ManagerRemoved):

@@ -293,6 +293,8 @@ class TaskFailed(Message):
     error: str
     manager_id: str
     reason: str
+    hostname: str = ""
+    """The manager's host, "" if unknown."""
 
     def _check_values(self) -> None:
         non_negative(self, "task_id")
