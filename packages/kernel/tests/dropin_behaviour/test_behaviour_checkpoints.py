@@ -113,3 +113,23 @@ def test_one_memoizer_started_by_two_loads(tmp_path: Path) -> None:
         assert double(9).result(timeout=20) == 18  # start() again: no internal error
         second = dfk.run_dir
     assert [r["result"] for r in records(f"{second}/checkpoint/tasks.pkl")] == [18]
+
+
+def test_a_checkpointing_memoizer_without_files_loads_every_earlier_run(tmp_path: Path) -> None:
+    """Parsl 2026: BasicMemoizer(checkpoint_mode=...) with no checkpoint_files reuses the run_dir's."""
+    rundir = str(tmp_path / "runinfo")
+
+    def run(memoizer: BasicMemoizer | None = None, **config: Any) -> int:
+        CALLS.clear()
+        with parsl.load(Config(run_dir=rundir, memoizer=memoizer, **config)):
+            assert double(7).result(timeout=20) == 14
+        return len(CALLS)
+
+    assert run(BasicMemoizer(checkpoint_mode="task_exit")) == 1  # nothing earlier: it runs
+    assert run(BasicMemoizer(checkpoint_mode="task_exit")) == 0  # run 000's checkpoint
+    assert run(BasicMemoizer(checkpoint_mode="task_exit", checkpoint_files=[])) == 1  # none
+    assert run(BasicMemoizer()) == 1  # checkpointing off: nothing is loaded either
+    # The Config-level spelling (Parsl before 2026) keeps its meaning: no files, none loaded.
+    assert run(checkpoint_mode="task_exit") == 1
+    assert run(checkpoint_mode="task_exit", checkpoint_files=get_all_checkpoints(rundir)) == 0
+    assert BasicMemoizer().checkpoint_files is None

@@ -114,7 +114,7 @@ class DataFlowKernel(TaskSettlement, ParslNames):
                 from parsl.dataflow.memoization import BasicMemoizer
 
                 self.memoizer = BasicMemoizer(
-                    checkpoint_files=config.checkpoint_files,
+                    checkpoint_files=config.checkpoint_files or [],
                     checkpoint_mode=config.checkpoint_mode,
                     checkpoint_period=config.checkpoint_period,
                 )

@@ -69,7 +69,10 @@ class BasicMemoizer(Memoizer):
     """Remembers results of apps with ``cache=True`` and checkpoints them to the run directory.
 
     :param checkpoint_files: checkpoint directories to load at start, as
-        returned by :func:`parsl.utils.get_all_checkpoints`.
+        returned by :func:`parsl.utils.get_all_checkpoints`. Left out (None)
+        while ``checkpoint_mode`` is set, every earlier run's checkpoint under
+        the Config's ``run_dir`` is loaded, as in Parsl 2026; ``[]`` loads none.
+        (``Config(checkpoint_files=None)``, the older spelling, still loads none.)
     :param checkpoint_mode: ``None`` (never write on its own), ``'task_exit'``
         (after each task), ``'periodic'`` (every ``checkpoint_period``),
         ``'dfk_exit'`` (at close) or ``'manual'`` (only on :meth:`checkpoint`).
@@ -114,7 +117,9 @@ class BasicMemoizer(Memoizer):
                 checkpoint_period,
                 "None unless checkpoint_mode='periodic' (it sets the period of that mode)",
             )
-        self.checkpoint_files = [os.fspath(p) for p in checkpoint_files or ()]
+        self.checkpoint_files: list[str] | None = (
+            None if checkpoint_files is None else [os.fspath(p) for p in checkpoint_files]
+        )
         self.checkpoint_mode = checkpoint_mode
         self.checkpoint_period = checkpoint_period
         self._period_s = (
@@ -180,21 +185,33 @@ class BasicMemoizer(Memoizer):
         app_cache = app_cache and self.memoize
         self._app_cache = app_cache
         if app_cache:
+            files = self._files_to_load(run_dir, config_run_dir)
             loaded: dict[str, Any] = {}
-            for path in self.checkpoint_files:
+            for path in files:
                 loaded.update(read_checkpoint(path))
             with self._lock:
                 self._table.update(loaded)
                 self._from_files.update(loaded)
-            logger.info(
-                "loaded %d results from %d checkpoints", len(loaded), len(self.checkpoint_files)
-            )
+            logger.info("loaded %d results from %d checkpoints", len(loaded), len(files))
         self._run_dir = os.path.abspath(os.fspath(run_dir))
         if self._period_s is not None and app_cache:
             self._timer = threading.Thread(
                 target=self._checkpoint_periodically, name="parsl-checkpoint-timer", daemon=True
             )
             self._timer.start()
+
+    def _files_to_load(
+        self, run_dir: str | os.PathLike[str], config_run_dir: str | None
+    ) -> list[str]:
+        """The checkpoints given, or (none given, checkpointing on) every earlier run's."""
+        if self.checkpoint_files is not None:
+            return self.checkpoint_files
+        if self.checkpoint_mode is None:
+            return []
+        from parsl.utils import get_all_checkpoints
+
+        runs = config_run_dir if config_run_dir is not None else os.path.dirname(os.fspath(run_dir))
+        return get_all_checkpoints(os.fspath(runs))
 
     def _require_started(self, what: str) -> str:
         if self._run_dir is None:
