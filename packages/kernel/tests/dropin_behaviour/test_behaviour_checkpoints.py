@@ -103,6 +103,17 @@ def test_periodic_checkpoint_writes_every_period(tmp_path: Path) -> None:
         ):
             time.sleep(0.1)
         assert [r["result"] for r in records(str(file))] == [14]
+        log = Path(dfk.run_dir) / "parsl.log"
+    # Parsl's lines for each pass, each starting with the time in seconds, as scripts read them
+    passes = [
+        line
+        for line in log.read_text().splitlines()
+        if "Done checkpointing" in line or "No tasks checkpointed in this pass" in line
+    ]
+    assert any("Done checkpointing 1 tasks" in line for line in passes)
+    assert any("No tasks checkpointed in this pass" in line for line in passes)
+    stamps = [float(line.partition(" ")[0]) for line in passes]
+    assert stamps == sorted(stamps) and abs(stamps[-1] - time.time()) < 60
 
 
 def test_one_memoizer_started_by_two_loads(tmp_path: Path) -> None:

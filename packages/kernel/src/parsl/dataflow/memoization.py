@@ -308,8 +308,10 @@ class BasicMemoizer(Memoizer):
                     self._pending[:0] = written
                 raise CheckpointWriteError(f"cannot write checkpoint {file}: {e}") from e
             self._wrote = True
-            if records:  # Parsl's line, which scripts count
+            if records:  # Parsl's lines, which scripts count
                 logger.info("Done checkpointing %d tasks", len(records))
+            else:
+                logger.info("No tasks checkpointed in this pass.")
             logger.debug("checkpointed %d results to %s", len(records), file)
             return directory
 

@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING
 
 from parsl.errors import ConfigurationError, bad_value
 from parsl.executors.base import ParslExecutor
-from parsl.log_utils import attach_handler
+from parsl.log_utils import DEFAULT_FORMAT, attach_handler
 from parsl.logconfigs.base import (
     LogConfig,
     oneshot_initialize_logging,
@@ -72,11 +72,7 @@ def start_logging(
 def _log_to_run_dir(run_dir: str) -> Callable[[], None]:
     """Write the ``parsl`` loggers to ``run_dir/parsl.log`` (level from ``PARSL_LOG_LEVEL``)."""
     handler = logging.FileHandler(os.path.join(run_dir, "parsl.log"))
-    handler.setFormatter(
-        logging.Formatter(
-            "%(asctime)s %(name)s:%(lineno)d %(threadName)s %(levelname)s %(message)s"
-        )
-    )
+    handler.setFormatter(logging.Formatter(DEFAULT_FORMAT, datefmt="%Y-%m-%d %H:%M:%S"))
     handler.setLevel(os.environ.get("PARSL_LOG_LEVEL", "INFO").upper())
     root = logging.getLogger("parsl")
     if root.level == logging.NOTSET or root.level > handler.level:
