@@ -247,8 +247,10 @@ def test_logs_are_written_under_the_run_dir(make_htex: MakeHtex, run_dir: str) -
     htex.submit(htex_tasks.add, {}, 1, 1).result(timeout=30)
     base = Path(run_dir) / "logged"
     assert "registered" in (base / "interchange.log").read_text()
-    manager_logs = list((base / "workers").glob("block-0/*/manager.log"))
+    # Parsl's layout: <run_dir>/<label>/block-N/<manager>/manager.log and worker_<n>.log
+    manager_logs = list(base.glob("block-0/*/manager.log"))
     assert manager_logs and "registered with the interchange" in manager_logs[0].read_text()
+    assert list(manager_logs[0].parent.glob("worker_*.log"))  # the worker that ran the task
 
 
 def test_worker_pool_console_script_is_installed() -> None:

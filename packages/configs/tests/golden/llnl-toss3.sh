@@ -19,5 +19,5 @@ export NODES=${SLURM_JOB_NUM_NODES:-1}
 echo "SrunLauncher: starting 1 copies, 1 on each of $NODES nodes"
 srun --nodes=1 --ntasks=1 --ntasks-per-node=1 -l --mpibind=off /bin/bash -c 'export PARSL_WORKER_RANK=${SLURM_PROCID:-0}
 export CORES=${SLURM_CPUS_ON_NODE:-$(getconf _NPROCESSORS_ONLN 2>/dev/null || nproc 2>/dev/null || echo 1)}
-<python> -m parsl.executors.high_throughput.worker_pool --address '"'"'<submit-host-address>'"'"' --port 54000 --block-id 0 --max-workers-per-node inf --cores-per-worker 1.0 --mem-per-worker 0 --prefetch-capacity 0 --heartbeat-period 30.0 --heartbeat-threshold 120.0 --poll-period 10 --logdir runinfo/llnl_toss3/workers --cpu-affinity none'
+<python> -m parsl.executors.high_throughput.worker_pool --address '"'"'<submit-host-address>'"'"' --port 54000 --block-id 0 --max-workers-per-node inf --cores-per-worker 1.0 --mem-per-worker 0 --prefetch-capacity 0 --heartbeat-period 30.0 --heartbeat-threshold 120.0 --poll-period 10 --logdir runinfo/llnl_toss3 --cpu-affinity none'
 

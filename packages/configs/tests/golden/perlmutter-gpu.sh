@@ -20,5 +20,5 @@ export NODES=${SLURM_JOB_NUM_NODES:-2}
 echo "SrunLauncher: starting 2 copies, 1 on each of $NODES nodes"
 srun --nodes=2 --ntasks=2 --ntasks-per-node=1 -l -c 128 /bin/bash -c 'export PARSL_WORKER_RANK=${SLURM_PROCID:-0}
 export CORES=${SLURM_CPUS_ON_NODE:-$(getconf _NPROCESSORS_ONLN 2>/dev/null || nproc 2>/dev/null || echo 1)}
-<python> -m parsl.executors.high_throughput.worker_pool --address '"'"'<submit-host-address>'"'"' --port 54000 --block-id 0 --max-workers-per-node inf --cores-per-worker 1.0 --mem-per-worker 0 --prefetch-capacity 0 --heartbeat-period 30.0 --heartbeat-threshold 120.0 --poll-period 10 --logdir runinfo/perlmutter_gpu/workers --cpu-affinity none  --available-accelerators 0,1,2,3'
+<python> -m parsl.executors.high_throughput.worker_pool --address '"'"'<submit-host-address>'"'"' --port 54000 --block-id 0 --max-workers-per-node inf --cores-per-worker 1.0 --mem-per-worker 0 --prefetch-capacity 0 --heartbeat-period 30.0 --heartbeat-threshold 120.0 --poll-period 10 --logdir runinfo/perlmutter_gpu --cpu-affinity none  --available-accelerators 0,1,2,3'
 

@@ -3,7 +3,7 @@
 
 export CORES=$(getconf _NPROCESSORS_ONLN 2>/dev/null || nproc 2>/dev/null || echo 1)
 parsl_launch_copy() {
-<python> -m parsl.executors.high_throughput.worker_pool --address '<submit-host-address>' --port 54000 --block-id 0 --max-workers-per-node inf --cores-per-worker 1.0 --mem-per-worker 0 --prefetch-capacity 0 --heartbeat-period 30.0 --heartbeat-threshold 120.0 --poll-period 10 --logdir runinfo/workstation/workers --cpu-affinity none
+<python> -m parsl.executors.high_throughput.worker_pool --address '<submit-host-address>' --port 54000 --block-id 0 --max-workers-per-node inf --cores-per-worker 1.0 --mem-per-worker 0 --prefetch-capacity 0 --heartbeat-period 30.0 --heartbeat-threshold 120.0 --poll-period 10 --logdir runinfo/workstation --cpu-affinity none
 }
 echo "SingleNodeLauncher: starting 1 copies on $HOSTNAME, CORES=$CORES"
 PARSL_PIDS=()

@@ -104,7 +104,7 @@ def test_scaling_facades_blocks_and_managers(make_htex: MakeHtex) -> None:
         assert m["worker_count"] == 1 and m["tasks"] == 0
         assert m["idle_duration"] >= 0 and m["parsl_version"]
     assert htex.workers_per_node == 1
-    assert htex.worker_logdir.endswith("workers")
+    assert htex.worker_logdir == htex.logdir  # <run_dir>/<label>, as in Parsl
 
     busy = htex.submit(htex_tasks.sleep_then, {}, 20)
     assert wait_for(lambda: htex.outstanding == 1 and len(htex.tasks) == 1)

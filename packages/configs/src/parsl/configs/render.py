@@ -21,7 +21,7 @@ def worker_command(executor: Any, script_dir: str, block_id: str = "0") -> str:
     """The worker-pool command HighThroughputExecutor would give block ``block_id``."""
     from parsl.executors.high_throughput import options
 
-    logdir = os.path.join(os.path.dirname(script_dir) or ".", executor.label, "workers")
+    logdir = os.path.join(os.path.dirname(script_dir) or ".", executor.label)
     return str(
         options.render_launch_cmd(
             executor.launch_cmd,

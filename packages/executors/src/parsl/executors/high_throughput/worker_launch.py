@@ -79,11 +79,11 @@ def effective_drain_period(htex: HighThroughputExecutor) -> float | None:
 
 
 def worker_logdir(htex: HighThroughputExecutor) -> str:
-    """Where worker pools write their logs."""
+    """Where worker pools write their logs (``block-N/<manager>/`` under it), as in Parsl."""
     assert htex.logdir is not None
     if htex.worker_logdir_root is not None:
         return os.path.join(htex.worker_logdir_root, htex.label)
-    return os.path.join(htex.logdir, "workers")
+    return htex.logdir
 
 
 def launch_command(htex: HighThroughputExecutor, block_id: str, worker_port: int) -> str:
