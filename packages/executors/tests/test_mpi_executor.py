@@ -127,6 +127,23 @@ def test_open_mpi_is_detected_from_mpiexec_version(
     assert mpiexec_is_openmpi() is False  # no mpiexec at all
 
 
+def test_mpi_mode_refuses_a_launcher_that_starts_a_manager_per_node() -> None:
+    from parsl.executors.high_throughput.errors import MPILauncherError
+    from parsl.launchers import AprunLauncher, SingleNodeLauncher, SrunLauncher, WrappedLauncher
+    from parsl.providers import SlurmProvider
+
+    for launcher in (SrunLauncher(), AprunLauncher()):
+        with pytest.raises(MPILauncherError, match="one manager per block") as err:
+            MPIExecutor(provider=SlurmProvider(launcher=launcher, nodes_per_block=2))
+        assert isinstance(err.value, TypeError) and isinstance(err.value, ConfigurationError)
+        with pytest.raises(TypeError, match=type(launcher).__name__):
+            HighThroughputExecutor(enable_mpi_mode=True, provider=SlurmProvider(launcher=launcher))
+        HighThroughputExecutor(provider=SlurmProvider(launcher=launcher))  # not in MPI mode: fine
+    for ok in (SimpleLauncher(), SingleNodeLauncher(), WrappedLauncher(prepend="env")):
+        assert MPIExecutor(provider=SlurmProvider(launcher=ok)).provider.launcher is ok
+    assert isinstance(MPIExecutor().provider.launcher, SingleNodeLauncher)  # the default
+
+
 def test_bad_specs_fail_at_submit(make_htex: MakeHtex) -> None:
     ex = make_htex(enable_mpi_mode=True, **FAST_HEARTBEATS)
     for spec, words in [

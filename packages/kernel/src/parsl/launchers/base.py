@@ -20,6 +20,10 @@ class Launcher(RepresentationMixin, ABC):
     Parsl: a subclass stores each ``__init__`` argument under its own name.
     """
 
+    one_copy_per_block: bool = False
+    """True for a launcher that starts the command once per block, whatever ``nodes_per_block``
+    (what MPI mode needs: one manager sharing out the block's nodes)."""
+
     @typechecked
     def __init__(self, debug: bool = True) -> None:
         self.debug = debug

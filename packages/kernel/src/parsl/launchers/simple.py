@@ -41,6 +41,8 @@ class SimpleLauncher(Launcher):
     warning saying so.
     """
 
+    one_copy_per_block = True
+
     @typechecked
     def __init__(self, debug: bool = True) -> None:
         super().__init__(debug=check_debug(debug))
@@ -77,6 +79,8 @@ class SingleNodeLauncher(Launcher):
     ``nodes_per_block > 1`` is accepted, but only this node is used and a
     warning is logged.
     """
+
+    one_copy_per_block = True
 
     @typechecked
     def __init__(self, debug: bool = True, fail_on_any: bool = False) -> None:

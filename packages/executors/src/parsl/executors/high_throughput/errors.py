@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from parsl.errors import ParslError
+from parsl.errors import ConfigurationError, ParslError
 from parsl.executors.errors import BadStateException
 from parsl.jobs.errors import TooManyJobFailuresError
 
@@ -157,3 +157,11 @@ class BlocksFailed(BadStateException, HighThroughputError, TooManyJobFailuresErr
 
     def __reduce__(self) -> tuple[type[BlocksFailed], tuple[str, str]]:
         return (type(self), (self.executor_label, self.reason))
+
+
+class MPILauncherError(ConfigurationError, TypeError):
+    """MPI mode was given a provider whose launcher starts more than one manager per block.
+
+    Two managers in one block would each share out the same nodes. (A
+    TypeError as well, as Parsl raises for this.)
+    """

@@ -204,6 +204,8 @@ class HighThroughputExecutor(ParslSurfaceMixin, BlockScalingMixin, ParslExecutor
             "enable_mpi_mode", enable_mpi_mode, bool, "True or False"
         )
         self.mpi_launcher = options.check_mpi_launcher(mpi_launcher)
+        if self.enable_mpi_mode:
+            options.check_mpi_block_launcher(self.provider)
         mpi_field = "{enable_mpi_mode}" if parsl_launch.is_parsl_style(self.launch_cmd) else "{mpi}"
         if self.enable_mpi_mode and mpi_field not in self.launch_cmd:
             raise bad_value(

@@ -23,6 +23,22 @@ class MPIExecutor(HighThroughputExecutor):
     run at once in a block; ``mpi_launcher`` is ``mpiexec``, ``srun`` or
     ``aprun``. The block's nodes come from ``PARSL_MPI_NODELIST``,
     ``SLURM_NODELIST``, ``PBS_NODEFILE`` or, outside a batch job, this host.
+
+    The provider's launcher must start one manager per block
+    (``SimpleLauncher``, ``SingleNodeLauncher`` or ``WrappedLauncher``);
+    another is refused with :class:`~parsl.executors.high_throughput.errors.MPILauncherError`.
+
+    Args:
+        label, provider, launch_cmd, interchange_launch_cmd, address,
+        loopback_address, worker_port, worker_port_range, interchange_port_range,
+        storage_access, working_dir, worker_debug, prefetch_capacity,
+        heartbeat_threshold, heartbeat_period, drain_period, poll_period,
+        address_probe_timeout, worker_logdir_root, block_error_handler, encrypted,
+        remote_monitoring_radio, interchange_start_timeout, shutdown_timeout:
+            as for :class:`~parsl.executors.HighThroughputExecutor`.
+        max_workers_per_block: MPI tasks running at once in a block (default 1).
+        mpi_launcher: ``"mpiexec"`` (default), ``"srun"`` or ``"aprun"``: the
+            program in each task's ``$PARSL_MPI_PREFIX``.
     """
 
     @typechecked

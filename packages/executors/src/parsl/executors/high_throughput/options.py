@@ -194,6 +194,20 @@ def check_mpi_launcher(value: Any) -> str:
     return str(value)
 
 
+def check_mpi_block_launcher(provider: Any) -> None:
+    """MPI mode needs one manager per block: the provider's launcher must start one copy."""
+    from parsl.executors.high_throughput.errors import MPILauncherError
+
+    launcher = getattr(provider, "launcher", None)
+    if launcher is not None and not getattr(launcher, "one_copy_per_block", False):
+        raise MPILauncherError(
+            f"MPI mode needs one manager per block, but {type(provider).__name__}'s launcher "
+            f"{type(launcher).__name__} starts one per node or per slot: use SimpleLauncher() "
+            "(or SingleNodeLauncher, WrappedLauncher), and the MPI tasks' own mpi_launcher "
+            "spreads their ranks over the block's nodes"
+        )
+
+
 def is_loopback(address: str) -> bool:
     """True for 127.0.0.0/8, ::1 and 'localhost'."""
     if address == "localhost":

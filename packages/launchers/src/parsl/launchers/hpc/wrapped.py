@@ -24,6 +24,7 @@ class WrappedLauncher(HPCLauncher):
     """
 
     _options = ("prepend", "debug")
+    one_copy_per_block = True
 
     @typechecked
     def __init__(self, prepend: str, debug: bool = True) -> None:
