@@ -252,6 +252,8 @@ def test_submit_exception_takes_parsls_form_and_pickles() -> None:
     )
     again = pickle.loads(pickle.dumps(exc))
     assert type(again) is SubmitException and str(again) == str(exc) and again.retcode == 3
+    with pytest.deprecated_call(match="use job_name"):  # Parsl's older name, deprecated there
+        assert exc.task_name == "parsl.block-0"
     assert (
         str(ProviderError("slurm", "squeue failed", "out", ""))
         == "slurm: squeue failed\nstdout: out"

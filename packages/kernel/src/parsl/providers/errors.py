@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import warnings
+
 from parsl.errors import ParslError, _StateReduce
 
 
@@ -49,6 +51,16 @@ class SubmitException(ProviderError):
     @property
     def message(self) -> str:
         return self.reason
+
+    @property
+    def task_name(self) -> str:
+        """Deprecated (as in Parsl): the block's job name; use :attr:`job_name`."""
+        warnings.warn(
+            "SubmitException.task_name is deprecated: use job_name",
+            DeprecationWarning,
+            stacklevel=2,
+        )
+        return self.provider
 
 
 class ScaleOutFailed(ProviderError):
