@@ -9,3 +9,12 @@ import signal
 # default in every child at exec.
 if signal.getsignal(signal.SIGINT) is signal.SIG_IGN:
     signal.signal(signal.SIGINT, signal.default_int_handler)
+
+# Every plugin's repr must show all of its __init__ arguments: in the tests a class that does not
+# store one raises (users get the argument left out, never a failing repr).
+try:
+    from parsl.representation import RepresentationMixin
+except ImportError:  # pragma: no cover - a tool's tests in an environment without parsl-kernel
+    pass
+else:
+    RepresentationMixin._validate_repr = True

@@ -129,3 +129,11 @@ def test_remote_exception_wrapper() -> None:
         w.reraise()
     assert any("Remote traceback" in n for n in e.value.__notes__)
     assert wrap_error(lambda: 5)() == 5
+
+
+def test_job_state_prints_its_name_as_in_parsl() -> None:
+    from parsl.jobs.states import JobState
+
+    assert str(JobState.COMPLETED) == "JobState.COMPLETED"  # not "4", Python 3.11's IntEnum str
+    assert f"{JobState.PENDING}" == "JobState.PENDING"
+    assert JobState.COMPLETED == 4 and repr(JobState.FAILED) == "<JobState.FAILED: 5>"

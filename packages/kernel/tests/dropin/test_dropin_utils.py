@@ -71,8 +71,17 @@ def test_representation_mixin_repr_reads_init_arguments() -> None:
     assert repr(Wrapped(1)) == "Wrapped(1, b=2)"
     long = repr(Widget("x" * 70, size=5))
     assert long == f"Widget(\n    {'x' * 70!r},\n    size=5,\n    colour='red'\n)"
+    # The repository's conftest turns validation on, as Parsl's test suite does: a parameter
+    # that is not stored raises ...
+    assert RepresentationMixin._validate_repr is True
     with pytest.raises(AttributeError, match="does not store .*'lost'"):
         repr(Forgetful(1))
+    # ... while users (validation off, the default) get it left out: printing never fails.
+    try:
+        RepresentationMixin._validate_repr = False
+        assert repr(Forgetful(1)) == "Forgetful(1)"
+    finally:
+        RepresentationMixin._validate_repr = True
 
 
 def test_timer_calls_back_every_interval_until_closed() -> None:

@@ -25,6 +25,10 @@ class JobState(IntEnum):
         """True for states a job never leaves."""
         return self in TERMINAL_STATES
 
+    def __str__(self) -> str:
+        """``"JobState.COMPLETED"``, as in Parsl (Python 3.11's IntEnum would give ``"4"``)."""
+        return f"JobState.{self.name}"
+
 
 TERMINAL_STATES: frozenset[JobState] = frozenset(
     {
