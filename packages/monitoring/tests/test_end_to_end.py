@@ -131,3 +131,44 @@ def test_retried_task_and_default_database_location(tmp_path: Path) -> None:
         ("launched", 1),
         ("exec_done", 1),
     ]
+
+
+@python_app
+def first(inputs: list[object], outputs: list[object] | None = None) -> object:
+    return inputs[0]
+
+
+@pytest.mark.timeout(60)
+def test_task_inputs_and_outputs_hold_parsls_text(tmp_path: Path) -> None:
+    """str() of the inputs= list with its futures resolved, and of outputs=, as Parsl writes them."""
+    from concurrent.futures import Future
+
+    from parsl.data_provider.files import File
+
+    db = tmp_path / "monitoring.db"
+    out = File(str(tmp_path / "out.txt"))
+    with parsl.load(
+        Config(
+            executors=[ThreadPoolExecutor(max_threads=2, label="threads")],
+            run_dir=str(tmp_path / "runinfo"),
+            monitoring=MonitoringHub(logging_endpoint=f"sqlite:///{db}"),
+        )
+    ) as dfk:
+        run_id = dfk.run_id
+        gate: Future[int] = Future()
+        waiting = first(inputs=[gate, "b"])
+        gate.set_result(421969)  # resolved only after the task was submitted
+        assert waiting.result(timeout=30) == 421969
+        plain = double(1)
+        assert plain.result(timeout=30) == 2
+        with_file = first(inputs=[7], outputs=[out])
+        assert with_file.result(timeout=30) == 7
+    rows = {t["task_id"]: t for t in query.tasks(str(db), run_id)}
+    assert rows[waiting.tid]["task_inputs"] == "[421969, 'b']"
+    assert rows[waiting.tid]["task_outputs"] is None
+    assert (rows[plain.tid]["task_inputs"], rows[plain.tid]["task_outputs"]) == (None, None)
+    assert rows[with_file.tid]["task_inputs"] == "[7]"
+    # the File's repr, in Parsl's layout (the task holds its own copy of the File)
+    written = rows[with_file.tid]["task_outputs"]
+    assert written.startswith("[<File at 0x") and f"url={out.url} " in written
+    assert written.endswith(f"filename={out.filename}>]")

@@ -55,7 +55,7 @@ def test_rows_with_different_unknown_values_in_one_batch_are_stored_as_given(
     # Tasks whose rows know different columns, interleaved in one batch.
     hub.task_transition(transition(1, S.pending, timestamp=T0, executor=None, time_invoked=T0))
     hub.task_transition(
-        transition(2, S.pending, timestamp=T0, hashsum="h2", inputs=("a.txt", "b.txt"))
+        transition(2, S.pending, timestamp=T0, hashsum="h2", task_inputs="['a.txt', 'b.txt']")
     )
     hub.task_transition(transition(1, S.launched, timestamp=T0 + 1, executor="htex"))
     hub.task_transition(
@@ -88,7 +88,7 @@ def test_rows_with_different_unknown_values_in_one_batch_are_stored_as_given(
     assert one["task_time_invoked"] == at(T0)
     assert one["task_time_returned"] == at(T0 + 3)
     assert (one["task_hashsum"], one["task_inputs"], one["task_fail_reason"]) == (None, None, None)
-    assert (two["task_hashsum"], two["task_inputs"]) == ("h2", "a.txt,b.txt")
+    assert (two["task_hashsum"], two["task_inputs"]) == ("h2", "['a.txt', 'b.txt']")
     assert two["task_time_returned"] is None and two["task_status_name"] == "pending"
     assert (three["task_fail_reason"], three["task_stdout"]) == ("ValueError: x", "o.txt")
     assert isinstance(one["task_fail_cost"], float) and one["task_fail_count"] == 0

@@ -50,6 +50,11 @@ def file_names(value: Any) -> tuple[str, ...]:
     return tuple(map(str, files_in(value)))
 
 
+def _list_text(value: Any) -> str | None:
+    """``str(value)`` as Parsl's ``task_inputs``/``task_outputs`` hold it; None for no list."""
+    return None if value is None else str(value)
+
+
 def std_path(value: Any) -> str | None:
     """The path of a ``stdin=``/``stdout=``/``stderr=`` argument, as Parsl's monitoring records it.
 
@@ -98,6 +103,9 @@ def transition_event(
         facts.try_time_launched = None
     kwargs = task.kwargs
     if kwargs:
+        if facts.kwargs_seen is not kwargs:  # made once per kwargs dict: at submit, at launch
+            facts.kwargs_seen = kwargs
+            facts.list_texts = (_list_text(kwargs.get("inputs")), _list_text(kwargs.get("outputs")))
         inputs, outputs = file_names(kwargs.get("inputs")), file_names(kwargs.get("outputs"))
         stdin, stdout = std_path(kwargs.get("stdin")), std_name(kwargs.get("stdout"))
         stderr = std_name(kwargs.get("stderr"))
@@ -130,4 +138,6 @@ def transition_event(
         joins=() if joins is None else future_ids([joins] if isinstance(joins, Future) else joins),
         fail_history=tuple(map(describe, history)) if history else (),
         try_time_launched=facts.try_time_launched,
+        task_inputs=facts.list_texts[0] if kwargs else None,
+        task_outputs=facts.list_texts[1] if kwargs else None,
     )

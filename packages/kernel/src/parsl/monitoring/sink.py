@@ -51,6 +51,11 @@ class TaskTransition:
     """One ``"Type: message"`` line per failed try so far."""
     try_time_launched: float | None = None
     """When this try was handed to its executor."""
+    task_inputs: str | None = None
+    """``str()`` of the ``inputs=`` list, its futures replaced by their results once resolved
+    (Parsl's ``task.task_inputs``); None without ``inputs=``."""
+    task_outputs: str | None = None
+    """``str()`` of the ``outputs=`` list (Parsl's ``task.task_outputs``); None without one."""
 
 
 class MonitoringSink(ABC):
