@@ -112,35 +112,3 @@ def test_an_unknown_launcher_name_is_an_import_error_naming_the_group() -> None:
 
     with pytest.raises(PluginNotFound, match="parsl.launchers"):
         from parsl.launchers import NoSuchLauncher  # noqa: F401
-
-
-def test_which_launchers_start_one_copy_per_block() -> None:
-    """MPI mode accepts only these: one manager per block, whatever nodes_per_block."""
-    from parsl.launchers import (
-        AprunLauncher,
-        GnuParallelLauncher,
-        JsrunLauncher,
-        MpiExecLauncher,
-        MpiRunLauncher,
-        SimpleLauncher,
-        SingleNodeLauncher,
-        SrunLauncher,
-        SrunMPILauncher,
-        WrappedLauncher,
-    )
-
-    one = [SimpleLauncher(), SingleNodeLauncher(), WrappedLauncher(prepend="env")]
-    many = [
-        SrunLauncher(),
-        SrunMPILauncher(),
-        AprunLauncher(),
-        JsrunLauncher(),
-        MpiExecLauncher(),
-        MpiRunLauncher(),
-        GnuParallelLauncher(),
-    ]
-    assert all(launcher.one_copy_per_block for launcher in one)
-    assert not any(launcher.one_copy_per_block for launcher in many)
-    # what each one writes agrees: one copy of the command on a 4-node block
-    assert WrappedLauncher(prepend="env")("cmd", 1, 4).count("cmd") == 1
-    assert SimpleLauncher()("cmd", 1, 4).count("cmd") == 1

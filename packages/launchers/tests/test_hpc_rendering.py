@@ -183,3 +183,16 @@ def test_debug_false_renders_no_echo(launcher: Launcher) -> None:
 )
 def test_reprs_show_every_option(launcher: Launcher, expected: str) -> None:
     assert repr(launcher) == expected
+
+
+def test_which_launchers_start_one_copy_per_block() -> None:
+    """MPI mode accepts only these: one manager per block, whatever nodes_per_block."""
+    from parsl.launchers import SimpleLauncher, SingleNodeLauncher
+
+    one = [SimpleLauncher(), SingleNodeLauncher(), WrappedLauncher("env")]
+    many = [launcher for launcher in ALL_LAUNCHERS if not isinstance(launcher, WrappedLauncher)]
+    assert all(launcher.one_copy_per_block for launcher in one)
+    assert not any(launcher.one_copy_per_block for launcher in many)
+    # what each one writes agrees: one copy of the command on a 4-node block
+    assert WrappedLauncher("env")("cmd", 1, 4).count("cmd") == 1
+    assert SimpleLauncher()("cmd", 1, 4).count("cmd") == 1
