@@ -24,6 +24,7 @@ from parsl.executors.high_throughput.block_failures import (
 )
 from parsl.executors.high_throughput.block_monitor import BlockMonitor
 from parsl.executors.high_throughput.errors import BlocksFailed
+from parsl.jobs.error_handlers import noop_error_handler, windowed_error_handler
 from parsl.jobs.errors import TooManyJobFailuresError
 from parsl.jobs.poller import ScalableExecutor
 from parsl.jobs.states import JobState, JobStatus
@@ -230,7 +231,7 @@ def test_the_executor_delegates_its_block_surface_to_its_pool() -> None:
     assert isinstance(htex, ScalableExecutor)
     assert htex.block_error_handler is True
     htex.block_error_handler = False
-    assert pool.error_handler is False
+    assert htex.block_error_handler is pool.error_handler is noop_error_handler  # as Parsl keeps it
     replacement = RefusingScheduler()
     htex.provider = replacement
     assert pool.provider is replacement
@@ -275,3 +276,24 @@ def test_set_bad_state_takes_an_exception_or_a_factory_and_refuses_anything_else
     htex.set_bad_state_and_fail_all(RuntimeError("the site is down"))
     with pytest.raises(RuntimeError, match="the site is down"):
         htex.submit(htex_tasks.add, {}, 1, 1).result(timeout=10)
+
+
+def test_handle_errors_applies_the_handler_to_polled_states() -> None:
+    """Parsl's executor.handle_errors(statuses): the hook its error-handler tests drive."""
+    failed = {b: JobStatus(JobState.FAILED) for b in ("1", "2", "3")}
+    seen: list[object] = []
+    htex = HighThroughputExecutor(block_error_handler=lambda ex, st: seen.append((ex, st)))
+    htex.handle_errors(failed)
+    assert seen == [(htex, failed)]
+    # Parsl's handlers call executor.set_bad_state_and_fail_all: windowed gives up on 3 of 3
+    calls: list[BaseException] = []
+    windowed = HighThroughputExecutor(block_error_handler=windowed_error_handler)
+    windowed.set_bad_state_and_fail_all = calls.append  # type: ignore[method-assign,assignment]
+    windowed.handle_errors({"1": JobStatus(JobState.FAILED), "2": JobStatus(JobState.RUNNING)})
+    assert calls == []
+    windowed.handle_errors(failed)
+    assert len(calls) == 1
+    quiet = HighThroughputExecutor(block_error_handler=False)
+    quiet.set_bad_state_and_fail_all = calls.append  # type: ignore[method-assign,assignment]
+    quiet.handle_errors(failed)
+    assert len(calls) == 1  # False: never gives up

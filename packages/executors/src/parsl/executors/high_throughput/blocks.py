@@ -26,6 +26,7 @@ from parsl.executors.errors import ScalingFailed
 from parsl.executors.high_throughput.block_failures import FailureRule
 from parsl.executors.high_throughput.errors import BlocksFailed
 from parsl.executors.high_throughput.monitoring_reports import BlockReporter
+from parsl.jobs.error_handlers import noop_error_handler
 from parsl.jobs.states import JobState, JobStatus
 from parsl.monitoring.radios.base import MessageTarget
 from parsl.providers.base import ExecutionProvider
@@ -179,7 +180,7 @@ class BlockPool:
     def _refused(self, block_id: str, error: Exception) -> None:
         self.reporter.report(block_id, None, JobStatus(JobState.FAILED, message=str(error)))
         reason = self._rule.refused(block_id, str(error))
-        if reason is not None and self.error_handler is not False:
+        if reason is not None and self.error_handler not in (False, noop_error_handler):
             self._give_up(reason)
 
     def scale_in(self, blocks: int = 1, force: bool = False) -> list[str]:

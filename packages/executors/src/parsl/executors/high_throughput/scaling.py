@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING
 from parsl.argument_checks import check_int
 from parsl.errors import bad_value
 from parsl.executors.high_throughput.options import check_optional_positive
+from parsl.jobs.error_handlers import noop_error_handler
 from parsl.jobs.states import JobStatus
 from parsl.providers.base import ExecutionProvider
 
@@ -42,12 +43,20 @@ class BlockScalingMixin:
 
     @property
     def block_error_handler(self) -> ErrorHandler:
-        """True (give up by :mod:`.block_failures`' rule), False, or ``handler(executor, statuses)``."""
+        """True (give up by :mod:`.block_failures`' rule) or ``handler(executor, statuses)``.
+
+        False is kept as Parsl keeps it, as
+        :func:`~parsl.jobs.error_handlers.noop_error_handler`: never give up.
+        """
         return self._blocks.error_handler
 
     @block_error_handler.setter
     def block_error_handler(self, handler: ErrorHandler) -> None:
-        self._blocks.error_handler = handler
+        self._blocks.error_handler = noop_error_handler if handler is False else handler
+
+    def handle_errors(self, status: dict[str, JobStatus]) -> None:
+        """Apply :attr:`block_error_handler` to these block states (Parsl's name; run after each poll)."""
+        self._blocks.judge(status)
 
     @property
     def blocks(self) -> dict[str, str]:
