@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import threading
+import time
 from pathlib import Path
 from typing import Any
 
@@ -130,3 +131,23 @@ def test_bad_use_is_a_clear_error(tmp_path: Path) -> None:
     assert repr(MultiprocessingQueueRadio(atexit_timeout=1)) == (
         "MultiprocessingQueueRadio(atexit_timeout=1)"
     )
+
+
+def test_a_sink_that_never_returns_does_not_hold_up_shutdown(tmp_path: Path) -> None:
+    release = threading.Event()
+
+    class Stuck:
+        def send(self, message: Any) -> None:
+            release.wait(30)
+
+    radio = MultiprocessingQueueRadio(atexit_timeout=0.2)
+    receiver = radio.create_receiver(run_dir=str(tmp_path), resource_msgs=Stuck())
+    radio.create_sender().send((MessageType.RESOURCE_INFO, {"n": 1}))
+    time.sleep(0.2)  # the thread is now inside the stuck sink
+    started = time.monotonic()
+    receiver.shutdown()
+    assert time.monotonic() - started < 5
+    release.set()
+    for t in _receiver_threads():
+        t.join(10)
+    assert _receiver_threads() == []

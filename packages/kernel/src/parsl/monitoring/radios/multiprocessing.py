@@ -73,7 +73,10 @@ class MultiprocessingQueueRadioReceiver(MonitoringRadioReceiver):
 
     def _run(self) -> None:
         while True:
-            message = self._source.get()
+            try:
+                message = self._source.get()
+            except (EOFError, OSError, ValueError):  # the queue was closed under us
+                return
             if isinstance(message, str) and message == _STOP:
                 return
             try:
@@ -94,6 +97,8 @@ class MultiprocessingQueueRadioReceiver(MonitoringRadioReceiver):
                 "multiprocessing radio: messages still queued after %.1f s were dropped",
                 self._timeout,
             )
+            # what is still buffered here must not hold up this process's exit
+            self._source.cancel_join_thread()
 
 
 class MultiprocessingQueueRadio(RadioConfig):
