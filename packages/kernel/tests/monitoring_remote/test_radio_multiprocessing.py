@@ -134,16 +134,17 @@ def test_bad_use_is_a_clear_error(tmp_path: Path) -> None:
 
 
 def test_a_sink_that_never_returns_does_not_hold_up_shutdown(tmp_path: Path) -> None:
-    release = threading.Event()
+    release, entered = threading.Event(), threading.Event()
 
     class Stuck:
         def send(self, message: Any) -> None:
+            entered.set()
             release.wait(30)
 
     radio = MultiprocessingQueueRadio(atexit_timeout=0.2)
     receiver = radio.create_receiver(run_dir=str(tmp_path), resource_msgs=Stuck())
     radio.create_sender().send((MessageType.RESOURCE_INFO, {"n": 1}))
-    time.sleep(0.2)  # the thread is now inside the stuck sink
+    assert entered.wait(10)  # the receiver's thread is now inside the stuck sink
     started = time.monotonic()
     receiver.shutdown()
     assert time.monotonic() - started < 5

@@ -105,12 +105,14 @@ def transition_event(
     if kwargs:
         if facts.kwargs_seen is not kwargs:  # made once per kwargs dict: at submit, at launch
             facts.kwargs_seen = kwargs
-            facts.list_texts = (_list_text(kwargs.get("inputs")), _list_text(kwargs.get("outputs")))
-        inputs, outputs = file_names(kwargs.get("inputs")), file_names(kwargs.get("outputs"))
+            ins, outs = kwargs.get("inputs"), kwargs.get("outputs")
+            facts.lists = (file_names(ins), file_names(outs), _list_text(ins), _list_text(outs))
+        inputs, outputs, inputs_text, outputs_text = facts.lists
         stdin, stdout = std_path(kwargs.get("stdin")), std_name(kwargs.get("stdout"))
         stderr = std_name(kwargs.get("stderr"))
     else:
         inputs = outputs = ()
+        inputs_text = outputs_text = None
         stdin, stdout, stderr = None, "", ""
     joins = task.joins
     history = task.fail_history
@@ -138,6 +140,6 @@ def transition_event(
         joins=() if joins is None else future_ids([joins] if isinstance(joins, Future) else joins),
         fail_history=tuple(map(describe, history)) if history else (),
         try_time_launched=facts.try_time_launched,
-        task_inputs=facts.list_texts[0] if kwargs else None,
-        task_outputs=facts.list_texts[1] if kwargs else None,
+        task_inputs=inputs_text,
+        task_outputs=outputs_text,
     )

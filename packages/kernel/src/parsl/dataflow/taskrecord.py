@@ -21,7 +21,7 @@ _EMPTY: list[Any] = []  # shared placeholder, replaced (never appended to) when 
 class MonitorFacts:
     """What only monitoring needs to remember about a task (absent when monitoring is off)."""
 
-    __slots__ = ("depend_ids", "kwargs_seen", "list_texts", "try_time_launched")
+    __slots__ = ("depend_ids", "kwargs_seen", "lists", "try_time_launched")
 
     def __init__(self, depend_ids: tuple[int, ...]) -> None:
         self.depend_ids = depend_ids
@@ -29,9 +29,15 @@ class MonitorFacts:
         self.try_time_launched: float | None = None
         """When the current try was handed to its executor."""
         self.kwargs_seen: object = None
-        """The ``kwargs`` dict :attr:`list_texts` was made from (resolution makes a new one)."""
-        self.list_texts: tuple[str | None, str | None] = (None, None)
-        """``str()`` of the ``inputs=`` and ``outputs=`` lists (None where absent)."""
+        """The ``kwargs`` dict :attr:`lists` was made from (resolution makes a new one)."""
+        self.lists: tuple[tuple[str, ...], tuple[str, ...], str | None, str | None] = (
+            (),
+            (),
+            None,
+            None,
+        )
+        """The File names in ``inputs=`` and ``outputs=``, then ``str()`` of each list (None
+        where absent)."""
 
 
 class TaskRecord:

@@ -14,10 +14,12 @@ from parsl.serialize import unpack_apply_message
 
 __all__ = ["execute_task"]
 
+_BUFFERS = (bytes, bytearray, memoryview)
+
 
 def execute_task(bufs: bytes) -> Any:
     """Unpack the call in ``bufs`` and run it: its result, or the exception it raises."""
-    if not isinstance(bufs, bytes | bytearray | memoryview):
+    if not isinstance(bufs, _BUFFERS):
         raise TypeError(
             f"execute_task takes the bytes of pack_apply_message, not {type(bufs).__name__}"
         )

@@ -18,6 +18,7 @@ from parsl.argument_checks import check_int, check_positive
 from parsl.errors import bad_value
 from parsl.executors.errors import InvalidResourceSpecification
 from parsl.executors.high_throughput import parsl_launch
+from parsl.executors.high_throughput.errors import MPILauncherError
 from parsl.executors.high_throughput.mpi_resources import (
     MPI_LAUNCHERS,
     MPI_SPEC_KEYS,
@@ -196,8 +197,6 @@ def check_mpi_launcher(value: Any) -> str:
 
 def check_mpi_block_launcher(provider: Any) -> None:
     """MPI mode needs one manager per block: the provider's launcher must start one copy."""
-    from parsl.executors.high_throughput.errors import MPILauncherError
-
     launcher = getattr(provider, "launcher", None)
     if launcher is not None and not getattr(launcher, "one_copy_per_block", False):
         raise MPILauncherError(
