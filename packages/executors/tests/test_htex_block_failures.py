@@ -297,3 +297,40 @@ def test_handle_errors_applies_the_handler_to_polled_states() -> None:
     quiet.set_bad_state_and_fail_all = calls.append  # type: ignore[method-assign,assignment]
     quiet.handle_errors(failed)
     assert len(calls) == 1  # False: never gives up
+
+
+class QuickPolls(RefusingScheduler):
+    @property
+    def status_polling_interval(self) -> float:
+        return 0.05
+
+
+@pytest.mark.timeout(60)
+def test_the_block_monitor_thread_judges_through_an_overridden_handle_errors(
+    run_dir: str,
+) -> None:
+    # Parsl calls executor.handle_errors(status) after each poll; a subclass overriding it
+    # (to log, or to apply a site's own rule) must be called by htex's own monitor thread.
+    import threading
+
+    seen_states: list[dict[str, JobState]] = []
+    called = threading.Event()
+
+    class Watching(HighThroughputExecutor):
+        def handle_errors(self, status: dict[str, JobStatus]) -> None:
+            seen_states.append({b: s.state for b, s in status.items()})
+            called.set()
+
+    provider = QuickPolls()
+    provider.refuse = False
+    htex = Watching(label="watching", provider=provider, block_error_handler=True)
+    htex.run_dir = run_dir
+    htex.start()
+    try:
+        htex.scale_out(1)
+        provider.jobs["job-0"] = JobState.FAILED
+        assert called.wait(timeout=20), "the monitor thread never called handle_errors"
+    finally:
+        htex.shutdown()
+    assert {"0": JobState.FAILED} in seen_states
+    assert not htex.bad_state_is_set  # the override replaced the default rule

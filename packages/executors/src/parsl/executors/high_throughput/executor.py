@@ -279,7 +279,7 @@ class HighThroughputExecutor(ParslSurfaceMixin, BlockScalingMixin, ParslExecutor
         except BaseException:
             self.shutdown()
             raise
-        self._monitor = BlockMonitor(self._blocks)
+        self._monitor = BlockMonitor(self._blocks, self.handle_errors)
         self._monitor.start()
         logger.info(
             "htex %s started: interchange worker port %s on %s",
