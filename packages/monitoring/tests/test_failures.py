@@ -284,3 +284,26 @@ def test_the_workflow_row_is_written_by_start_or_start_fails(
     ):
         second.start("second-run", run_dir)
     assert second._writer is None
+
+
+def test_a_writer_process_that_cannot_start_is_parsls_router_start_error(
+    make_hub: Callable[..., MonitoringHub],
+    sqlite_url: str,
+    run_dir: str,
+    run_id: str,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    import sys
+
+    from parsl.monitoring.errors import MonitoringRouterStartError
+
+    hub = make_hub(logging_endpoint=sqlite_url)
+    monkeypatch.setattr(sys, "executable", str(tmp_path / "no-such-python"))
+    with pytest.raises(
+        MonitoringRouterStartError, match="cannot start the monitoring writer"
+    ) as info:
+        hub.start(run_id, run_dir)
+    assert isinstance(info.value, MonitoringDatabaseError)  # caught as before, too
+    monkeypatch.undo()
+    hub.close()

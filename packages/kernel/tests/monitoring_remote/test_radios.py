@@ -13,6 +13,7 @@ from typing import Any
 import pytest
 
 from parsl.errors import ConfigurationError, ParslError
+from parsl.monitoring.errors import MonitoringRouterStartError, RadioRequiredError
 from parsl.monitoring.memory import MemorySink
 from parsl.monitoring.radios import (
     WIRE_VERSION,
@@ -254,7 +255,8 @@ def test_udp_port_in_use_is_a_clear_error(sink: MemorySink, tmp_path: Path) -> N
     taken.bind(("127.0.0.1", 0))
     try:
         radio = UDPRadio(port=taken.getsockname()[1])
-        with pytest.raises(ParslError, match="cannot listen on 127.0.0.1"):
+        # Parsl's name for a receiver that cannot start, under ParslError like every error here.
+        with pytest.raises(MonitoringRouterStartError, match="cannot listen on 127.0.0.1"):
             radio.create_receiver(run_dir=str(tmp_path), resource_msgs=sink)
     finally:
         taken.close()
@@ -443,7 +445,7 @@ def test_filesystem_errors(tmp_path: Path, sink: MemorySink) -> None:
         FilesystemRadio().create_sender()
     blocker = tmp_path / "file"
     blocker.write_text("")
-    with pytest.raises(ParslError, match="cannot create"):
+    with pytest.raises(MonitoringRouterStartError, match="cannot create"):
         FilesystemRadio().create_receiver(run_dir=str(blocker), resource_msgs=sink)
 
 
@@ -611,3 +613,11 @@ def test_a_plain_sender_gets_positional_messages_as_dicts(sink: MemorySink) -> N
         "timestamp": 1.5,
     }
     assert sink.of(MessageType.TASK_INFO) == [{**body, "hostname": "h"}] * 2  # no None values
+
+
+def test_parsls_monitoring_errors_import_under_parsls_path_with_parsls_texts() -> None:
+    assert issubclass(MonitoringRouterStartError, ParslError)
+    assert issubclass(RadioRequiredError, ParslError)
+    assert str(MonitoringRouterStartError()) == "Monitoring router failed to start"
+    assert str(RadioRequiredError()) == "A radio must be configured for remote task monitoring"
+    assert str(MonitoringRouterStartError("UDPRadio cannot listen")) == "UDPRadio cannot listen"

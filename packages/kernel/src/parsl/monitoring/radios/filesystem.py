@@ -21,6 +21,7 @@ import uuid
 from parsl.argument_checks import check_positive
 from parsl.dataflow.lean_event import LeanEvent
 from parsl.errors import ParslError
+from parsl.monitoring.errors import MonitoringRouterStartError
 from parsl.monitoring.radios.base import (
     EncodingSender,
     MessageTarget,
@@ -149,7 +150,9 @@ class FilesystemRadio(RadioConfig):
             for sub in ("tmp", "new"):
                 os.makedirs(os.path.join(directory, sub), exist_ok=True)
         except OSError as e:
-            raise ParslError(f"FilesystemRadio cannot create {directory}: {e}") from e
+            raise MonitoringRouterStartError(
+                f"FilesystemRadio cannot create {directory}: {e}"
+            ) from e
         self.directory = directory
         return FilesystemRadioReceiver(
             directory, resource_msgs, self.poll_interval, self.atexit_timeout

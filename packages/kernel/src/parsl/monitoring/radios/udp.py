@@ -21,6 +21,7 @@ import threading
 from parsl.argument_checks import check_positive
 from parsl.dataflow.lean_event import LeanEvent
 from parsl.errors import ParslError, bad_value
+from parsl.monitoring.errors import MonitoringRouterStartError
 from parsl.monitoring.radios.base import (
     EncodingSender,
     MessageTarget,
@@ -225,7 +226,7 @@ class UDPRadio(RadioConfig):
             sock.bind((self.address, self.port or 0))
         except OSError as e:
             sock.close()
-            raise ParslError(
+            raise MonitoringRouterStartError(
                 f"UDPRadio cannot listen on {self.address}:{self.port or 0}: {e}; "
                 "choose another port (or port=None for any free one)"
             ) from e

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from parsl.errors import ParslError
+from parsl.monitoring.errors import MonitoringRouterStartError
 
 
 class MonitoringError(ParslError):
@@ -15,6 +16,10 @@ class MonitoringDatabaseError(MonitoringError):
 
 class MonitoringSchemaError(MonitoringDatabaseError):
     """The database holds tables of another schema version (or of another program)."""
+
+
+class MonitoringWriterStartError(MonitoringDatabaseError, MonitoringRouterStartError):
+    """The database writer process could not be started (Parsl's ``MonitoringRouterStartError``)."""
 
 
 class MonitoringStateError(MonitoringError):

@@ -8,6 +8,7 @@ from parsl.monitoring.db.errors import (
     MonitoringEventError,
     MonitoringSchemaError,
     MonitoringStateError,
+    MonitoringWriterStartError,
 )
 
 __all__ = [
@@ -16,4 +17,5 @@ __all__ = [
     "MonitoringEventError",
     "MonitoringSchemaError",
     "MonitoringStateError",
+    "MonitoringWriterStartError",
 ]

@@ -21,6 +21,7 @@ from parsl.monitoring.db.errors import (
     MonitoringDatabaseError,
     MonitoringEventError,
     MonitoringStateError,
+    MonitoringWriterStartError,
 )
 from parsl.monitoring.hub.process import WriterProcess
 from parsl.monitoring.hub.writer import (
@@ -229,7 +230,7 @@ class MonitoringHub(MonitoringSink):
             try:
                 writer.start()
             except OSError as e:
-                raise MonitoringDatabaseError(
+                raise MonitoringWriterStartError(
                     f"cannot start the monitoring writer process for {describe(url)!r}: {e}"
                 ) from e
             self.run_id = run_id
