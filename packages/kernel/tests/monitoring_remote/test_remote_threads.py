@@ -196,3 +196,19 @@ def test_a_partial_is_flattened_for_the_function_cache() -> None:
         keys.add((wrapped.func, wrapped.args, tuple(sorted(wrapped.keywords.items()))))
         assert wrapped(1.0, _parsl_monitoring_ids=(1, 0)) == 2.5
     assert len(keys) == 1
+
+
+def test_an_executor_without_a_radio_runs_its_tasks_unmonitored_remotely(tmp_path: Path) -> None:
+    # Parsl fails such tasks with RadioRequiredError; here they run, and the submit side's
+    # states are still recorded (docs/coming-from-parsl.md).
+    sink = MemorySink(resource_monitoring_enabled=True)
+    executor = ThreadPoolExecutor(label="threads", max_threads=2)
+    executor.remote_monitoring_radio = None
+    parsl.load(Config(executors=[executor], run_dir=str(tmp_path / "runinfo"), monitoring=sink))
+    try:
+        assert [add(i, 1).result(timeout=10) for i in range(3)] == [1, 2, 3]
+    finally:
+        parsl.clear()
+    assert sink.of(MessageType.TASK_INFO) == [] and sink.of(MessageType.RESOURCE_INFO) == []
+    states = {(t.task_id, t.state.name) for t in sink.transitions}
+    assert {(i, s) for i in range(3) for s in ("pending", "launched", "exec_done")} <= states
