@@ -7,6 +7,7 @@ from concurrent.futures import Executor, TimeoutError
 
 import pytest
 
+import parsl
 from parsl.concurrent import ParslPoolExecutor
 from parsl.config import Config
 from parsl.dataflow.dflow import DataFlowKernel
@@ -66,10 +67,14 @@ def test_map_timeout_and_argument_errors(run_dir: str) -> None:
         with pytest.raises(TimeoutError):
             next(results)
     finally:
-        pool.shutdown(cancel_futures=True)
+        with pytest.warns(UserWarning, match="cannot be cancelled"):
+            pool.shutdown(cancel_futures=True)
     assert pool.dfk.cleanup_called
-    with pytest.raises(ValueError, match="exactly one of config= or dfk="):
+    with pytest.raises(ValueError, match="Must specify one of config or dfk"):
         ParslPoolExecutor()
+    with parsl.load(_config(run_dir)) as dfk:
+        with pytest.raises(ValueError, match="Specify only one of config or dfk"):
+            ParslPoolExecutor(config=_config(run_dir), dfk=dfk)
     with pytest.raises(TypeError, match="Config"):
         ParslPoolExecutor(config={"executors": []})  # type: ignore[arg-type]
     with pytest.raises(TypeError, match="DataFlowKernel"):
@@ -92,5 +97,5 @@ def test_pool_from_config_is_the_loaded_dataflowkernel_as_in_parsl(run_dir: str)
             ParslPoolExecutor(Config(run_dir=run_dir))
     with pytest.raises(NoDataFlowKernelError):
         parsl.dfk()
-    with pytest.raises(ValueError, match="Specify only one of config or dfk"):
+    with pytest.raises(ValueError, match="Must specify one of config or dfk"):
         ParslPoolExecutor()

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import threading
 import time
+import warnings
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from concurrent.futures import Executor, Future
@@ -53,9 +54,14 @@ class ParslPoolExecutor(Executor):
         dfk: DataFlowKernel | None = None,
         executors: Literal["all"] | Sequence[str] = "all",
     ) -> None:
-        if (config is None) == (dfk is None):
+        if config is not None and dfk is not None:  # Parsl's texts first, then ours
             raise ValueError(
                 "Specify only one of config or dfk: ParslPoolExecutor needs exactly one of "
+                "config= or dfk="
+            )
+        if config is None and dfk is None:
+            raise ValueError(
+                "Must specify one of config or dfk: ParslPoolExecutor needs exactly one of "
                 "config= or dfk="
             )
         if config is not None and not isinstance(config, Config):
@@ -138,11 +144,18 @@ class ParslPoolExecutor(Executor):
         """Stop accepting calls; with ``wait``, wait for the calls already submitted.
 
         Parsl tasks cannot be cancelled, so ``cancel_futures`` only skips the
-        wait. A DataFlowKernel the pool started from ``config`` is cleaned up
+        wait, and says so with a :class:`UserWarning` (as Parsl warns). A DataFlowKernel the pool started from ``config`` is cleaned up
         (tasks still unfinished then fail with ``CleanedUp``); one passed in
         as ``dfk`` is left running.
         """
         self._shut_down = True
+        if cancel_futures:
+            warnings.warn(
+                "ParslPoolExecutor.shutdown(cancel_futures=True): Parsl tasks cannot be "
+                "cancelled; tasks already submitted keep running (not waited for)",
+                UserWarning,
+                stacklevel=2,
+            )
         if wait and not cancel_futures:
             with self._lock:
                 pending = list(self._pending)
