@@ -21,6 +21,7 @@ import pytest
 from conftest import wait_gone
 
 import parsl.executors.high_throughput.client as client_module
+import parsl.executors.high_throughput.room as room_module
 from parsl.executors.high_throughput.client import InterchangeClient
 from parsl.testing.ctrl_c import InterruptAt, interrupting, lock_is_free
 
@@ -115,7 +116,7 @@ def test_ctrl_c_anywhere_in_the_backpressure_wait_raises_and_keeps_no_lock() -> 
     when Ctrl-C lands there (the next submit then waits for ever) or raise
     RuntimeError in the interrupt's place.
     """
-    traced = {client_module.__file__, threading.__file__}
+    traced = {client_module.__file__, room_module.__file__, threading.__file__}
     n = 0
     while True:
         n += 1
@@ -124,7 +125,7 @@ def test_ctrl_c_anywhere_in_the_backpressure_wait_raises_and_keeps_no_lock() -> 
 
         def room(c: InterchangeClient = client) -> None:
             c.futures.pop(1, None)
-            c._make_room()
+            c._room.make()
 
         threading.Timer(0.05, room).start()
         trace = InterruptAt(n, traced)
@@ -136,12 +137,12 @@ def test_ctrl_c_anywhere_in_the_backpressure_wait_raises_and_keeps_no_lock() -> 
             raised = e
         assert raised is None or isinstance(raised, KeyboardInterrupt), f"step {n}: {raised!r}"
         assert trace.fired == (raised is not None), f"step {n}"
-        assert lock_is_free(client._room_lock), f"step {n}: the room lock was kept"
+        assert lock_is_free(client._room._lock), f"step {n}: the room lock was kept"
         deadline = time.monotonic() + 5
         while client.futures and time.monotonic() < deadline:
             time.sleep(0.01)
         client._wait_for_room(1)  # room was made: returns at once, nothing left listed
-        assert client._room_waiters == []
+        assert client._room._waiters == []
         os.close(client._wake_r)
         os.close(client._wake_w)
         if not trace.fired:

@@ -65,6 +65,7 @@ from parsl.executors.high_throughput.protocol import (
     TaskFailed,
     decode,
 )
+from parsl.executors.high_throughput.room import Room
 from parsl.monitoring.radios.base import MessageTarget
 from parsl.serialize import deserialize
 
@@ -122,11 +123,7 @@ class InterchangeClient:
         self._closing = False
         self._io_thread: threading.Thread | None = None
         self._io_ident: int | None = None
-        # Backpressure: submitters wait on bare locks of their own, released when room is made.
-        # Not a threading.Condition: Ctrl-C landing in its Python code can leave its lock
-        # held (the next submit hangs) or raise RuntimeError in place of the interrupt.
-        self._room_lock = threading.Lock()
-        self._room_waiters: list[Any] = []
+        self._room = Room()  # backpressure: submitters wait there for results to come back
         self.monitoring_sink: MessageTarget | None = None
         """Where MONITORING messages go (the run's sink); None drops them."""
 
@@ -179,42 +176,10 @@ class InterchangeClient:
             self._wake()  # the I/O thread sends its own submissions before it polls again
 
     def _wait_for_room(self, limit: int) -> None:
-        """Wait until fewer than ``limit`` tasks are in flight (or the executor fails or closes).
-
-        Each round lists a new held lock that :meth:`_make_room` releases, and
-        looks again at least every 0.5 s. Ctrl-C anywhere in it raises
-        KeyboardInterrupt and leaves no lock held.
-        """
-
-        def full() -> bool:
-            return len(self.futures) >= limit and self.exception is None and not self._closing
-
-        waiter = None
-        try:
-            while full():
-                waiter = threading.Lock()
-                waiter.acquire()
-                with self._room_lock:
-                    self._room_waiters.append(waiter)
-                if not full():
-                    break  # room was made just before this waiter was listed
-                waiter.acquire(timeout=0.5)
-                self._unlist(waiter)
-        finally:
-            if waiter is not None:
-                self._unlist(waiter)
-
-    def _unlist(self, waiter: Any) -> None:
-        with self._room_lock:
-            if waiter in self._room_waiters:
-                self._room_waiters.remove(waiter)
-
-    def _make_room(self) -> None:
-        if self._room_waiters:
-            with self._room_lock:
-                waiters, self._room_waiters = self._room_waiters, []
-            for waiter in waiters:
-                waiter.release()  # each is listed held, and taken off the list once
+        """Wait until fewer than ``limit`` tasks are in flight (or the executor fails or closes)."""
+        self._room.wait_while(
+            lambda: len(self.futures) >= limit and self.exception is None and not self._closing
+        )
 
     def request(self, op: str, args: dict[str, Any], timeout: float = 10.0) -> dict[str, Any]:
         """Send a command to the interchange and wait (at most ``timeout`` s) for its reply."""
@@ -275,7 +240,7 @@ class InterchangeClient:
             fut = self.futures.pop(task_id, None)
             if fut is not None:
                 _settle(fut, exc=self.fresh_exception())
-        self._make_room()
+        self._room.make()
 
     # ------------------------------------------------------------- I/O thread
 
@@ -394,7 +359,7 @@ class InterchangeClient:
                 self._refused(msg)
             elif isinstance(msg, Reply):
                 self._reply(msg)
-        self._make_room()
+        self._room.make()
 
     @staticmethod
     def _complete(fut: Future[Any], payload: bytes) -> None:
