@@ -86,6 +86,11 @@ def test_submit_runs_on_worker_processes(make_htex: MakeHtex) -> None:
     assert info["pid"] != os.getpid()
     assert info["env"]["PARSL_WORKER_BLOCK_ID"] == "0"
     assert htex.submit(htex_tasks.add, {}, 40, b=2).result(timeout=30) == 42
+    # Parsl's keyword form, when no specification comes by position
+    spec_by_keyword = htex.submit(htex_tasks.add, resource_specification={}, a=1, b=2)
+    assert spec_by_keyword.result(timeout=30) == 3
+    with pytest.raises(TypeError, match="needs a resource_specification"):
+        htex.submit(htex_tasks.add, a=1, b=2)
 
 
 def test_submitted_futures_work_with_wait_as_completed_timeouts_and_callbacks(

@@ -175,6 +175,24 @@ def test_resource_specification_per_submit_then_defaults_restored(
     assert sdk.user_endpoint_config == {"queue": "debug"}
 
 
+def test_direct_submit_takes_parsls_keyword_resource_specification(
+    sdk: LocalComputeExecutor,
+) -> None:
+    # Code written against Parsl calls gce.submit(fn, resource_specification={...}).
+    gce = GlobusComputeExecutor(executor=sdk, label="gc")
+    gce.start()
+    try:
+        spec = {"num_nodes": 2, "user_endpoint_config": {"queue": "gpu"}}
+        assert gce.submit(_slow, resource_specification=spec, seconds=0).result(timeout=60) == 0
+        assert [(s.resource_specification, s.user_endpoint_config) for s in sdk.submissions] == [
+            ({"num_nodes": 2}, {"queue": "gpu"})
+        ]
+        with pytest.raises(TypeError, match="needs a resource_specification"):
+            gce.submit(_slow, seconds=0)
+    finally:
+        gce.shutdown()
+
+
 def test_bad_resource_specification_fails_the_task(dfk: DataFlowKernel) -> None:
     fut = add(1, 2, parsl_resource_specification={"user_endpoint_config": ["gpu"]})
     with pytest.raises(InvalidResourceSpecification, match="expected a dict"):

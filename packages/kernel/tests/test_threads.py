@@ -34,6 +34,18 @@ def test_keyword_named_like_parameters() -> None:
         assert f.result(timeout=10) == (1, 2)
 
 
+def test_parsls_keyword_resource_specification_when_not_given_by_position() -> None:
+    with ThreadPoolExecutor() as ex:
+        ex.start()
+        # Parsl's signature binds the keyword to the parameter when no spec comes by position.
+        assert ex.submit(lambda x=3: x * 2, resource_specification={}).result(timeout=10) == 6
+        assert ex.submit(lambda x: x, resource_specification={}, x=5).result(timeout=10) == 5
+        with pytest.raises(InvalidResourceSpecification):
+            ex.submit(lambda: 0, resource_specification={"cores": 2})  # checked, as by position
+        with pytest.raises(TypeError, match="needs a resource_specification"):
+            ex.submit(lambda: 0)
+
+
 def test_threads_are_daemons_with_names() -> None:
     ex = ThreadPoolExecutor(label="named", max_threads=2)
     ex.start()

@@ -31,6 +31,35 @@ class TaskCount(int):
         return int(self)
 
 
+class _NoSpec(dict[str, Any]):
+    """The type of :data:`NO_SPEC`."""
+
+    def __repr__(self) -> str:
+        return "NO_SPEC"
+
+
+NO_SPEC: dict[str, Any] = _NoSpec()
+"""``submit()``'s default ``resource_specification``: none given by position."""
+
+
+def submitted_spec(spec: dict[str, Any], kwargs: dict[str, Any]) -> dict[str, Any]:
+    """The resource specification of a ``submit(func, spec, /, *args, **kwargs)`` call.
+
+    Given by position (as the DataFlowKernel passes it) it is ``spec``, and
+    every keyword goes to the function. Not given by position, Parsl's
+    keyword form ``submit(func, resource_specification={...})`` is taken out
+    of ``kwargs``; neither is a ``TypeError``, as in Parsl.
+    """
+    if spec is not NO_SPEC:
+        return spec
+    if "resource_specification" not in kwargs:
+        raise TypeError(
+            "submit() needs a resource_specification (a dict, {} for none) after the function"
+        )
+    taken: dict[str, Any] = kwargs.pop("resource_specification")
+    return taken
+
+
 def outstanding_of(executor: Any) -> int:
     """An executor's ``outstanding``, whether it is a property or (as Parsl's now) a method."""
     value = executor.outstanding
@@ -101,7 +130,7 @@ class ParslExecutor(ABC):
     def submit(
         self,
         func: Callable[..., Any],
-        resource_specification: dict[str, Any],
+        resource_specification: dict[str, Any] = NO_SPEC,
         /,
         *args: Any,
         **kwargs: Any,

@@ -20,7 +20,7 @@ from typing import Any
 from parsl.data_provider.staging import Staging
 from parsl.dataflow.lean_future import lean_future
 from parsl.errors import bad_value
-from parsl.executors.base import ParslExecutor, TaskCount
+from parsl.executors.base import NO_SPEC, ParslExecutor, TaskCount, submitted_spec
 from parsl.executors.errors import BadStateException
 from parsl.monitoring.radios.base import RadioConfig
 from parsl.monitoring.radios.htex import HTEXRadio
@@ -135,11 +135,12 @@ class ThreadPoolExecutor(ParslExecutor):
     def submit(
         self,
         func: Callable[..., Any],
-        resource_specification: dict[str, Any],
+        resource_specification: dict[str, Any] = NO_SPEC,
         /,
         *args: Any,
         **kwargs: Any,
     ) -> Future[Any]:
+        resource_specification = submitted_spec(resource_specification, kwargs)
         if resource_specification:
             self.validate_resource_specification(resource_specification)
         fut = lean_future()

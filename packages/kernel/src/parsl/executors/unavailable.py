@@ -17,7 +17,7 @@ from concurrent.futures import Future
 from typing import Any, ClassVar, NoReturn
 
 from parsl.errors import OptionalModuleMissing
-from parsl.executors.base import ParslExecutor
+from parsl.executors.base import NO_SPEC, ParslExecutor
 
 
 class UnavailableExecutor(ParslExecutor):
@@ -46,7 +46,7 @@ class UnavailableExecutor(ParslExecutor):
     def submit(
         self,
         func: Callable[..., Any],
-        resource_specification: dict[str, Any],
+        resource_specification: dict[str, Any] = NO_SPEC,
         /,
         *args: Any,
         **kwargs: Any,

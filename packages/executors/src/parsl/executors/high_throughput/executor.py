@@ -13,7 +13,7 @@ from parsl.argument_checks import check_int, check_positive
 from parsl.data_provider.staging import Staging
 from parsl.dataflow.lean_future import lean_future
 from parsl.errors import ConfigurationError, bad_value
-from parsl.executors.base import ParslExecutor, TaskCount
+from parsl.executors.base import NO_SPEC, ParslExecutor, TaskCount, submitted_spec
 from parsl.executors.errors import BadStateException
 from parsl.executors.high_throughput import curve, options, parsl_launch, worker_launch
 from parsl.executors.high_throughput.block_monitor import BlockMonitor
@@ -329,12 +329,13 @@ class HighThroughputExecutor(ParslSurfaceMixin, BlockScalingMixin, ParslExecutor
     def submit(
         self,
         func: Callable[..., Any],
-        resource_specification: dict[str, Any],
+        resource_specification: dict[str, Any] = NO_SPEC,
         /,
         *args: Any,
         **kwargs: Any,
     ) -> Future[Any]:
         """Send ``func(*args, **kwargs)`` to a worker; the future completes with its result."""
+        resource_specification = submitted_spec(resource_specification, kwargs)
         return self._submit_packed(self._packer.pack(func, args, kwargs), resource_specification)
 
     def _submit_packed(

@@ -30,7 +30,7 @@ from typing import Any
 
 from parsl.data_provider.staging import Staging
 from parsl.errors import bad_value
-from parsl.executors.base import ParslExecutor
+from parsl.executors.base import NO_SPEC, ParslExecutor, submitted_spec
 from parsl.executors.errors import ExecutorError, InvalidResourceSpecification
 from parsl.executors.globus_compute._sdk import Executor, sdk_shutdown, sdk_submit
 from parsl.representation import RepresentationMixin
@@ -153,12 +153,13 @@ class GlobusComputeExecutor(ParslExecutor, RepresentationMixin):
     def submit(
         self,
         func: Callable[..., Any],
-        resource_specification: dict[str, Any],
+        resource_specification: dict[str, Any] = NO_SPEC,
         /,
         *args: Any,
         **kwargs: Any,
     ) -> Future[Any]:
         """Send ``func(*args, **kwargs)`` to the endpoint; see the module docstring for the mapping."""
+        resource_specification = submitted_spec(resource_specification, kwargs)
         res_spec, config = split_resource_specification(
             resource_specification, self.resource_specification, self.user_endpoint_config
         )

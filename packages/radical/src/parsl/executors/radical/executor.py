@@ -27,7 +27,7 @@ from typing import Any
 
 from parsl.app.errors import RemoteExceptionWrapper
 from parsl.errors import OptionalModuleMissing, bad_value
-from parsl.executors.base import ParslExecutor
+from parsl.executors.base import NO_SPEC, ParslExecutor, submitted_spec
 from parsl.executors.errors import BadStateException, ExecutorError, UnsupportedFeatureError
 from parsl.executors.radical.resources import task_fields
 from parsl.representation import RepresentationMixin
@@ -139,12 +139,13 @@ class RadicalPilotExecutor(ParslExecutor, RepresentationMixin):
     def submit(
         self,
         func: Callable[..., Any],
-        resource_specification: dict[str, Any],
+        resource_specification: dict[str, Any] = NO_SPEC,
         /,
         *args: Any,
         **kwargs: Any,
     ) -> Future[Any]:
         """Write the call to a file and submit one RADICAL-Pilot task that runs it."""
+        resource_specification = submitted_spec(resource_specification, kwargs)
         fields = task_fields(resource_specification)
         if self._error is not None:
             raise BadStateException(self.label, f"the pilot failed: {self._error}")

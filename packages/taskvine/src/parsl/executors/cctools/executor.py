@@ -24,6 +24,7 @@ from concurrent.futures import Future
 from typing import Any
 
 from parsl.errors import bad_value
+from parsl.executors.base import NO_SPEC, submitted_spec
 from parsl.executors.cctools.errors import (
     CctoolsTaskFailure,
     ManagerLost,
@@ -183,11 +184,12 @@ class CctoolsExecutor(BlockProviderExecutor):
     def submit(
         self,
         func: Callable[..., Any],
-        resource_specification: dict[str, Any],
+        resource_specification: dict[str, Any] = NO_SPEC,
         /,
         *args: Any,
         **kwargs: Any,
     ) -> Future[Any]:
+        resource_specification = submitted_spec(resource_specification, kwargs)
         if self.bad_state_is_set:
             raise self.executor_exception or ManagerLost(
                 self.label, "the executor is in a bad state"
