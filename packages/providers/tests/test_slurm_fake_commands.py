@@ -108,3 +108,54 @@ def test_no_slurm_installed(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> 
     provider = make_slurm(tmp_path)
     with pytest.raises(SubmitException, match="'sbatch' was not found"):
         provider.submit("true", 1)
+
+
+class ThroughAWrapper(SlurmProvider):
+    """A provider written the Parsl way: it runs every scheduler command through execute_wait.
+
+    Here the override puts the stand-in scheduler on PATH for its commands only (as a
+    site's override would run them on a login node), so a command that did not go
+    through it could not reach the scheduler.
+    """
+
+    def __init__(self, bin_dir: Path, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.bin_dir = bin_dir
+        self.commands: list[str] = []
+
+    def execute_wait(self, cmd: str, timeout: float | None = None) -> tuple[int, str, str]:
+        self.commands.append(cmd)
+        return super().execute_wait(f'PATH="{self.bin_dir}:$PATH" {cmd}', timeout)
+
+
+def test_submit_status_and_cancel_go_through_an_overridden_execute_wait(
+    fake_system: FakeBatchSystem, tmp_path: Path
+) -> None:
+    provider = ThroughAWrapper(fake_system.bin_dir, partition="debug")
+    provider.script_dir = str(tmp_path / "submit_scripts")
+    job_id = provider.submit("sleep 60", 1)
+    assert job_id.isdigit() and int(job_id) in fake_system.job_ids()
+    assert provider.resources[job_id]["job_stdout_path"].endswith(".stdout")  # Parsl's keys
+    assert provider.resources[job_id]["job_stderr_path"].endswith(".stderr")
+    assert provider.status([job_id])[0].state in (JobState.PENDING, JobState.RUNNING)
+    assert provider.cancel([job_id]) == [True]
+    assert [c.split()[0] for c in provider.commands] == ["sbatch", "squeue", "scancel"]
+    assert provider.commands[0].endswith(".submit")
+
+
+def test_an_execute_wait_set_on_the_instance_gets_the_commands(tmp_path: Path) -> None:
+    # Parsl's own tests replace execute_wait on the instance with a stand-in.
+    seen: list[str] = []
+
+    def answer(cmd: str, timeout: float | None = None) -> tuple[int, str, str]:
+        seen.append(cmd)
+        return 0, "Submitted batch job 55123", ""
+
+    provider = make_slurm(tmp_path, partition="debug")
+    provider.execute_wait = answer  # type: ignore[method-assign]
+    assert provider.submit("true", 1) == "55123"
+    assert len(seen) == 1 and seen[0].startswith("sbatch ")
+
+    provider.execute_wait = lambda cmd, timeout=None: "Submitted batch job 1"  # type: ignore[method-assign,assignment,misc]
+    with pytest.raises(SubmitException, match=r"expected \(exit status, stdout, stderr\)"):
+        provider.submit("true", 1)
