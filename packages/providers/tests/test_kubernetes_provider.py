@@ -150,6 +150,18 @@ def test_a_pod_deleted_behind_the_providers_back_is_missing(
     assert provider.status(["never-submitted"])[0].state is JobState.MISSING
 
 
+def test_submit_takes_parsls_cmd_string_keyword(
+    make: MakeProvider, cluster: StandInCluster
+) -> None:
+    provider = make()
+    job_id = provider.submit(cmd_string="true", tasks_per_node=1, job_name="parsl.block")
+    assert ("default", f"{job_id}-0") in cluster.pods
+    with pytest.raises(TypeError, match="both command and cmd_string"):
+        provider.submit("true", 1, cmd_string="true")
+    with pytest.raises(ConfigurationError, match="tasks_per_node"):
+        provider.submit(cmd_string="true")
+
+
 def test_pods_go_to_the_namespace_asked_for(make: MakeProvider, cluster: StandInCluster) -> None:
     provider = make(namespace="science")
     job_id = provider.submit("true", 1)

@@ -221,8 +221,22 @@ class KubernetesProvider(ExecutionProvider):
 
     # -- submit / status / cancel ---------------------------------------------------
 
-    def submit(self, command: str, tasks_per_node: int, job_name: str = "parsl.block") -> str:
-        """Create the block's pods running ``command`` (once per pod); return the block's job id."""
+    def submit(
+        self,
+        command: str | None = None,
+        tasks_per_node: int | None = None,
+        job_name: str = "parsl.block",
+        *,
+        cmd_string: str | None = None,
+    ) -> str:
+        """Create the block's pods running ``command`` (once per pod); return the block's job id.
+
+        ``cmd_string=`` is Parsl's keyword for ``command`` on this provider.
+        """
+        if cmd_string is not None:
+            if command is not None:
+                raise TypeError("submit() got both command and cmd_string (Parsl's name): give one")
+            command = cmd_string
         check_int("tasks_per_node", tasks_per_node, 1)
         if not isinstance(command, str) or not command.strip():
             raise bad_value("command", command, "the worker command, a non-empty string")
