@@ -177,3 +177,28 @@ def test_ctrl_c_mid_run_leaves_a_database_that_opens_with_the_workflow_row(tmp_p
     tasks = query.tasks(url, run_id)
     assert len(tasks) >= 200
     assert sum(t["task_status_name"] == "exec_done" for t in tasks) >= 200
+
+
+@pytest.mark.timeout(120)
+@pytest.mark.parametrize("sig", [signal.SIGTERM, signal.SIGKILL, signal.SIGQUIT])
+def test_killing_the_writer_process_leaves_the_workflow_running(
+    tmp_path: Path, sig: signal.Signals
+) -> None:
+    # Parsl's test_kill_monitoring does this through hub.dbm_proc, as here.
+    hub = MonitoringHub(logging_endpoint=f"sqlite:///{tmp_path}/monitoring.db")
+    parsl.load(Config(executors=[ThreadPoolExecutor()], run_dir=str(tmp_path), monitoring=hub))
+    try:
+        proc = hub.dbm_proc
+        assert proc is not None and proc.is_alive() and proc.pid not in (None, os.getpid())
+        assert proc.pid is not None
+        os.kill(proc.pid, sig)
+        deadline = time.monotonic() + 30
+        while proc.is_alive():
+            assert time.monotonic() < deadline, "the writer outlived its signal"
+            time.sleep(0.05)
+        assert [noop(i).result(timeout=30) for i in range(5)] == list(range(5))
+    finally:
+        begin = time.monotonic()
+        parsl.clear()
+    assert time.monotonic() - begin < 15
+    assert hub.writer_error is not None and "exited unexpectedly" in str(hub.writer_error)

@@ -178,6 +178,16 @@ class MonitoringHub(MonitoringSink):
         return self._dropped
 
     @property
+    def dbm_proc(self) -> WriterProcess | None:
+        """The database writer process's handle (Parsl's name): ``pid`` and ``is_alive()``.
+
+        None before :meth:`start`. Killing it (any signal but SIGINT, which it
+        ignores so that Ctrl-C stops the workflow first) is reported once; the
+        workflow runs on unrecorded and :meth:`close` ends in bounded time.
+        """
+        return self._writer
+
+    @property
     def writer_error(self) -> BaseException | None:
         """The error that stopped the database writer, or None."""
         return self._writer.error if self._writer is not None else None
