@@ -103,6 +103,35 @@ def test_registered_blocks_are_asked_only_when_every_block_failed() -> None:
     assert asked == [1]
 
 
+@pytest.mark.parametrize("state", [JobState.COMPLETED, JobState.MISSING, JobState.TIMEOUT])
+def test_a_block_that_ends_quietly_without_registering_is_a_start_up_failure(
+    state: JobState,
+) -> None:
+    # e.g. a worker_init that exits 0: the block completes and no worker ever ran
+    rule = FailureRule()
+    reason = rule.polled({"0": JobStatus(state, exit_code=0)}, seen())
+    assert reason is not None
+    assert "1 of 1 blocks failed or ended before any of their managers registered" in reason
+    assert "(exit code 0)" in reason
+    assert rule.polled({"0": JobStatus(state)}, seen("0")) is None  # it worked, then ended
+
+
+def test_the_latest_blocks_are_judged_back_to_a_cancelled_or_working_one() -> None:
+    rule = FailureRule()
+    cancelled, done = JobStatus(JobState.CANCELLED), JobStatus(JobState.COMPLETED)
+    # Scaled in, then a new block fails at start-up: judged (the cancelled one hid it before).
+    assert rule.polled({"0": cancelled, "1": failed()}, seen()) is not None
+    # Worked and ended (walltime), then two failures of registered blocks: below the limit.
+    assert rule.polled({"0": done, "1": failed(), "2": failed()}, seen("0", "1", "2")) is None
+    # ... and the limit in a row is fatal; block order is numeric ("10" after "9").
+    statuses = {"0": done} | {str(i): failed() for i in (8, 9, 10)}
+    reason = rule.polled(statuses, seen(*statuses))
+    assert reason is not None and "3 of 4 blocks failed; last block 10:" in reason
+    # Nothing is judged while any block lives, nor after only cancellations.
+    assert rule.polled({"0": failed(), "1": JobStatus(JobState.PENDING)}, seen()) is None
+    assert rule.polled({"0": failed(), "1": cancelled}, seen()) is None
+
+
 def test_refusals_in_a_row_up_to_the_limit_are_fatal() -> None:
     rule = FailureRule()
     for i in range(MAX_FAILED_BLOCKS - 1):
@@ -297,6 +326,22 @@ def test_handle_errors_applies_the_handler_to_polled_states() -> None:
     quiet.set_bad_state_and_fail_all = calls.append  # type: ignore[method-assign,assignment]
     quiet.handle_errors(failed)
     assert len(calls) == 1  # False: never gives up
+
+
+@pytest.mark.timeout(90)
+def test_blocks_whose_worker_init_exits_0_fail_the_tasks_instead_of_restarting_for_ever(
+    make_htex: MakeHtex,
+) -> None:
+    # Parsl's test_disconnected_blocks: no worker ever starts, the block script ends with 0.
+    from parsl.providers import LocalProvider
+
+    provider = LocalProvider(init_blocks=1, max_blocks=1, worker_init="exit 0")
+    htex = make_htex(provider=provider)
+    fut = htex.submit(htex_tasks.add, {}, 1, 1)
+    with pytest.raises(BlocksFailed, match="ended before any of their managers registered") as info:
+        fut.result(timeout=60)
+    assert "exit code 0" in str(info.value)
+    assert htex.bad_state_is_set
 
 
 class QuickPolls(RefusingScheduler):

@@ -11,9 +11,16 @@ when either
   (a refused submission never becomes a job, so no status poll sees it;
   without this the strategy would ask the scheduler again every period
   while tasks wait), or
-* every block that became a job has failed, and either one of them failed
-  before any of its managers registered (a start-up problem: bad command,
-  bad environment) or ``MAX_FAILED_BLOCKS`` of them have failed.
+* no block is alive, and the latest blocks ended badly: either one of
+  them before any of its managers registered (a start-up problem: bad
+  command, bad environment) or ``MAX_FAILED_BLOCKS`` of them in a row.
+  A block ends badly when it fails, or when it ends in any other way but
+  cancellation (completed, or gone from the scheduler) without a manager
+  of it ever registering: a ``worker_init`` that exits 0, say, would
+  otherwise have the strategy start such blocks for ever while tasks wait.
+  "The latest" counts back from the newest block to one that was
+  cancelled (scaled in) or that worked and ended, so blocks that failed
+  after a scale-in are judged too.
 """
 
 from __future__ import annotations
@@ -64,18 +71,45 @@ class FailureRule:
     ) -> str | None:
         """Why to give up on blocks in these states, or None while not to.
 
-        ``registered()`` gives the blocks from which a manager ever
-        registered; it is called only when every block has failed.
+        Only once no block is alive: then the latest blocks (in block order,
+        back to one that was cancelled or that worked and ended) that ended
+        badly are judged. ``registered()`` gives the blocks from which a
+        manager ever registered; it is called only when the verdict needs it.
         """
-        failed = [b for b, s in statuses.items() if s.state == JobState.FAILED]
-        if not failed or len(failed) < len(statuses):
+        if not statuses or any(not s.terminal for s in statuses.values()):
             return None
-        if len(failed) < self.limit:
-            seen = registered()
-            if all(b in seen for b in failed):
+        seen: Collection[str] | None = None
+        run: list[str] = []
+        for block in sorted(statuses, key=_block_order, reverse=True):
+            state = statuses[block].state
+            if state in _QUIET_ENDS:
+                if seen is None:
+                    seen = registered()
+                if block in seen:
+                    break  # it worked, then ended: the blocks before it are not judged
+            elif state != JobState.FAILED:
+                break  # cancelled
+            run.append(block)
+        if not run:
+            return None
+        if len(run) < self.limit:
+            if seen is None:
+                seen = registered()
+            if all(b in seen for b in run):
                 return None
-        last = failed[-1]
+        last = run[0]
+        quiet = sum(1 for b in run if statuses[b].state in _QUIET_ENDS)
+        what = "failed" if not quiet else "failed or ended before any of their managers registered"
         return (
-            f"{len(failed)} of {len(statuses)} blocks failed; "
+            f"{len(run)} of {len(statuses)} blocks {what}; "
             f"last {describe_failure(last, statuses[last])}"
         )
+
+
+def _block_order(block_id: str) -> tuple[int, int, str]:
+    """Blocks in the order they were made: numeric ids as numbers, others after them."""
+    return (0, int(block_id), "") if block_id.isdigit() else (1, 0, block_id)
+
+
+_QUIET_ENDS = (JobState.COMPLETED, JobState.MISSING, JobState.TIMEOUT)
+"""Block ends that are not failures, yet mean no worker ran when no manager ever registered."""
