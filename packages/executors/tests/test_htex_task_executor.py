@@ -37,12 +37,12 @@ def test_named_function_runs_the_raw_buffer_on_a_worker(make_htex: MakeHtex) -> 
         "suffix": "!",
     }
     assert got["pid"] != os.getpid()
-    assert fut.parsl_executor_task_id == 0  # type: ignore[attr-defined]
+    assert fut.parsl_executor_task_id == 1  # type: ignore[attr-defined]  (Parsl's ids start at 1)
     assert htex._task_counter == 1
     # A Parsl call through submit_payload, after it, also gets its task id.
     plain = htex.submit_payload({}, pack_apply_message(htex_tasks.add, (2, 3), {}))
     assert plain.result(timeout=30) == 5
-    assert plain.parsl_executor_task_id == 1  # type: ignore[attr-defined]
+    assert plain.parsl_executor_task_id == 2  # type: ignore[attr-defined]
     assert (htex._task_counter, htex.outstanding, htex.outstanding()) == (2, 0, 0)
 
 
@@ -158,3 +158,17 @@ def test_task_count_is_an_int_and_callable() -> None:
     count = TaskCount(3)
     assert count == 3 and count() == 3 and count + 1 == 4
     assert type(count()) is int
+
+
+def test_interchange_log_has_parsls_per_task_line_with_worker_debug(make_htex: MakeHtex) -> None:
+    # Parsl's tests (and users reading interchange.log) look for this line at DEBUG.
+    import time
+    from pathlib import Path
+
+    htex = make_htex(worker_debug=True)
+    assert htex.submit(htex_tasks.add, {}, 1, 2).result(timeout=30) == 3
+    log = Path(htex.worker_logdir) / "interchange.log"
+    deadline = time.monotonic() + 10
+    while "Put task 1 onto pending_task_queue" not in log.read_text():
+        assert time.monotonic() < deadline, log.read_text()[-2000:]
+        time.sleep(0.05)

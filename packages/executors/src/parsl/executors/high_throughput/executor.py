@@ -217,7 +217,7 @@ class HighThroughputExecutor(ParslSurfaceMixin, BlockScalingMixin, ParslExecutor
         self.logdir: str | None = None
         self.log_config_path: str | None = None
         """Where ``start`` pickled the run's LogConfig for the processes it starts (if one)."""
-        self._task_ids = itertools.count()
+        self._task_ids = itertools.count(1)  # 1, 2, ...: Parsl's executor task ids
         self._packer = CallPacker()
         self._client: InterchangeClient | None = None
         self._monitor: BlockMonitor | None = None

@@ -196,6 +196,7 @@ class Interchange:
     # ------------------------------------------------------------ executor side
 
     def _from_client(self, frames: list[bytes]) -> None:
+        debug = logger.isEnabledFor(logging.DEBUG)  # worker_debug=True: Parsl's per-task line
         for frame in frames:
             try:
                 msg = decode(frame)
@@ -204,6 +205,8 @@ class Interchange:
                 continue
             if isinstance(msg, Task):
                 self.payloads[msg.task_id] = frame
+                if debug:
+                    logger.debug("Put task %s onto pending_task_queue", msg.task_id)
                 self._execute(
                     self.dispatch.task_submitted(msg.task_id, msg.priority, msg.resource_spec)
                 )

@@ -156,9 +156,9 @@ class ParslSurfaceMixin:
 
     @property
     def _task_counter(self) -> int:
-        """Tasks submitted so far (Parsl's name; the next task id)."""
+        """Tasks submitted so far (Parsl's name; also the last task id, as ids start at 1)."""
         # itertools.count's repr is its next value, "count(7)": read without consuming an id.
-        return int(repr(self._task_ids)[len("count(") : -1])
+        return int(repr(self._task_ids)[len("count(") : -1]) - 1
 
     def set_bad_state_and_fail_all(
         self, exception: BaseException | Callable[[], BaseException]
