@@ -39,7 +39,12 @@ class _NoSpec(dict[str, Any]):
 
 
 NO_SPEC: dict[str, Any] = _NoSpec()
-"""``submit()``'s default ``resource_specification``: none given by position."""
+"""An executor's ``submit()`` default ``resource_specification``: none given by position.
+
+The abstract :meth:`ParslExecutor.submit` has no default, as in Parsl, so
+that plugin executors declaring Parsl's signature stay type-correct
+overrides; an executor may add this default and call :func:`submitted_spec`.
+"""
 
 
 def submitted_spec(spec: dict[str, Any], kwargs: dict[str, Any]) -> dict[str, Any]:
@@ -130,7 +135,7 @@ class ParslExecutor(ABC):
     def submit(
         self,
         func: Callable[..., Any],
-        resource_specification: dict[str, Any] = NO_SPEC,
+        resource_specification: dict[str, Any],
         /,
         *args: Any,
         **kwargs: Any,
