@@ -61,7 +61,13 @@ def test_json_logging_writes_json_lines_in_every_process(make_htex: MakeHtex) ->
         *wait_for_files(logdir, "worker_*.jsonlog", 1),
     ]
     for f in files:
-        records = [json.loads(line) for line in f.read_text().splitlines()]
+        # A process opens its log file when it starts and writes its first record a moment
+        # later: wait (bounded) for a complete line rather than reading at the first instant.
+        deadline = time.monotonic() + 20
+        while not (text := f.read_text()).endswith("\n"):
+            assert time.monotonic() < deadline, f"{f} is empty"
+            time.sleep(0.05)
+        records = [json.loads(line) for line in text.splitlines()]
         assert records, f"{f} is empty"
         assert all("formatted" in r and "levelname" in r for r in records)
 
