@@ -144,9 +144,10 @@ class ParslPoolExecutor(Executor):
         """Stop accepting calls; with ``wait``, wait for the calls already submitted.
 
         Parsl tasks cannot be cancelled, so ``cancel_futures`` only skips the
-        wait, and says so with a :class:`UserWarning` (as Parsl warns). A DataFlowKernel the pool started from ``config`` is cleaned up
-        (tasks still unfinished then fail with ``CleanedUp``); one passed in
-        as ``dfk`` is left running.
+        wait, and says so with a :class:`UserWarning` (as Parsl warns). A
+        DataFlowKernel the pool started from ``config`` is cleaned up (tasks
+        still unfinished then fail with ``CleanedUp``); one passed in as
+        ``dfk`` is left running.
         """
         self._shut_down = True
         if cancel_futures:
