@@ -14,6 +14,7 @@ from parsl.executors.cctools.executor import CctoolsExecutor
 from parsl.executors.cctools.resources import TaskResources, parse_resource_specification
 from parsl.executors.errors import UnsupportedFeatureError
 from parsl.executors.workqueue._ndcctools import DEFAULT_PORT, load_work_queue
+from parsl.executors.workqueue.coprocess import COPROCESS_SCRIPT
 from parsl.executors.workqueue.manager import WorkQueueSettings, make_backend
 from parsl.monitoring.radios.base import RadioConfig
 from parsl.monitoring.radios.filesystem import FilesystemRadio
@@ -38,8 +39,12 @@ class WorkQueueExecutor(CctoolsExecutor):
     each category's allocation from what its tasks used (``autolabel_window``
     tasks first run with a whole worker). ``max_retries``: how often Work
     Queue itself retries a failed task (Parsl's own ``retries`` come on top).
-    ``source``, ``pack``, ``extra_pkgs`` and ``coprocess`` need cctools
-    parts this package does not support and are refused.
+    ``coprocess=True`` runs every task as a call to a long-lived
+    ``parsl-wq-coprocess`` on the worker (Work Queue's coprocess mode; see
+    :mod:`parsl.executors.workqueue.coprocess`): no Python start per task,
+    and workers are started with ``--coprocess parsl-wq-coprocess``.
+    ``source``, ``pack`` and ``extra_pkgs`` need cctools parts this package
+    does not support and are refused.
     """
 
     def __init__(
@@ -80,7 +85,7 @@ class WorkQueueExecutor(CctoolsExecutor):
             working_dir=working_dir if working_dir is not None else function_dir,
             storage_access=storage_access,
         )
-        for name, flag in (("source", source), ("pack", pack), ("coprocess", coprocess)):
+        for name, flag in (("source", source), ("pack", pack)):
             if flag:
                 raise UnsupportedFeatureError(f"WorkQueueExecutor({name}=True)", label)
         if extra_pkgs:
@@ -105,6 +110,12 @@ class WorkQueueExecutor(CctoolsExecutor):
                 raise bad_value(
                     name, value, "a whole number" + (" >= 0" if name == "max_retries" else " >= 1")
                 )
+        if coprocess and init_command:
+            raise bad_value(
+                "init_command",
+                init_command,
+                "empty with coprocess=True (a coprocess task is a call, not a command to prefix)",
+            )
         if project_password_file is not None and not os.path.isfile(project_password_file):
             raise bad_value("project_password_file", project_password_file, "an existing file")
         for name, text in (
@@ -129,6 +140,7 @@ class WorkQueueExecutor(CctoolsExecutor):
         self.full_debug = full_debug
         self.worker_executable = worker_executable
         self.scaling_cores_per_worker = scaling_cores_per_worker
+        self.coprocess = bool(coprocess)
         self.remote_monitoring_radio = (
             remote_monitoring_radio if remote_monitoring_radio is not None else FilesystemRadio()
         )
@@ -151,6 +163,7 @@ class WorkQueueExecutor(CctoolsExecutor):
             full_debug=self.full_debug,
             log_dir=os.path.join(self.run_directory, "wq_logs"),
             use_cache=self.use_cache,
+            coprocess=self.coprocess,
         )
         return make_backend, settings
 
@@ -162,6 +175,9 @@ class WorkQueueExecutor(CctoolsExecutor):
             autocategory=self.autocategory,
             require_all_or_none=not self.autolabel,
         )
+
+    def _serverless(self, spec: dict[str, Any]) -> bool:
+        return self.coprocess
 
     def validate_resource_specification(self, spec: dict[str, Any]) -> None:
         self._task_resources(lambda: None, spec)
@@ -179,7 +195,8 @@ class WorkQueueExecutor(CctoolsExecutor):
             if self.project_password_file
             else ""
         )
-        options = f" {self.worker_options}" if self.worker_options else ""
+        options = f" --coprocess {COPROCESS_SCRIPT}" if self.coprocess else ""
+        options += f" {self.worker_options}" if self.worker_options else ""
         return (
             f"PATH={shlex.quote(os.path.dirname(sys.executable))}:$PATH "
             f"{self.worker_executable} --parent-death{password}{options} {where}"

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 from dataclasses import dataclass
 from typing import Any
@@ -18,6 +19,7 @@ from parsl.executors.cctools.manager_loop import (
 )
 from parsl.executors.cctools.taskfiles import TaskPackage
 from parsl.executors.workqueue._ndcctools import load_work_queue
+from parsl.executors.workqueue.coprocess import COPROCESS_NAME, FUNCTION_NAME
 
 __all__ = ["WorkQueueBackend", "WorkQueueSettings", "make_backend"]
 
@@ -38,6 +40,7 @@ class WorkQueueSettings:
     log_dir: str
     use_cache: bool
     monitoring: bool = False
+    coprocess: bool = False
 
 
 class WorkQueueBackend(ManagerBackend):
@@ -80,12 +83,17 @@ class WorkQueueBackend(ManagerBackend):
 
     def submit(self, package: TaskPackage) -> None:
         s = self.settings
-        command = package.command
-        if s.init_command:
-            command = f"{s.init_command} && {command}"
-        t = self.wq.Task(command)
-        for name, value in s.env.items():
-            t.specify_environment_variable(name, value)
+        if package.serverless:
+            # The coprocess reads the sandbox names of the task's files, and its environment.
+            t = self.wq.RemoteTask(FUNCTION_NAME, COPROCESS_NAME)
+            t.specify_fn_args(list(package.sandbox_names), dict(s.env))
+        else:
+            command = package.command
+            if s.init_command:
+                command = f"{s.init_command} && {command}"
+            t = self.wq.Task(command)
+            for name, value in s.env.items():
+                t.specify_environment_variable(name, value)
         for local, remote in package.inputs:
             t.specify_input_file(local, remote, cache=s.use_cache)
         for local, remote in package.outputs:
@@ -126,7 +134,12 @@ class WorkQueueBackend(ManagerBackend):
         worker = t.hostname or None
         reason = name.lower().replace("_", " ")
         exit_code = int(t.return_status) if t.return_status is not None else None
-        if kind == FailureKind.SUCCESS and exit_code not in (0, None):
+        call_failed = None
+        if self.settings.coprocess and kind in (FailureKind.SUCCESS, FailureKind.OUTPUT_MISSING):
+            call_failed = _coprocess_failure(t.output)  # a crashed call leaves no result file
+        if call_failed is not None:
+            kind, reason = FailureKind.FAILED, call_failed
+        elif kind == FailureKind.SUCCESS and exit_code not in (0, None):
             kind = FailureKind.FAILED
             reason = f"the task's command exited with code {exit_code}: {(t.output or '')[-2000:]}"
         elif kind == FailureKind.RESOURCE_EXHAUSTED:
@@ -152,6 +165,23 @@ class WorkQueueBackend(ManagerBackend):
     def close(self) -> None:
         self._running.clear()
         del self.q
+
+
+def _coprocess_failure(output: str | None) -> str | None:
+    """Why a coprocess call failed, from its answer (None: it ran to the end); see .coprocess."""
+    try:
+        answer = json.loads(output or "")
+        code = int(answer["Result"])
+    except (ValueError, TypeError, KeyError):
+        return (
+            "the worker's coprocess did not answer the call (is parsl-wq-coprocess on the "
+            f"worker's PATH?): {(output or 'no output')[-2000:]}"
+        )
+    if code == 0:
+        return None
+    return (
+        f"the task's process in the coprocess exited with code {code}: {answer.get('Output', '')}"
+    )
 
 
 def make_backend(settings: WorkQueueSettings) -> WorkQueueBackend:
