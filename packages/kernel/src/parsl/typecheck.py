@@ -20,19 +20,24 @@ import typeguard
 
 from parsl.errors import ConfigurationError
 
-__all__ = ["ArgumentTypeError", "typechecked"]
+__all__ = ["ArgumentTypeError", "TypeCheckError", "typechecked"]
 
 F = TypeVar("F", bound=Callable[..., Any])
 
 _ARGUMENT = re.compile(r'argument "(\w+)"')
 
 
-class ArgumentTypeError(ConfigurationError, typeguard.TypeCheckError, TypeError):
+class TypeCheckError(ConfigurationError, typeguard.TypeCheckError, TypeError):
     """A constructor argument has the wrong type: typeguard's TypeCheckError naming the field.
 
     Also a :class:`~parsl.errors.ConfigurationError` (with ``field`` and
-    ``value``) and a :class:`TypeError`.
+    ``value``) and a :class:`TypeError`. Named as typeguard's class, as Parsl's
+    users see it in tracebacks and code written for Parsl compares the type's
+    name; :data:`ArgumentTypeError` is the same class.
     """
+
+
+ArgumentTypeError = TypeCheckError
 
 
 def _field_error(
