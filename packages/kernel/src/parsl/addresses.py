@@ -99,15 +99,19 @@ def get_any_address() -> str:
 def tcp_url(address: str, port: str | int | None = None) -> str:
     """A ZeroMQ-style ``tcp://`` URL for ``address`` and optional ``port``.
 
-    IPv6 addresses are put in brackets (``tcp://[::1]:5000``); IPv4
-    addresses, host names and ``*`` are written as they are.
+    An IPv6 address followed by a port is put in brackets
+    (``tcp://[::1]:5000``); without a port it is written as it is
+    (``tcp://::1``: ZeroMQ splits a port appended later at the last colon),
+    as Parsl does. IPv4 addresses, host names and ``*`` are written as they are.
     """
     if not isinstance(address, str) or not address:
         raise AddressNotFound(f"address {address!r} is not valid: expected a non-empty string")
+    if port is None or port == "":
+        return f"tcp://{address}"
     host = address
     try:
         if ipaddress.ip_address(address).version == 6:
             host = f"[{address}]"
     except ValueError:
         pass  # a host name or "*"
-    return f"tcp://{host}" if port is None or port == "" else f"tcp://{host}:{port}"
+    return f"tcp://{host}:{port}"

@@ -245,7 +245,7 @@ def sanitize_dns_label_rfc1123(raw_string: str) -> str:
     """
     label = re.sub(r"-+", "-", re.sub(r"[^a-z0-9]", "-", raw_string.lower()))[:63].strip("-")
     if not label:
-        raise ValueError(f"{raw_string!r} leaves an empty DNS label once sanitized")
+        raise ValueError(f"Sanitized DNS label is empty for input '{raw_string}'")  # Parsl's text
     return label
 
 
@@ -258,7 +258,7 @@ def sanitize_dns_subdomain_rfc1123(raw_string: str) -> str:
     labels = [sanitize_dns_label_rfc1123(part) for part in raw_string.split(".") if part]
     name = ".".join(labels)[:253].strip("-.")
     if not name:
-        raise ValueError(f"{raw_string!r} leaves an empty DNS subdomain once sanitized")
+        raise ValueError(f"Sanitized DNS subdomain is empty for input '{raw_string}'")
     return name
 
 
