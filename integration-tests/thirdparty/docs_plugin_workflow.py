@@ -62,6 +62,6 @@ with parsl.load(Config(executors=[htex], run_dir=os.path.join(work, "runinfo"), 
     print("squares:", [f.result(timeout=60) for f in [python_app(pow)(i, 2) for i in range(4)]])
 
 register_method_for_data(Json())
-assert isinstance(methods_for_data[0], Json)
+assert isinstance(next(iter(methods_for_data.values())), Json)  # tried first
 payload = serialize({"a": [1, 2]})
 print("serializer:", payload[:4].decode(), deserialize(payload))

@@ -56,19 +56,25 @@ class Tagged(SerializerBase):
         return self.known[body.decode()]
 
 
+def first(methods: dict[bytes, SerializerBase]) -> SerializerBase:
+    """The serializer tried first."""
+    return next(iter(methods.values()))
+
+
 @pytest.fixture
 def restore() -> Iterator[None]:
-    code, data = list(methods_for_code), list(methods_for_data)
+    code, data = dict(methods_for_code), dict(methods_for_data)
     extra = dict(additional_methods_for_deserialization)
     yield
-    methods_for_code[:] = code
-    methods_for_data[:] = data
+    for methods, saved in ((methods_for_code, code), (methods_for_data, data)):
+        methods.clear()
+        methods.update(saved)
     additional_methods_for_deserialization.clear()
     additional_methods_for_deserialization.update(extra)
 
 
 def test_concretes_module_names() -> None:
-    assert isinstance(methods_for_data[0], DillSerializer)
+    assert isinstance(first(methods_for_data), DillSerializer)
     assert PickleSerializer.identifier in additional_methods_for_deserialization
     assert ParslStyleJson.identifier == b"js" and ParslStyleJson().identifier == b"js"
 
@@ -88,26 +94,27 @@ def test_registered_data_method_is_tried_first_and_falls_back() -> None:
 def test_registered_code_method_and_unregister() -> None:
     tagged = Tagged({"len": len})
     register_method_for_code(tagged)
-    assert methods_for_code[0] is tagged
+    assert first(methods_for_code) is tagged and methods_for_code[b"tag"] is tagged
     assert serialize(len) == b"tag\nlen"
     assert deserialize(b"tag\nlen") is len
     assert serialize(max).startswith(b"D\n")  # unknown to it: dill
     assert serialize([1]).startswith(b"D\n")  # data is not code
     unregister_serializer(tagged)
-    assert tagged not in methods_for_code
+    assert tagged not in methods_for_code.values()
     with pytest.raises(DeserializationError, match="no serializer registered"):
         deserialize(b"tag\nlen")
 
 
 @pytest.mark.usefixtures("restore")
 def test_every_method_failing_names_each_error() -> None:
-    methods_for_data[:] = [ParslStyleJson()]
+    methods_for_data.clear()
+    methods_for_data[b"js"] = ParslStyleJson()
     with pytest.raises(SerializationError, match="the thing.*not JSON serializable"):
         serialize({1, 2}, name="the thing")
     dill_payload = DillSerializer.identifier + b"\n" + DillSerializer().serialize({1, 2})
     assert deserialize(dill_payload) == {1, 2}  # dill payloads stay readable
-    unregister_serializer(methods_for_data[0])
-    assert isinstance(methods_for_data[0], DillSerializer)  # never left empty
+    unregister_serializer(first(methods_for_data))
+    assert isinstance(first(methods_for_data), DillSerializer)  # never left empty
 
 
 @pytest.mark.usefixtures("restore")
@@ -163,3 +170,23 @@ def test_dill_callable_serializer_serializes_each_function_once() -> None:
     payload = serialize(lambda x: x * 3)
     assert payload.startswith(b"C\n")
     assert deserialize(payload)(2) == 6
+
+
+@pytest.mark.usefixtures("restore")
+def test_parsl_dict_recipe_swaps_the_data_serializers() -> None:
+    # Parsl's dicts by identifier: the recipe ProxyStore's users follow to write data with
+    # one serializer only, keeping the previous ones to read what they wrote.
+    assert methods_for_code[DillSerializer.identifier].identifier == DillSerializer.identifier
+    previous = methods_for_data.copy()
+    additional_methods_for_deserialization.update(previous)
+    methods_for_data.clear()
+    register_method_for_data(ParslStyleJson())
+    assert list(methods_for_data) == [b"js"]
+    assert serialize({"a": 1}) == b'js\n{"a": 1}'
+    with pytest.raises(SerializationError):  # no fallback once the others are cleared
+        serialize({1, 2})
+    dill_payload = DillSerializer.identifier + b"\n" + DillSerializer().serialize({1, 2})
+    assert deserialize(dill_payload) == {1, 2}
+    methods_for_data.clear()
+    methods_for_data.update(previous)
+    assert serialize({1, 2}).startswith(DillSerializer.identifier + b"\n")

@@ -4,10 +4,10 @@ Payload format: one identifier byte-string, a newline, then the body. The
 identifier selects the deserializer, so payloads from any registered
 serializer can be read back.
 
-As in Parsl, callables and data have separate ordered lists of serializers
-(:data:`methods_for_code`, :data:`methods_for_data`), extended with
-:func:`register_method_for_code` / :func:`register_method_for_data`; dill
-is the default for both.
+As in Parsl, callables and data have separate serializers, dicts from
+identifier to serializer tried in their order (:data:`methods_for_code`,
+:data:`methods_for_data`), extended with :func:`register_method_for_code` /
+:func:`register_method_for_data`; dill is the default for both.
 """
 
 from __future__ import annotations
@@ -28,11 +28,11 @@ logger = logging.getLogger(__name__)
 
 _SEP = b"\n"
 
-methods_for_code: list[SerializerBase] = [DillSerializer()]
-"""Serializers tried in order for callables; the first that succeeds writes the payload."""
+methods_for_code: dict[bytes, SerializerBase] = {DillSerializer.identifier: DillSerializer()}
+"""Serializers for callables by identifier, tried in order; the first that succeeds writes."""
 
-methods_for_data: list[SerializerBase] = [DillSerializer()]
-"""Serializers tried in order for everything else."""
+methods_for_data: dict[bytes, SerializerBase] = {DillSerializer.identifier: DillSerializer()}
+"""Serializers for everything else by identifier, tried in order."""
 
 additional_methods_for_deserialization: dict[bytes, SerializerBase] = {
     PickleSerializer.identifier: PickleSerializer(),
@@ -54,16 +54,26 @@ def _check(serializer: SerializerBase) -> bytes:
     return ident
 
 
+def _put_first(methods: dict[bytes, SerializerBase], serializer: SerializerBase) -> None:
+    """``serializer`` under its identifier, first in ``methods`` (changed in place)."""
+    ident = _check(serializer)
+    rest = [(k, m) for k, m in methods.items() if k != ident]
+    methods.clear()
+    methods[ident] = serializer
+    methods.update(rest)
+
+
 def register_method_for_code(serializer: SerializerBase) -> None:
-    """Try ``serializer`` first for callables (earlier registrations are tried after it)."""
-    _check(serializer)
-    methods_for_code.insert(0, serializer)
+    """Try ``serializer`` first for callables (earlier registrations are tried after it).
+
+    It replaces a serializer with the same identifier.
+    """
+    _put_first(methods_for_code, serializer)
 
 
 def register_method_for_data(serializer: SerializerBase) -> None:
     """Try ``serializer`` first for data (earlier registrations are tried after it)."""
-    _check(serializer)
-    methods_for_data.insert(0, serializer)
+    _put_first(methods_for_data, serializer)
 
 
 def register_serializer(serializer: SerializerBase, *, default: bool = False) -> None:
@@ -71,16 +81,18 @@ def register_serializer(serializer: SerializerBase, *, default: bool = False) ->
     ident = _check(serializer)
     additional_methods_for_deserialization[ident] = serializer
     if default:
-        methods_for_code[:] = [serializer]
-        methods_for_data[:] = [serializer]
+        for methods in (methods_for_code, methods_for_data):
+            methods.clear()
+            methods[ident] = serializer
 
 
 def unregister_serializer(serializer: SerializerBase) -> None:
     """Forget ``serializer`` everywhere; a list left empty falls back to dill."""
     for methods in (methods_for_code, methods_for_data):
-        methods[:] = [m for m in methods if m is not serializer]
+        for ident in [k for k, m in methods.items() if m is serializer]:
+            del methods[ident]
         if not methods:
-            methods.append(DillSerializer())
+            methods[DillSerializer.identifier] = DillSerializer()
     if additional_methods_for_deserialization.get(serializer.identifier) is serializer:
         del additional_methods_for_deserialization[serializer.identifier]
 
@@ -96,7 +108,7 @@ def serialize(obj: Any, buffer_threshold: int | None = None, *, name: str = "obj
     """
     methods = methods_for_code if callable(obj) else methods_for_data
     errors = []
-    for serializer in list(methods):
+    for serializer in list(methods.values()):
         try:
             body = serializer.serialize(obj)
         except Exception as e:
@@ -112,10 +124,11 @@ def serialize(obj: Any, buffer_threshold: int | None = None, *, name: str = "obj
 
 
 def _reader(ident: bytes) -> SerializerBase | None:
-    for serializer in (*methods_for_code, *methods_for_data):
-        if serializer.identifier == ident:
-            return serializer
-    return additional_methods_for_deserialization.get(ident)
+    return (
+        methods_for_code.get(ident)
+        or methods_for_data.get(ident)
+        or additional_methods_for_deserialization.get(ident)
+    )
 
 
 SUGGESTED_DISTRIBUTION: dict[bytes, str] = {b"ProxyStoreSerializer": "parsl-proxystore"}

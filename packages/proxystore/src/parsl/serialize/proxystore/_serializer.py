@@ -102,5 +102,5 @@ class ProxyStoreSerializer(SerializerBase):
             self.store = get_or_create_store(config)
             self.should_proxy = should_proxy
             self._setup = setup
-            if not any(m is self for m in methods_for_data):
+            if not any(m is self for m in methods_for_data.values()):
                 register_method_for_data(self)
