@@ -183,3 +183,68 @@ def test_workflow_with_coprocess_blocks_and_monitoring(tmp_path: Path) -> None:
     while any(alive(pid) for pid in coprocesses):
         assert time.monotonic() < deadline, "a block's coprocess outlived cleanup()"
         time.sleep(0.1)
+
+
+def _noop() -> str:
+    return "ran"
+
+
+def test_protocol_direct_bad_request_and_end_of_stdin(tmp_path: Path) -> None:
+    # The coprocess as work_queue_worker drives it, without a worker: its announcement,
+    # one call, a malformed request (dropped, the coprocess serves on), and end of stdin
+    # ending it even while a connection stays open.
+    import json
+    import pickle
+    import socket
+    import subprocess
+
+    from parsl.serialize.facade import deserialize, pack_apply_message
+
+    sandbox = tmp_path / "t.7"
+    sandbox.mkdir()
+    (sandbox / "parsl.function").write_bytes(pack_apply_message(_noop, (), {}))
+    (sandbox / "parsl.map").write_bytes(pickle.dumps({}))
+    proc = subprocess.Popen(
+        [require_program("parsl-wq-coprocess")],
+        cwd=tmp_path,
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        env={**os.environ, "PYTHONPATH": os.pathsep.join(sys.path)},
+    )
+    try:
+        assert proc.stdout is not None and proc.stdin is not None
+        size = int(proc.stdout.readline())
+        announced = json.loads(proc.stdout.read(size))
+        assert announced["name"] == "parsl_coprocess" and announced["port"] > 0
+
+        def call(conn: socket.socket, task_id: int) -> dict[str, object]:
+            body = json.dumps(
+                {"fn_args": ["parsl.map", "parsl.function", "parsl.result"], "fn_kwargs": {}}
+            ).encode()
+            conn.sendall(f"run_parsl_task {task_id} {len(body)}\n".encode() + body)
+            reply = b""
+            while b"\n" not in reply:
+                reply += conn.recv(4096)
+            head, _, rest = reply.partition(b"\n")
+            while len(rest) < int(head):
+                rest += conn.recv(4096)
+            answer: dict[str, object] = json.loads(rest)
+            return answer
+
+        with socket.create_connection(("127.0.0.1", announced["port"]), timeout=30) as bad:
+            bad.sendall(b"not a request\n")
+            assert bad.recv(10) == b""  # dropped
+        conn = socket.create_connection(("127.0.0.1", announced["port"]), timeout=30)
+        assert call(conn, 7) == {"Result": 0, "StatusCode": 200, "Output": ""}
+        result = deserialize((sandbox / "parsl.result").read_bytes())
+        assert result["ok"] and result["value"] == "ran"
+        proc.stdin.close()  # the worker's end: the coprocess ends, the open connection or not
+        assert proc.wait(timeout=15) == 0
+        conn.close()
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
+        for pipe in (proc.stdin, proc.stdout):
+            if pipe is not None:
+                pipe.close()

@@ -28,7 +28,7 @@ import select
 import signal
 import socket
 import sys
-from typing import Any, BinaryIO
+from typing import Any
 
 import psutil
 
@@ -50,14 +50,40 @@ def _message(body: str) -> bytes:
     return f"{len(data)}\n".encode() + data
 
 
-def _read_request(stream: BinaryIO) -> tuple[int, dict[str, Any]] | None:
-    """One ``"<function> <task id> <length>\\n<input>"`` request; None at end of connection."""
-    head = stream.readline()
-    if not head:
-        return None
-    _function, task_id, length = head.decode().split()
-    body = stream.read(int(length))
-    return int(task_id), json.loads(body or b"{}")
+class _Requests:
+    """The ``"<function> <task id> <length>\\n<input>"`` requests of one connection.
+
+    Read into a buffer of our own, so that the serve loop knows when a whole
+    request is already here and when it must wait on the socket (with the
+    worker's exit) instead.
+    """
+
+    def __init__(self, conn: socket.socket) -> None:
+        self.conn = conn
+        self.buf = bytearray()
+
+    def pending(self) -> bool:
+        return b"\n" in self.buf
+
+    def _more(self) -> bool:
+        data = self.conn.recv(65536)
+        self.buf += data
+        return bool(data)
+
+    def next(self) -> tuple[int, dict[str, Any]] | None:
+        """The next request (blocks until it is whole); None at end of connection."""
+        while b"\n" not in self.buf:
+            if not self._more():
+                return None
+        head, _, rest = bytes(self.buf).partition(b"\n")
+        _function, task_id, length = head.decode().split()
+        size = int(length)
+        self.buf = bytearray(rest)
+        while len(self.buf) < size:
+            if not self._more():
+                return None
+        body, self.buf = bytes(self.buf[:size]), self.buf[size:]
+        return int(task_id), json.loads(body or b"{}")
 
 
 def _run_call(sandbox: str, request: dict[str, Any]) -> None:
@@ -169,8 +195,21 @@ def serve(listener: socket.socket, workspace: str, worker: _Exits) -> None:
         if listener not in ready:
             continue
         conn, _ = listener.accept()
-        with conn, conn.makefile("rb") as stream:
-            while (request := _read_request(stream)) is not None:
+        with conn:
+            requests = _Requests(conn)
+            while True:
+                if not requests.pending():  # wait for the next call, or the worker's exit
+                    ready, _, _ = select.select([conn, sys.stdin, *worker.fds()], [], [], 1.0)
+                    if sys.stdin in ready or worker.ended(ready):
+                        return
+                    if conn not in ready:
+                        continue
+                try:
+                    request = requests.next()
+                except ValueError:  # not a call (JSON errors are ValueErrors): drop the connection
+                    break
+                if request is None:
+                    break
                 task_id, body = request
                 sandbox = os.path.join(workspace, f"t.{task_id}")
                 code = _call(conn, listener, sandbox, body, worker)
