@@ -70,10 +70,18 @@ def fill_disk(mb: int) -> None:
     time.sleep(30)
 
 
-@pytest.mark.parametrize("mode", ["regular", "serverless"])
-def test_tasks_run_in_both_modes(tmp_path: Path, workers: Workers, mode: str) -> None:
+@pytest.mark.parametrize(
+    ("mode", "shared_fs"), [("regular", False), ("serverless", False), ("serverless", True)]
+)
+def test_tasks_run_in_both_modes(
+    tmp_path: Path, workers: Workers, mode: str, shared_fs: bool
+) -> None:
     config = TaskVineManagerConfig(
-        port=free_port(), address="127.0.0.1", wait_for_workers=1, library_config={"num_slots": 2}
+        port=free_port(),
+        address="127.0.0.1",
+        wait_for_workers=1,
+        library_config={"num_slots": 2},
+        shared_fs=shared_fs,
     )
     ex = manual_executor(tmp_path, function_exec_mode=mode, manager_config=config)
     ex.start()

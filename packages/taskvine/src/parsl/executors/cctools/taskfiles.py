@@ -7,7 +7,9 @@ and returns a :class:`TaskPackage`: plain data that the manager process turns
 into a Work Queue or TaskVine task. With ``shared_fs=False`` every file is
 declared to the manager, which copies inputs into the worker's sandbox and
 outputs (the app's ``outputs=`` files and the result file) back; with
-``shared_fs=True`` the task opens the submit side's paths directly.
+``shared_fs=True`` the task opens the submit side's paths directly (a
+function call still gets its own three files in its sandbox, where the
+library looks for them).
 """
 
 from __future__ import annotations
@@ -127,11 +129,11 @@ def prepare_task(
             inputs.append((local, remote))
     with open(map_file, "wb") as out:
         pickle.dump(file_map, out)
-    if shared_fs:
+    if shared_fs and not serverless:
         names = (map_file, function_file, result_file)
         inputs_t: tuple[tuple[str, str], ...] = ()
         outputs_t: tuple[tuple[str, str], ...] = ()
-    else:
+    else:  # a call (serverless) runs in a sandbox and finds its own files there by these names
         names = ("parsl.map", "parsl.function", "parsl.result")
         inputs_t = ((map_file, names[0]), (function_file, names[1]), *inputs)
         outputs_t = (*outputs, (result_file, names[2]))
