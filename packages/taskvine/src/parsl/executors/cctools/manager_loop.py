@@ -18,6 +18,7 @@ import queue
 import struct
 import sys
 import threading
+import time
 import traceback
 from abc import ABC, abstractmethod
 from collections.abc import Callable
@@ -29,6 +30,11 @@ from parsl.executors.cctools.taskfiles import TaskPackage
 __all__ = ["Completion", "FailureKind", "ManagerBackend", "manager_main"]
 
 logger = logging.getLogger(__name__)
+
+IDLE_POLL_S = 0.5
+"""With no task in flight, how long the loop waits for the next task before it looks again."""
+IDLE_WAIT_EVERY_S = 5.0
+"""With no task in flight, how often the manager itself runs (workers connecting, keepalives)."""
 
 
 class FailureKind:
@@ -66,7 +72,12 @@ class ManagerBackend(ABC):
 
     @abstractmethod
     def wait(self, timeout: int) -> list[Completion]:
-        """Drive the manager for up to ``timeout`` seconds (0: one pass); return finished tasks."""
+        """Drive the manager until a task finishes, for up to ``timeout`` seconds; return finished tasks.
+
+        Both managers' shortest wait is one second (a ``0`` becomes ``1``),
+        and they return early only when a task finishes: the loop calls this
+        when tasks are in flight, and only now and then when none is.
+        """
 
     @property
     @abstractmethod
@@ -125,12 +136,13 @@ def manager_main(
         events.put(("fatal", f"the manager could not start: {type(e).__name__}: {e}"))
         return
     events.put(("ready", backend.port))
+    last_wait = 0.0
     try:
         while True:
             stop = False
             for _ in range(1000):  # then drive the manager, even while tasks keep coming
                 try:
-                    package = tasks.get(timeout=0.5 if backend.idle else 0.005)
+                    package = tasks.get(timeout=IDLE_POLL_S) if backend.idle else tasks.get_nowait()
                 except queue.Empty:
                     break
                 if package is None:
@@ -147,6 +159,13 @@ def manager_main(
                     )
             if stop:
                 break
+            # A manager's wait blocks up to a second unless a task finishes, and a task that
+            # arrives meanwhile waits with it: with nothing in flight, wait only now and then
+            # (to take in workers), so that the next task starts at once.
+            now = time.monotonic()
+            if backend.idle and now - last_wait < IDLE_WAIT_EVERY_S:
+                continue
+            last_wait = now
             for completion in backend.wait(0):
                 events.put(("done", completion))
     except Exception:

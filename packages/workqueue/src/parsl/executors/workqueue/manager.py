@@ -120,12 +120,11 @@ class WorkQueueBackend(ManagerBackend):
         self._running[int(wq_id)] = package.task_id
 
     def wait(self, timeout: int) -> list[Completion]:
-        done: list[Completion] = []
-        t = self.q.wait(timeout)
-        while t is not None:
-            done.append(self._completion(t))
-            t = self.q.wait(0)
-        return done
+        # One task per call: Work Queue's wait(0) is a wait(1) that returns early only when a
+        # task finishes, so asking again after the last one would hold the loop for a second.
+        # Tasks already retrieved come back at once on the next call.
+        t = self.q.wait(max(1, timeout))
+        return [] if t is None else [self._completion(t)]
 
     def _completion(self, t: Any) -> Completion:
         task_id = self._running.pop(int(t.id), int(t.tag or -1))
