@@ -75,9 +75,11 @@ def main(argv: list[str] | None = None) -> int:
     _wake(args.worker_pid)
     calls = os.fdopen(args.in_pipe_fd, "rb", buffering=0)
     children: dict[int, int] = {}
+    exits: dict[int, int] = {}  # a pidfd per child: readable when it exits, so answers go at once
     while True:
-        ready, _, _ = select.select([calls], [], [], 0.05 if children else 1.0)
-        if ready:
+        timeout = 1.0 if not children else (None if len(exits) == len(children) else 0.05)
+        ready, _, _ = select.select([calls.fileno(), *exits], [], [], timeout)
+        if calls.fileno() in ready:
             message = read_message(calls)
             if message is None:
                 break
@@ -90,11 +92,16 @@ def main(argv: list[str] | None = None) -> int:
                 finally:
                     os._exit(code)
             children[pid] = int(call_id)
+            with contextlib.suppress(AttributeError, OSError):  # no pidfds: poll every 50 ms
+                exits[os.pidfd_open(pid)] = pid
         while children:
             pid, status = os.waitpid(-1, os.WNOHANG)
             if pid == 0:
                 break
             done_id = children.pop(pid, None)
+            for fd in [fd for fd, child in exits.items() if child == pid]:
+                os.close(fd)
+                del exits[fd]
             if done_id is not None:
                 write_message(args.out_pipe_fd, f"{done_id} {os.waitstatus_to_exitcode(status)}")
                 _wake(args.worker_pid)
