@@ -15,6 +15,7 @@ from parsl.executors.cctools.manager_loop import (
     FailureKind,
     classify_result,
     read_frame,
+    workers_disconnected,
     workers_that_ran,
     write_frame,
 )
@@ -264,3 +265,16 @@ def test_workers_that_ran_reads_the_transactions_log(tmp_path: Path) -> None:
     )
     assert workers_that_ran(str(log), 7) == ["127.0.0.1:1", "127.0.0.1:2"]
     assert workers_that_ran(str(tmp_path / "missing"), 7) == []
+
+
+def test_workers_disconnected_reads_the_transactions_log(tmp_path: Path) -> None:
+    log = tmp_path / "transactions"
+    log.write_text(
+        "# time manager_pid WORKER worker_id host:port DISCONNECTION (UNKNOWN|FAILURE)\n"
+        "1 2 WORKER worker-a 127.0.0.1:1  CONNECTION\n"
+        "1 2 WORKER worker-b 127.0.0.1:2  CONNECTION\n"
+        "1 2 WORKER worker-a 127.0.0.1:1  DISCONNECTION FAILURE\n"
+        "1 2 TASK 7 RUNNING 127.0.0.1:2  FIRST_RESOURCES {}\n"
+    )
+    assert workers_disconnected(str(log)) == {"127.0.0.1:1"}
+    assert workers_disconnected(str(tmp_path / "missing")) == set()

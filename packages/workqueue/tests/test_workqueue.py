@@ -183,3 +183,67 @@ def test_worker_lost_on_every_try_fails_clearly(
     assert isinstance(e.value, WorkQueueTaskFailure) and "max retries" in e.value.reason
     assert e.value.worker is not None and e.value.worker.startswith("127.0.0.1:")
     assert str(e.value).count("127.0.0.1:") >= 3  # names the worker, and both that ran it
+
+
+def test_a_task_given_back_unstarted_is_submitted_again(tmp_path: Path) -> None:
+    # A worker whose free disk shrank after its last report gives a whole-worker task back
+    # unstarted (forsaken), which Work Queue counts as a try. The backend submits such a task
+    # again, a bounded number of times, unless a worker that had it was lost.
+    from types import SimpleNamespace
+
+    from parsl.executors.cctools.resources import TaskResources
+    from parsl.executors.cctools.taskfiles import prepare_task
+    from parsl.executors.workqueue.manager import (
+        MAX_REQUEUES,
+        WorkQueueBackend,
+        WorkQueueSettings,
+    )
+
+    settings = WorkQueueSettings(
+        port=0,
+        project_name=None,
+        project_password_file=None,
+        env={},
+        autolabel=False,
+        autolabel_window=1,
+        max_retries=1,
+        init_command="",
+        full_debug=False,
+        log_dir=str(tmp_path / "logs"),
+        use_cache=False,
+    )
+    backend = WorkQueueBackend(settings)
+    try:
+        staging = tmp_path / "staging"
+        staging.mkdir()
+        package = prepare_task(
+            staging_dir=str(staging),
+            task_id=5,
+            func=double,
+            args=(1,),
+            kwargs={},
+            resources=TaskResources(),
+            shared_fs=False,
+        )
+        log = tmp_path / "transactions"
+        backend._transactions = str(log)
+        max_retries = next(k for k, v in backend._names.items() if v == "MAX_RETRIES")
+        given_back = SimpleNamespace(id=41, result=max_retries, tag="5")
+        log.write_text(
+            "1 2 TASK 41 RUNNING 127.0.0.1:1  FIRST_RESOURCES {}\n"
+            "1 2 TASK 41 RUNNING 127.0.0.1:2  FIRST_RESOURCES {}\n"
+        )
+        for _ in range(MAX_REQUEUES):
+            assert backend._requeue_if_forsaken(given_back, package)
+        assert len(backend._running) == MAX_REQUEUES  # each a new Work Queue task
+        assert not backend._requeue_if_forsaken(given_back, package)  # then it fails
+        backend._requeued.clear()
+        with log.open("a") as f:
+            f.write("1 2 WORKER worker-a 127.0.0.1:2  DISCONNECTION FAILURE\n")
+        assert not backend._requeue_if_forsaken(given_back, package)  # lost with a worker
+        success = next(k for k, v in backend._names.items() if v == "SUCCESS")
+        assert not backend._requeue_if_forsaken(
+            SimpleNamespace(id=41, result=success, tag="5"), package
+        )
+    finally:
+        backend.close()

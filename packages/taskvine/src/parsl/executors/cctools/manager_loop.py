@@ -241,6 +241,21 @@ def workers_that_ran(transactions_log: str, task_id: int) -> list[str]:
     return found
 
 
+def workers_disconnected(transactions_log: str) -> set[str]:
+    """The workers (``host:port``) a manager's transactions log shows disconnecting so far."""
+    found: set[str] = set()
+    try:
+        with open(transactions_log, errors="replace") as log:
+            for line in log:
+                parts = line.split()
+                # time pid WORKER worker_id host:port DISCONNECTION reason
+                if len(parts) >= 6 and parts[2] == "WORKER" and parts[5] == "DISCONNECTION":
+                    found.add(parts[4])
+    except OSError:
+        pass
+    return found
+
+
 def classify_result(name: str) -> str:
     """The :class:`FailureKind` of a manager result code's name (``RESOURCE_EXHAUSTION``, ...)."""
     if name == "SUCCESS":

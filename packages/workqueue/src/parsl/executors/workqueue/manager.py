@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import logging
 import os
 from dataclasses import dataclass
 from typing import Any
@@ -15,13 +16,19 @@ from parsl.executors.cctools.manager_loop import (
     describe_limits,
     measured,
     result_names,
+    workers_disconnected,
     workers_that_ran,
 )
 from parsl.executors.cctools.taskfiles import TaskPackage
 from parsl.executors.workqueue._ndcctools import load_work_queue
 from parsl.executors.workqueue.coprocess import COPROCESS_NAME, FUNCTION_NAME
 
-__all__ = ["WorkQueueBackend", "WorkQueueSettings", "make_backend"]
+__all__ = ["MAX_REQUEUES", "WorkQueueBackend", "WorkQueueSettings", "make_backend"]
+
+logger = logging.getLogger(__name__)
+
+MAX_REQUEUES = 3
+"""How often a task that workers gave back unstarted is submitted again (see ``_requeue_if_forsaken``)."""
 
 
 @dataclass(frozen=True)
@@ -67,7 +74,8 @@ class WorkQueueBackend(ManagerBackend):
         if settings.autolabel:
             self.q.tune("category-steady-n-tasks", settings.autolabel_window)
         self._names = result_names(wq, "WORK_QUEUE_RESULT_")
-        self._running: dict[int, int] = {}
+        self._running: dict[int, TaskPackage] = {}
+        self._requeued: dict[int, int] = {}
         self._categories: set[str] = set()
 
     @property
@@ -117,17 +125,47 @@ class WorkQueueBackend(ManagerBackend):
             t.specify_max_retries(s.max_retries)
         t.specify_tag(str(package.task_id))
         wq_id = self.q.submit(t)
-        self._running[int(wq_id)] = package.task_id
+        self._running[int(wq_id)] = package
 
     def wait(self, timeout: int) -> list[Completion]:
         # One task per call: Work Queue's wait(0) is a wait(1) that returns early only when a
         # task finishes, so asking again after the last one would hold the loop for a second.
         # Tasks already retrieved come back at once on the next call.
         t = self.q.wait(max(1, timeout))
-        return [] if t is None else [self._completion(t)]
+        if t is None:
+            return []
+        package = self._running.pop(int(t.id), None)
+        if package is not None and self._requeue_if_forsaken(t, package):
+            return []
+        return [self._completion(t, package.task_id if package is not None else int(t.tag or -1))]
 
-    def _completion(self, t: Any) -> Completion:
-        task_id = self._running.pop(int(t.id), int(t.tag or -1))
+    def _requeue_if_forsaken(self, t: Any, package: TaskPackage) -> bool:
+        """Submit ``t``'s task again if workers gave it up without being lost; True if so.
+
+        A task that names no resources gets a whole worker, sized by the worker's last report;
+        a worker whose free disk has since shrunk by a megabyte gives the task back unstarted
+        (forsaken), and Work Queue counts that as a try. Such a task is submitted again, up
+        to MAX_REQUEUES times; one lost with its worker is not.
+        """
+        if self._names.get(int(t.result)) not in ("MAX_RETRIES", "FORSAKEN"):
+            return False
+        ran_on = workers_that_ran(self._transactions, int(t.id))
+        if not ran_on or set(ran_on) & workers_disconnected(self._transactions):
+            return False
+        count = self._requeued.get(package.task_id, 0)
+        if count >= MAX_REQUEUES:
+            return False
+        self._requeued[package.task_id] = count + 1
+        logger.warning(
+            "task %d was given back unstarted by %s (resources changed since the worker's last "
+            "report); submitting it again",
+            package.task_id,
+            ", ".join(ran_on),
+        )
+        self.submit(package)
+        return True
+
+    def _completion(self, t: Any, task_id: int) -> Completion:
         name = self._names.get(int(t.result), str(t.result))
         kind = classify_result(name)
         worker = t.hostname or None
@@ -163,6 +201,7 @@ class WorkQueueBackend(ManagerBackend):
 
     def close(self) -> None:
         self._running.clear()
+        self._requeued.clear()
         del self.q
 
 
