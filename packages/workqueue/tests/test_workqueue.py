@@ -247,3 +247,23 @@ def test_a_task_given_back_unstarted_is_submitted_again(tmp_path: Path) -> None:
         )
     finally:
         backend.close()
+
+
+def init_mark() -> str:
+    return os.environ.get("PARSL_INIT_MARK", "")
+
+
+def test_init_command_runs_before_each_task(tmp_path: Path, workers: Workers) -> None:
+    ex = WorkQueueExecutor(
+        provider=None,
+        address="127.0.0.1",
+        port=free_port(),
+        init_command="export PARSL_INIT_MARK=from-init",
+    )
+    ex.run_dir = str(tmp_path / "runinfo")
+    ex.start()
+    try:
+        workers.start(ex.manager_port or 0, 1)
+        assert ex.submit(init_mark, {}).result(timeout=60) == "from-init"
+    finally:
+        ex.shutdown()

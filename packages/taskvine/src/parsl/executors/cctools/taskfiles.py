@@ -49,6 +49,10 @@ class TaskPackage:
     serverless: bool = False
     """TaskVine only: run as a call to the executor's library instead of a process."""
 
+    def shell_command(self, init_command: str = "") -> str:
+        """:attr:`command`, after the executor's ``init_command`` when there is one."""
+        return f"{init_command} && {self.command}" if init_command else self.command
+
     @property
     def sandbox_names(self) -> tuple[str, str, str]:
         """The names of (map, function, result) where the task runs."""

@@ -118,10 +118,7 @@ class TaskVineBackend(ManagerBackend):
             t = self.vine.Task(FUNCTION_NAME)
             t.set_library_required(LIBRARY_NAME)
         else:
-            command = package.command
-            if s.init_command:
-                command = f"{s.init_command} && {command}"
-            t = self.vine.Task(command)
+            t = self.vine.Task(package.shell_command(s.init_command))
         for name, value in s.env_vars.items():
             t.set_env_var(name, value)
         files = []

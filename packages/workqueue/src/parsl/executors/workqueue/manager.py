@@ -96,10 +96,7 @@ class WorkQueueBackend(ManagerBackend):
             t = self.wq.RemoteTask(FUNCTION_NAME, COPROCESS_NAME)
             t.specify_fn_args(list(package.sandbox_names), dict(s.env))
         else:
-            command = package.command
-            if s.init_command:
-                command = f"{s.init_command} && {command}"
-            t = self.wq.Task(command)
+            t = self.wq.Task(package.shell_command(s.init_command))
             for name, value in s.env.items():
                 t.specify_environment_variable(name, value)
         for local, remote in package.inputs:
