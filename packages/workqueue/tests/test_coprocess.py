@@ -217,10 +217,12 @@ def test_protocol_direct_bad_request_and_end_of_stdin(tmp_path: Path) -> None:
         announced = json.loads(proc.stdout.read(size))
         assert announced["name"] == "parsl_coprocess" and announced["port"] > 0
 
-        def call(conn: socket.socket, task_id: int) -> dict[str, object]:
-            body = json.dumps(
-                {"fn_args": ["parsl.map", "parsl.function", "parsl.result"], "fn_kwargs": {}}
-            ).encode()
+        def call(
+            conn: socket.socket,
+            task_id: int,
+            names: list[str] = ["parsl.map", "parsl.function", "parsl.result"],  # noqa: B006
+        ) -> dict[str, object]:
+            body = json.dumps({"fn_args": names, "fn_kwargs": {}}).encode()
             conn.sendall(f"run_parsl_task {task_id} {len(body)}\n".encode() + body)
             reply = b""
             while b"\n" not in reply:
@@ -236,6 +238,8 @@ def test_protocol_direct_bad_request_and_end_of_stdin(tmp_path: Path) -> None:
             assert bad.recv(10) == b""  # dropped
         conn = socket.create_connection(("127.0.0.1", announced["port"]), timeout=30)
         assert call(conn, 7) == {"Result": 0, "StatusCode": 200, "Output": ""}
+        outside = call(conn, 7, ["../../x.map", "parsl.function", "parsl.result"])
+        assert outside["Result"] == 2 and "not three file names" in str(outside["Output"])
         result = deserialize((sandbox / "parsl.result").read_bytes())
         assert result["ok"] and result["value"] == "ran"
         proc.stdin.close()  # the worker's end: the coprocess ends, the open connection or not

@@ -92,11 +92,23 @@ def _run_call(sandbox: str, request: dict[str, Any]) -> None:
 
     os.setpgid(0, 0)
     out = os.open(os.path.join(sandbox, OUTPUT_NAME), os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o644)
+    os.dup2(os.open(os.devnull, os.O_RDONLY), 0)  # not the worker's pipe
     os.dup2(out, 1)
     os.dup2(out, 2)
     os.chdir(sandbox)
+    names = request.get("fn_args")
+    # Only files of the task's own sandbox: anyone on this host can connect to the port.
+    if not (
+        isinstance(names, list)
+        and len(names) == 3
+        and all(
+            isinstance(n, str) and n == os.path.basename(n) not in ("", ".", "..") for n in names
+        )
+    ):
+        print(f"parsl-wq-coprocess: not three file names of the sandbox: {names!r}", flush=True)
+        os._exit(2)
     os.environ.update({str(k): str(v) for k, v in (request.get("fn_kwargs") or {}).items()})
-    map_name, function_name, result_name = request["fn_args"]
+    map_name, function_name, result_name = names
     run_task(map_name, function_name, result_name, sandbox)
 
 
