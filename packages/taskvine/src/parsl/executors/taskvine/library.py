@@ -75,10 +75,10 @@ def main(argv: list[str] | None = None) -> int:
     _wake(args.worker_pid)
     calls = os.fdopen(args.in_pipe_fd, "rb", buffering=0)
     children: dict[int, int] = {}
-    exits: dict[int, int] = {}  # a pidfd per child: readable when it exits, so answers go at once
+    exits: dict[int, int] = {}  # child pid -> its pidfd, readable when it exits: answer at once
     while True:
         timeout = 1.0 if not children else (None if len(exits) == len(children) else 0.05)
-        ready, _, _ = select.select([calls.fileno(), *exits], [], [], timeout)
+        ready, _, _ = select.select([calls.fileno(), *exits.values()], [], [], timeout)
         if calls.fileno() in ready:
             message = read_message(calls)
             if message is None:
@@ -93,15 +93,14 @@ def main(argv: list[str] | None = None) -> int:
                     os._exit(code)
             children[pid] = int(call_id)
             with contextlib.suppress(AttributeError, OSError):  # no pidfds: poll every 50 ms
-                exits[os.pidfd_open(pid)] = pid
+                exits[pid] = os.pidfd_open(pid)
         while children:
             pid, status = os.waitpid(-1, os.WNOHANG)
             if pid == 0:
                 break
             done_id = children.pop(pid, None)
-            for fd in [fd for fd, child in exits.items() if child == pid]:
-                os.close(fd)
-                del exits[fd]
+            if pid in exits:
+                os.close(exits.pop(pid))
             if done_id is not None:
                 write_message(args.out_pipe_fd, f"{done_id} {os.waitstatus_to_exitcode(status)}")
                 _wake(args.worker_pid)

@@ -130,7 +130,6 @@ class _Exits:
             self.fd: int | None = os.pidfd_open(pid)
         except (AttributeError, OSError):  # pragma: no cover - not Linux >= 5.3
             self.fd = None
-        self.proc = psutil.Process(pid)
         self.poll_s = None if self.fd is not None else 0.05
         """How often to look when there is no pidfd to wait on."""
 
@@ -141,8 +140,8 @@ class _Exits:
         if self.fd is not None:
             return self.fd in ready
         try:  # pragma: no cover - not Linux >= 5.3
-            return not self.proc.is_running() or self.proc.status() == psutil.STATUS_ZOMBIE
-        except psutil.Error:  # pragma: no cover
+            return bool(psutil.Process(self.pid).status() == psutil.STATUS_ZOMBIE)
+        except psutil.Error:  # pragma: no cover - gone
             return True
 
     def close(self) -> None:
