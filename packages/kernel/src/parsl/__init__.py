@@ -4,6 +4,12 @@ The kernel distribution (``parsl-kernel``) owns this package and keeps the
 namespace open, so that other distributions (``parsl-executors``,
 ``parsl-providers`` ...) installed separately, or as editable installs of
 separate folders, add their subpackages beneath it.
+
+The top-level names are imported on first use (PEP 562), not by ``import
+parsl``: a process that needs only a submodule (a worker running one task,
+``parsl.serialize``) does not pay for the DataFlowKernel, the executors and
+typeguard. ``from parsl import python_app`` and ``parsl.load(...)`` behave
+as if they had been imported eagerly.
 """
 
 from __future__ import annotations
@@ -11,27 +17,54 @@ from __future__ import annotations
 import importlib
 import pkgutil
 import sys
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 __path__ = pkgutil.extend_path(__path__, __name__)
 
-from parsl import plugins
-from parsl.app.app import AUTO_LOGNAME, bash_app, join_app, python_app
-from parsl.config import Config
-from parsl.data_provider.files import File
-from parsl.dataflow.dflow import DataFlowKernel
-from parsl.dataflow.loader import DataFlowKernelLoader
-from parsl.errors import ParslError, PluginAttributeNotFound, PluginNotFound
-from parsl.executors import ThreadPoolExecutor
-from parsl.log_utils import set_file_logger, set_stream_logger
-from parsl.version import VERSION
+if TYPE_CHECKING:
+    from parsl.app.app import AUTO_LOGNAME, bash_app, join_app, python_app
+    from parsl.config import Config
+    from parsl.data_provider.files import File
+    from parsl.dataflow.dflow import DataFlowKernel
+    from parsl.dataflow.loader import DataFlowKernelLoader
+    from parsl.errors import ParslError
+    from parsl.errors import PluginAttributeNotFound as PluginAttributeNotFound
+    from parsl.errors import PluginNotFound as PluginNotFound
+    from parsl.executors import ThreadPoolExecutor
+    from parsl.log_utils import set_file_logger, set_stream_logger
+    from parsl.version import VERSION as __version__
 
-__version__ = VERSION
+    load = DataFlowKernelLoader.load
+    clear = DataFlowKernelLoader.clear
+    dfk = DataFlowKernelLoader.dfk
+    wait_for_current_tasks = DataFlowKernelLoader.wait_for_current_tasks
 
-load = DataFlowKernelLoader.load
-clear = DataFlowKernelLoader.clear
-dfk = DataFlowKernelLoader.dfk
-wait_for_current_tasks = DataFlowKernelLoader.wait_for_current_tasks
+# Each lazily imported top-level name: the module that defines it and its name there.
+_LAZY = {
+    "AUTO_LOGNAME": ("parsl.app.app", "AUTO_LOGNAME"),
+    "bash_app": ("parsl.app.app", "bash_app"),
+    "join_app": ("parsl.app.app", "join_app"),
+    "python_app": ("parsl.app.app", "python_app"),
+    "Config": ("parsl.config", "Config"),
+    "File": ("parsl.data_provider.files", "File"),
+    "DataFlowKernel": ("parsl.dataflow.dflow", "DataFlowKernel"),
+    "DataFlowKernelLoader": ("parsl.dataflow.loader", "DataFlowKernelLoader"),
+    "ParslError": ("parsl.errors", "ParslError"),
+    "PluginAttributeNotFound": ("parsl.errors", "PluginAttributeNotFound"),
+    "PluginNotFound": ("parsl.errors", "PluginNotFound"),
+    "ThreadPoolExecutor": ("parsl.executors", "ThreadPoolExecutor"),
+    "set_file_logger": ("parsl.log_utils", "set_file_logger"),
+    "set_stream_logger": ("parsl.log_utils", "set_stream_logger"),
+    "__version__": ("parsl.version", "VERSION"),
+}
+
+# The loader's class-level functions Parsl exports as plain functions.
+_LOADER = {
+    "load": "load",
+    "clear": "clear",
+    "dfk": "dfk",
+    "wait_for_current_tasks": "wait_for_current_tasks",
+}
 
 # Names Parsl exports at the top level whose classes live in other distributions:
 # resolved on first use through the plugin registry, like ``parsl.executors.X``.
@@ -43,15 +76,33 @@ _FROM_PLUGINS = {
 
 
 def __getattr__(name: str) -> Any:
-    group = _FROM_PLUGINS.get(name)
-    if group is None:
+    value: Any
+    if name in _LAZY:
+        module, attribute = _LAZY[name]
+        value = getattr(importlib.import_module(module), attribute)
+    elif name in _LOADER:
+        from parsl.dataflow.loader import DataFlowKernelLoader as loader
+
+        value = getattr(loader, _LOADER[name])
+    elif name in _FROM_PLUGINS:
+        from parsl import plugins
+        from parsl.errors import PluginAttributeNotFound as not_found
+        from parsl.errors import PluginNotFound as plugin_not_found
+
+        try:  # the plugin-point module's own lookup (with its stand-ins), e.g. parsl.executors.X
+            return getattr(importlib.import_module(_FROM_PLUGINS[name]), name)
+        except not_found as e:
+            if plugins.called_by_from_import(sys._getframe(1)):
+                raise plugin_not_found(str(e), name=name) from e
+            raise
+    else:
         raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-    try:  # the plugin-point module's own lookup (with its stand-ins), e.g. parsl.executors.X
-        return getattr(importlib.import_module(group), name)
-    except PluginAttributeNotFound as e:
-        if plugins.called_by_from_import(sys._getframe(1)):
-            raise PluginNotFound(str(e), name=name) from e
-        raise
+    globals()[name] = value  # later lookups find it without coming here
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | set(__all__))
 
 
 __all__ = [

@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import threading
+from typing import TYPE_CHECKING
 
-from parsl.config import Config
-from parsl.dataflow.dflow import DataFlowKernel
 from parsl.errors import ConfigurationError, NoDataFlowKernelError
+
+if TYPE_CHECKING:  # dflow imports this module at its end (its public path): no cycle at import
+    from parsl.config import Config
+    from parsl.dataflow.dflow import DataFlowKernel
 
 
 class DataFlowKernelLoader:
@@ -22,6 +25,8 @@ class DataFlowKernelLoader:
                 raise ConfigurationError(
                     "a Config has already been loaded; call parsl.clear() (or dfk.cleanup()) first"
                 )
+            from parsl.dataflow.dflow import DataFlowKernel
+
             cls._dfk = DataFlowKernel(config)
             return cls._dfk
 
