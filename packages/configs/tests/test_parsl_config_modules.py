@@ -87,3 +87,44 @@ def test_htex_local_runs_a_task(tmp_path: Path, monkeypatch: pytest.MonkeyPatch)
     with parsl.load(config):
         pid = where().result(timeout=60)
     assert pid != os.getpid()
+
+
+@pytest.mark.timeout(120)
+@pytest.mark.parametrize("name", ["wqex_local", "vineex_local"])
+def test_cctools_local_modules_run_a_task(
+    name: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from parsl.executors.cctools.processes import free_port
+
+    here = os.path.dirname(os.path.abspath(__file__))
+    monkeypatch.setenv("PYTHONPATH", os.pathsep.join([here, *sys.path]))
+    module = importlib.import_module(f"parsl.configs.{name}")
+    config = module.config
+    (executor,) = config.executors
+    # Parsl's labels and port; no project name, so nothing reports to cctools' public catalog.
+    label = "parsl-wq-example" if name == "wqex_local" else "parsl-vine-example"
+    assert executor.label == label
+    settings = executor if name == "wqex_local" else executor.manager_config
+    assert settings.port == 9123
+    assert settings.project_name is None
+    # On loopback, on a free port (9123 may be taken on a shared machine).
+    settings.port = free_port()
+    settings.address = "127.0.0.1"
+    config.run_dir = str(tmp_path)
+    with parsl.load(config):
+        pid = where().result(timeout=90)
+    assert pid != os.getpid()
+
+
+@pytest.mark.parametrize("name", ["wqex_local", "vineex_local"])
+def test_cctools_local_modules_without_their_package_say_what_to_install(
+    name: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from parsl import plugins
+    from parsl.errors import OptionalModuleMissing
+
+    # As on a machine where no package registers the executor: parsl.executors gives its stand-in.
+    monkeypatch.setattr(plugins, "available", lambda group: [])
+    monkeypatch.delitem(sys.modules, f"parsl.configs.{name}", raising=False)
+    with pytest.raises(OptionalModuleMissing, match="Install a package that registers"):
+        importlib.import_module(f"parsl.configs.{name}")

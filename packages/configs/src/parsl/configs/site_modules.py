@@ -42,6 +42,8 @@ CODE_MODULES = (
     "midway",
     "osg",
     "summit",
+    "vineex_local",
+    "wqex_local",
 )
 
 #: Parsl module names not provided, and why.
@@ -49,8 +51,6 @@ NOT_PROVIDED: dict[str, str] = {
     "Azure": "needs an Azure provider, which this project does not have",
     "ec2": "needs an AWS provider, which this project does not have",
     "stampede2": "the system is retired; the catalog has stampede3",
-    "vineex_local": "needs the TaskVine executor (a separate package)",
-    "wqex_local": "needs the Work Queue executor (a separate package)",
 }
 
 
