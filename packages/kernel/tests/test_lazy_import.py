@@ -50,9 +50,48 @@ def test_top_level_names_are_the_defining_modules_objects() -> None:
         "from parsl.version import VERSION\n"
         "print(json.dumps([python_app is p, Config is C, File is F, DataFlowKernel is D, ThreadPoolExecutor is T,\n"
         "  load == L.load, dfk == L.dfk, clear == L.clear, parsl.__version__ == VERSION,\n"
-        "  parsl.python_app is p, 'python_app' in dir(parsl), 'load' in vars(parsl)]))"
+        "  parsl.python_app is p, 'python_app' in dir(parsl), 'load' in vars(parsl), parsl.VERSION == VERSION]))"
     )
-    assert same == [True] * 12
+    assert same == [True] * 13
+
+
+def test_submodules_reached_as_attributes_after_a_bare_import() -> None:
+    # Code written for Parsl relies on its eager import: `import parsl` and then dotted paths.
+    found = _fresh(
+        "import json, parsl\n"
+        "print(json.dumps([parsl.dataflow.futures.AppFuture.__name__, parsl.app.app.python_app.__name__,\n"
+        "  parsl.data_provider.files.File.__name__, parsl.dataflow.dflow.DataFlowKernel.__name__,\n"
+        "  parsl.executors.threads.ThreadPoolExecutor.__name__, parsl.config.Config.__name__,\n"
+        "  parsl.providers.LocalProvider.__name__]))"
+    )
+    assert found == [
+        "AppFuture",
+        "python_app",
+        "File",
+        "DataFlowKernel",
+        "ThreadPoolExecutor",
+        "Config",
+        "LocalProvider",
+    ]
+
+
+def test_executors_submodules_as_attributes_and_unknown_names() -> None:
+    found = _fresh(
+        "import json, parsl.executors as e\n"
+        "try:\n    e.NoSuchExecutor\n    missing = 'found'\nexcept AttributeError as x:\n    missing = type(x).__name__\n"
+        "print(json.dumps([e.threads.__name__, e.ParslExecutor.__name__, missing]))"
+    )
+    assert found == ["parsl.executors.threads", "ParslExecutor", "PluginAttributeNotFound"]
+
+
+def test_from_import_of_a_submodule_loads_only_that_submodule() -> None:
+    # `from parsl import plugins` asks the package's __getattr__ first, while modules are half
+    # imported: it must get the submodule and nothing else (no import cycle through dflow).
+    loaded = _fresh(
+        "import json, sys\nfrom parsl import plugins, serialize\n"
+        "print(json.dumps([plugins.__name__, serialize.__name__, 'parsl.dataflow.dflow' in sys.modules]))"
+    )
+    assert loaded == ["parsl.plugins", "parsl.serialize", False]
 
 
 def test_star_import_gives_every_public_name() -> None:

@@ -15,8 +15,10 @@ as if they had been imported eagerly.
 from __future__ import annotations
 
 import importlib
+import importlib.util
 import pkgutil
 import sys
+from types import FrameType
 from typing import TYPE_CHECKING, Any
 
 __path__ = pkgutil.extend_path(__path__, __name__)
@@ -32,6 +34,7 @@ if TYPE_CHECKING:
     from parsl.errors import PluginNotFound as PluginNotFound
     from parsl.executors import ThreadPoolExecutor
     from parsl.log_utils import set_file_logger, set_stream_logger
+    from parsl.version import VERSION as VERSION
     from parsl.version import VERSION as __version__
 
     load = DataFlowKernelLoader.load
@@ -56,7 +59,26 @@ _LAZY = {
     "set_file_logger": ("parsl.log_utils", "set_file_logger"),
     "set_stream_logger": ("parsl.log_utils", "set_stream_logger"),
     "__version__": ("parsl.version", "VERSION"),
+    "VERSION": ("parsl.version", "VERSION"),
 }
+
+# What ``import parsl`` imported eagerly before its names became lazy. Code written for
+# Parsl reaches submodules as attributes after a bare ``import parsl``
+# (``parsl.dataflow.futures.AppFuture``, ``parsl.executors.threads``), which works only
+# because Parsl's import loads them: the first such access here loads the same set.
+_EAGER = (
+    "parsl.app.app",
+    "parsl.config",
+    "parsl.data_provider.files",
+    "parsl.dataflow.dflow",
+    "parsl.dataflow.loader",
+    "parsl.errors",
+    "parsl.executors",
+    "parsl.executors.threads",
+    "parsl.log_utils",
+    "parsl.plugins",
+    "parsl.version",
+)
 
 # The loader's class-level functions Parsl exports as plain functions.
 _LOADER = {
@@ -73,6 +95,14 @@ _FROM_PLUGINS = {
     "WorkQueueExecutor": "parsl.executors",
     "MonitoringHub": "parsl.monitoring",
 }
+
+
+def _import_system(frame: FrameType) -> bool:
+    """True when ``frame`` is Python's import machinery (``_handle_fromlist`` and the like)."""
+    filename = frame.f_code.co_filename
+    return filename.startswith("<frozen importlib") or filename.endswith(
+        ("importlib/_bootstrap.py", "importlib\\_bootstrap.py")
+    )
 
 
 def __getattr__(name: str) -> Any:
@@ -95,6 +125,14 @@ def __getattr__(name: str) -> Any:
             if plugins.called_by_from_import(sys._getframe(1)):
                 raise plugin_not_found(str(e), name=name) from e
             raise
+    elif not name.startswith("_") and importlib.util.find_spec(f"{__name__}.{name}") is not None:
+        value = importlib.import_module(f"{__name__}.{name}")
+        # ``from parsl import plugins`` asks here first (hasattr) while modules are half
+        # imported: the import system gets just the submodule. Code reaching a submodule
+        # as an attribute gets what Parsl's eager import would have loaded as well.
+        if not _import_system(sys._getframe(1)):
+            for module in _EAGER:
+                importlib.import_module(module)
     else:
         raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
     globals()[name] = value  # later lookups find it without coming here

@@ -7,6 +7,8 @@ process) does not import the thread pool and the kernel behind it.
 
 from __future__ import annotations
 
+import importlib
+import importlib.util
 import pkgutil
 from typing import TYPE_CHECKING, Any
 
@@ -26,11 +28,17 @@ _BUILT_IN = {
 
 def __getattr__(name: str) -> Any:
     if name in _BUILT_IN:
-        import importlib
-
         value = getattr(importlib.import_module(_BUILT_IN[name]), name)
         globals()[name] = value
         return value
+    if (
+        name.islower()
+        and not name.startswith("_")
+        and importlib.util.find_spec(f"{__name__}.{name}")
+    ):
+        # A submodule reached as an attribute (``parsl.executors.threads``), as when the
+        # package imported its members eagerly.
+        return importlib.import_module(f"{__name__}.{name}")
     from parsl import plugins
     from parsl.executors.unavailable import STAND_INS
 
