@@ -81,12 +81,7 @@ _EAGER = (
 )
 
 # The loader's class-level functions Parsl exports as plain functions.
-_LOADER = {
-    "load": "load",
-    "clear": "clear",
-    "dfk": "dfk",
-    "wait_for_current_tasks": "wait_for_current_tasks",
-}
+_LOADER = frozenset({"load", "clear", "dfk", "wait_for_current_tasks"})
 
 # Names Parsl exports at the top level whose classes live in other distributions:
 # resolved on first use through the plugin registry, like ``parsl.executors.X``.
@@ -113,7 +108,7 @@ def __getattr__(name: str) -> Any:
     elif name in _LOADER:
         from parsl.dataflow.loader import DataFlowKernelLoader as loader
 
-        value = getattr(loader, _LOADER[name])
+        value = getattr(loader, name)
     elif name in _FROM_PLUGINS:
         from parsl import plugins
         from parsl.errors import PluginAttributeNotFound as not_found

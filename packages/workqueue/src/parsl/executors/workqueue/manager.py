@@ -132,9 +132,12 @@ class WorkQueueBackend(ManagerBackend):
         if t is None:
             return []
         package = self._running.pop(int(t.id), None)
-        if package is not None and self._requeue_if_forsaken(t, package):
+        if package is None:
+            return [self._completion(t, int(t.tag or -1))]
+        if self._requeue_if_forsaken(t, package):
             return []
-        return [self._completion(t, package.task_id if package is not None else int(t.tag or -1))]
+        self._requeued.pop(package.task_id, None)  # its count is needed only while it runs
+        return [self._completion(t, package.task_id)]
 
     def _requeue_if_forsaken(self, t: Any, package: TaskPackage) -> bool:
         """Submit ``t``'s task again if workers gave it up without being lost; True if so.
