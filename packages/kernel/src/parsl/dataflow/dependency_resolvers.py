@@ -4,6 +4,18 @@ The shallow resolver (the default) looks at each positional and keyword
 argument and at each element of ``inputs=[...]``. The deep resolver also
 looks inside lists, tuples, sets and dicts, recursively (dict keys and
 values). Both are plain data: pass your own to ``Config(dependency_resolver=...)``.
+
+The four traversals are :func:`functools.singledispatch` functions under
+Parsl's names, so a container type of your own can be taught to the deep
+resolver (or a wrapper type to the shallow one) without writing a resolver::
+
+    @deep_traverse_to_gather.register
+    def _(o: Pair) -> list[Future]:
+        return deep_traverse_to_gather(o.left) + deep_traverse_to_gather(o.right)
+
+    @deep_traverse_to_unwrap.register
+    def _(o: Pair) -> Pair:
+        return Pair(deep_traverse_to_unwrap(o.left), deep_traverse_to_unwrap(o.right))
 """
 
 from __future__ import annotations
@@ -11,6 +23,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from concurrent.futures import Future
 from dataclasses import dataclass
+from functools import singledispatch
 from typing import Any
 
 
@@ -22,38 +35,92 @@ class DependencyResolver:
     traverse_to_unwrap: Callable[[Any], Any]
 
 
-def _shallow_gather(o: Any) -> list[Future[Any]]:
-    return [o] if isinstance(o, Future) else []
-
-
-def _shallow_unwrap(o: Any) -> Any:
-    return o.result() if isinstance(o, Future) else o
-
-
-def _deep_gather(o: Any) -> list[Future[Any]]:
-    if isinstance(o, Future):
-        return [o]
-    if isinstance(o, list | tuple | set | frozenset):
-        return [f for e in o for f in _deep_gather(e)]
-    if isinstance(o, dict):
-        return [f for k, v in o.items() for f in (*_deep_gather(k), *_deep_gather(v))]
+@singledispatch
+def shallow_traverse_to_gather(o: Any) -> list[Future[Any]]:
+    """The futures the shallow resolver finds in ``o``: ``o`` itself if it is one."""
     return []
 
 
-def _deep_unwrap(o: Any) -> Any:
-    if isinstance(o, Future):
-        return o.result()
-    if isinstance(o, list):
-        return [_deep_unwrap(e) for e in o]
-    if isinstance(o, tuple):
-        items = [_deep_unwrap(e) for e in o]
-        return type(o)(*items) if hasattr(o, "_fields") else tuple(items)
-    if isinstance(o, set | frozenset):
-        return type(o)(_deep_unwrap(e) for e in o)
-    if isinstance(o, dict):
-        return {_deep_unwrap(k): _deep_unwrap(v) for k, v in o.items()}
+@shallow_traverse_to_gather.register
+def _(o: Future) -> list[Future[Any]]:  # type: ignore[type-arg]
+    return [o]
+
+
+@singledispatch
+def shallow_traverse_to_unwrap(o: Any) -> Any:
+    """``o``, or its result if it is a future (the shallow resolver)."""
     return o
 
 
-SHALLOW_DEPENDENCY_RESOLVER = DependencyResolver(_shallow_gather, _shallow_unwrap)
-DEEP_DEPENDENCY_RESOLVER = DependencyResolver(_deep_gather, _deep_unwrap)
+@shallow_traverse_to_unwrap.register
+def _(o: Future) -> Any:  # type: ignore[type-arg]
+    return o.result()
+
+
+@singledispatch
+def deep_traverse_to_gather(o: Any) -> list[Future[Any]]:
+    """The futures anywhere in ``o``'s lists, tuples, sets, frozensets and dicts."""
+    return []
+
+
+@deep_traverse_to_gather.register
+def _(o: Future) -> list[Future[Any]]:  # type: ignore[type-arg]
+    return [o]
+
+
+@deep_traverse_to_gather.register(list)
+@deep_traverse_to_gather.register(tuple)
+@deep_traverse_to_gather.register(set)
+@deep_traverse_to_gather.register(frozenset)
+def _(o: Any) -> list[Future[Any]]:
+    return [f for e in o for f in deep_traverse_to_gather(e)]
+
+
+@deep_traverse_to_gather.register
+def _(o: dict) -> list[Future[Any]]:  # type: ignore[type-arg]
+    return [
+        f for k, v in o.items() for f in (*deep_traverse_to_gather(k), *deep_traverse_to_gather(v))
+    ]
+
+
+@singledispatch
+def deep_traverse_to_unwrap(o: Any) -> Any:
+    """``o`` rebuilt with each future found by :func:`deep_traverse_to_gather` replaced by its result.
+
+    Lists, sets, frozensets and dicts come back as the built-in type; a
+    named tuple keeps its type.
+    """
+    return o
+
+
+@deep_traverse_to_unwrap.register
+def _(o: Future) -> Any:  # type: ignore[type-arg]
+    return o.result()
+
+
+@deep_traverse_to_unwrap.register
+def _(o: list) -> Any:  # type: ignore[type-arg]
+    return [deep_traverse_to_unwrap(e) for e in o]
+
+
+@deep_traverse_to_unwrap.register
+def _(o: tuple) -> Any:  # type: ignore[type-arg]
+    items = [deep_traverse_to_unwrap(e) for e in o]
+    return type(o)(*items) if hasattr(o, "_fields") else tuple(items)
+
+
+@deep_traverse_to_unwrap.register(set)
+@deep_traverse_to_unwrap.register(frozenset)
+def _(o: Any) -> Any:
+    return type(o)(deep_traverse_to_unwrap(e) for e in o)
+
+
+@deep_traverse_to_unwrap.register
+def _(o: dict) -> Any:  # type: ignore[type-arg]
+    return {deep_traverse_to_unwrap(k): deep_traverse_to_unwrap(v) for k, v in o.items()}
+
+
+SHALLOW_DEPENDENCY_RESOLVER = DependencyResolver(
+    shallow_traverse_to_gather, shallow_traverse_to_unwrap
+)
+DEEP_DEPENDENCY_RESOLVER = DependencyResolver(deep_traverse_to_gather, deep_traverse_to_unwrap)
