@@ -13,7 +13,7 @@ identifier to serializer tried in their order (:data:`methods_for_code`,
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from typing import Any
 
 from parsl.serialize.base import SerializerBase
@@ -236,10 +236,70 @@ def pack_apply_message(
 def unpack_apply_message(
     packed_buffer: bytes,
 ) -> tuple[Callable[..., Any], tuple[Any, ...], dict[str, Any]]:
-    """Inverse of :func:`pack_apply_message`."""
+    """Inverse of :func:`pack_apply_message`.
+
+    Also reads Parsl's other form of a call: :func:`pack_buffers` of the
+    serialized function, argument tuple and keyword dict.
+    """
+    if packed_buffer[:1] == _PACKED:
+        func, args, kwargs = unpack_and_deserialize(packed_buffer)
+        return func, tuple(args), dict(kwargs)
     header, func_b, *rest = deserialize(packed_buffer)
     nargs, keys = deserialize(header)
     func = deserialize(func_b)
     args = tuple(deserialize(b) for b in rest[:nargs])
     kwargs = {k: deserialize(b) for k, b in zip(keys, rest[nargs:], strict=True)}
     return func, args, kwargs
+
+
+_PACKED = b"\n"  # no serialize() payload starts so: an identifier is never empty
+
+
+def pack_buffers(buffers: Iterable[bytes | bytearray | memoryview]) -> bytes:
+    """Join byte strings into one, each framed by its length; :func:`unpack_buffers` splits it."""
+    out = [_PACKED]
+    for i, buf in enumerate(buffers):
+        if not isinstance(buf, bytes | bytearray | memoryview):
+            raise TypeError(f"pack_buffers: buffer {i} is a {type(buf).__name__}, not bytes")
+        data = bytes(buf)
+        out += [b"%d\n" % len(data), data]
+    return b"".join(out)
+
+
+def unpack_buffers(packed_buffer: bytes) -> list[bytes]:
+    """The byte strings :func:`pack_buffers` joined, in order."""
+    if not isinstance(packed_buffer, bytes | bytearray | memoryview):
+        raise TypeError(f"unpack_buffers: expected bytes, got {type(packed_buffer).__name__}")
+    data = bytes(packed_buffer)
+    if data[:1] != _PACKED:
+        raise DeserializationError("not a buffer packed by pack_buffers")
+    buffers, pos = [], 1
+    while pos < len(data):
+        end = data.find(b"\n", pos, pos + 21)
+        size = data[pos:end]
+        if end < 0 or not size.isdigit() or end + 1 + int(size) > len(data):
+            raise DeserializationError(f"packed buffer is malformed or truncated at byte {pos}")
+        start = end + 1
+        buffers.append(data[start : start + int(size)])
+        pos = start + int(size)
+    return buffers
+
+
+def unpack_and_deserialize(packed_buffer: bytes) -> list[Any]:
+    """``[function, args, kwargs]`` of a packed call, as Parsl's workers read one.
+
+    Takes :func:`pack_buffers` of three :func:`serialize` payloads, or
+    :func:`pack_apply_message`'s output.
+    """
+    if not isinstance(packed_buffer, bytes | bytearray | memoryview):
+        raise TypeError(
+            f"unpack_and_deserialize: expected bytes, got {type(packed_buffer).__name__}"
+        )
+    if packed_buffer[:1] != _PACKED:
+        return list(unpack_apply_message(bytes(packed_buffer)))
+    buffers = unpack_buffers(packed_buffer)
+    if len(buffers) != 3:
+        raise DeserializationError(
+            f"a packed call has 3 buffers (function, args, kwargs), this one has {len(buffers)}"
+        )
+    return [deserialize(b) for b in buffers]
