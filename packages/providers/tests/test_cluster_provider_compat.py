@@ -169,7 +169,7 @@ def test_write_submit_script_to_an_unwritable_path(
 ) -> None:
     provider = make_bash_provider()
     target = tmp_path / "no-such-dir" / "job.submit"
-    with pytest.raises(ScriptPathError, match="cannot write submit script .*no-such-dir"):
+    with pytest.raises(ScriptPathError, match="submit script .*no-such-dir.*: cannot write it"):
         provider._write_submit_script("${jobname}", str(target), "b", {})
     assert issubclass(ScriptPathError, SubmitException)
 

@@ -11,22 +11,21 @@ from parsl.errors import ParslError, _StateReduce
 class ExecutorError(_StateReduce, ParslError):
     """Base class of executor failures; names the executor.
 
-    Takes our ``(executor_label, reason)`` or Parsl's ``(executor, reason)``:
-    an executor object is named by its ``label`` (and kept as
-    :attr:`executor`), and a reason that is an exception by its text.
+    Takes Parsl's ``(executor, reason)``, positionally or by keyword, with
+    the executor object or its label: an object is named by its ``label``
+    (and kept as :attr:`executor`), and a reason that is an exception by
+    its text.
     """
 
-    def __init__(self, executor_label: Any, reason: str | BaseException) -> None:
+    def __init__(self, executor: Any, reason: str | BaseException) -> None:
         label = (
-            executor_label
-            if isinstance(executor_label, str)
-            else getattr(executor_label, "label", repr(executor_label))
+            executor if isinstance(executor, str) else getattr(executor, "label", repr(executor))
         )
         text = reason if isinstance(reason, str) else str(reason) or type(reason).__name__
         super().__init__(f"Executor {label!r} failed: {text}")
         self.executor_label: str = label
         self.reason = text
-        self.executor = executor_label
+        self.executor = executor
         """The executor given (Parsl passes the object), or its label; its label once pickled."""
 
     def __reduce__(self) -> tuple[Any, ...]:
@@ -39,13 +38,14 @@ class ExecutorError(_StateReduce, ParslError):
 class BadStateException(ExecutorError):
     """The executor can no longer run tasks; the message says why.
 
-    Parsl's form ``BadStateException(executor, exception)`` keeps the
-    exception as :attr:`exception`.
+    Parsl's form ``BadStateException(executor, exception)``, positionally
+    or by keyword, keeps the exception as :attr:`exception`; a str gives
+    the reason alone.
     """
 
-    def __init__(self, executor_label: Any, reason: str | BaseException) -> None:
-        super().__init__(executor_label, reason)
-        self.exception = reason if isinstance(reason, BaseException) else None
+    def __init__(self, executor: Any, exception: str | BaseException) -> None:
+        super().__init__(executor, exception)
+        self.exception = exception if isinstance(exception, BaseException) else None
 
 
 class ScalingFailed(ExecutorError):

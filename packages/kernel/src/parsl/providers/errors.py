@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import warnings
+from collections.abc import Iterable
 
 from parsl.errors import ParslError, _StateReduce
 
@@ -40,9 +41,19 @@ class SubmitException(ProviderError):
     """Submitting a block failed.
 
     Parsl's form ``SubmitException(job_name, message, stdout=None,
-    stderr=None, retcode=None)`` works too: :attr:`job_name` and
-    :attr:`message` are its first two arguments.
+    stderr=None, retcode=None)``, positionally or by keyword:
+    :attr:`job_name` and :attr:`message` are its first two arguments.
     """
+
+    def __init__(
+        self,
+        job_name: str,
+        message: str,
+        stdout: str | None = None,
+        stderr: str | None = None,
+        retcode: int | None = None,
+    ) -> None:
+        super().__init__(job_name, message, stdout, stderr, retcode)
 
     @property
     def job_name(self) -> str:
@@ -68,7 +79,24 @@ class ScaleOutFailed(ProviderError):
 
 
 class SchedulerMissingArgs(ProviderError):
-    """The scheduler needs a setting that was not given."""
+    """The scheduler needs settings that were not given.
+
+    Parsl's form ``SchedulerMissingArgs(missing_keywords, sitename)``: the
+    names of the settings (kept as a list in :attr:`missing_keywords`) and
+    the provider's label; ``reason`` replaces the message's default text.
+    """
+
+    def __init__(
+        self,
+        missing_keywords: Iterable[str] | str,
+        sitename: str,
+        *,
+        reason: str | None = None,
+    ) -> None:
+        keys = [missing_keywords] if isinstance(missing_keywords, str) else list(missing_keywords)
+        super().__init__(sitename, reason or f"missing settings: {', '.join(keys)}")
+        self.missing_keywords = keys
+        self.sitename = sitename
 
 
 #: Parsl's name for the root of the provider exceptions.
@@ -76,4 +104,13 @@ ExecutionProviderException = ProviderError
 
 
 class ScriptPathError(SubmitException):
-    """The submit script could not be written where the provider keeps its scripts."""
+    """The submit script could not be written where the provider keeps its scripts.
+
+    Parsl's form ``ScriptPathError(script_path, reason)``; the path is kept
+    as :attr:`script_path`, and ``provider`` (a label) leads the message.
+    """
+
+    def __init__(self, script_path: str, reason: str, *, provider: str | None = None) -> None:
+        where = f"submit script {script_path}"
+        super().__init__(provider or where, f"{where}: {reason}" if provider else reason)
+        self.script_path = script_path

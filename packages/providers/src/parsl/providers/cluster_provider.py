@@ -137,8 +137,9 @@ class ClusterProvider(ExecutionProvider):
         missing = [name for name in _identifiers(parsed) if name not in values]
         if missing:
             raise SchedulerMissingArgs(
+                missing,
                 self.label,
-                f"the submit script template for job {job_name!r} needs "
+                reason=f"the submit script template for job {job_name!r} needs "
                 f"{', '.join(missing)}, missing from its configs",
             )
         text = parsed.substitute(values)
@@ -146,9 +147,7 @@ class ClusterProvider(ExecutionProvider):
             with open(script_filename, "w") as f:
                 f.write(text)
         except OSError as e:
-            raise ScriptPathError(
-                self.label, f"cannot write submit script {script_filename}: {e}"
-            ) from e
+            raise ScriptPathError(script_filename, f"cannot write it: {e}", provider=self.label) from e
         logger.debug("%s: wrote submit script %s", self.label, script_filename)
 
     def status(self, job_ids: list[Any]) -> list[JobStatus]:

@@ -161,7 +161,7 @@ class ClusterProvider(ExecutionProvider):
                     f.write(text)
                 os.chmod(path, 0o700)
             except OSError as e:
-                raise ScriptPathError(self.label, f"cannot write submit script {path}: {e}") from e
+                raise ScriptPathError(path, f"cannot write it: {e}", provider=self.label) from e
         argv = self.scheduler.submit_command(script_path)
         try:
             result = self._command(argv, SubmitException)

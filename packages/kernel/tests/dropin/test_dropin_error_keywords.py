@@ -1,0 +1,82 @@
+"""Executor and provider exceptions built as code written for Parsl builds them: Parsl's keywords."""
+
+from __future__ import annotations
+
+import pickle
+
+import pytest
+
+from parsl.executors import ThreadPoolExecutor
+from parsl.executors.errors import BadStateException, ExecutorError, ScalingFailed
+from parsl.providers.errors import (
+    ProviderError,
+    SchedulerMissingArgs,
+    ScriptPathError,
+    SubmitException,
+)
+
+
+def _round_trip(exc: BaseException) -> BaseException:
+    again = pickle.loads(pickle.dumps(exc, protocol=pickle.HIGHEST_PROTOCOL))
+    assert type(again) is type(exc) and str(again) == str(exc)
+    return again
+
+
+def test_executor_errors_take_parsls_keywords() -> None:
+    pool = ThreadPoolExecutor(label="mine")
+    cause = OSError("interchange gone")
+    bad = BadStateException(executor=pool, exception=cause)
+    assert (bad.executor, bad.executor_label, bad.exception) == (pool, "mine", cause)
+    assert str(bad) == "Executor 'mine' failed: interchange gone"
+    failed = ScalingFailed(executor=pool, reason="no blocks")
+    assert str(failed) == "Executor 'mine' failed: no blocks"
+    plain = ExecutorError(executor="x", reason="y")
+    assert (plain.executor_label, plain.reason) == ("x", "y")
+    for exc in (bad, failed, plain):
+        assert _round_trip(exc).executor_label == exc.executor_label  # type: ignore[attr-defined]
+
+
+def test_submit_exception_takes_parsls_keywords() -> None:
+    exc = SubmitException(
+        job_name="parsl.block-1", message="sbatch refused", stdout="", stderr="no account"
+    )
+    assert (exc.job_name, exc.message, exc.stderr) == (
+        "parsl.block-1",
+        "sbatch refused",
+        "no account",
+    )
+    assert str(exc) == "parsl.block-1: sbatch refused\nstderr: no account"
+    assert _round_trip(exc).message == "sbatch refused"  # type: ignore[attr-defined]
+
+
+def test_scheduler_missing_args_takes_parsls_form() -> None:
+    exc = SchedulerMissingArgs(["account", "queue"], "slurm")
+    assert isinstance(exc, ProviderError)
+    assert (exc.missing_keywords, exc.sitename, exc.provider) == (
+        ["account", "queue"],
+        "slurm",
+        "slurm",
+    )
+    assert str(exc) == "slurm: missing settings: account, queue"
+    one = SchedulerMissingArgs(missing_keywords="walltime", sitename="pbs")
+    assert one.missing_keywords == ["walltime"]
+    again = _round_trip(exc)
+    assert again.missing_keywords == ["account", "queue"]  # type: ignore[attr-defined]
+
+
+def test_script_path_error_takes_parsls_form() -> None:
+    exc = ScriptPathError("/scratch/job.submit", "permission denied")
+    assert isinstance(exc, SubmitException)
+    assert exc.script_path == "/scratch/job.submit"
+    assert str(exc) == "submit script /scratch/job.submit: permission denied"
+    named = ScriptPathError(script_path="/s/j", reason="disk full", provider="slurm")
+    assert str(named) == "slurm: submit script /s/j: disk full"
+    assert (named.provider, named.script_path) == ("slurm", "/s/j")
+    assert _round_trip(named).script_path == "/s/j"  # type: ignore[attr-defined]
+
+
+def test_unknown_keywords_are_refused() -> None:
+    with pytest.raises(TypeError):
+        BadStateException(executor="x", reason="y")  # type: ignore[call-arg]
+    with pytest.raises(TypeError):
+        SubmitException(provider="x", reason="y")  # type: ignore[call-arg]
