@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import sys
-import traceback
 from collections.abc import Callable, Sequence
 from functools import wraps
+from traceback import format_exception
 from types import TracebackType
 from typing import Any, ParamSpec, TypeVar
 
@@ -75,11 +75,11 @@ class RemoteExceptionWrapper:
         self,
         e_type: type[BaseException],
         e_value: BaseException,
-        traceback_obj: TracebackType | None,
+        traceback: TracebackType | None,
     ) -> None:
         self.e_type = e_type
         self.e_value = e_value
-        self.tb_text = "".join(traceback.format_exception(e_type, e_value, traceback_obj))
+        self.tb_text = "".join(format_exception(e_type, e_value, traceback))
 
     def get_exception(self) -> BaseException:
         """The original exception, with the remote traceback attached as a note."""

@@ -172,7 +172,7 @@ class DataFlowKernel(TaskLaunch, ParslNames):
 
     def submit(
         self,
-        app: AppBase | Callable[..., Any],
+        func: AppBase | Callable[..., Any],
         args: Sequence[Any] = (),
         kwargs: dict[str, Any] | None = None,
         *,
@@ -183,12 +183,13 @@ class DataFlowKernel(TaskLaunch, ParslNames):
         app_kwargs: dict[str, Any] | None = None,
         join: bool = False,
     ) -> AppFuture:
-        """Create a task for one call of ``app`` and return its future.
+        """Create a task for one call of ``func`` (an app, or a plain function) and return its future.
 
         Parsl's form works too: a plain function with ``app_args``,
         ``app_kwargs`` and the app options ``executors``, ``cache``,
         ``ignore_for_cache`` and ``join`` (see :mod:`parsl.dataflow.function_submit`).
         """
+        app = func
         if not hasattr(app, "remote_callable"):
             app = function_app(
                 self, app, executors=executors, cache=cache,

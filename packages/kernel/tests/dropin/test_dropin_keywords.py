@@ -1,11 +1,17 @@
-"""Executor and provider exceptions built as code written for Parsl builds them: Parsl's keywords."""
+"""Calls written for Parsl with its keyword names: exceptions, DataFlowKernel.submit, make_rundir."""
 
 from __future__ import annotations
 
+import os
 import pickle
+import sys
 
 import pytest
 
+import parsl
+from parsl.app.errors import RemoteExceptionWrapper
+from parsl.config import Config
+from parsl.dataflow.rundirs import make_rundir
 from parsl.executors import ThreadPoolExecutor
 from parsl.executors.errors import BadStateException, ExecutorError, ScalingFailed
 from parsl.providers.errors import (
@@ -80,3 +86,34 @@ def test_unknown_keywords_are_refused() -> None:
         BadStateException(executor="x", reason="y")  # type: ignore[call-arg]
     with pytest.raises(TypeError):
         SubmitException(provider="x", reason="y")  # type: ignore[call-arg]
+
+
+def _scale(x: int, by: int = 1) -> int:
+    return x * by
+
+
+def test_dfk_submit_takes_parsls_keywords(run_dir: str) -> None:
+    with parsl.load(Config(run_dir=run_dir)) as dfk:
+        fut = dfk.submit(
+            func=_scale, app_args=(3,), app_kwargs={"by": 4}, executors="all", cache=False
+        )
+        assert fut.result(timeout=10) == 12
+
+
+def test_make_rundir_takes_parsls_path_keyword(tmp_path: os.PathLike[str]) -> None:
+    base = os.path.join(tmp_path, "runinfo")
+    first, second = make_rundir(path=base), make_rundir(base)
+    assert (os.path.basename(first), os.path.basename(second)) == ("000", "001")
+    assert os.path.dirname(first) == os.path.abspath(base)
+
+
+def test_remote_exception_wrapper_takes_parsls_keywords() -> None:
+    try:
+        raise KeyError("missing")
+    except KeyError:
+        e_type, e_value, tb = sys.exc_info()
+    assert e_type is not None and e_value is not None
+    wrapped = RemoteExceptionWrapper(e_type=e_type, e_value=e_value, traceback=tb)
+    assert "raise KeyError" in wrapped.tb_text
+    with pytest.raises(KeyError, match="missing"):
+        wrapped.reraise()
