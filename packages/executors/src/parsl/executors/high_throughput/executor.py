@@ -15,7 +15,7 @@ from parsl.dataflow.lean_future import lean_future
 from parsl.errors import ConfigurationError, bad_value
 from parsl.executors.base import NO_SPEC, ParslExecutor, TaskCount, submitted_spec
 from parsl.executors.errors import BadStateException
-from parsl.executors.high_throughput import curve, options, parsl_launch, worker_launch
+from parsl.executors.high_throughput import options, parsl_launch, worker_launch
 from parsl.executors.high_throughput.block_monitor import BlockMonitor
 from parsl.executors.high_throughput.blocks import BlockPool
 from parsl.executors.high_throughput.call_packing import CallPacker
@@ -237,6 +237,8 @@ class HighThroughputExecutor(ParslSurfaceMixin, BlockScalingMixin, ParslExecutor
         if self.provider.script_dir is None:
             self.provider.script_dir = os.path.join(os.path.abspath(self.run_dir), "submit_scripts")
         if self.encrypted:
+            from parsl.executors.high_throughput import curve  # zmq.auth: only with encryption
+
             self.cert_dir = curve.create_certificates(os.path.join(self.logdir, "certificates"))
         if self.log_config is not None:  # for the interchange, managers and workers, as in Parsl
             self.log_config_path = save_log_config(

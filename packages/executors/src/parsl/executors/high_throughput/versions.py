@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 import re
 import sys
-from importlib.metadata import PackageNotFoundError, version
+from functools import cache
 from typing import TYPE_CHECKING, Any
 
 from parsl.executors.high_throughput.errors import VersionMismatch
@@ -96,8 +96,20 @@ def _comparable(field: str, value: Any) -> Any:
     return value
 
 
+@cache
 def _distribution_version(name: str) -> str:
+    """``name``'s installed version, from its dist-info folder's name (no metadata import).
+
+    An install that left no ``name-version.dist-info`` folder (an egg) is
+    read with :mod:`importlib.metadata`, whose import alone takes longer
+    than reading every folder name on the path.
+    """
+    found = installed_packages().get(name)
+    if found is not None:
+        return found
+    from importlib.metadata import PackageNotFoundError, version
+
     try:
         return version(name)
-    except PackageNotFoundError:  # pragma: no cover - only without an install
+    except PackageNotFoundError:  # not installed at all (a source checkout on sys.path)
         return "0.0.0+unknown"

@@ -13,7 +13,6 @@ from collections.abc import Sequence
 
 import zmq
 
-from parsl.executors.high_throughput import curve
 from parsl.executors.high_throughput.tcp_links import Polling
 from parsl.executors.high_throughput.zmq_batches import receive_batches, send_frames
 from parsl.executors.high_throughput.zmq_pipes import bind_socket, close_socket, tcp_url
@@ -31,6 +30,8 @@ class ZmqLinks:
     def __init__(
         self, host: str, port: int | None, port_range: Sequence[int], what: str, cert_dir: str
     ) -> None:
+        from parsl.executors.high_throughput import curve  # zmq.auth: only with encryption
+
         self.context: zmq.Context[_Socket] = zmq.Context()
         self.auth = curve.start_authenticator(self.context, cert_dir)
         self.sock = self.context.socket(zmq.ROUTER)
@@ -100,6 +101,8 @@ class ZmqLink:
         self.sock.setsockopt(zmq.LINGER, 0)
         self.sock.setsockopt(zmq.SNDHWM, 0)
         self.sock.setsockopt(zmq.RCVHWM, 0)
+        from parsl.executors.high_throughput import curve  # zmq.auth: only with encryption
+
         curve.make_client(self.sock, cert_dir)
 
     @property

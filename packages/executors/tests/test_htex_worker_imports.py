@@ -1,0 +1,47 @@
+"""A worker pool starts without what only encryption or the client side needs.
+
+Each check runs in a fresh interpreter: this test process has imported
+everything long ago.
+"""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from importlib.metadata import version
+
+import pytest
+
+from parsl.executors.high_throughput import versions
+
+pytestmark = pytest.mark.timeout(60)
+
+NOT_FOR_A_WORKER = [
+    "zmq.auth",  # CurveZMQ: only with encrypted=True
+    "parsl.executors.high_throughput.curve",
+    "importlib.metadata",  # versions come from dist-info folder names
+    "parsl.executors.high_throughput.executor",  # the client side
+    "parsl.executors.high_throughput.interchange",
+]
+
+
+def test_worker_pool_import_leaves_encryption_and_client_unimported() -> None:
+    code = (
+        "import json, sys\n"
+        "import parsl.executors.high_throughput.process_worker_pool\n"
+        f"print(json.dumps([m for m in {NOT_FOR_A_WORKER!r} if m in sys.modules]))"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, timeout=50, check=True
+    )
+    assert json.loads(out.stdout.strip().splitlines()[-1]) == []
+
+
+def test_versions_without_a_dist_info_folder_come_from_the_metadata(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr(versions, "installed_packages", lambda path=None: {})
+    read = versions._distribution_version.__wrapped__  # the uncached function
+    assert read("parsl-executors") == version("parsl-executors")
+    assert read("no-such-distribution-here") == "0.0.0+unknown"
