@@ -7,7 +7,9 @@ import os
 import shutil
 import subprocess
 import sys
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -33,10 +35,10 @@ def config_file(tmp_path: Path) -> str:
 def test_batches_grow_toward_the_target_time(tmp_path: Path) -> None:
     out = io.StringIO()
     config = Config(executors=[ThreadPoolExecutor(max_threads=4)], run_dir=str(tmp_path))
-    results = perf.benchmark(config, target_seconds=0.2, iterations=3, min_tasks=5, out=out)
-    assert results[0].tasks == 5
-    assert all(r.tasks >= 5 and r.seconds > 0 for r in results)
-    assert results[1].tasks == perf.next_batch_size(results[0], 0.2, 5)
+    results = perf.benchmark(config, target_seconds=0.2, iterations=3, min_tasks=15, out=out)
+    assert results[0].tasks == 15  # Parsl's first batch is 10 tasks; min_tasks raises it
+    assert all(r.tasks >= 15 and r.seconds > 0 for r in results)
+    assert results[1].tasks == perf.next_batch_size(results[0], 0.2, 15)
     text = out.getvalue()
     assert text.count("==== Iteration") == 3 and "Tasks per second:" in text
     assert text.rstrip().endswith("The end")
@@ -103,3 +105,79 @@ def test_console_script_runs(config_file: str) -> None:
         [script, "--version"], capture_output=True, text=True, timeout=20, check=False
     )
     assert "parsl-perf" in version.stdout
+
+
+def _fake_batch(rate: float) -> Callable[[int, dict[str, Any], int], perf.Iteration]:
+    """A batch that takes ``n / rate`` seconds (0 for an endless rate), without running tasks."""
+
+    def batch(n: int, resources: dict[str, Any], argsize: int) -> perf.Iteration:
+        return perf.Iteration(n, 0.0 if rate == float("inf") else n / rate)
+
+    return batch
+
+
+def _sizes(mode: perf.IterationMode, rate: float, target: float, **kw: Any) -> list[int]:
+    config = Config(executors=[ThreadPoolExecutor(max_threads=1)], run_dir=kw.pop("run_dir"))
+    results = perf.benchmark(
+        config, target_seconds=target, mode=mode, out=io.StringIO(), batch=_fake_batch(rate), **kw
+    )
+    return [r.tasks for r in results]
+
+
+def test_estimate_runs_until_a_batch_takes_half_the_target(tmp_path: Path) -> None:
+    # 10 tasks take 0.01 s; the next batch is sized for 0.1 s and takes it: done.
+    assert _sizes(perf.ESTIMATE, 1000, 0.1, run_dir=str(tmp_path)) == [10, 100]
+    # an endless rate never reaches the target: the guard ends the run
+    endless = _sizes(perf.ESTIMATE, float("inf"), 0.1, run_dir=str(tmp_path))
+    assert len(endless) == perf.MAX_ITERATIONS
+    assert endless[:3] == [10, 20, 40]
+
+
+def test_exponential_doubles_until_a_batch_takes_the_target(tmp_path: Path) -> None:
+    sizes = _sizes(perf.EXPONENTIAL, 1000, 0.1, run_dir=str(tmp_path))
+    assert sizes == [10, 20, 40, 80, 160]  # 160 tasks take 0.16 s >= 0.1
+    fixed = _sizes(perf.EXPONENTIAL, 1000, 0.1, run_dir=str(tmp_path), iterations=2)
+    assert fixed == [10, 20]
+
+
+def test_explicit_sizes_through_the_command_line(
+    config_file: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert perf.main(["--config", config_file, "--time", "5", "--iterate", "3, 7"]) == 0
+    out = capsys.readouterr().out
+    assert "Will run 3 tasks\n" in out and "Will run 7 tasks\n" in out
+    assert out.count("Tasks per second:") == 2
+    assert perf.iteration_mode("4,5,6") == perf.IterationMode("sizes", (4, 5, 6))
+
+
+@pytest.mark.parametrize("mode", ["bogus", "10,x", "0", "10,,20", ""])
+def test_bad_iterate_modes_are_named(
+    config_file: str, mode: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    with pytest.raises(SystemExit) as exit_info:
+        perf.main(["--config", config_file, "--iterate", mode])
+    assert exit_info.value.code == 2
+    assert f"Invalid iteration mode: {mode}" in capsys.readouterr().err
+
+
+def test_a_config_file_with_fresh_config(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    path = tmp_path / "fresh.py"
+    path.write_text(
+        "from parsl.config import Config\n"
+        "from parsl.executors import ThreadPoolExecutor\n"
+        "def fresh_config():\n"
+        f"    return Config(executors=[ThreadPoolExecutor()], run_dir={str(tmp_path)!r})\n"
+    )
+    assert perf.main(["--config", str(path), "--iterate", "4"]) == 0
+    assert "Will run 4 tasks" in capsys.readouterr().out
+    wrong = tmp_path / "wrong.py"
+    wrong.write_text("def fresh_config():\n    return 3\n")
+    assert perf.main(["--config", str(wrong)]) == 2
+    assert "fresh_config() returned a int" in capsys.readouterr().err
+
+
+def test_resources_as_a_python_dict_literal() -> None:
+    assert perf._resources("{'cores': 1, 'memory': 0}") == {"cores": 1, "memory": 0}
+    assert perf._resources('{"cores": 2}') == {"cores": 2}

@@ -2,19 +2,31 @@
 
 ::
 
-    parsl-perf --config my_config.py [--time 120] [--iterations 3] [--min-tasks 0]
-               [--resources '{"priority": 1}'] [--argsize 0]
+    parsl-perf --config my_config.py [--time 120] [--iterate estimate|exponential|N,N,...]
+               [--iterations COUNT] [--min-tasks 0] [--resources '{"priority": 1}']
+               [--argsize 0]
 
-``--config`` is a Python file that defines ``config`` (a Config). Each
-iteration submits a batch of trivial tasks, waits for all of them and
-reports the rate; the next batch is sized from that rate to take about
-``--time`` seconds (at least ``--min-tasks``). The first batch has
-``max(1, --min-tasks)`` tasks.
+``--config`` is a Python file that defines ``config`` (a Config) or a
+function ``fresh_config()`` returning one. Each iteration submits a batch
+of trivial tasks, waits for all of them and reports the rate. ``--iterate``
+chooses the batch sizes, as in Parsl:
+
+* ``estimate`` (the default): the first batch has ``max(10, --min-tasks)``
+  tasks; each next one is sized from the last rate to take about ``--time``
+  seconds (at least ``--min-tasks``); it stops after a batch that took at
+  least half of ``--time``;
+* ``exponential``: 10, 20, 40, ... tasks, until a batch takes ``--time``;
+* a comma-separated list of sizes (``100,1000,10000``): those batches.
+
+``--iterations COUNT`` runs exactly that many batches instead (of a list,
+at most that many). Without it, no run has more than
+:data:`MAX_ITERATIONS` batches.
 """
 
 from __future__ import annotations
 
 import argparse
+import ast
 import json
 import math
 import runpy
@@ -30,6 +42,12 @@ from parsl.dataflow.loader import DataFlowKernelLoader
 from parsl.version import VERSION
 
 PROG = "parsl-perf"
+FIRST_BATCH = 10
+"""Tasks in the first batch of ``estimate`` and ``exponential`` (as Parsl's)."""
+MAX_ITERATIONS = 20
+"""Most batches a run without ``--iterations`` makes: a guard, never reached in practice."""
+ESTIMATE_STOP_FRACTION = 0.5
+"""``estimate`` stops after a batch that took at least this fraction of the target time."""
 
 
 class PerfError(Exception):
@@ -54,6 +72,56 @@ class Iteration:
         return self.tasks / self.seconds if self.seconds > 0 else math.inf
 
 
+@dataclass(frozen=True)
+class IterationMode:
+    """How batch sizes are chosen: ``estimate``, ``exponential``, or the given ``sizes``."""
+
+    kind: str
+    sizes: tuple[int, ...] = ()
+
+
+ESTIMATE = IterationMode("estimate")
+EXPONENTIAL = IterationMode("exponential")
+
+
+def iteration_mode(text: str) -> IterationMode:
+    """Parse ``--iterate``: ``estimate``, ``exponential``, or comma-separated positive sizes."""
+    if text in (ESTIMATE.kind, EXPONENTIAL.kind):
+        return ESTIMATE if text == ESTIMATE.kind else EXPONENTIAL
+    parts = [p.strip() for p in text.split(",")]
+    if not all(p.isdigit() and int(p) > 0 for p in parts):
+        raise argparse.ArgumentTypeError(
+            f"Invalid iteration mode: {text} (expected estimate, exponential, "
+            "or comma-separated positive task counts such as 100,1000)"
+        )
+    return IterationMode("sizes", tuple(int(p) for p in parts))
+
+
+def plan_next(
+    mode: IterationMode,
+    done: Sequence[Iteration],
+    target_seconds: float,
+    min_tasks: int,
+    fixed_count: int | None,
+) -> int | None:
+    """The next batch's size, or None when the run is over."""
+    limit = MAX_ITERATIONS if fixed_count is None else fixed_count
+    if len(done) >= limit:
+        return None
+    if mode.kind == "sizes":
+        return mode.sizes[len(done)] if len(done) < len(mode.sizes) else None
+    if not done:
+        return max(FIRST_BATCH, min_tasks)
+    last = done[-1]
+    if mode.kind == "exponential":
+        if fixed_count is None and last.seconds >= target_seconds:
+            return None
+        return max(last.tasks * 2, min_tasks)
+    if fixed_count is None and last.seconds >= ESTIMATE_STOP_FRACTION * target_seconds:
+        return None
+    return next_batch_size(last, target_seconds, min_tasks)
+
+
 def next_batch_size(previous: Iteration, target_seconds: float, min_tasks: int) -> int:
     """Tasks for the next batch: the previous rate times the target time, at least ``min_tasks``."""
     if math.isinf(previous.rate):
@@ -62,15 +130,24 @@ def next_batch_size(previous: Iteration, target_seconds: float, min_tasks: int) 
 
 
 def load_config_file(path: str) -> Config:
-    """The ``config`` a Python file defines."""
+    """The ``config`` a Python file defines, or what its ``fresh_config()`` returns."""
     try:
         namespace = runpy.run_path(path)
     except OSError as e:
         raise PerfError(f"cannot read config file {path!r}: {e}") from e
     config = namespace.get("config")
+    fresh = namespace.get("fresh_config")
+    if not isinstance(config, Config) and callable(fresh):
+        config = fresh()
+        if not isinstance(config, Config):
+            raise PerfError(
+                f"{path!r}: fresh_config() returned a {type(config).__name__}, "
+                "not a parsl.config.Config"
+            )
     if not isinstance(config, Config):
         raise PerfError(
-            f"{path!r} must define 'config' as a parsl.config.Config (found {type(config).__name__})"
+            f"{path!r} must define 'config' as a parsl.config.Config, or a function "
+            f"'fresh_config' returning one (found {type(config).__name__})"
         )
     return config
 
@@ -81,7 +158,12 @@ def _resources(text: str | None) -> dict[str, Any]:
     try:
         value = json.loads(text)
     except json.JSONDecodeError as e:
-        raise PerfError(f"--resources {text!r} is not JSON: {e}") from e
+        try:  # Parsl takes a Python dict expression: {'cores': 1}
+            value = ast.literal_eval(text)
+        except (ValueError, SyntaxError, MemoryError, RecursionError):
+            raise PerfError(
+                f"--resources {text!r} is not JSON or a Python dict literal: {e}"
+            ) from e
     if not isinstance(value, dict):
         raise PerfError(f"--resources {text!r} must be a JSON object (a resource specification)")
     return value
@@ -102,27 +184,30 @@ def benchmark(
     config: Config,
     *,
     target_seconds: float,
-    iterations: int,
+    iterations: int | None = None,
+    mode: IterationMode = ESTIMATE,
     min_tasks: int = 0,
     resources: dict[str, Any] | None = None,
     argsize: int = 0,
     out: TextIO | None = None,
     batch: Callable[[int, dict[str, Any], int], Iteration] = run_batch,
 ) -> list[Iteration]:
-    """Load ``config``, run ``iterations`` measured batches, clean up; return the measurements."""
+    """Load ``config``, run the batches ``mode`` and ``iterations`` call for, clean up.
+
+    Returns the measurements, one per batch.
+    """
     out = sys.stdout if out is None else out
     results: list[Iteration] = []
+    aim = f" to target {target_seconds:g} seconds runtime" if mode.kind == "estimate" else ""
     DataFlowKernelLoader.load(config)
     try:
-        n = max(1, min_tasks)
-        for i in range(1, iterations + 1):
-            print(f"==== Iteration {i} ====", file=out)
-            print(f"Will run {n} tasks to target {target_seconds:g} seconds runtime", file=out)
+        while (n := plan_next(mode, results, target_seconds, min_tasks, iterations)) is not None:
+            print(f"==== Iteration {len(results) + 1} ====", file=out)
+            print(f"Will run {n} tasks{aim}", file=out)
             result = batch(n, resources or {}, argsize)
             results.append(result)
             print(f"Runtime: actual {result.seconds:.3f}s vs target {target_seconds:g}s", file=out)
             print(f"Tasks per second: {result.rate:.3f}", file=out, flush=True)
-            n = next_batch_size(result, target_seconds, min_tasks)
     finally:
         print("Cleaning up DFK", file=out)
         DataFlowKernelLoader.clear()
@@ -138,9 +223,20 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument(
         "--time", metavar="SECONDS", type=float, default=120, help="target seconds per iteration"
     )
-    p.add_argument("--iterations", metavar="COUNT", type=int, default=3, help="how many batches")
     p.add_argument(
-        "--resources", metavar="EXECUTOR_RESOURCES", help="parsl_resource_specification (JSON)"
+        "--iterate",
+        metavar="MODE",
+        type=iteration_mode,
+        default=ESTIMATE,
+        help="estimate (default), exponential, or comma-separated batch sizes",
+    )
+    p.add_argument(
+        "--iterations", metavar="COUNT", type=int, default=None, help="run exactly COUNT batches"
+    )
+    p.add_argument(
+        "--resources",
+        metavar="EXPR",
+        help="parsl_resource_specification (JSON, or a Python dict literal)",
     )
     p.add_argument("--argsize", metavar="BYTES", type=int, default=0, help="extra argument bytes")
     p.add_argument("--version", action="version", version=f"{PROG} (parsl-kernel {VERSION})")
@@ -153,7 +249,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         for flag, value, least in (
             ("--time", args.time, 0),
-            ("--iterations", args.iterations, 1),
+            ("--iterations", 1 if args.iterations is None else args.iterations, 1),
             ("--min-tasks", args.min_tasks, 0),
             ("--argsize", args.argsize, 0),
         ):
@@ -170,6 +266,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         config,
         target_seconds=args.time,
         iterations=args.iterations,
+        mode=args.iterate,
         min_tasks=args.min_tasks,
         resources=resources,
         argsize=args.argsize,
