@@ -1,4 +1,4 @@
-"""A worker pool starts without what only encryption or the client side needs.
+"""A worker pool starts without what only encryption or the client side needs, and vice versa.
 
 Each check runs in a fresh interpreter: this test process has imported
 everything long ago.
@@ -31,6 +31,29 @@ def test_worker_pool_import_leaves_encryption_and_client_unimported() -> None:
         "import json, sys\n"
         "import parsl.executors.high_throughput.process_worker_pool\n"
         f"print(json.dumps([m for m in {NOT_FOR_A_WORKER!r} if m in sys.modules]))"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, timeout=50, check=True
+    )
+    assert json.loads(out.stdout.strip().splitlines()[-1]) == []
+
+
+WORKER_SIDE = [
+    "parsl.executors.high_throughput.worker_pool",
+    "parsl.executors.high_throughput.manager",
+    "parsl.executors.high_throughput.worker_processes",
+]
+
+
+def test_configuring_htex_leaves_the_worker_side_unimported() -> None:
+    code = (
+        "import json, sys\n"
+        "from parsl.config import Config\n"
+        "from parsl.executors import HighThroughputExecutor\n"
+        "from parsl.providers import LocalProvider\n"
+        "htex = HighThroughputExecutor(provider=LocalProvider(), cpu_affinity='block')\n"
+        "Config(executors=[htex])\n"
+        f"print(json.dumps([m for m in {WORKER_SIDE!r} if m in sys.modules]))"
     )
     out = subprocess.run(
         [sys.executable, "-c", code], capture_output=True, text=True, timeout=50, check=True

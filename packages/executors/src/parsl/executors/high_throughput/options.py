@@ -24,7 +24,7 @@ from parsl.executors.high_throughput.mpi_resources import (
     MPI_SPEC_KEYS,
     parse_mpi_spec,
 )
-from parsl.executors.high_throughput.worker_pool import AFFINITY_POLICIES
+from parsl.executors.high_throughput.worker_sizing import AFFINITY_POLICIES
 from parsl.monitoring.radios.base import RadioConfig
 from parsl.monitoring.radios.htex import HTEXRadio
 

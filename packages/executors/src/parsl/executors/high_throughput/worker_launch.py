@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING
 
 from parsl.executors.high_throughput import options
 from parsl.executors.high_throughput.mpi_resources import max_concurrent_tasks
-from parsl.executors.high_throughput.worker_pool import available_cpus, worker_count
+from parsl.executors.high_throughput.worker_sizing import available_cpus, worker_count
 from parsl.jobs.walltime import drain_before_walltime, walltime_to_seconds
 
 if TYPE_CHECKING:

@@ -1,4 +1,4 @@
-"""The worker pool's command line (console script ``parsl-worker-pool``), and its sizing rules.
+"""The worker pool's command line (console script ``parsl-worker-pool``).
 
 A block runs one copy per node of::
 
@@ -7,10 +7,7 @@ A block runs one copy per node of::
 
 (the executor builds this command, as ``python -m
 parsl.executors.high_throughput.worker_pool ...`` with its own Python). The
-number of workers is the smallest of ``--max-workers-per-node``, the CPUs
-available divided by ``--cores-per-worker``, the available memory divided by
-``--mem-per-worker`` and the number of accelerators (when some are given),
-and at least one. With ``--enable-mpi-mode`` it is ``--max-workers-per-node``
+number of workers is decided by :mod:`.worker_sizing`. With ``--enable-mpi-mode`` it is ``--max-workers-per-node``
 (one per node of the block when unlimited): each worker launches one MPI
 task onto nodes of the block, found by
 :func:`~.mpi_resources.discover_nodelist`.
@@ -27,7 +24,6 @@ import signal
 import subprocess
 import sys
 import uuid
-from collections.abc import Sequence
 from typing import Any, NoReturn
 
 from parsl.executors.high_throughput.address_probe import NoReachableAddress, probe_addresses
@@ -37,86 +33,27 @@ from parsl.executors.high_throughput.mpi_resources import (
     discover_nodelist,
     max_concurrent_tasks,
 )
+from parsl.executors.high_throughput.worker_sizing import (
+    AFFINITY_POLICIES,
+    available_cpus,
+    available_memory_gb,
+    cpu_sets,
+    worker_count,
+)
 from parsl.logconfigs.base import initialize_from_file
 
 logger = logging.getLogger("parsl.executors.high_throughput.manager")
 
-AFFINITY_POLICIES = ("none", "block", "block-reverse", "alternating")
-"""Named ``cpu_affinity`` policies; ``list:0,1:2,3`` gives each worker an explicit CPU list."""
-
-
-def available_cpus() -> list[int]:
-    """The CPU ids this process may run on."""
-    if hasattr(os, "sched_getaffinity"):
-        return sorted(os.sched_getaffinity(0))
-    return list(range(os.cpu_count() or 1))  # pragma: no cover - not Linux
-
-
-def available_memory_gb() -> float:
-    """Memory available for new processes, in GB (inf when it cannot be read)."""
-    try:
-        with open("/proc/meminfo") as f:
-            for line in f:
-                if line.startswith("MemAvailable:"):
-                    return int(line.split()[1]) / 2**20
-    except OSError:  # pragma: no cover - no procfs
-        pass
-    return math.inf  # pragma: no cover
-
-
-def worker_count(
-    max_workers_per_node: float,
-    cores_per_worker: float,
-    mem_per_worker: float | None,
-    accelerators: Sequence[str],
-    cpus: float,
-    memory_gb: float,
-) -> int:
-    """How many workers a node runs (see the module docstring); at least one.
-
-    ``cpus`` or ``memory_gb`` may be ``math.inf`` (unknown: no limit); with no
-    limit at all the answer is 1.
-    """
-    limits = [max_workers_per_node, cpus / cores_per_worker]
-    if mem_per_worker:
-        limits.append(memory_gb / mem_per_worker)
-    if accelerators:
-        limits.append(len(accelerators))
-    best = min(limits)
-    return 1 if math.isinf(best) else max(1, math.floor(best))
-
-
-def cpu_sets(policy: str, workers: int, cores_per_worker: float, cpus: Sequence[int]) -> list[str]:
-    """The CPU list (``"0,1"``) for each worker under ``policy``; empty for ``none``.
-
-    ``block`` gives worker *i* the *i*-th run of ``cores_per_worker`` CPUs,
-    ``block-reverse`` the same counted from the last CPU, ``alternating``
-    every ``workers``-th CPU starting at *i*; ``list:0,1:2,3`` gives worker
-    0 CPUs 0 and 1, worker 1 CPUs 2 and 3 (workers beyond the list reuse it
-    from the start).
-    """
-    if policy == "none":
-        return []
-    if policy.startswith("list:"):
-        sets = [s.strip() for s in policy[len("list:") :].split(":")]
-        if not sets or not all(s and all(c.isdigit() for c in s.split(",")) for s in sets):
-            raise ValueError(f"cpu_affinity {policy!r}: expected 'list:0,1:2,3'")
-        return [sets[i % len(sets)] for i in range(workers)]
-    per_worker = max(1, math.floor(cores_per_worker))
-    ordered = list(cpus)
-    if policy == "block-reverse":
-        ordered.reverse()
-    elif policy == "alternating":
-        ordered = [ordered[j] for i in range(workers) for j in range(i, len(ordered), workers)]
-    elif policy != "block":
-        raise ValueError(
-            f"cpu_affinity {policy!r}: expected one of {AFFINITY_POLICIES} or 'list:...'"
-        )
-    out = []
-    for i in range(workers):
-        chunk = [ordered[(i * per_worker + k) % len(ordered)] for k in range(per_worker)]
-        out.append(",".join(str(c) for c in sorted(chunk)))
-    return out
+__all__ = [
+    "AFFINITY_POLICIES",
+    "available_cpus",
+    "available_memory_gb",
+    "build_parser",
+    "cpu_sets",
+    "main",
+    "settings_from_args",
+    "worker_count",
+]
 
 
 def build_parser() -> argparse.ArgumentParser:
