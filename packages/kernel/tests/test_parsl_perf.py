@@ -5,6 +5,7 @@ from __future__ import annotations
 import io
 import os
 import shutil
+import signal
 import subprocess
 import sys
 from collections.abc import Callable
@@ -181,3 +182,88 @@ def test_a_config_file_with_fresh_config(
 def test_resources_as_a_python_dict_literal() -> None:
     assert perf._resources("{'cores': 1, 'memory': 0}") == {"cores": 1, "memory": 0}
     assert perf._resources('{"cores": 2}') == {"cores": 2}
+
+
+EXECUTOR_CONFIG = """
+from concurrent.futures import Future
+from parsl.config import Config
+from parsl.executors.base import ParslExecutor
+
+
+class Custom(ParslExecutor):
+    label = "custom"
+
+    def start(self):
+        pass
+
+    def submit(self, func, resource_specification, *args, **kwargs):
+        {submit}
+
+    def shutdown(self):
+        pass
+
+
+config = Config(executors=[Custom()], run_dir={run_dir!r})
+"""
+
+
+def _executor_config(tmp_path: Path, submit: str) -> str:
+    path = tmp_path / "custom.py"
+    path.write_text(EXECUTOR_CONFIG.format(submit=submit, run_dir=str(tmp_path / "runinfo")))
+    return str(path)
+
+
+def test_failing_tasks_end_the_run_with_the_reason(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    path = _executor_config(tmp_path, 'raise RuntimeError("no workers here")')
+    assert perf.main(["--config", path, "--iterate", "3"]) == 1
+    captured = capsys.readouterr()
+    assert "the benchmark failed: RuntimeError: no workers here" in captured.err
+    assert "Cleaning up DFK" in captured.out
+    from parsl.dataflow.loader import DataFlowKernelLoader
+
+    assert DataFlowKernelLoader._dfk is None
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ("import no_such_module_here\n", "failed: ModuleNotFoundError"),
+        ("config = (\n", "failed: SyntaxError"),
+        ("def fresh_config():\n    raise ValueError('no site')\n", "fresh_config() failed"),
+    ],
+)
+def test_config_files_that_raise_are_named(
+    tmp_path: Path, text: str, message: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    path = tmp_path / "broken.py"
+    path.write_text(text)
+    assert perf.main(["--config", str(path)]) == 2
+    assert message in capsys.readouterr().err
+
+
+@pytest.mark.timeout(60)
+def test_ctrl_c_during_a_batch_cleans_up_and_exits_130(tmp_path: Path) -> None:
+    path = _executor_config(tmp_path, "return Future()  # never completes")
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "parsl.benchmark.perf", "--config", path, "--iterate", "2"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env={k: v for k, v in os.environ.items() if k != "PYTHONUNBUFFERED"},
+    )
+    try:
+        assert proc.stdout is not None
+        for line in proc.stdout:  # the batch is waiting on a future that never completes
+            if line.startswith("Will run 2 tasks"):
+                break
+        proc.send_signal(signal.SIGINT)
+        out, err = proc.communicate(timeout=30)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait(timeout=10)
+    assert proc.returncode == 130, err
+    assert "parsl-perf: interrupted" in err
+    assert "Cleaning up DFK" in out

@@ -135,10 +135,15 @@ def load_config_file(path: str) -> Config:
         namespace = runpy.run_path(path)
     except OSError as e:
         raise PerfError(f"cannot read config file {path!r}: {e}") from e
+    except Exception as e:  # the file is the user's code: any error is a bad file
+        raise PerfError(f"config file {path!r} failed: {type(e).__name__}: {e}") from e
     config = namespace.get("config")
     fresh = namespace.get("fresh_config")
     if not isinstance(config, Config) and callable(fresh):
-        config = fresh()
+        try:
+            config = fresh()
+        except Exception as e:
+            raise PerfError(f"{path!r}: fresh_config() failed: {type(e).__name__}: {e}") from e
         if not isinstance(config, Config):
             raise PerfError(
                 f"{path!r}: fresh_config() returned a {type(config).__name__}, "
@@ -203,7 +208,7 @@ def benchmark(
     try:
         while (n := plan_next(mode, results, target_seconds, min_tasks, iterations)) is not None:
             print(f"==== Iteration {len(results) + 1} ====", file=out)
-            print(f"Will run {n} tasks{aim}", file=out)
+            print(f"Will run {n} tasks{aim}", file=out, flush=True)  # progress, even piped
             result = batch(n, resources or {}, argsize)
             results.append(result)
             print(f"Runtime: actual {result.seconds:.3f}s vs target {target_seconds:g}s", file=out)
@@ -244,7 +249,12 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    """Run the benchmark; exit 2 on a bad argument or configuration file."""
+    """Run the benchmark; exit 2 on a bad argument or configuration file.
+
+    A benchmark that fails (a task's exception, a configuration that does not
+    load) exits 1 with the reason; Ctrl-C exits 130. Either way the
+    DataFlowKernel is cleaned up first.
+    """
     args = build_parser().parse_args(argv)
     try:
         for flag, value, least in (
@@ -262,15 +272,22 @@ def main(argv: Sequence[str] | None = None) -> int:
     except PerfError as e:
         print(f"{PROG}: {e}", file=sys.stderr)
         return 2
-    benchmark(
-        config,
-        target_seconds=args.time,
-        iterations=args.iterations,
-        mode=args.iterate,
-        min_tasks=args.min_tasks,
-        resources=resources,
-        argsize=args.argsize,
-    )
+    try:
+        benchmark(
+            config,
+            target_seconds=args.time,
+            iterations=args.iterations,
+            mode=args.iterate,
+            min_tasks=args.min_tasks,
+            resources=resources,
+            argsize=args.argsize,
+        )
+    except KeyboardInterrupt:  # the DFK was cleaned up on the way out
+        print(f"{PROG}: interrupted", file=sys.stderr)
+        return 130
+    except Exception as e:
+        print(f"{PROG}: the benchmark failed: {type(e).__name__}: {e}", file=sys.stderr)
+        return 1
     return 0
 
 
