@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+import typeguard
 
 import parsl
 from parsl import AUTO_LOGNAME, File, bash_app, join_app, python_app
@@ -146,6 +147,30 @@ def test_bash_bad_std_stream(dfk: DataFlowKernel, tmp_path: Path) -> None:
     f = echo("x", stdout=5)
     with pytest.raises(BadStdStreamFile):
         f.result(timeout=10)
+
+
+@pytest.mark.parametrize(
+    "spec",
+    [["o.txt", "w"], ("o.txt", None), (42, "w"), ("o.txt", "w", 42), ("o.txt",), 3.5],
+    ids=["list", "null_mode", "not_a_string", "3tuple", "1tuple", "float"],
+)
+def test_misshapen_std_stream_is_typeguards_error_too(
+    dfk: DataFlowKernel, tmp_path: Path, spec: Any
+) -> None:
+    """As in Parsl, a stdout/stderr of the wrong shape is typeguard's TypeCheckError."""
+    with pytest.raises(typeguard.TypeCheckError) as info:
+        echo("x", stdout=spec, stderr=str(tmp_path / "e")).result(timeout=10)
+    assert isinstance(info.value, BadStdStreamFile)  # and still ours
+    assert info.value.field == "stdout"  # type: ignore[attr-defined]
+    assert "path, mode" in str(info.value)
+    with pytest.raises(typeguard.TypeCheckError, match="stderr="):
+        echo("x", stdout=str(tmp_path / "o"), stderr=spec).result(timeout=10)
+
+
+def test_a_bad_mode_is_not_a_type_error(dfk: DataFlowKernel, tmp_path: Path) -> None:
+    with pytest.raises(BadStdStreamFile, match="could not be opened") as info:
+        echo("x", stdout=(str(tmp_path / "o"), "badmode")).result(timeout=10)
+    assert not isinstance(info.value, typeguard.TypeCheckError)
 
 
 def test_bash_exit_failure_has_exitcode(dfk: DataFlowKernel) -> None:

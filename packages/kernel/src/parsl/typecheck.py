@@ -18,9 +18,10 @@ from typing import Any, TypeVar
 
 import typeguard
 
+from parsl.app.errors import BadStdStreamFile
 from parsl.errors import ConfigurationError
 
-__all__ = ["ArgumentTypeError", "TypeCheckError", "typechecked"]
+__all__ = ["ArgumentTypeError", "StdStreamTypeError", "TypeCheckError", "typechecked"]
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -38,6 +39,14 @@ class TypeCheckError(ConfigurationError, typeguard.TypeCheckError, TypeError):
 
 
 ArgumentTypeError = TypeCheckError
+
+
+class StdStreamTypeError(TypeCheckError, BadStdStreamFile):
+    """A bash app's ``stdout``/``stderr`` is neither a path nor a ``(path, mode)`` tuple.
+
+    typeguard's ``TypeCheckError``, as Parsl raises for that argument, and
+    also our :class:`~parsl.app.errors.BadStdStreamFile`.
+    """
 
 
 def _field_error(

@@ -50,6 +50,14 @@ class BashApp(AppBase):
         return partial(run_bash_app, self.func, self.__name__, keep), kwargs
 
 
+def _bad_shape(spec: Any, name: str) -> BadStdStreamFile:
+    from parsl.typecheck import StdStreamTypeError  # typeguard: imported on this error path only
+
+    return StdStreamTypeError(
+        f"{name}={spec!r}: expected a path or a (path, mode) tuple", field=name, value=spec
+    )
+
+
 def _open_stream(spec: Any, name: str) -> IO[bytes] | int:
     if spec is None:
         return subprocess.DEVNULL
@@ -57,10 +65,10 @@ def _open_stream(spec: Any, name: str) -> IO[bytes] | int:
     path = spec
     if isinstance(spec, tuple):
         if len(spec) != 2 or not isinstance(spec[1], str):
-            raise BadStdStreamFile(f"{name}={spec!r}: expected a path or a (path, mode) tuple")
+            raise _bad_shape(spec, name)
         path, mode = spec
     if not isinstance(path, str | os.PathLike):
-        raise BadStdStreamFile(f"{name}={spec!r}: expected a path or a (path, mode) tuple")
+        raise _bad_shape(spec, name)
     path = os.fspath(path)
     try:
         parent = os.path.dirname(path)
