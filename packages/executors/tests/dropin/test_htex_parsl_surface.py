@@ -121,6 +121,9 @@ def test_scaling_facades_blocks_and_managers(make_htex: MakeHtex) -> None:
     with pytest.raises(Exception, match="(?i)manager|lost|block"):
         busy.result(timeout=30)
     htex.poll_facade()
+    # As in Parsl, a block once connected stays in connected_blocks(); the managers are gone.
+    assert wait_for(lambda: htex.connected_managers() == [])
+    assert htex.connected_blocks() == ["0", "1"]
 
 
 @pytest.mark.timeout(60)

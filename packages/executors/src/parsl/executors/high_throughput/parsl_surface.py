@@ -116,8 +116,14 @@ class ParslSurfaceMixin:
         return self._blocks.scale_in_these(chosen)
 
     def connected_blocks(self) -> list[str]:
-        """Ids of the blocks that have a manager registered now, sorted."""
-        return sorted({str(m["block_id"]) for m in self.connected_managers() if m["block_id"]})
+        """Ids of every block a manager has registered from, sorted, as in Parsl.
+
+        A block stays listed after its managers leave or it is scaled in;
+        :meth:`connected_managers` gives the ones registered now.
+        """
+        if self._client is None or self._client.exception is not None:
+            return []
+        return sorted(str(b) for b in self._client.request("status", {})["blocks_seen"])
 
     def _manager_records(self) -> list[dict[str, Any]]:
         if self._client is None or self._client.exception is not None:
