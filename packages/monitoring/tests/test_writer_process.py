@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import os
 import signal
 import subprocess
@@ -93,13 +94,14 @@ def test_the_writer_process_exits_when_its_parent_is_killed(
 
 
 @pytest.mark.timeout(60)
-def test_the_writer_process_ignores_sigint_and_commits_on_close(
+def test_sigint_to_the_writer_process_commits_what_it_has_and_stops_it(
     make_hub: Callable[..., MonitoringHub],
     sqlite_url: str,
     run_dir: str,
     transition: Callable[..., TaskTransition],
     run_id: str,
     db_path: str,
+    caplog: pytest.LogCaptureFixture,
 ) -> None:
     started_hub = make_hub(logging_endpoint=sqlite_url)
     started_hub.start(run_id, run_dir)
@@ -107,15 +109,50 @@ def test_the_writer_process_ignores_sigint_and_commits_on_close(
     assert writer is not None and writer.pid is not None
     assert writer.pid != os.getpid()
     assert writer.ready.wait(20)
-    os.kill(writer.pid, signal.SIGINT)
+    assert os.getsid(writer.pid) != os.getsid(0)  # a Ctrl-C at the terminal does not reach it
     for tid in range(20):
         started_hub.task_transition(transition(tid, States.pending))
     assert started_hub.flush()
-    assert writer.is_alive() and started_hub.writer_error is None
-    started_hub.close()
+    os.kill(writer.pid, signal.SIGINT)  # as Parsl's test_kill_monitoring does to its dbm_proc
+    deadline = time.monotonic() + 20
+    while writer.is_alive() and time.monotonic() < deadline:
+        time.sleep(0.05)
     assert not writer.is_alive()
+    assert len(query.tasks(db_path, run_id)) == 20  # what had arrived is committed
+    started_hub.task_transition(transition(99, States.pending))  # nobody to write it now
+    begin = time.monotonic()
+    started_hub.close()
+    assert time.monotonic() - begin < 5.0
     assert len(query.tasks(db_path, run_id)) == 20
-    assert writer.events_written == 20
+    assert "stopped by SIGINT after writing 20 events" in str(started_hub.writer_error)
+    assert started_hub.dropped_events == 1
+    reports = [r for r in caplog.records if "stopped by SIGINT" in r.getMessage()]
+    assert len(reports) == 1 and reports[0].levelno == logging.ERROR  # reported once
+
+
+@pytest.mark.timeout(60)
+def test_sigint_while_the_writer_process_starts_still_stops_it(
+    make_hub: Callable[..., MonitoringHub],
+    sqlite_url: str,
+    run_dir: str,
+    run_id: str,
+    transition: Callable[..., TaskTransition],
+) -> None:
+    started_hub = make_hub(logging_endpoint=sqlite_url)
+    started_hub.start(run_id, run_dir)
+    writer = started_hub._writer
+    assert writer is not None and writer.pid is not None
+    os.kill(writer.pid, signal.SIGINT)  # at once: held until the writer can act on it
+    deadline = time.monotonic() + 20
+    while writer.is_alive() and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert not writer.is_alive()
+    assert started_hub.writer_error is not None  # stopped by SIGINT (or killed by it, if sooner)
+    started_hub.task_transition(transition(1, States.pending))
+    assert started_hub.dropped_events == 1
+    begin = time.monotonic()
+    started_hub.close()
+    assert time.monotonic() - begin < 5.0
 
 
 @pytest.mark.timeout(60)

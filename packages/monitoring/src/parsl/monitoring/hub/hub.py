@@ -181,9 +181,10 @@ class MonitoringHub(MonitoringSink):
     def dbm_proc(self) -> WriterProcess | None:
         """The database writer process's handle (Parsl's name): ``pid`` and ``is_alive()``.
 
-        None before :meth:`start`. Killing it (any signal but SIGINT, which it
-        ignores so that Ctrl-C stops the workflow first) is reported once; the
-        workflow runs on unrecorded and :meth:`close` ends in bounded time.
+        None before :meth:`start`. Stopping it (SIGINT commits what it has
+        first; it is in its own session, so a Ctrl-C at the terminal does not
+        reach it) or killing it is reported once; the workflow runs on
+        unrecorded and :meth:`close` ends in bounded time.
         """
         return self._writer
 

@@ -9,10 +9,13 @@ sends each as one pickled frame (4-byte length, then the pickle) down the
 child's stdin. The child answers on its stdout: flush acknowledgements with
 its counters, its log records (re-logged here), its failure and its end.
 
-The child ignores SIGINT (Ctrl-C stops the workflow, whose cleanup closes
-the hub, and the writer then commits what it has and exits) and never
-outlives the workflow: when its stdin reaches end-of-file, or its parent
-process is gone (it is re-parented), it commits what it has and exits.
+The child runs in its own session, so a Ctrl-C at the terminal stops the
+workflow only (whose cleanup closes the hub; the writer then commits what
+it has and exits). A SIGINT sent to the child's pid stops it the same way,
+after committing what has arrived; the hub then reports the writer gone
+once. It never outlives the workflow: when its stdin reaches end-of-file,
+or its parent process is gone (it is re-parented), it commits what it has
+and exits.
 """
 
 from __future__ import annotations
@@ -56,8 +59,8 @@ _FIELDS = tuple(f.name for f in dataclasses.fields(TaskTransition))
 _as_tuple = attrgetter(*_FIELDS)
 """A transition crosses the pipe as the tuple of its fields: half the bytes, twice as fast."""
 
-_BOOT = (
-    "import signal; signal.signal(signal.SIGINT, signal.SIG_IGN); "
+_BOOT = (  # SIGINT is held (blocked, not lost) until main() can stop cleanly on it
+    "import signal; signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT}); "
     "import json, sys; sys.path[:] = json.loads(sys.argv[1]); "
     "from parsl.monitoring.hub.writer_process import main; main()"
 )
@@ -127,7 +130,7 @@ class WriterProcess:
         self.events_rejected = 0
         self.pid: int | None = None
         self.ready = threading.Event()
-        """Set once the writer process has its configuration and ignores SIGINT."""
+        """Set once the writer process has its configuration and is writing."""
         self._proc: subprocess.Popen[bytes] | None = None
         self._flushes: dict[int, FlushRequest] = {}
         self._next_token = 1
@@ -145,8 +148,7 @@ class WriterProcess:
             [sys.executable, "-c", _BOOT, json.dumps(sys.path)],
             stdin=subprocess.PIPE,
             stdout=subprocess.PIPE,
-            # Its own session: a Ctrl-C at the terminal goes to the workflow only (the
-            # writer also ignores SIGINT, from its first line on).
+            # Its own session: a Ctrl-C at the terminal goes to the workflow only.
             start_new_session=True,
         )
         self.pid = self._proc.pid

@@ -144,8 +144,11 @@ def _log_to_run_dir(config: dict[str, Any], parsl_logger: logging.Logger) -> Non
 
 
 def main() -> None:
-    """The writer process: read the config frame, then write events until told to stop."""
-    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    """The writer process: read the config frame, then write events until told to stop.
+
+    A SIGINT stops it as a stop request does (what has arrived is committed),
+    whenever it comes: one sent while the process starts is held until then.
+    """
     inp = os.fdopen(sys.stdin.fileno(), "rb", buffering=0, closefd=False)
     out = sys.stdout.buffer
     sys.stdout = sys.stderr  # nothing else may write into the answer pipe
@@ -160,6 +163,17 @@ def main() -> None:
         config = _read_frame(inp)
     except EOFError:
         return
+    events: queue.SimpleQueue[QueueItem] = queue.SimpleQueue()
+    interrupted: list[int] = []
+
+    def on_sigint(signum: int, frame: Any) -> None:
+        # Sent to this pid (the writer has its own session: a Ctrl-C at the terminal
+        # reaches the workflow only): commit what has arrived and stop.
+        interrupted.append(signum)
+        events.put(StopRequest())
+
+    signal.signal(signal.SIGINT, on_sigint)
+    signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGINT})  # one sent while starting: now
     send(("ready",))
     handler = _ForwardLogs(send)
     parsl_logger = logging.getLogger("parsl")
@@ -169,7 +183,6 @@ def main() -> None:
     handler.setLevel(config["level"])  # a LogConfig may lower the logger's level; not this
     _log_to_run_dir(config, parsl_logger)
     url = make_url(config["url"])
-    events: queue.SimpleQueue[QueueItem] = queue.SimpleQueue()
     writer: DatabaseWriter
 
     def flushed(request: FlushRequest) -> None:
@@ -188,6 +201,17 @@ def main() -> None:
     writer.join()
     if writer.error is not None:
         send(("failed", str(writer.error)))
+    elif interrupted:
+        reason = (
+            f"the monitoring writer process (pid {os.getpid()}) was stopped by SIGINT "
+            f"after writing {writer.events_written} events"
+        )
+        logger.error(
+            "%s; this run's monitoring events from now on are dropped "
+            "(the workflow itself carries on)",
+            reason,
+        )
+        send(("failed", reason))
     logger.info(
         "monitoring writer finished: %d events written, %d refused",
         writer.events_written,
