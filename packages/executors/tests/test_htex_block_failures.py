@@ -206,13 +206,15 @@ class RefusingScheduler(ExecutionProvider):
 def test_refused_submissions_up_to_the_limit_fail_the_executor(make_htex: MakeHtex) -> None:
     htex = make_htex(provider=RefusingScheduler())
     waiting = htex.submit(htex_tasks.add, {}, 1, 1)
+    flag = htex._executor_bad_state  # Parsl's Event, read by code written for Parsl
     for _ in range(MAX_FAILED_BLOCKS - 1):
         with pytest.raises(ScalingFailed, match="QOSMaxSubmitJobPerUserLimit"):
             htex.scale_out(1)
-        assert not htex.bad_state_is_set
+        assert not htex.bad_state_is_set and not flag.is_set()
     with pytest.raises(ScalingFailed):
         htex.scale_out(1)
     assert htex.bad_state_is_set
+    assert flag.wait(5) and htex._executor_bad_state is flag
     with pytest.raises(BlocksFailed, match=f"{MAX_FAILED_BLOCKS} block submissions failed") as info:
         waiting.result(timeout=10)
     assert isinstance(info.value, TooManyJobFailuresError)  # Parsl's name for it

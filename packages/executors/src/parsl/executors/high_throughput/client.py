@@ -111,6 +111,8 @@ class InterchangeClient:
         self.start_timeout = start_timeout
         self.futures: dict[int, Future[Any]] = {}
         self.exception: BaseException | None = None
+        self.bad_state = threading.Event()
+        """Set when :attr:`exception` is (Parsl's ``_executor_bad_state``)."""
         self.worker_port = 0
         self.process: subprocess.Popen[bytes] | None = None
         self._make_exception: Callable[[], BaseException] | None = None
@@ -222,6 +224,7 @@ class InterchangeClient:
         if self.exception is None:
             self._make_exception = make_exception
             self.exception = make_exception()
+            self.bad_state.set()
             logger.error("executor %s is in a bad state: %s", self.label, self.exception)
         self._fail_outstanding()
         for request_id in list(self._replies):

@@ -5,6 +5,7 @@ from __future__ import annotations
 import itertools
 import logging
 import os
+import threading
 from collections.abc import Callable, Sequence
 from concurrent.futures import Future
 from typing import Any
@@ -220,6 +221,7 @@ class HighThroughputExecutor(ParslSurfaceMixin, BlockScalingMixin, ParslExecutor
         self._task_ids = itertools.count(1)  # 1, 2, ...: Parsl's executor task ids
         self._packer = CallPacker()
         self._client: InterchangeClient | None = None
+        self._not_started_bad_state = threading.Event()  # never set: no client, no bad state
         self._monitor: BlockMonitor | None = None
         self._closed = False
         self._init_parsl_surface()
@@ -389,6 +391,13 @@ class HighThroughputExecutor(ParslSurfaceMixin, BlockScalingMixin, ParslExecutor
     @property
     def executor_exception(self) -> BaseException | None:
         return self._client.exception if self._client is not None else None
+
+    @property
+    def _executor_bad_state(self) -> threading.Event:
+        """Parsl's flag, read by code written for Parsl: set once the executor is in a bad state."""
+        if self._client is None:
+            return self._not_started_bad_state
+        return self._client.bad_state
 
     # -------------------------------------------- what blocks run (worker_launch.py)
 
