@@ -54,8 +54,12 @@ def test_mpi_executor_is_public_and_checks_its_arguments() -> None:
     assert ex.label == "MPIExecutor"
     with pytest.raises(ConfigurationError, match="max_workers_per_block"):
         MPIExecutor(max_workers_per_block=0)
-    with pytest.raises(ConfigurationError, match="mpi_launcher"):
+    with pytest.raises(ConfigurationError, match="mpi_launcher") as info:
         MPIExecutor(mpi_launcher="mpirun")
+    assert isinstance(info.value, ValueError)  # as Parsl raises for an unknown MPI launcher
+    assert (info.value.field, info.value.value) == ("mpi_launcher", "mpirun")
+    with pytest.raises(ValueError, match="mpi_launcher"):
+        HighThroughputExecutor(enable_mpi_mode=True, mpi_launcher="bad_launcher")
     with pytest.raises(ConfigurationError, match="containing \\{mpi\\}"):
         MPIExecutor(launch_cmd="parsl-worker-pool --port {worker_port}")
     with pytest.raises(ConfigurationError, match="enable_mpi_mode"):

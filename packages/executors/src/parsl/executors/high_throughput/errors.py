@@ -159,6 +159,10 @@ class BlocksFailed(BadStateException, HighThroughputError, TooManyJobFailuresErr
         return (type(self), (self.executor_label, self.reason))
 
 
+class UnknownMPILauncher(ConfigurationError, ValueError):
+    """``mpi_launcher`` is not one of the MPI launchers htex knows (a ValueError, as in Parsl)."""
+
+
 class MPILauncherError(ConfigurationError, TypeError):
     """MPI mode was given a provider whose launcher starts more than one manager per block.
 

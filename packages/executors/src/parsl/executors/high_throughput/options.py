@@ -18,7 +18,7 @@ from parsl.argument_checks import check_int, check_positive
 from parsl.errors import bad_value
 from parsl.executors.errors import InvalidResourceSpecification
 from parsl.executors.high_throughput import parsl_launch
-from parsl.executors.high_throughput.errors import MPILauncherError
+from parsl.executors.high_throughput.errors import MPILauncherError, UnknownMPILauncher
 from parsl.executors.high_throughput.mpi_resources import (
     MPI_LAUNCHERS,
     MPI_SPEC_KEYS,
@@ -191,7 +191,8 @@ def check_address(field: str, value: Any, ip_only: bool = False) -> str:
 def check_mpi_launcher(value: Any) -> str:
     """One of MPI_LAUNCHERS."""
     if value not in MPI_LAUNCHERS:
-        raise bad_value("mpi_launcher", value, f"one of {list(MPI_LAUNCHERS)}")
+        known = bad_value("mpi_launcher", value, f"one of {list(MPI_LAUNCHERS)}")
+        raise UnknownMPILauncher(str(known), field=known.field, value=value)
     return str(value)
 
 
