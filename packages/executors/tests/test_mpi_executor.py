@@ -152,7 +152,6 @@ def test_bad_specs_fail_at_submit(make_htex: MakeHtex) -> None:
     ex = make_htex(enable_mpi_mode=True, **FAST_HEARTBEATS)
     for spec, words in [
         ({}, "needs parsl_resource_specification"),
-        ({"num_nodes": 2, "ranks_per_node": 1}, "more than the 1 node"),
         ({"num_nodes": 1, "num_ranks": 2, "ranks_per_node": 1}, "is not num_nodes"),
         ({"num_ranks": 2, "walltime": 5}, "walltime"),
     ]:
@@ -161,6 +160,13 @@ def test_bad_specs_fail_at_submit(make_htex: MakeHtex) -> None:
     plain = make_htex(label="plain")
     with pytest.raises(InvalidResourceSpecification, match="enable_mpi_mode=True or MPIExecutor"):
         plain.submit(mpi_env, {"num_ranks": 2})
+    # A batch provider's block has nodes_per_block nodes: a wider task is refused at submit.
+    from parsl.providers import SlurmProvider
+
+    batch = MPIExecutor(provider=SlurmProvider(launcher=SimpleLauncher(), nodes_per_block=2))
+    batch.validate_resource_specification({"num_nodes": 2, "ranks_per_node": 1})
+    with pytest.raises(InvalidResourceSpecification, match="more than the 2 node"):
+        batch.validate_resource_specification({"num_nodes": 3, "ranks_per_node": 1})
 
 
 def test_tasks_see_their_nodes_and_prefixes(
@@ -230,6 +236,21 @@ def test_a_task_bigger_than_the_discovered_block_fails_clearly(
     with pytest.raises(InvalidResourceSpecification, match="more than the 1 node"):
         too_big.result(timeout=30)
     assert ex.submit(mpi_env, {"num_ranks": 1}).result(timeout=30)["env"]["PARSL_NUM_RANKS"] == "1"
+
+
+def test_a_local_block_inside_a_batch_job_takes_tasks_as_wide_as_its_nodes(
+    make_htex: MakeHtex, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Parsl's pattern: a LocalProvider (one node per block, as far as the provider knows)
+    # run inside a batch job, its manager finding the job's nodes.
+    monkeypatch.setenv("PARSL_MPI_NODELIST", "n1,n2,n3")
+    provider = LocalProvider(init_blocks=1, max_blocks=1, launcher=SimpleLauncher())
+    assert provider.nodes_per_block == 1
+    ex = make_htex(enable_mpi_mode=True, provider=provider, **FAST_HEARTBEATS)
+    wide = ex.submit(mpi_env, {"num_nodes": 3, "ranks_per_node": 1})
+    assert wide.result(timeout=30)["env"]["PARSL_MPI_NODELIST"] == "n1,n2,n3"
+    with pytest.raises(InvalidResourceSpecification, match="more than the 3 node"):
+        ex.submit(mpi_env, {"num_nodes": 4, "ranks_per_node": 1}).result(timeout=30)
 
 
 @bash_app

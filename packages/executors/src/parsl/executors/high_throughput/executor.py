@@ -36,6 +36,7 @@ from parsl.jobs.states import JobState, JobStatus
 from parsl.logconfigs.base import save_log_config
 from parsl.monitoring.radios.base import RadioConfig
 from parsl.providers.base import ExecutionProvider
+from parsl.providers.local.local import LocalProvider
 from parsl.typecheck import typechecked
 
 logger = logging.getLogger(__name__)
@@ -326,9 +327,17 @@ class HighThroughputExecutor(ParslSurfaceMixin, BlockScalingMixin, ParslExecutor
     # ---------------------------------------------------------------- tasks
 
     def validate_resource_specification(self, spec: dict[str, Any]) -> None:
-        """``priority`` (a finite number; lower runs first); in MPI mode also the MPI keys."""
-        nodes = self.provider.nodes_per_block if self.enable_mpi_mode else None
-        options.check_resource_specification(self.label, spec, nodes)
+        """``priority`` (a finite number; lower runs first); in MPI mode also the MPI keys.
+
+        ``num_nodes`` is bounded here by a batch provider's ``nodes_per_block``.
+        A LocalProvider's block runs where the workflow does, perhaps inside a
+        batch job of many nodes (``PBS_NODEFILE``, ``SLURM_NODELIST``, ...): its
+        manager checks ``num_nodes`` against the nodes it finds, as Parsl's does.
+        """
+        nodes = None
+        if self.enable_mpi_mode and not isinstance(self.provider, LocalProvider):
+            nodes = self.provider.nodes_per_block
+        options.check_resource_specification(self.label, spec, nodes, mpi=self.enable_mpi_mode)
 
     def submit(
         self,

@@ -76,18 +76,20 @@ SUPPORTED_SPEC_KEYS = frozenset({"priority"})
 
 
 def check_resource_specification(
-    label: str, spec: dict[str, Any], mpi_nodes_per_block: int | None = None
+    label: str, spec: dict[str, Any], mpi_nodes_per_block: int | None = None, *, mpi: bool = False
 ) -> None:
     """Only ``priority``, a finite number, may appear in a task's resource specification.
 
-    In MPI mode (``mpi_nodes_per_block`` given) the MPI keys are required and
-    checked as :func:`~.mpi_resources.parse_mpi_spec` does.
+    In MPI mode (``mpi=True``, or ``mpi_nodes_per_block`` given) the MPI keys
+    are required and checked as :func:`~.mpi_resources.parse_mpi_spec` does,
+    ``num_nodes`` against ``mpi_nodes_per_block`` when that is known.
     """
     if not isinstance(spec, dict):
         raise InvalidResourceSpecification([], f"expected a dict, got {spec!r}")
-    if mpi_nodes_per_block is not None:
+    mpi = mpi or mpi_nodes_per_block is not None
+    if mpi:
         parse_mpi_spec(spec, mpi_nodes_per_block)
-    unknown = set(spec) - SUPPORTED_SPEC_KEYS - (MPI_SPEC_KEYS if mpi_nodes_per_block else set())
+    unknown = set(spec) - SUPPORTED_SPEC_KEYS - (MPI_SPEC_KEYS if mpi else set())
     if unknown:
         raise InvalidResourceSpecification(
             unknown,
