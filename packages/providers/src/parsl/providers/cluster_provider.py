@@ -147,7 +147,9 @@ class ClusterProvider(ExecutionProvider):
             with open(script_filename, "w") as f:
                 f.write(text)
         except OSError as e:
-            raise ScriptPathError(script_filename, f"cannot write it: {e}", provider=self.label) from e
+            raise ScriptPathError(
+                script_filename, f"cannot write it: {e}", provider=self.label
+            ) from e
         logger.debug("%s: wrote submit script %s", self.label, script_filename)
 
     def status(self, job_ids: list[Any]) -> list[JobStatus]:
