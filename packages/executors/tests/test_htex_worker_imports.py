@@ -26,16 +26,21 @@ NOT_FOR_A_WORKER = [
 ]
 
 
-def test_worker_pool_import_leaves_encryption_and_client_unimported() -> None:
-    code = (
-        "import json, sys\n"
-        "import parsl.executors.high_throughput.process_worker_pool\n"
-        f"print(json.dumps([m for m in {NOT_FOR_A_WORKER!r} if m in sys.modules]))"
+def _loaded_after(code: str, modules: list[str]) -> list[str]:
+    """Which of ``modules`` a fresh interpreter has imported after running ``code``."""
+    probe = (
+        f"{code}\nimport json, sys\nprint(json.dumps([m for m in {modules!r} if m in sys.modules]))"
     )
     out = subprocess.run(
-        [sys.executable, "-c", code], capture_output=True, text=True, timeout=50, check=True
+        [sys.executable, "-c", probe], capture_output=True, text=True, timeout=50, check=True
     )
-    assert json.loads(out.stdout.strip().splitlines()[-1]) == []
+    loaded: list[str] = json.loads(out.stdout.strip().splitlines()[-1])
+    return loaded
+
+
+def test_worker_pool_import_leaves_encryption_and_client_unimported() -> None:
+    code = "import parsl.executors.high_throughput.process_worker_pool"
+    assert _loaded_after(code, NOT_FOR_A_WORKER) == []
 
 
 WORKER_SIDE = [
@@ -47,24 +52,19 @@ WORKER_SIDE = [
 
 def test_configuring_htex_leaves_the_worker_side_unimported() -> None:
     code = (
-        "import json, sys\n"
         "from parsl.config import Config\n"
         "from parsl.executors import HighThroughputExecutor\n"
         "from parsl.providers import LocalProvider\n"
         "htex = HighThroughputExecutor(provider=LocalProvider(), cpu_affinity='block')\n"
-        "Config(executors=[htex])\n"
-        f"print(json.dumps([m for m in {WORKER_SIDE!r} if m in sys.modules]))"
+        "Config(executors=[htex])"
     )
-    out = subprocess.run(
-        [sys.executable, "-c", code], capture_output=True, text=True, timeout=50, check=True
-    )
-    assert json.loads(out.stdout.strip().splitlines()[-1]) == []
+    assert _loaded_after(code, WORKER_SIDE) == []
 
 
 def test_versions_without_a_dist_info_folder_come_from_the_metadata(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    monkeypatch.setattr(versions, "installed_packages", lambda path=None: {})
-    read = versions._distribution_version.__wrapped__  # the uncached function
+    monkeypatch.setattr(versions, "_installed_here", dict)  # no dist-info folder found
+    read = versions._distribution_version
     assert read("parsl-executors") == version("parsl-executors")
     assert read("no-such-distribution-here") == "0.0.0+unknown"

@@ -16,6 +16,7 @@ import pytest
 
 from parsl.dataflow.states import States
 from parsl.monitoring.hub import MonitoringDatabaseError, MonitoringHub, query
+from parsl.monitoring.hub.process import WriterProcess
 from parsl.monitoring.sink import TaskTransition
 
 PARENT = textwrap.dedent(
@@ -93,6 +94,12 @@ def test_the_writer_process_exits_when_its_parent_is_killed(
     assert len(query.tasks(db_path, "run-killed")) == 50
 
 
+def _ends_within(writer: WriterProcess, seconds: float) -> bool:
+    """Whether the writer process has ended within ``seconds`` (waited on, not polled)."""
+    writer.join(seconds)
+    return not writer.is_alive()
+
+
 @pytest.mark.timeout(60)
 def test_sigint_to_the_writer_process_commits_what_it_has_and_stops_it(
     make_hub: Callable[..., MonitoringHub],
@@ -114,10 +121,7 @@ def test_sigint_to_the_writer_process_commits_what_it_has_and_stops_it(
         started_hub.task_transition(transition(tid, States.pending))
     assert started_hub.flush()
     os.kill(writer.pid, signal.SIGINT)  # as Parsl's test_kill_monitoring does to its dbm_proc
-    deadline = time.monotonic() + 20
-    while writer.is_alive() and time.monotonic() < deadline:
-        time.sleep(0.05)
-    assert not writer.is_alive()
+    assert _ends_within(writer, 20)
     assert len(query.tasks(db_path, run_id)) == 20  # what had arrived is committed
     started_hub.task_transition(transition(99, States.pending))  # nobody to write it now
     begin = time.monotonic()
@@ -143,10 +147,7 @@ def test_sigint_while_the_writer_process_starts_still_stops_it(
     writer = started_hub._writer
     assert writer is not None and writer.pid is not None
     os.kill(writer.pid, signal.SIGINT)  # at once: held until the writer can act on it
-    deadline = time.monotonic() + 20
-    while writer.is_alive() and time.monotonic() < deadline:
-        time.sleep(0.05)
-    assert not writer.is_alive()
+    assert _ends_within(writer, 20)
     assert started_hub.writer_error is not None  # stopped by SIGINT (or killed by it, if sooner)
     started_hub.task_transition(transition(1, States.pending))
     assert started_hub.dropped_events == 1

@@ -7,15 +7,8 @@ values). Both are plain data: pass your own to ``Config(dependency_resolver=...)
 
 The four traversals are :func:`functools.singledispatch` functions under
 Parsl's names, so a container type of your own can be taught to the deep
-resolver (or a wrapper type to the shallow one) without writing a resolver::
-
-    @deep_traverse_to_gather.register
-    def _(o: Pair) -> list[Future]:
-        return deep_traverse_to_gather(o.left) + deep_traverse_to_gather(o.right)
-
-    @deep_traverse_to_unwrap.register
-    def _(o: Pair) -> Pair:
-        return Pair(deep_traverse_to_unwrap(o.left), deep_traverse_to_unwrap(o.right))
+resolver (or a wrapper type to the shallow one) by registering it with both
+of a resolver's functions; ``docs/examples/resolver_register.py`` shows how.
 """
 
 from __future__ import annotations

@@ -121,9 +121,7 @@ class ParslSurfaceMixin:
         A block stays listed after its managers leave or it is scaled in;
         :meth:`connected_managers` gives the ones registered now.
         """
-        if self._client is None or self._client.exception is not None:
-            return []
-        return sorted(str(b) for b in self._client.request("status", {})["blocks_seen"])
+        return sorted(self._blocks.registered_blocks())
 
     def _manager_records(self) -> list[dict[str, Any]]:
         if self._client is None or self._client.exception is not None:

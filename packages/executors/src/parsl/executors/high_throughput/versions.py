@@ -97,6 +97,11 @@ def _comparable(field: str, value: Any) -> Any:
 
 
 @cache
+def _installed_here() -> dict[str, str]:
+    """:func:`installed_packages` of this process's path, read once for our own versions."""
+    return installed_packages()
+
+
 def _distribution_version(name: str) -> str:
     """``name``'s installed version, from its dist-info folder's name (no metadata import).
 
@@ -104,7 +109,7 @@ def _distribution_version(name: str) -> str:
     read with :mod:`importlib.metadata`, whose import alone takes longer
     than reading every folder name on the path.
     """
-    found = installed_packages().get(name)
+    found = _installed_here().get(name)
     if found is not None:
         return found
     from importlib.metadata import PackageNotFoundError, version
