@@ -24,8 +24,8 @@ class JSONSerializer(SerializerBase):
     def serialize(self, data):
         return json.dumps(data, sort_keys=True).encode()
 
-    def deserialize(self, body):
-        return json.loads(body)
+    def deserialize(self, payload):
+        return json.loads(payload)
 
 
 dill_payload = serialize({"made": "by dill"})  # written by the default serializer

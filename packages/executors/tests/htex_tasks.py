@@ -6,6 +6,9 @@ import os
 import time
 from typing import Any
 
+from parsl.executors.high_throughput.manager_record import ManagerRecord
+from parsl.executors.high_throughput.manager_selector import ManagerSelector
+
 
 def add(a: int, b: int) -> int:
     return a + b
@@ -78,3 +81,19 @@ def run_buffer(buffer: bytes, tag: str, *, suffix: str = "") -> dict[str, Any]:
 def refuse_buffer(buffer: bytes) -> None:
     """A ``task_executor`` function that fails."""
     raise ValueError(f"refused {buffer!r}")
+
+
+def block_id() -> str:
+    return os.environ.get("PARSL_WORKER_BLOCK_ID", "")
+
+
+class OnlyBlockSelector(ManagerSelector):
+    """A selector of a user's own: only managers of ``block`` get tasks (run in the interchange)."""
+
+    def __init__(self, block: str) -> None:
+        self.block = block
+
+    def sort_managers(
+        self, ready_managers: dict[bytes, ManagerRecord], manager_list: set[bytes]
+    ) -> list[bytes]:
+        return [m for m in manager_list if ready_managers[m].get("block_id") == self.block]

@@ -28,6 +28,10 @@ Rules:
 * Each task goes to the eligible manager with the most idle workers, then
   the most free slots, lookahead included (with ``prefer_newest_block``: of
   the lowest-numbered block first) (ties: the one registered first).
+  With a ``selector`` of the user's own, its ``sort_managers`` orders the
+  managers with free slots instead, and each is filled in that order from
+  the end of the list (the last first, as in Parsl); a
+  selector that raises is logged once and the rule above applies.
 * A draining manager gets no new tasks; once idle it is reported with
   :class:`DrainedManager` and forgotten.
 * A manager silent for more than ``heartbeat_threshold`` seconds at a
@@ -43,6 +47,7 @@ Rules:
 from __future__ import annotations
 
 import heapq
+import logging
 import math
 from collections.abc import Mapping
 from typing import Any
@@ -67,6 +72,9 @@ from parsl.executors.high_throughput.instructions import (
     RejectManager,
     SendTask,
 )
+from parsl.executors.high_throughput.manager_record import ManagerRecord as PublicRecord
+
+logger = logging.getLogger(__name__)
 
 __all__ = [
     "DispatchCounters",
@@ -129,6 +137,7 @@ class TaskDispatch(DispatchState):
             self._next_seq(),
             lookahead if self._lookahead_on else 0,
             hostname=hostname,
+            start_time=now,
         )
         self._managers[manager_id] = manager
         self._slots.offer(manager, self._managers)
@@ -363,18 +372,69 @@ class TaskDispatch(DispatchState):
     def _fill(self) -> list[Instruction]:
         """Send queued tasks, highest priority first, to the managers with most free slots."""
         out: list[Instruction] = []
+        if self.selector is not None and self._queue:
+            order = self._selector_order()
+            if order is not None:
+                for chosen in order:
+                    while self._queue and chosen.free > 0:
+                        out.append(self._assign(chosen))
+                return out
         while self._queue:
             manager = self._slots.best(self._managers)
             if manager is None:
                 break
-            manager_id = manager.manager_id
-            key, seq, task_id = heapq.heappop(self._queue)
-            resource_spec = self._queued.pop(task_id)
-            manager.tasks.add(task_id)
-            self._assigned[task_id] = manager_id
-            self._sent[task_id] = (key, seq, resource_spec)
-            if manager.lookahead and manager.excess > 0:
-                self._holders[manager_id] = None
-            out.append(SendTask(manager_id, task_id, resource_spec))
-            self._slots.offer(manager, self._managers)
+            out.append(self._assign(manager))
         return out
+
+    def _assign(self, manager: ManagerRecord) -> SendTask:
+        """Give the first queued task to ``manager``."""
+        manager_id = manager.manager_id
+        key, seq, task_id = heapq.heappop(self._queue)
+        resource_spec = self._queued.pop(task_id)
+        manager.tasks.add(task_id)
+        self._assigned[task_id] = manager_id
+        self._sent[task_id] = (key, seq, resource_spec)
+        if manager.lookahead and manager.excess > 0:
+            self._holders[manager_id] = None
+        self._slots.offer(manager, self._managers)
+        return SendTask(manager_id, task_id, resource_spec)
+
+    def _selector_order(self) -> list[ManagerRecord] | None:
+        """The ready managers in the order the user's selector gives; None if it failed."""
+        ready: dict[bytes, PublicRecord] = {}
+        for m in self._managers.values():
+            if m.free > 0 and not m.draining:
+                ready[m.manager_id.encode()] = {
+                    "block_id": m.block_id,
+                    "start_time": m.start_time,
+                    "tasks": list(m.tasks),
+                    "worker_count": m.worker_count,
+                    "max_capacity": len(m.tasks) + m.free,
+                    "active": True,
+                    "draining": False,
+                    "hostname": m.hostname,
+                    "last_heartbeat": m.last_heartbeat,
+                }
+        if not ready:
+            return []
+        assert self.selector is not None
+        try:
+            chosen = self.selector.sort_managers(ready, set(ready))
+            if not isinstance(chosen, list | tuple):
+                raise TypeError(f"sort_managers returned {type(chosen).__name__}, not a list")
+            # Served from the end of the list, as Parsl's interchange serves it.
+            order = [
+                self._managers[i.decode()] for i in dict.fromkeys(reversed(chosen)) if i in ready
+            ]
+        except Exception as e:
+            self.counters.selector_errors += 1
+            if self.counters.selector_errors == 1:  # once: it is likely to fail every time
+                logger.error(
+                    "manager_selector %r failed (%s: %s); tasks go to the managers with the "
+                    "most free slots instead",
+                    self.selector,
+                    type(e).__name__,
+                    e,
+                )
+            return None
+        return order

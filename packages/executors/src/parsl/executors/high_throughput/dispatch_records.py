@@ -43,6 +43,8 @@ class DispatchCounters:
     ignored_worker_losses: int = 0
     ignored_manager_losses: int = 0
     ignored_drains: int = 0
+    selector_errors: int = 0
+    """Calls of a user's ``sort_managers`` that raised or returned something else than a list."""
     ignored_returns: int = 0
     rejected_registrations: int = 0
 
@@ -65,6 +67,8 @@ class ManagerRecord:
     """The counts of the RECLAIMs sent to it and not answered yet, oldest first."""
     hostname: str = ""
     """The host it registered from (named by ManagerLost and WorkerLost)."""
+    start_time: float = 0.0
+    """When it registered."""
 
     @property
     def capacity(self) -> int:

@@ -13,12 +13,18 @@ from parsl.executors.high_throughput.dispatch_records import (
     check_time,
 )
 from parsl.executors.high_throughput.errors import InvalidDispatchEvent
+from parsl.executors.high_throughput.manager_selector import ManagerSelector
 
 
 class DispatchState:
     """Queued tasks, registered managers and what each holds; the queries a scaling strategy asks."""
 
-    def __init__(self, heartbeat_threshold: float, prefer_newest_block: bool = False) -> None:
+    def __init__(
+        self,
+        heartbeat_threshold: float,
+        prefer_newest_block: bool = False,
+        selector: ManagerSelector | None = None,
+    ) -> None:
         check_time("heartbeat_threshold", heartbeat_threshold)
         if heartbeat_threshold <= 0:
             raise InvalidDispatchEvent(
@@ -26,6 +32,8 @@ class DispatchState:
             )
         self.heartbeat_threshold = heartbeat_threshold
         self.prefer_newest_block = prefer_newest_block
+        self.selector = selector
+        """A selector of the user's own (its ``sort_managers`` orders managers), or None."""
         self.counters = DispatchCounters()
         self._queue: list[tuple[float, int, int]] = []  # (priority key, submission seq, task)
         self._queued: dict[int, Mapping[str, Any]] = {}  # task -> resource spec

@@ -25,6 +25,8 @@ from parsl.executors.high_throughput.interchange_settings import InterchangeSett
 from parsl.executors.high_throughput.manager_selector import (
     ManagerSelector,
     RandomManagerSelector,
+    dump_selector,
+    sorts_its_own,
 )
 from parsl.executors.high_throughput.parsl_surface import (
     ParslSurfaceMixin,
@@ -180,7 +182,8 @@ class HighThroughputExecutor(ParslSurfaceMixin, BlockScalingMixin, ParslExecutor
         if not isinstance(manager_selector, ManagerSelector):
             raise ConfigurationError(
                 f"manager_selector={manager_selector!r} is not a ManagerSelector: use "
-                "RandomManagerSelector() (the default) or BlockIdManagerSelector() from "
+                "RandomManagerSelector() (the default), BlockIdManagerSelector() or a "
+                "subclass of ManagerSelector from "
                 "parsl.executors.high_throughput.manager_selector",
                 field="manager_selector",
                 value=manager_selector,
@@ -259,6 +262,11 @@ class HighThroughputExecutor(ParslSurfaceMixin, BlockScalingMixin, ParslExecutor
             parent_pid=os.getpid(),
             cert_dir=self.cert_dir,
             prefer_newest_block=self.manager_selector.prefer_newest_block,
+            manager_selector=(
+                dump_selector(self.manager_selector)
+                if sorts_its_own(self.manager_selector)
+                else None
+            ),
             monitoring_run_id=self.run_id if self.monitoring_messages is not None else None,
             log_config_path=self.log_config_path,
         )

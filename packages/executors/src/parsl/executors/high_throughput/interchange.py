@@ -42,6 +42,7 @@ from parsl.executors.high_throughput.instructions import (
 from parsl.executors.high_throughput.interchange_commands import run_command
 from parsl.executors.high_throughput.interchange_process import read_settings_line
 from parsl.executors.high_throughput.interchange_settings import InterchangeSettings
+from parsl.executors.high_throughput.manager_selector import load_selector
 from parsl.executors.high_throughput.monitoring_reports import ManagerInfo, node_info_frame
 from parsl.executors.high_throughput.protocol import (
     MONITORING_HEAD,
@@ -93,7 +94,12 @@ class Interchange:
             TcpLinks(*where) if settings.cert_dir is None else ZmqLinks(*where, settings.cert_dir)
         )
         self.worker_port = self.links.port
-        self.dispatch = TaskDispatch(settings.heartbeat_threshold, settings.prefer_newest_block)
+        selector = None
+        if settings.manager_selector is not None:
+            selector = load_selector(settings.manager_selector)
+        self.dispatch = TaskDispatch(
+            settings.heartbeat_threshold, settings.prefer_newest_block, selector
+        )
         self.payloads: dict[int, bytes] = {}
         self.managers: dict[str, ManagerInfo] = {}
         self.blocks_seen: set[str] = set()

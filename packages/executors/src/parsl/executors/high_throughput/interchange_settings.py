@@ -21,6 +21,8 @@ class InterchangeSettings:
     parent_pid: int
     cert_dir: str | None
     prefer_newest_block: bool = False
+    manager_selector: str | None = None
+    """A selector of the user's own, as ``manager_selector.dump_selector`` wrote it."""
     monitoring_run_id: str | None = None
     """The run's id when monitoring is on: the interchange then reports NODE_INFO."""
     log_config_path: str | None = None

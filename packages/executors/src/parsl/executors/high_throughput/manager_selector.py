@@ -1,18 +1,41 @@
 """Manager selectors: which ready manager the interchange sends the next task to.
 
-Parsl's public classes. The interchange applies the choice inside its
-sans-I/O ``TaskDispatch``; a selector is a named policy, not code that
-runs in the interchange.
+Parsl's public classes, and Parsl's extension point: a subclass of
+:class:`ManagerSelector` that implements ``sort_managers`` is pickled (with
+dill, so a class defined in the script itself travels too) and run inside
+the interchange, which hands each ready manager its free slots in the order
+the selector returns, **from the end of the list** as Parsl's interchange
+does: the last manager is served first. The two built-in selectors are not called that way:
+the interchange applies their policy inside its sans-I/O ``TaskDispatch``
+(a heap, no call per task), with the same result.
 """
 
 from __future__ import annotations
 
+import base64
+import random
+from abc import ABCMeta, abstractmethod
+from typing import Any
 
-class ManagerSelector:
-    """Base class of the manager-ordering policies."""
+from parsl.executors.high_throughput.manager_record import ManagerRecord
+
+
+class ManagerSelector(metaclass=ABCMeta):
+    """Base class of the manager-ordering policies; subclass it for a policy of one's own."""
 
     #: Whether the dispatch prefers managers of the newest block (highest block id).
     prefer_newest_block = False
+
+    @abstractmethod
+    def sort_managers(
+        self, ready_managers: dict[bytes, ManagerRecord], manager_list: set[bytes]
+    ) -> list[bytes]:
+        """Order ``manager_list`` (ids of managers with free slots): the last gets tasks first.
+
+        ``ready_managers`` maps each of those ids to its
+        :class:`~parsl.executors.high_throughput.manager_record.ManagerRecord`.
+        Ids left out of the result get no task this round.
+        """
 
     def __repr__(self) -> str:
         return f"{type(self).__name__}()"
@@ -23,8 +46,15 @@ class RandomManagerSelector(ManagerSelector):
 
     Parsl picks a random ready manager; this dispatch picks the one with the
     most free slots (ties: the earliest registered), which spreads load the
-    same way without randomness.
+    same way without randomness. Called directly, ``sort_managers`` shuffles.
     """
+
+    def sort_managers(
+        self, ready_managers: dict[bytes, ManagerRecord], manager_list: set[bytes]
+    ) -> list[bytes]:
+        ordered = list(manager_list)
+        random.shuffle(ordered)
+        return ordered
 
 
 class BlockIdManagerSelector(ManagerSelector):
@@ -36,3 +66,48 @@ class BlockIdManagerSelector(ManagerSelector):
     """
 
     prefer_newest_block = True
+
+    def sort_managers(
+        self, ready_managers: dict[bytes, ManagerRecord], manager_list: set[bytes]
+    ) -> list[bytes]:
+        # Served from the end: no block id (or a non-numeric one) first, then oldest to newest.
+        def newest_last(manager_id: bytes) -> tuple[int, int, str]:
+            block: object = ready_managers.get(manager_id, {}).get("block_id")
+            if isinstance(block, int) and not isinstance(block, bool):
+                return (1, block, "")
+            if isinstance(block, str) and block.isdigit():
+                return (1, int(block), "")
+            return (0, 0, str(block))
+
+        return sorted(manager_list, key=newest_last)
+
+
+_BUILT_IN = (RandomManagerSelector.sort_managers, BlockIdManagerSelector.sort_managers)
+
+
+def sorts_its_own(selector: ManagerSelector) -> bool:
+    """Whether ``selector``'s ``sort_managers`` is its own (to run in the interchange)."""
+    return getattr(type(selector), "sort_managers", None) not in _BUILT_IN
+
+
+def dump_selector(selector: ManagerSelector) -> str:
+    """``selector`` as text for the interchange's settings (dill, base64)."""
+    from parsl.serialize import serialize
+
+    return base64.b64encode(serialize(selector)).decode("ascii")
+
+
+def load_selector(text: str) -> Any:
+    """The selector :func:`dump_selector` wrote; an error naming it if it cannot be rebuilt."""
+    from parsl.serialize import deserialize
+
+    try:
+        selector = deserialize(base64.b64decode(text))
+    except Exception as e:
+        raise ValueError(
+            f"the manager_selector cannot be rebuilt in the interchange: {type(e).__name__}: {e} "
+            "(its class must be importable there, or defined in the script itself)"
+        ) from e
+    if not isinstance(selector, ManagerSelector):
+        raise ValueError(f"manager_selector rebuilt as {selector!r}, not a ManagerSelector")
+    return selector
