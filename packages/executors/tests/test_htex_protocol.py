@@ -6,6 +6,7 @@ import json
 import pickle
 import struct
 import sys
+import time
 from typing import Any
 
 import pytest
@@ -470,3 +471,7 @@ def test_lost_messages_name_the_manager_and_reason() -> None:
     )
     assert "worker on manager 'm-9' on node7 was lost" in str(WorkerLost("m-9", "x", "node7"))
     assert (ManagerLost("m", "r").hostname, WorkerLost("m", "r", "h").hostname) == ("", "h")
+    before = time.time()
+    lost = ManagerLost("m", "r")
+    assert before <= lost.tstamp <= time.time()  # Parsl's name: when the loss was raised
+    assert pickle.loads(pickle.dumps(lost)).tstamp == lost.tstamp

@@ -6,6 +6,7 @@ Everything here hangs under :class:`HighThroughputError`, itself a
 
 from __future__ import annotations
 
+import time
 from collections.abc import Iterable
 
 from parsl.errors import ConfigurationError, ParslError
@@ -97,7 +98,8 @@ class ManagerLost(HighThroughputError):
     """The manager running a task was lost (silent past its heartbeat threshold, gone, or its block cancelled).
 
     :attr:`hostname` (as in Parsl) is the host the manager registered from,
-    "" where it is not known.
+    "" where it is not known; :attr:`tstamp` (as in Parsl) when the loss was
+    raised (``time.time()``).
     """
 
     def __init__(self, manager_id: str, reason: str, hostname: str = "") -> None:
@@ -106,9 +108,10 @@ class ManagerLost(HighThroughputError):
         self.manager_id = manager_id
         self.reason = reason
         self.hostname = hostname
+        self.tstamp = time.time()
 
-    def __reduce__(self) -> tuple[type[ManagerLost], tuple[str, str, str]]:
-        return (type(self), (self.manager_id, self.reason, self.hostname))
+    def __reduce__(self) -> tuple[type[ManagerLost], tuple[str, str, str], dict[str, float]]:
+        return (type(self), (self.manager_id, self.reason, self.hostname), {"tstamp": self.tstamp})
 
 
 class WorkerLost(HighThroughputError):
