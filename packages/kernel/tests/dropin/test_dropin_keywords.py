@@ -117,3 +117,30 @@ def test_remote_exception_wrapper_takes_parsls_keywords() -> None:
     assert "raise KeyError" in wrapped.tb_text
     with pytest.raises(KeyError, match="missing"):
         wrapped.reraise()
+
+
+def test_serializer_registration_and_deserialize_take_parsls_keywords() -> None:
+    from parsl.serialize import facade
+    from parsl.serialize.base import SerializerBase
+    from parsl.serialize.dill_serializer import DillSerializer, PickleSerializer
+
+    class Upper(SerializerBase):
+        _identifier = b"upper-kw"
+
+        def serialize(self, data: object) -> bytes:
+            return str(data).upper().encode()
+
+        def deserialize(self, payload: bytes) -> object:
+            return payload.decode()
+
+    assert PickleSerializer().deserialize(payload=pickle.dumps([1, 2])) == [1, 2]
+    assert DillSerializer().deserialize(payload=PickleSerializer().serialize("x")) == "x"
+    upper = Upper()
+    try:
+        facade.register_method_for_data(s=upper)
+        assert facade.deserialize(facade.serialize("abc")) == "ABC"
+        facade.register_method_for_code(s=upper)
+        assert next(iter(facade.methods_for_code.values())) is upper
+    finally:
+        facade.unregister_serializer(upper)
+    assert facade.deserialize(facade.serialize("abc")) == "abc"

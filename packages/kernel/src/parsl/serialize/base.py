@@ -30,5 +30,5 @@ class SerializerBase(ABC):
         """Return ``data`` as bytes; raise on anything it cannot handle."""
 
     @abstractmethod
-    def deserialize(self, body: bytes) -> Any:
+    def deserialize(self, payload: bytes) -> Any:
         """Rebuild the object from bytes made by :meth:`serialize`."""

@@ -63,17 +63,17 @@ def _put_first(methods: dict[bytes, SerializerBase], serializer: SerializerBase)
     methods.update(rest)
 
 
-def register_method_for_code(serializer: SerializerBase) -> None:
-    """Try ``serializer`` first for callables (earlier registrations are tried after it).
+def register_method_for_code(s: SerializerBase) -> None:
+    """Try serializer ``s`` first for callables (earlier registrations are tried after it).
 
-    It replaces a serializer with the same identifier.
+    It replaces a serializer with the same identifier. (``s``: Parsl's parameter name.)
     """
-    _put_first(methods_for_code, serializer)
+    _put_first(methods_for_code, s)
 
 
-def register_method_for_data(serializer: SerializerBase) -> None:
-    """Try ``serializer`` first for data (earlier registrations are tried after it)."""
-    _put_first(methods_for_data, serializer)
+def register_method_for_data(s: SerializerBase) -> None:
+    """Try serializer ``s`` first for data (earlier registrations are tried after it)."""
+    _put_first(methods_for_data, s)
 
 
 def register_serializer(serializer: SerializerBase, *, default: bool = False) -> None:
