@@ -24,7 +24,15 @@ from parsl.dataflow.checkpoint_file import (
 from parsl.dataflow.errors import DataFlowException
 from parsl.dataflow.lean_event import LeanEvent
 from parsl.dataflow.lean_future import lean_future
-from parsl.dataflow.memo_hash import id_for_memo, task_hash
+from parsl.dataflow.memo_hash import (
+    _dict,
+    _function,
+    _list,
+    _tuple,
+    id_for_memo,
+    id_for_memo_pickle,
+    task_hash,
+)
 from parsl.dataflow.memoizer_base import CHECKPOINT_MODES, Memoizer
 from parsl.dataflow.taskrecord import TaskRecord
 from parsl.errors import InternalConsistencyError, bad_value
@@ -32,6 +40,12 @@ from parsl.jobs.walltime import walltime_to_seconds
 
 make_hash = task_hash
 """Parsl's name for :func:`~parsl.dataflow.memo_hash.task_hash`: the hex key of a task's call."""
+
+# Parsl's names for the handlers id_for_memo dispatches to (for code that calls or registers them)
+id_for_memo_list = _list
+id_for_memo_tuple = _tuple
+id_for_memo_dict = _dict
+id_for_memo_function = _function
 
 __all__ = [
     "CHECKPOINT_DIRNAME",
@@ -41,6 +55,11 @@ __all__ = [
     "CheckpointWriteError",
     "Memoizer",
     "id_for_memo",
+    "id_for_memo_dict",
+    "id_for_memo_function",
+    "id_for_memo_list",
+    "id_for_memo_pickle",
+    "id_for_memo_tuple",
     "make_hash",
     "parse_checkpoint_period",
     "read_checkpoint",
