@@ -7,8 +7,10 @@ measure changes under them.
 
 from __future__ import annotations
 
+import glob
 import re
 import sys
+import tempfile
 from pathlib import Path
 
 import pytest
@@ -45,6 +47,8 @@ def test_parts_tool_prints_each_part() -> None:
 
 @pytest.mark.timeout(240)
 def test_bench_monitoring_breakdown_prints_every_figure() -> None:
+    pattern = str(Path(tempfile.gettempdir()) / "parsl-bench-mon-*")
+    before = set(glob.glob(pattern))
     out = run_tool(
         "bench-monitoring",
         *("--tasks", "200", "--rounds", "1", "--breakdown", "--events", "600", "--no-postgresql"),
@@ -71,6 +75,7 @@ def test_bench_monitoring_breakdown_prints_every_figure() -> None:
     assert set(threads) == {"off", "on", "nodb", "nores"}, out
     assert "main" in threads["off"] and "monitoring" not in threads["off"], out
     assert "monitoring" in threads["on"], out  # the hub's forwarder thread, only when monitored
+    assert set(glob.glob(pattern)) <= before  # each run's directory and database removed
 
 
 @pytest.mark.timeout(150)
