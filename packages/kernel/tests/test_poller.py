@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 import time
 from concurrent.futures import Future
 from pathlib import Path
@@ -146,3 +147,33 @@ def test_strategy_none_starts_no_thread(executor: SleepBlockExecutor) -> None:
     poller.start()
     assert poller._thread is None
     poller.close()
+
+
+@pytest.mark.timeout(60)
+def test_a_wrapped_callback_sees_each_strategy_pass(
+    executor: SleepBlockExecutor, tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    """Parsl's hook: replace ``dfk.job_status_poller.callback`` to observe (or wrap) the strategy."""
+    executor.pending = 3
+    cfg = Config(
+        executors=[executor], strategy="simple", strategy_period=0.2, run_dir=str(tmp_path / "r")
+    )
+    with parsl.load(cfg) as dfk:
+        poller = dfk.job_status_poller
+        original = poller.callback
+        passes = threading.Semaphore(0)
+        calls: list[int] = []
+
+        def hooked() -> None:
+            calls.append(len(calls))
+            if len(calls) == 1:
+                raise RuntimeError("a hook that fails once")
+            original()
+            passes.release()
+
+        poller.callback = hooked
+        assert passes.acquire(timeout=10)  # it ran again after the failure, and the pass with it
+        assert active(executor) == 2 and len(calls) >= 2
+        assert "strategy period failed" in caplog.text
+        poller.make_callback()  # Parsl's name: one pass now
+        assert passes.acquire(timeout=0)

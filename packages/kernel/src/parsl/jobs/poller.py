@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import logging
 import threading
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any, Protocol, runtime_checkable
 
 from parsl.dataflow.lean_event import LeanEvent
@@ -125,6 +125,9 @@ class JobStatusPoller:
         self._thread: threading.Thread | None = None
         self._started = False
         self._lock = threading.Lock()
+        self.callback: Callable[[], object] = self.poll_once
+        """What each period runs (Parsl's name, as on its ``Timer``): a wrapper put here sees
+        every strategy pass; one that raises is logged and the next period runs it again."""
         self.add_executors(executors or [])
 
     def add_executors(self, executors: Sequence[Any]) -> None:
@@ -184,9 +187,16 @@ class JobStatusPoller:
     poll = poll_once
     """Parsl's name for one pass."""
 
+    def make_callback(self) -> None:
+        """Run :attr:`callback` now (Parsl's name)."""
+        self.callback()
+
     def _run(self) -> None:
         while not self._stop.wait(self.period):
-            self.poll_once()
+            try:
+                self.callback()
+            except Exception:
+                logger.exception("strategy period failed; the next one runs as usual")
 
     def close(self, timeout: float | None = 10.0) -> None:
         """Stop polling (waiting at most ``timeout`` for a pass), then cancel block-provider blocks.
