@@ -13,7 +13,7 @@ from typing import Any
 from parsl.argument_checks import check_int, check_positive
 from parsl.data_provider.staging import Staging
 from parsl.dataflow.lean_future import lean_future
-from parsl.errors import ConfigurationError, bad_value
+from parsl.errors import bad_value
 from parsl.executors.base import NO_SPEC, ParslExecutor, TaskCount, submitted_spec
 from parsl.executors.errors import BadStateException
 from parsl.executors.high_throughput import options, parsl_launch, worker_launch
@@ -22,12 +22,7 @@ from parsl.executors.high_throughput.blocks import BlockPool
 from parsl.executors.high_throughput.call_packing import CallPacker
 from parsl.executors.high_throughput.client import InterchangeClient
 from parsl.executors.high_throughput.interchange_settings import InterchangeSettings
-from parsl.executors.high_throughput.manager_selector import (
-    ManagerSelector,
-    RandomManagerSelector,
-    dump_selector,
-    sorts_its_own,
-)
+from parsl.executors.high_throughput.manager_selector import check_selector, selector_setting
 from parsl.executors.high_throughput.parsl_surface import (
     ParslSurfaceMixin,
     register_as_block_provider_executor,
@@ -177,18 +172,7 @@ class HighThroughputExecutor(ParslSurfaceMixin, BlockScalingMixin, ParslExecutor
         self.worker_logdir_root = options.check_optional_path(
             "worker_logdir_root", worker_logdir_root
         )
-        if manager_selector is None:
-            manager_selector = RandomManagerSelector()
-        if not isinstance(manager_selector, ManagerSelector):
-            raise ConfigurationError(
-                f"manager_selector={manager_selector!r} is not a ManagerSelector: use "
-                "RandomManagerSelector() (the default), BlockIdManagerSelector() or a "
-                "subclass of ManagerSelector from "
-                "parsl.executors.high_throughput.manager_selector",
-                field="manager_selector",
-                value=manager_selector,
-            )
-        self.manager_selector = manager_selector
+        self.manager_selector = check_selector(manager_selector)
         if not isinstance(block_error_handler, bool) and not callable(block_error_handler):
             raise bad_value("block_error_handler", block_error_handler, "True, False or a callable")
         self.block_error_handler = block_error_handler
@@ -262,11 +246,7 @@ class HighThroughputExecutor(ParslSurfaceMixin, BlockScalingMixin, ParslExecutor
             parent_pid=os.getpid(),
             cert_dir=self.cert_dir,
             prefer_newest_block=self.manager_selector.prefer_newest_block,
-            manager_selector=(
-                dump_selector(self.manager_selector)
-                if sorts_its_own(self.manager_selector)
-                else None
-            ),
+            manager_selector=selector_setting(self.manager_selector),
             monitoring_run_id=self.run_id if self.monitoring_messages is not None else None,
             log_config_path=self.log_config_path,
         )

@@ -90,6 +90,29 @@ def sorts_its_own(selector: ManagerSelector) -> bool:
     return getattr(type(selector), "sort_managers", None) not in _BUILT_IN
 
 
+def check_selector(value: object) -> ManagerSelector:
+    """HighThroughputExecutor's ``manager_selector``: None for the default, or a ManagerSelector."""
+    if value is None:
+        return RandomManagerSelector()
+    if not isinstance(value, ManagerSelector):
+        from parsl.errors import ConfigurationError
+
+        raise ConfigurationError(
+            f"manager_selector={value!r} is not a ManagerSelector: use "
+            "RandomManagerSelector() (the default), BlockIdManagerSelector() or a "
+            "subclass of ManagerSelector from "
+            "parsl.executors.high_throughput.manager_selector",
+            field="manager_selector",
+            value=value,
+        )
+    return value
+
+
+def selector_setting(selector: ManagerSelector) -> str | None:
+    """What the interchange's settings carry: a selector of the user's own, else None."""
+    return dump_selector(selector) if sorts_its_own(selector) else None
+
+
 def dump_selector(selector: ManagerSelector) -> str:
     """``selector`` as text for the interchange's settings (dill, base64)."""
     from parsl.serialize import serialize
