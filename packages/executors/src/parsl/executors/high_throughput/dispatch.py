@@ -60,6 +60,7 @@ from parsl.executors.high_throughput.dispatch_records import (
     check_manager_id,
     check_task_id,
     check_time,
+    public_record,
 )
 from parsl.executors.high_throughput.dispatch_state import DispatchState
 from parsl.executors.high_throughput.errors import InvalidDispatchEvent, ManagerLost, WorkerLost
@@ -72,7 +73,6 @@ from parsl.executors.high_throughput.instructions import (
     RejectManager,
     SendTask,
 )
-from parsl.executors.high_throughput.manager_record import ManagerRecord as PublicRecord
 
 logger = logging.getLogger(__name__)
 
@@ -401,20 +401,11 @@ class TaskDispatch(DispatchState):
 
     def _selector_order(self) -> list[ManagerRecord] | None:
         """The ready managers in the order the user's selector gives; None if it failed."""
-        ready: dict[bytes, PublicRecord] = {}
-        for m in self._managers.values():
-            if m.free > 0 and not m.draining:
-                ready[m.manager_id.encode()] = {
-                    "block_id": m.block_id,
-                    "start_time": m.start_time,
-                    "tasks": list(m.tasks),
-                    "worker_count": m.worker_count,
-                    "max_capacity": len(m.tasks) + m.free,
-                    "active": True,
-                    "draining": False,
-                    "hostname": m.hostname,
-                    "last_heartbeat": m.last_heartbeat,
-                }
+        ready = {
+            m.manager_id.encode(): public_record(m)
+            for m in self._managers.values()
+            if m.free > 0 and not m.draining
+        }
         if not ready:
             return []
         assert self.selector is not None

@@ -9,6 +9,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 
 from parsl.executors.high_throughput.errors import InvalidDispatchEvent
+from parsl.executors.high_throughput.manager_record import ManagerRecord as PublicRecord
 
 
 @dataclass(frozen=True)
@@ -92,6 +93,21 @@ class ManagerRecord:
     @property
     def idle_workers(self) -> int:
         return self.worker_count - len(self.tasks)
+
+
+def public_record(m: ManagerRecord) -> PublicRecord:
+    """What a user's ``ManagerSelector.sort_managers`` is told about manager ``m`` (Parsl's keys)."""
+    return {
+        "block_id": m.block_id,
+        "start_time": m.start_time,
+        "tasks": list(m.tasks),
+        "worker_count": m.worker_count,
+        "max_capacity": len(m.tasks) + m.free,
+        "active": True,
+        "draining": m.draining,
+        "hostname": m.hostname,
+        "last_heartbeat": m.last_heartbeat,
+    }
 
 
 class SlotHeap:
