@@ -104,6 +104,19 @@ def test_failure_names_the_worker() -> None:
     assert str(e) == "task 7 failed on worker 127.0.0.1:9000: went over disk"
 
 
+def test_failure_status_is_its_cause_as_in_parsl() -> None:
+    from parsl.executors.cctools.errors import TaskOutputMissing
+
+    assert ResourceExhausted(3, "memory").status is None
+    try:
+        try:
+            Path("/nonexistent/result").read_bytes()
+        except FileNotFoundError as e:
+            raise TaskOutputMissing(4, "the result file did not come back") from e
+    except TaskOutputMissing as failure:
+        assert isinstance(failure.status, FileNotFoundError)
+
+
 def test_frames_round_trip(tmp_path: Path) -> None:
     path = tmp_path / "frames"
     with open(path, "wb") as f:

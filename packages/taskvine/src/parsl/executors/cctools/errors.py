@@ -41,6 +41,11 @@ class CctoolsTaskFailure(CctoolsError):
         self.reason = reason
         self.worker = worker
 
+    @property
+    def status(self) -> BaseException | None:
+        """Parsl's name: the exception behind this failure (its ``__cause__``), or None."""
+        return self.__cause__
+
 
 class WorkerLost(CctoolsTaskFailure):
     """The worker running the task disappeared and the manager's retries ran out."""
