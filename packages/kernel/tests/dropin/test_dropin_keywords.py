@@ -133,8 +133,9 @@ def test_serializer_registration_and_deserialize_take_parsls_keywords() -> None:
         def deserialize(self, payload: bytes) -> object:
             return payload.decode()
 
-    assert PickleSerializer().deserialize(payload=pickle.dumps([1, 2])) == [1, 2]
-    assert DillSerializer().deserialize(payload=PickleSerializer().serialize("x")) == "x"
+    # Parsl's names: "payload" on the base class, "body" on its concrete serializers
+    assert PickleSerializer().deserialize(body=pickle.dumps([1, 2])) == [1, 2]
+    assert DillSerializer().deserialize(body=PickleSerializer().serialize("x")) == "x"
     upper = Upper()
     try:
         facade.register_method_for_data(s=upper)

@@ -200,13 +200,13 @@ def _bytes(obj: bytes | bytearray | memoryview, output_ref: bool = False) -> byt
 
 
 @id_for_memo.register(list)
-def _list(obj: list[Any], output_ref: bool = False) -> bytes:
-    return _sequence(b"L", obj, output_ref)
+def _list(denormalized_list: list[Any], output_ref: bool = False) -> bytes:  # Parsl's names
+    return _sequence(b"L", denormalized_list, output_ref)
 
 
 @id_for_memo.register(tuple)
-def _tuple(obj: tuple[Any, ...], output_ref: bool = False) -> bytes:
-    return _sequence(b"T", obj, output_ref)
+def _tuple(denormalized_tuple: tuple[Any, ...], output_ref: bool = False) -> bytes:
+    return _sequence(b"T", denormalized_tuple, output_ref)
 
 
 @id_for_memo.register(range)
@@ -215,8 +215,8 @@ def _range(obj: range, output_ref: bool = False) -> bytes:
 
 
 @id_for_memo.register(dict)
-def _dict(obj: dict[Any, Any], output_ref: bool = False) -> bytes:
-    return _encoded_dict({k: _element(v, output_ref) for k, v in obj.items()})
+def _dict(denormalized_dict: dict[Any, Any], output_ref: bool = False) -> bytes:
+    return _encoded_dict({k: _element(v, output_ref) for k, v in denormalized_dict.items()})
 
 
 def _encoded_dict(encoded: dict[Any, bytes]) -> bytes:
@@ -325,8 +325,8 @@ def _body_identity(func: Callable[..., Any]) -> bytes:
 
 
 @id_for_memo.register(types.FunctionType)
-def _function(obj: types.FunctionType, output_ref: bool = False) -> bytes:
-    func = inspect.unwrap(obj)
+def _function(f: types.FunctionType, output_ref: bool = False) -> bytes:
+    func = inspect.unwrap(f)
     cells = getattr(func, "__closure__", None)
     closure = b"".join(_cell_identity(c) for c in cells or ())
     return _frame(

@@ -18,8 +18,8 @@ class DillSerializer(SerializerBase):
     def serialize(self, data: Any) -> bytes:
         return bytes(dill.dumps(data, protocol=pickle.HIGHEST_PROTOCOL, recurse=True))
 
-    def deserialize(self, payload: bytes) -> Any:
-        return dill.loads(payload)
+    def deserialize(self, body: bytes) -> Any:
+        return dill.loads(body)
 
 
 class PickleSerializer(SerializerBase):
@@ -30,5 +30,5 @@ class PickleSerializer(SerializerBase):
     def serialize(self, data: Any) -> bytes:
         return pickle.dumps(data, protocol=pickle.HIGHEST_PROTOCOL)
 
-    def deserialize(self, payload: bytes) -> Any:
-        return pickle.loads(payload)
+    def deserialize(self, body: bytes) -> Any:
+        return pickle.loads(body)

@@ -86,12 +86,12 @@ class ProxyStoreSerializer(SerializerBase):
         setup = self._setup_bytes()
         return _LEN.pack(len(setup)) + setup + _dumps(data)
 
-    def deserialize(self, payload: bytes) -> Any:
-        (n,) = _LEN.unpack_from(payload)
-        setup = payload[_LEN.size : _LEN.size + n]
+    def deserialize(self, body: bytes) -> Any:
+        (n,) = _LEN.unpack_from(body)
+        setup = body[_LEN.size : _LEN.size + n]
         if self.store is None:
             self._configure(setup)
-        return dill.loads(payload[_LEN.size + n :])
+        return dill.loads(body[_LEN.size + n :])
 
     def _configure(self, setup: bytes) -> None:
         """Take the submitting side's store and should_proxy, and proxy this process's results."""
