@@ -167,6 +167,18 @@ def test_only_a_selector_of_ones_own_runs_in_the_interchange() -> None:
         load_selector("bm90IGEgcGlja2xl")
 
 
+class HoldsAGenerator(Reversed):
+    def __init__(self) -> None:
+        super().__init__()
+        self.numbers = (n for n in range(3))  # dill cannot pickle a generator
+
+
+def test_a_selector_that_cannot_be_pickled_fails_the_start_naming_it(make_htex: Any) -> None:
+    htex = make_htex(start=False, manager_selector=HoldsAGenerator())
+    with pytest.raises(ConfigurationError, match="manager_selector=.*cannot be sent"):
+        htex.start()
+
+
 def test_a_selector_of_ones_own_steers_a_real_htex(make_htex: Any) -> None:
     htex = make_htex(
         max_workers_per_node=1,

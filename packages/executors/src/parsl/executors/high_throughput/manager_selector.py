@@ -5,9 +5,9 @@ Parsl's public classes, and Parsl's extension point: a subclass of
 dill, so a class defined in the script itself travels too) and run inside
 the interchange, which hands each ready manager its free slots in the order
 the selector returns, **from the end of the list** as Parsl's interchange
-does: the last manager is served first. The two built-in selectors are not called that way:
-the interchange applies their policy inside its sans-I/O ``TaskDispatch``
-(a heap, no call per task), with the same result.
+does: the last manager is served first. The two built-in selectors are not
+called that way: the interchange applies their policy inside its sans-I/O
+``TaskDispatch`` (a heap, no call per task), with the same result.
 """
 
 from __future__ import annotations
@@ -115,9 +115,18 @@ def selector_setting(selector: ManagerSelector) -> str | None:
 
 def dump_selector(selector: ManagerSelector) -> str:
     """``selector`` as text for the interchange's settings (dill, base64)."""
+    from parsl.errors import ConfigurationError
     from parsl.serialize import serialize
 
-    return base64.b64encode(serialize(selector)).decode("ascii")
+    try:
+        return base64.b64encode(serialize(selector)).decode("ascii")
+    except Exception as e:
+        raise ConfigurationError(
+            f"manager_selector={selector!r} cannot be sent to the interchange: "
+            f"{type(e).__name__}: {e}",
+            field="manager_selector",
+            value=selector,
+        ) from e
 
 
 def load_selector(text: str) -> Any:
