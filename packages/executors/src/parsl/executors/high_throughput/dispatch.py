@@ -47,7 +47,6 @@ Rules:
 from __future__ import annotations
 
 import heapq
-import logging
 import math
 from collections.abc import Mapping
 from typing import Any
@@ -60,8 +59,8 @@ from parsl.executors.high_throughput.dispatch_records import (
     check_manager_id,
     check_task_id,
     check_time,
-    public_record,
 )
+from parsl.executors.high_throughput.dispatch_selector import selector_order
 from parsl.executors.high_throughput.dispatch_state import DispatchState
 from parsl.executors.high_throughput.errors import InvalidDispatchEvent, ManagerLost, WorkerLost
 from parsl.executors.high_throughput.instructions import (
@@ -73,8 +72,6 @@ from parsl.executors.high_throughput.instructions import (
     RejectManager,
     SendTask,
 )
-
-logger = logging.getLogger(__name__)
 
 __all__ = [
     "DispatchCounters",
@@ -373,7 +370,7 @@ class TaskDispatch(DispatchState):
         """Send queued tasks, highest priority first, to the managers with most free slots."""
         out: list[Instruction] = []
         if self.selector is not None and self._queue:
-            order = self._selector_order()
+            order = selector_order(self.selector, self._managers, self.counters)
             if order is not None:
                 for chosen in order:
                     while self._queue and chosen.free > 0:
@@ -398,34 +395,3 @@ class TaskDispatch(DispatchState):
             self._holders[manager_id] = None
         self._slots.offer(manager, self._managers)
         return SendTask(manager_id, task_id, resource_spec)
-
-    def _selector_order(self) -> list[ManagerRecord] | None:
-        """The ready managers in the order the user's selector gives; None if it failed."""
-        ready = {
-            m.manager_id.encode(): public_record(m)
-            for m in self._managers.values()
-            if m.free > 0 and not m.draining
-        }
-        if not ready:
-            return []
-        assert self.selector is not None
-        try:
-            chosen = self.selector.sort_managers(ready, set(ready))
-            if not isinstance(chosen, list | tuple):
-                raise TypeError(f"sort_managers returned {type(chosen).__name__}, not a list")
-            # Served from the end of the list, as Parsl's interchange serves it.
-            order = [
-                self._managers[i.decode()] for i in dict.fromkeys(reversed(chosen)) if i in ready
-            ]
-        except Exception as e:
-            self.counters.selector_errors += 1
-            if self.counters.selector_errors == 1:  # once: it is likely to fail every time
-                logger.error(
-                    "manager_selector %r failed (%s: %s); tasks go to the managers with the "
-                    "most free slots instead",
-                    self.selector,
-                    type(e).__name__,
-                    e,
-                )
-            return None
-        return order
