@@ -1,5 +1,18 @@
-"""The older import path of :class:`LSFProvider`; the same class as ``from parsl.providers import LSFProvider``."""
+"""The older import path of :class:`LSFProvider`; the same class as ``from parsl.providers import LSFProvider``.
 
-from parsl.providers.cluster.lsf import LSFProvider
+``template_string`` and ``translate_table`` keep Parsl's names for code written
+against Parsl's provider module (a provider of one's own copied from it);
+LSFProvider itself does not read them. The table is this project's own
+reading of the scheduler's states.
+"""
 
-__all__ = ["LSFProvider"]
+from __future__ import annotations
+
+from parsl.jobs.states import JobState
+from parsl.providers.cluster.lsf import LSF_STATES, LSFProvider
+from parsl.providers.lsf.template import template_string
+
+translate_table: dict[str, JobState] = {code: state for code, (_, state) in LSF_STATES.items()}
+"""The scheduler's state codes and their JobState."""
+
+__all__ = ["LSFProvider", "template_string", "translate_table"]

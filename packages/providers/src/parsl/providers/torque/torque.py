@@ -1,5 +1,19 @@
-"""The older import path of :class:`TorqueProvider`; the same class as ``from parsl.providers import TorqueProvider``."""
+"""The older import path of :class:`TorqueProvider`; the same class as ``from parsl.providers import TorqueProvider``.
 
+``template_string`` and ``translate_table`` keep Parsl's names for code written
+against Parsl's provider module (a provider of one's own copied from it);
+TorqueProvider itself does not read them. The table is this project's own
+reading of the scheduler's states.
+"""
+
+from __future__ import annotations
+
+from parsl.jobs.states import JobState
+from parsl.providers.cluster.pbs import PBS_STATES
 from parsl.providers.cluster.torque import TorqueProvider
+from parsl.providers.torque.template import template_string
 
-__all__ = ["TorqueProvider"]
+translate_table: dict[str, JobState] = {code: state for code, (_, state) in PBS_STATES.items()}
+"""The scheduler's state codes and their JobState."""
+
+__all__ = ["TorqueProvider", "template_string", "translate_table"]
