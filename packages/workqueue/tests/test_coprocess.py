@@ -189,7 +189,11 @@ def _noop() -> str:
     return "ran"
 
 
-def test_protocol_direct_bad_request_and_end_of_stdin(tmp_path: Path) -> None:
+@pytest.mark.parametrize(
+    "program",
+    ["parsl-wq-coprocess", "parsl_coprocess.py", "-m parsl.executors.workqueue.parsl_coprocess"],
+)
+def test_protocol_direct_bad_request_and_end_of_stdin(tmp_path: Path, program: str) -> None:
     # The coprocess as work_queue_worker drives it, without a worker: its announcement,
     # one call, a malformed request (dropped, the coprocess serves on), and end of stdin
     # ending it even while a connection stays open.
@@ -204,8 +208,13 @@ def test_protocol_direct_bad_request_and_end_of_stdin(tmp_path: Path) -> None:
     sandbox.mkdir()
     (sandbox / "parsl.function").write_bytes(pack_apply_message(_noop, (), {}))
     (sandbox / "parsl.map").write_bytes(pickle.dumps({}))
+    argv = (  # our name, Parsl's for workers started by hand, and Parsl's module path
+        [sys.executable, *program.split()]
+        if program.startswith("-m")
+        else [require_program(program)]
+    )
     proc = subprocess.Popen(
-        [require_program("parsl-wq-coprocess")],
+        argv,
         cwd=tmp_path,
         stdin=subprocess.PIPE,
         stdout=subprocess.PIPE,
