@@ -11,6 +11,7 @@ where the tests are; the tests themselves run on this project.
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 import textwrap
@@ -123,6 +124,18 @@ def test_select_and_a_tests_folder_instead_of_a_peer(peer: Path, tmp_path: Path)
     assert done.returncode == 0, done.stderr
     assert "# 1 test files from" in done.stdout
     assert "total: 2 passed, 0 failed, 0 error, 0 skipped; 0 of 1 files not clean" in done.stdout
+    # Without --workdir the copy goes to a temp dir of its own, removed at the end.
+    temp = tmp_path / "tmp"
+    temp.mkdir()
+    again = run_in_own_group(
+        [sys.executable, str(TOOL), "--tests-dir", str(folder), "--select", "test_good"],
+        240,
+        cwd=ROOT,
+        env={**os.environ, "TMPDIR": str(temp)},
+    )
+    assert again.returncode == 0, again.stderr
+    assert "total: 2 passed" in again.stdout
+    assert list(temp.glob("parsl-testsuite-*")) == []
 
 
 @pytest.mark.timeout(120)
