@@ -17,6 +17,7 @@ import random
 from abc import ABCMeta, abstractmethod
 from typing import Any
 
+from parsl.errors import ConfigurationError
 from parsl.executors.high_throughput.manager_record import ManagerRecord
 
 
@@ -95,8 +96,6 @@ def check_selector(value: object) -> ManagerSelector:
     if value is None:
         return RandomManagerSelector()
     if not isinstance(value, ManagerSelector):
-        from parsl.errors import ConfigurationError
-
         raise ConfigurationError(
             f"manager_selector={value!r} is not a ManagerSelector: use "
             "RandomManagerSelector() (the default), BlockIdManagerSelector() or a "
@@ -115,8 +114,7 @@ def selector_setting(selector: ManagerSelector) -> str | None:
 
 def dump_selector(selector: ManagerSelector) -> str:
     """``selector`` as text for the interchange's settings (dill, base64)."""
-    from parsl.errors import ConfigurationError
-    from parsl.serialize import serialize
+    from parsl.serialize import serialize  # dill: only for a selector of one's own
 
     try:
         return base64.b64encode(serialize(selector)).decode("ascii")

@@ -162,6 +162,11 @@ def reconcile_status(previous: JobStatus | None, reported: JobStatus) -> JobStat
     return JobStatus(JobState.COMPLETED, message=VANISHED_MESSAGE)
 
 
+def state_table(states: Mapping[str, tuple[str, JobState]]) -> dict[str, JobState]:
+    """Each code of a ``{code: (meaning, JobState)}`` table with its JobState alone (Parsl's tables)."""
+    return {code: state for code, (_, state) in states.items()}
+
+
 def directive_lines(prefix: str, directives: list[tuple[str, Any]], separator: str = "=") -> str:
     """Render ``prefix flag=value`` lines for each directive whose value is not None.
 

@@ -252,7 +252,7 @@ class SlurmScheduler(BatchScheduler):
             if len(fields) < 3 or fields[0] != job_id:
                 continue
             long_name = fields[1].split()[0] if fields[1].strip() else ""  # "CANCELLED by 0"
-            state = _SLURM_LONG_STATES.get(long_name, JobState.UNKNOWN)
+            state = SLURM_LONG_STATES.get(long_name, JobState.UNKNOWN)
             exit_code, _, signal = fields[2].partition(":")
             code = int(exit_code) if exit_code.isdigit() else None
             message = f"sacct: {fields[1]}, exit code {fields[2]}"
@@ -263,7 +263,7 @@ class SlurmScheduler(BatchScheduler):
 
 
 #: Slurm's long state names (sacct's State column) to Parsl's state.
-_SLURM_LONG_STATES: dict[str, JobState] = dict(SLURM_STATES.values())
+SLURM_LONG_STATES: dict[str, JobState] = dict(SLURM_STATES.values())
 
 
 def slurm_state_to_status(code: str) -> JobStatus:

@@ -10,9 +10,10 @@ from __future__ import annotations
 
 from parsl.jobs.states import JobState
 from parsl.providers.cluster.condor import CONDOR_STATES, CondorProvider
+from parsl.providers.cluster.scheduler import state_table
 from parsl.providers.condor.template import template_string
 
-translate_table: dict[str, JobState] = {code: state for code, (_, state) in CONDOR_STATES.items()}
+translate_table: dict[str, JobState] = state_table(CONDOR_STATES)
 """The scheduler's state codes and their JobState."""
 
 __all__ = ["CondorProvider", "template_string", "translate_table"]

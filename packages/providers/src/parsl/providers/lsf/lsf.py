@@ -10,9 +10,10 @@ from __future__ import annotations
 
 from parsl.jobs.states import JobState
 from parsl.providers.cluster.lsf import LSF_STATES, LSFProvider
+from parsl.providers.cluster.scheduler import state_table
 from parsl.providers.lsf.template import template_string
 
-translate_table: dict[str, JobState] = {code: state for code, (_, state) in LSF_STATES.items()}
+translate_table: dict[str, JobState] = state_table(LSF_STATES)
 """The scheduler's state codes and their JobState."""
 
 __all__ = ["LSFProvider", "template_string", "translate_table"]

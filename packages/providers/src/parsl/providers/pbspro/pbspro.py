@@ -11,9 +11,10 @@ from __future__ import annotations
 from parsl.jobs.states import JobState
 from parsl.providers.cluster.pbs import PBS_STATES
 from parsl.providers.cluster.pbspro import PBSProProvider
+from parsl.providers.cluster.scheduler import state_table
 from parsl.providers.pbspro.template import template_string
 
-translate_table: dict[str, JobState] = {code: state for code, (_, state) in PBS_STATES.items()}
+translate_table: dict[str, JobState] = state_table(PBS_STATES)
 """The scheduler's state codes and their JobState."""
 
 __all__ = ["PBSProProvider", "template_string", "translate_table"]

@@ -9,15 +9,14 @@ reading of the scheduler's states.
 from __future__ import annotations
 
 from parsl.jobs.states import JobState
-from parsl.providers.cluster.slurm import SLURM_STATES, SlurmProvider
+from parsl.providers.cluster.scheduler import state_table
+from parsl.providers.cluster.slurm import SLURM_LONG_STATES, SLURM_STATES, SlurmProvider
 from parsl.providers.slurm.template import template_string
 
-squeue_translate_table: dict[str, JobState] = {
-    code: state for code, (_, state) in SLURM_STATES.items()
-}
+squeue_translate_table: dict[str, JobState] = state_table(SLURM_STATES)
 """``squeue``'s compact state codes (``PD``, ``R``, ...) and their JobState."""
 
-sacct_translate_table: dict[str, JobState] = dict(SLURM_STATES.values())
+sacct_translate_table: dict[str, JobState] = dict(SLURM_LONG_STATES)  # a copy: ours stays
 """``sacct``'s state names (``PENDING``, ``RUNNING``, ...) and their JobState."""
 
 __all__ = ["SlurmProvider", "sacct_translate_table", "squeue_translate_table", "template_string"]

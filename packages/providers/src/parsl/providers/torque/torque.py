@@ -10,10 +10,11 @@ from __future__ import annotations
 
 from parsl.jobs.states import JobState
 from parsl.providers.cluster.pbs import PBS_STATES
+from parsl.providers.cluster.scheduler import state_table
 from parsl.providers.cluster.torque import TorqueProvider
 from parsl.providers.torque.template import template_string
 
-translate_table: dict[str, JobState] = {code: state for code, (_, state) in PBS_STATES.items()}
+translate_table: dict[str, JobState] = state_table(PBS_STATES)
 """The scheduler's state codes and their JobState."""
 
 __all__ = ["TorqueProvider", "template_string", "translate_table"]
