@@ -126,7 +126,7 @@ def test_an_interchange_that_closes_its_pipe_but_lives_fails_the_tasks(
     with pytest.raises(InterchangeLost, match="closed its pipe"):
         fut.result(timeout=20)
     assert htex.bad_state_is_set
-    htex.shutdown()
+    htex.shutdown(timeout=1)  # the fake interchange ignores its pipe: killed after 1 s
     pid = int(pid_file.read_text())
     with pytest.raises(ProcessLookupError):
         for _ in range(100):
