@@ -64,6 +64,17 @@ def kill_own_worker_once(marker: str) -> str:
     return "second try"
 
 
+def exit_once(marker: str, code: int | str) -> str:
+    """``sys.exit(code)`` the first time (leaving ``marker`` with this worker's pid); succeed the next time."""
+    import sys
+
+    if not os.path.exists(marker):
+        with open(marker, "w") as f:
+            f.write(str(os.getpid()))
+        sys.exit(code)
+    return "second try"
+
+
 def record_block_and_sleep(path: str, seconds: float) -> str:
     """Record the block this task runs in (``PARSL_WORKER_BLOCK_ID``) in ``path``, then sleep."""
     with open(path + ".tmp", "w") as f:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 import signal
 import socket
 import subprocess
@@ -26,6 +27,7 @@ from parsl.executors.high_throughput.errors import (
     InterchangeLost,
     InterchangeStartFailed,
     ManagerLost,
+    TaskExited,
     VersionMismatch,
     WorkerLost,
 )
@@ -78,6 +80,38 @@ def test_worker_lost_is_retried_by_the_kernel(run_dir: str, tmp_path: Path) -> N
     )
     with parsl.load(Config(executors=[htex], run_dir=run_dir, retries=1)):
         assert flaky(str(tmp_path / "marker")).result(timeout=60) == "second try"
+
+
+@pytest.mark.parametrize("code", [2, "giving up"])
+def test_a_task_calling_sys_exit_fails_with_worker_lost_and_the_worker_lives_on(
+    make_htex: MakeHtex, tmp_path: Path, code: int | str
+) -> None:
+    htex = make_htex(max_workers_per_node=1)
+    marker = tmp_path / "exited"
+    fut = htex.submit(htex_tasks.exit_once, {}, str(marker), code)
+    # WorkerLost, as Parsl reports it, and an Exception: never SystemExit, which would
+    # end the calling script in silence.
+    with pytest.raises(WorkerLost, match=re.escape(f"sys.exit({code!r})")) as lost:
+        fut.result(timeout=30)
+    assert type(lost.value) is TaskExited and lost.value.code == code
+    assert "SystemExit" in "".join(lost.value.__notes__)  # the remote traceback
+    assert lost.value.hostname == socket.gethostname()
+    # The same worker process runs the next task: it was not lost.
+    again = htex.submit(htex_tasks.exit_once, {}, str(marker), code)
+    assert again.result(timeout=30) == "second try"
+    assert htex.submit(htex_tasks.where, {}).result(timeout=30)["pid"] == int(marker.read_text())
+
+
+def test_a_task_calling_sys_exit_is_retried_by_the_kernel(run_dir: str, tmp_path: Path) -> None:
+    @python_app
+    def exits_once(marker: str) -> str:
+        return htex_tasks.exit_once(marker, 3)
+
+    htex = HighThroughputExecutor(
+        label="htex", max_workers_per_node=1, provider=LocalProvider(init_blocks=1)
+    )
+    with parsl.load(Config(executors=[htex], run_dir=run_dir, retries=1)):
+        assert exits_once(str(tmp_path / "marker")).result(timeout=60) == "second try"
 
 
 def test_killed_manager_fails_its_tasks_with_manager_lost_at_once(

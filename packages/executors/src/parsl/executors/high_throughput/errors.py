@@ -133,6 +133,34 @@ class WorkerLost(HighThroughputError):
         return (type(self), (self.manager_id, self.reason, self.hostname))
 
 
+class TaskExited(WorkerLost):
+    """The task raised :class:`SystemExit` (``sys.exit()``, ``exit()``) in its worker.
+
+    In Parsl the worker process ends with it and the task fails with
+    :class:`WorkerLost`; here the worker catches it and lives on, and the
+    task fails with this, a :class:`WorkerLost` too, so code written for
+    Parsl handles it as before. Never :class:`SystemExit` itself: that, raised
+    by ``future.result()``, would end the submitting script without a word.
+    :attr:`code` is the exit code or message (``SystemExit.code``).
+    """
+
+    def __init__(self, code: object, worker_id: str = "", hostname: str = "") -> None:
+        self.code = code
+        self.worker_id = worker_id
+        HighThroughputError.__init__(
+            self,
+            f"Task called sys.exit({code!r}) (raised SystemExit) in worker {worker_id!r}"
+            + (f" on {hostname}" if hostname else "")
+            + "; the task failed and the worker lives on",
+        )
+        self.manager_id = ""
+        self.reason = f"the task raised SystemExit({code!r})"
+        self.hostname = hostname
+
+    def __reduce__(self) -> tuple[type[TaskExited], tuple[object, str, str]]:  # type: ignore[override]
+        return (type(self), (self.code, self.worker_id, self.hostname))
+
+
 class InterchangeStartFailed(HighThroughputError):
     """The interchange process did not start, or did not report ready in time; the text says why."""
 

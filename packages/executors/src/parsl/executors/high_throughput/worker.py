@@ -15,6 +15,7 @@ from __future__ import annotations
 import argparse
 import logging
 import os
+import socket
 import sys
 import threading
 import time
@@ -23,6 +24,7 @@ from typing import Any
 from parsl.app.errors import RemoteExceptionWrapper
 from parsl.executors.execute_task import execute_task
 from parsl.executors.high_throughput.call_packing import serialize_value
+from parsl.executors.high_throughput.errors import TaskExited
 from parsl.executors.high_throughput.frame_pipe import read_frame, write_frame, write_frames
 from parsl.executors.high_throughput.protocol import (
     MONITORING_HEAD,
@@ -37,18 +39,28 @@ from parsl.monitoring.radios import htex as htex_radio
 from parsl.serialize import serialize
 
 logger = logging.getLogger("parsl.executors.high_throughput.worker")
+_HOSTNAME = socket.gethostname()
 
 
 class _ResultNotSerializable(Exception):
     """Stands in for a task's result or exception that cannot be serialized."""
 
 
-def execute(payload: bytes) -> bytes:
-    """Run the packed call in ``payload``; return the serialized result or wrapped exception."""
+def execute(payload: bytes, worker_id: str = "") -> bytes:
+    """Run the packed call in ``payload``; return the serialized result or wrapped exception.
+
+    A task that raises :class:`SystemExit` fails with :class:`TaskExited`
+    (a ``WorkerLost``, as Parsl reports it) and this worker lives on.
+    """
     try:
         result: Any = execute_task(payload)
-    except (Exception, SystemExit):
+    except Exception:
         result = RemoteExceptionWrapper(*sys.exc_info())
+    except SystemExit as e:
+        try:
+            raise TaskExited(e.code, worker_id, _HOSTNAME) from e
+        except TaskExited:
+            result = RemoteExceptionWrapper(*sys.exc_info())
     try:
         return serialize_value(result, "task result")
     except Exception as e:
@@ -132,7 +144,7 @@ def serve(task_fd: int, result_fd: int, worker_id: str) -> int:
             started = time.monotonic()
             saved = _set_environment(msg.resource_spec.get("env"))
             try:
-                payload = execute(msg.payload)
+                payload = execute(msg.payload, worker_id)
             finally:
                 _restore_environment(saved)
             pipe.result(Result(task_id=msg.task_id, payload=payload).encode())
