@@ -39,6 +39,13 @@ def fails() -> None:
     raise ValueError("raised on the pilot")
 
 
+@python_app
+def exits() -> None:
+    import sys
+
+    sys.exit(3)
+
+
 @bash_app
 def greet(name: str, stdout: str | None = None) -> str:
     return f"echo hello {name}"
@@ -75,6 +82,15 @@ def test_bash_apps_and_their_failures(rp_dfk: DataFlowKernel, tmp_path: Path) ->
 def test_python_exception_surfaces(rp_dfk: DataFlowKernel) -> None:
     with pytest.raises(ValueError, match="raised on the pilot"):
         fails().result(timeout=120)
+
+
+@pytest.mark.slow
+@pytest.mark.timeout(200)
+def test_sys_exit_in_a_task_fails_it_and_never_ends_the_script(rp_dfk: DataFlowKernel) -> None:
+    # SystemExit, raised by result(), would end this script in silence.
+    with pytest.raises(RadicalTaskFailed, match=r"the task called sys\.exit\(3\)") as e:
+        exits().result(timeout=120)
+    assert isinstance(e.value.__cause__, SystemExit) and e.value.__cause__.code == 3
 
 
 @pytest.mark.slow

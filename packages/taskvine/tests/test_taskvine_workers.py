@@ -49,6 +49,12 @@ def double(x: int) -> int:
     return 2 * x
 
 
+def exit_with(code: int) -> None:
+    import sys
+
+    sys.exit(code)
+
+
 def where(inp: File, outputs: list[File]) -> tuple[str, int]:
     with open(inp) as f:
         text = f.read()
@@ -91,6 +97,12 @@ def test_tasks_run_in_both_modes(
         assert [f.result(timeout=60) for f in futures] == [0, 2, 4, 6, 8, 10]
         with pytest.raises(ZeroDivisionError):
             ex.submit(lambda: 1 / 0, {}).result(timeout=60)
+        # sys.exit() in a task fails the task, never the calling script (SystemExit, raised
+        # by result(), would end it); the library (serverless) runs the next task.
+        with pytest.raises(CctoolsTaskFailure, match=r"the task called sys\.exit\(3\)") as e:
+            ex.submit(exit_with, {}, 3).result(timeout=60)
+        assert isinstance(e.value.status, SystemExit) and e.value.status.code == 3
+        assert ex.submit(double, {}, 21).result(timeout=60) == 42
     finally:
         ex.shutdown()
 

@@ -28,6 +28,7 @@ from typing import Any
 from parsl.app.errors import RemoteExceptionWrapper
 from parsl.errors import OptionalModuleMissing, bad_value
 from parsl.executors.base import NO_SPEC, ParslExecutor, submitted_spec
+from parsl.executors.cctools.runner import not_an_exception
 from parsl.executors.errors import BadStateException, ExecutorError, UnsupportedFeatureError
 from parsl.executors.radical.resources import task_fields
 from parsl.representation import RepresentationMixin
@@ -201,7 +202,13 @@ class RadicalPilotExecutor(ParslExecutor, RepresentationMixin):
                 fut.set_result(body["value"])
             else:
                 wrapped: RemoteExceptionWrapper = body["exception"]
-                fut.set_exception(wrapped.get_exception())
+                exc = wrapped.get_exception()
+                reason = not_an_exception(exc)  # sys.exit() must not end the calling script
+                if reason is not None:
+                    failure = RadicalTaskFailed(self.label, task.uid, state, reason)
+                    failure.__cause__ = exc
+                    exc = failure
+                fut.set_exception(exc)
             return
         stderr = (getattr(task, "stderr", "") or "").strip()[-2000:]
         detail = f"exit code {getattr(task, 'exit_code', None)}"

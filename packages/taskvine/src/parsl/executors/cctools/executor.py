@@ -35,6 +35,7 @@ from parsl.executors.cctools.errors import (
 from parsl.executors.cctools.manager_loop import Completion, FailureKind, read_frame, write_frame
 from parsl.executors.cctools.processes import LocalProcess, interpreter_path
 from parsl.executors.cctools.resources import TaskResources
+from parsl.executors.cctools.runner import not_an_exception
 from parsl.executors.cctools.taskfiles import TaskPackage, prepare_task
 from parsl.executors.status_handling import BlockProviderExecutor
 from parsl.providers.base import ExecutionProvider
@@ -50,6 +51,21 @@ _FAILURES: dict[str, type[CctoolsTaskFailure]] = {
     FailureKind.WORKER_LOST: WorkerLost,
     FailureKind.OUTPUT_MISSING: TaskOutputMissing,
 }
+
+
+def _task_exception(c: Completion, exc: BaseException) -> BaseException:
+    """What the task's future fails with: the task's own exception, if it is an :class:`Exception`.
+
+    Otherwise (``SystemExit``, ``KeyboardInterrupt``) a :class:`CctoolsTaskFailure`
+    (Parsl's ``WorkQueueTaskFailure``/``TaskVineTaskFailure``) caused by it: see
+    :func:`~parsl.executors.cctools.runner.not_an_exception`.
+    """
+    reason = not_an_exception(exc)
+    if reason is None:
+        return exc
+    failure = CctoolsTaskFailure(c.task_id, reason, c.worker)
+    failure.__cause__ = exc
+    return failure
 
 
 class CctoolsExecutor(BlockProviderExecutor):
@@ -276,7 +292,7 @@ class CctoolsExecutor(BlockProviderExecutor):
                 if outcome["ok"]:
                     future.set_result(outcome["value"])
                 else:
-                    future.set_exception(outcome["exception"].get_exception())
+                    future.set_exception(_task_exception(c, outcome["exception"].get_exception()))
             else:
                 cls = _FAILURES.get(c.kind, CctoolsTaskFailure)
                 future.set_exception(cls(c.task_id, c.reason or c.kind, c.worker))

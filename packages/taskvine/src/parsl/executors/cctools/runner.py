@@ -18,7 +18,7 @@ from typing import Any
 from parsl.app.errors import RemoteExceptionWrapper
 from parsl.serialize.facade import serialize, unpack_apply_message
 
-__all__ = ["main", "run_task"]
+__all__ = ["main", "not_an_exception", "run_task"]
 
 
 def _point_files(value: Any, file_map: dict[str, str], sandbox: str) -> None:
@@ -28,6 +28,20 @@ def _point_files(value: Any, file_map: dict[str, str], sandbox: str) -> None:
         remote = file_map.get(f.path)
         if remote is not None:
             f.local_path = remote if os.path.isabs(remote) else os.path.join(sandbox, remote)
+
+
+def not_an_exception(exc: BaseException) -> str | None:
+    """Why the task failed, as text, when its exception is no :class:`Exception`; else None.
+
+    ``SystemExit`` (the task called ``sys.exit()``) or ``KeyboardInterrupt``,
+    raised by ``future.result()``, would end or interrupt the calling script:
+    the submit side fails the future with an error of its own, caused by it.
+    """
+    if isinstance(exc, Exception):
+        return None
+    if isinstance(exc, SystemExit):
+        return f"the task called sys.exit({exc.code!r})"
+    return f"the task raised {type(exc).__name__}"
 
 
 def run_task(map_file: str, function_file: str, result_file: str, sandbox: str = ".") -> bool:
