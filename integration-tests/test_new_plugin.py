@@ -148,6 +148,41 @@ def test_the_throwaway_venv_holds_the_kernel_and_the_plugins_only(
     assert ours == ["acme-executor", "acme-provider", "acme-staging", "parsl-kernel"], out
 
 
+STAR_IMPORT = """
+import parsl
+from parsl import *
+from parsl.errors import PluginNotFound
+
+assert python_app is parsl.python_app and Config is parsl.Config
+for cls in (HighThroughputExecutor, MonitoringHub):
+    try:
+        cls()
+    except PluginNotFound as e:
+        print(cls.__name__, "->", e)
+    else:
+        raise SystemExit(cls.__name__ + " was constructed")
+try:
+    from parsl import HighThroughputExecutor as named
+except PluginNotFound as e:
+    print("named import ->", type(e).__name__)
+"""
+
+
+@pytest.mark.timeout(900)
+def test_star_import_works_with_the_kernel_alone(
+    plugins: tuple[Path, dict[str, Path]], tmp_path: Path
+) -> None:
+    # As in Parsl, which ships them all: a name whose package is missing says what to
+    # install when used, while a named import of it fails at once.
+    venv, _ = plugins
+    result = run([str(venv / "bin" / "python"), "-c", STAR_IMPORT], cwd=tmp_path)
+    assert result.returncode == 0, f"{result.stdout}\n{result.stderr}"
+    out = result.stdout
+    assert "HighThroughputExecutor -> " in out and "pip install parsl-executors" in out
+    assert "MonitoringHub -> " in out and "pip install parsl-monitoring" in out
+    assert "named import -> PluginNotFound" in out
+
+
 @pytest.mark.timeout(900)
 @pytest.mark.parametrize("kind", KINDS)
 def test_parsl_discovers_the_plugin_and_runs_a_workflow_through_it(

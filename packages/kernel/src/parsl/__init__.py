@@ -117,7 +117,10 @@ def __getattr__(name: str) -> Any:
         try:  # the plugin-point module's own lookup (with its stand-ins), e.g. parsl.executors.X
             return getattr(importlib.import_module(_FROM_PLUGINS[name]), name)
         except not_found as e:
-            if plugins.called_by_from_import(sys._getframe(1)):
+            asking = sys._getframe(1)
+            if plugins.called_by_star_import(asking):  # not cached: installing it later works
+                return plugins.missing_stand_in(name, str(e))
+            if plugins.called_by_from_import(asking):
                 raise plugin_not_found(str(e), name=name) from e
             raise
     elif not name.startswith("_") and importlib.util.find_spec(f"{__name__}.{name}") is not None:

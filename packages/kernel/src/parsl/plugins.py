@@ -122,20 +122,46 @@ def load(group: str, name: str) -> Any:
         ) from e
 
 
-def called_by_from_import(frame: FrameType | None) -> bool:
-    """True when ``frame`` is running ``from module import name`` (or ``import *``)."""
+def _import_kind(frame: FrameType | None) -> str | None:
+    """``"from"`` (``from module import name``), ``"star"`` (``from module import *``) or None."""
     if frame is None:
-        return False
+        return None
     code = frame.f_code.co_code
     at = frame.f_lasti
     if not 0 <= at < len(code):
-        return False
+        return None
     if code[at] == _IMPORT_FROM:
-        return True
+        return "from"
     if _IMPORT_STAR is None or code[at] != _IMPORT_STAR[0]:
-        return False
+        return None
     argument = _IMPORT_STAR[1]
-    return argument is None or (at + 1 < len(code) and code[at + 1] == argument)
+    return "star" if argument is None or (at + 1 < len(code) and code[at + 1] == argument) else None
+
+
+def called_by_from_import(frame: FrameType | None) -> bool:
+    """True when ``frame`` is running ``from module import name`` (or ``import *``)."""
+    return _import_kind(frame) is not None
+
+
+def called_by_star_import(frame: FrameType | None) -> bool:
+    """True when ``frame`` is running ``from module import *``."""
+    return _import_kind(frame) == "star"
+
+
+def missing_stand_in(name: str, message: str) -> type:
+    """A class called ``name`` that raises :class:`~parsl.errors.PluginNotFound` (``message``) when used.
+
+    ``from parsl import *`` takes every name in ``parsl.__all__``; one whose
+    package is not installed gets this, so the import works (as in Parsl,
+    which ships them all) and only a use of the name fails, saying what to
+    install.
+    """
+
+    def refuse(*args: Any, **kwargs: Any) -> Any:
+        raise PluginNotFound(message)
+
+    doc = f"Not installed: {message}"
+    return type(name, (), {"__new__": refuse, "__doc__": doc, "__module__": "parsl"})
 
 
 def module_getattr(group: str, module: str, name: str) -> Any:

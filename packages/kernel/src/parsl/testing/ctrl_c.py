@@ -82,6 +82,8 @@ class InterruptAt:
         if event == "call":
             frame.f_trace_lines = False
             frame.f_trace_opcodes = True
+            # CPython 3.13 starts a frame's opcode events only once its tracer is assigned.
+            frame.f_trace = self
             self._step()
         elif event == "opcode":
             jumps, after_calls = interrupt_points(frame.f_code)
