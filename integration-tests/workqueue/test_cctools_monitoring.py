@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import sqlite3
 from pathlib import Path
@@ -62,7 +63,7 @@ def test_states_tries_and_resources_reach_the_database(tmp_path: Path, make: Any
     finally:
         dfk.cleanup()
         parsl.clear()
-    with sqlite3.connect(db) as conn:
+    with contextlib.closing(sqlite3.connect(db)) as conn, conn:
         states = [
             (row[0], row[1])
             for row in conn.execute(

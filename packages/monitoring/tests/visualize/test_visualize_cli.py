@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import re
 import signal
@@ -57,7 +58,7 @@ def test_missing_file_is_not_created(tmp_path: Path) -> None:
 
 
 def test_other_schema_version_is_refused(monitoring_db: MonitoringDB) -> None:
-    with sqlite3.connect(monitoring_db.path) as raw:
+    with contextlib.closing(sqlite3.connect(monitoring_db.path)) as raw, raw:
         raw.execute("UPDATE parsl_schema SET version = 1")
     expected = f"schema version 1; this parsl-visualize reads version {tables.SCHEMA_VERSION}"
     with pytest.raises(SchemaVersionError, match=expected):
@@ -112,6 +113,19 @@ def test_cli_port_in_use(monitoring_db: MonitoringDB, capsys: pytest.CaptureFixt
         assert main(["--port", str(port), monitoring_db.url]) == 1
     err = capsys.readouterr().err
     assert f"port {port} on 127.0.0.1 is already in use; choose another with --port" in err
+    # The database it had opened is let go (no descriptor of this process left on it).
+    assert not open_on(monitoring_db.path)
+
+
+def open_on(path: str | os.PathLike[str]) -> list[str]:
+    """This process's file descriptors open on ``path``."""
+    real = os.path.realpath(path)
+    found = []
+    for fd in os.listdir("/proc/self/fd"):
+        with contextlib.suppress(OSError):
+            if os.readlink(f"/proc/self/fd/{fd}") == real:
+                found.append(fd)
+    return found
 
 
 def test_cli_report_writes_one_self_contained_file(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import json
 import os
@@ -132,7 +133,7 @@ def test_database_error_is_a_503_page(
     server: BackgroundServer, monitoring_db: MonitoringDB
 ) -> None:
     # Someone else's process breaks the database under the running server.
-    with sqlite3.connect(monitoring_db.path) as raw:
+    with contextlib.closing(sqlite3.connect(monitoring_db.path)) as raw, raw:
         raw.execute("DROP TABLE resource")
     code, _, body = get(server.url + "/workflow/run-a/resources")
     assert code == 503

@@ -109,8 +109,12 @@ def serve(argv: Sequence[str]) -> int:
 
     try:
         db = open_database(_default_or(args.db_path))
-        server = create_server(VisualizeApp(db), args.listen, args.port)
     except VisualizationError as e:
+        return _fail(str(e))
+    try:
+        server = create_server(VisualizeApp(db), args.listen, args.port)
+    except VisualizationError as e:  # a port in use: the database is let go too
+        db.close()
         return _fail(str(e))
     where = f"http://{server.server_name_bound}:{server.server_port}/"
     print(f"{PROG}: serving {db.url} at {where} (Ctrl-C to stop)", flush=True)
